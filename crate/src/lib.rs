@@ -1,0 +1,10 @@
+//! optimlab: MLP training and torch.optim-compatible optimizers, compiled to SIMD WebAssembly.
+pub mod arena;
+pub mod bindings;
+pub mod kernels;
+pub mod nn;
+pub mod optim;
+pub mod rng;
+pub mod schedule;
+pub mod state;
+pub mod train;

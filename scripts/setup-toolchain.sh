@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine lacks to build and test optimlab, and skips what is already there.
+# Idempotent: a second run on a set-up machine takes a second or two.
+#   scripts/setup-toolchain.sh            toolchain for the wasm build (rust wasm32 target, wasm-bindgen, wasm-pack)
+#   scripts/setup-toolchain.sh --browser  the above plus Debian's chromium for the browser tests
+set -euo pipefail
+
+WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen version in Cargo.lock
+WASM_PACK_VERSION=0.15.1
+export PATH="$HOME/.cargo/bin:$PATH"
+
+want_browser=0
+for arg in "$@"; do
+  case "$arg" in
+    --browser) want_browser=1 ;;
+    *) echo "setup-toolchain: unknown argument '$arg'" >&2; exit 2 ;;
+  esac
+done
+
+step() { # step NAME COMMAND...: runs a step, prints its time, names it and its command if it fails
+  local name=$1; shift
+  local start=$SECONDS
+  echo "setup: $name ..."
+  if ! "$@"; then
+    echo "setup: FAILED step '$name': $*" >&2
+    exit 1
+  fi
+  echo "setup: $name done in $((SECONDS - start)) s"
+}
+
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" = 0 ]; then apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+has_wasm_std() { # a toolchain that can link for wasm32
+  [ -d "$(rustc --print sysroot 2>/dev/null)/lib/rustlib/wasm32-unknown-unknown/lib" ]
+}
+
+debian_wasm_toolchain() {
+  # Fallback when rustup cannot download the target: Debian's rustc-web plus a wasm32 std built offline
+  # from the vendored library source (recipe verified in the project's toolchain notes).
+  apt_install rustc-web cargo-web rust-web-src lld-22
+  local sysroot_lib=/usr/lib/rustlib/wasm32-unknown-unknown/lib
+  if ! ls "$sysroot_lib"/libstd-*.rlib >/dev/null 2>&1; then
+    local tmp; tmp=$(mktemp -d)
+    mkdir -p "$tmp/src" "$tmp/.cargo"
+    printf '[package]\nname = "stdbuild"\nversion = "0.0.0"\nedition = "2021"\n[lib]\npath = "src/lib.rs"\n' > "$tmp/Cargo.toml"
+    : > "$tmp/src/lib.rs"
+    printf '[source.crates-io]\nreplace-with = "std-vendor"\n[source.std-vendor]\ndirectory = "/usr/lib/rustlib/src/rust/library/vendor"\n' > "$tmp/.cargo/config.toml"
+    (cd "$tmp" && PATH=/usr/bin:$PATH RUSTC_BOOTSTRAP=1 \
+      RUSTFLAGS="-C target-feature=+simd128 -C embed-bitcode=yes" \
+      /usr/bin/cargo build --release --target wasm32-unknown-unknown \
+      -Zbuild-std=std,panic_abort,panic_unwind --offline)
+    mkdir -p "$sysroot_lib"
+    find "$tmp/target/wasm32-unknown-unknown/release/deps" -name '*.rlib' ! -name 'libstdbuild*' -exec cp {} "$sysroot_lib/" \;
+    rm -rf "$tmp"
+  fi
+  rustup toolchain link debian-web /usr
+  echo "debian-web" > "$HOME/.optimlab-toolchain"
+}
+
+wasm_target() {
+  if rustup target add wasm32-unknown-unknown; then
+    rm -f "$HOME/.optimlab-toolchain"
+  else
+    echo "setup: rustup could not add wasm32-unknown-unknown; using Debian's rustc-web instead"
+    debian_wasm_toolchain
+  fi
+}
+
+if ! has_wasm_std && ! [ -f "$HOME/.optimlab-toolchain" ]; then
+  step "rust wasm32 target" wasm_target
+else
+  echo "setup: rust wasm32 target present"
+fi
+
+if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+  step "wasm-bindgen-cli $WASM_BINDGEN_VERSION (cargo install, ~3.5 min)" \
+    cargo install --force wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+else
+  echo "setup: wasm-bindgen $WASM_BINDGEN_VERSION present"
+fi
+
+if [ "$(wasm-pack --version 2>/dev/null)" != "wasm-pack $WASM_PACK_VERSION" ]; then
+  step "wasm-pack $WASM_PACK_VERSION (cargo install, ~3.5 min)" \
+    cargo install --force wasm-pack --version "$WASM_PACK_VERSION"
+else
+  echo "setup: wasm-pack $WASM_PACK_VERSION present"
+fi
+
+if [ "$want_browser" = 1 ]; then
+  if [ -x /usr/bin/chromium ]; then
+    echo "setup: chromium present"
+  else
+    step "chromium (Debian package)" apt_install chromium
+  fi
+fi

@@ -1,0 +1,8 @@
+// Entry of a Node worker thread: exposes the worker API on the parent port.
+import { parentPort } from "node:worker_threads";
+import * as Comlink from "comlink";
+import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
+import { workerApi } from "./worker-api.js";
+
+if (!parentPort) throw new Error("optimlab: worker-node.js must run in a worker thread");
+Comlink.expose(workerApi, nodeEndpoint(parentPort));
