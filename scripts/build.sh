@@ -3,6 +3,8 @@
 # and the browser bundles. The wasm step is skipped when no Rust source changed since the last build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+exec 9>"${TMPDIR:-/tmp}/optimlab-build.lock"
+flock 9   # one build at a time in this checkout's machine
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 if [ -f "$HOME/.optimlab-toolchain" ]; then export RUSTUP_TOOLCHAIN="$(cat "$HOME/.optimlab-toolchain")"; fi
 
@@ -15,8 +17,11 @@ if [ ! -f "$wasm" ] || [ -n "$(find crate Cargo.toml Cargo.lock .cargo -newer "$
   echo "build: wasm done in $((SECONDS - start)) s ($(stat -c %s "$wasm") bytes)"
 fi
 
-tsc -p tsconfig.json
+tsc_status=0
+tsc -p tsconfig.json || tsc_status=$?
 mkdir -p dist/pkg
 cp ts/pkg/optimlab_bg.wasm dist/pkg/
+if [ -d ts/assets ]; then cp -r ts/assets dist/; fi
 if [ -f scripts/bundle.mjs ]; then node scripts/bundle.mjs; fi
 chmod +x dist/cli.js
+exit "$tsc_status"
