@@ -1,9 +1,46 @@
-// optimlab's public API for Node.
+// optimlab's public API for Node: the platform-neutral functions bound to worker_threads and the .wasm on disk.
 import { Worker } from "node:worker_threads";
 import * as Comlink from "comlink";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
+import { compareOn, createPoolOn, trainOn } from "./api.js";
+import type { CompareOptions, OptimlabPool, PoolOptions, TrainOptions } from "./client.js";
+import { nodePlatform } from "./platform-node.js";
+import type { RunResult } from "./types.js";
 import { compileModule } from "./wasm-node.js";
 import type { WorkerApi } from "./worker-api.js";
+
+export { ConfigError, OptimizerOptionError, PoolDisposedError, WorkerCrashError } from "./errors.js";
+export type { CompareOptions, ModelSpec, OptimlabPool, PoolOptions, RunOptions, TrainOptions } from "./client.js";
+export type { PoolStats } from "./pool.js";
+export type * from "./types.js";
+export * from "./data/index.js";
+export * from "./data/node.js";
+
+const platform = nodePlatform();
+
+/**
+ * Trains one model per optimizer, in parallel on worker threads (one per optimizer, at most `workers`, default the
+ * number of cores), and resolves with one result per optimizer in order. A run that diverges resolves with
+ * `diverged`; a run that fails (invalid option, crashed worker) resolves with `error`; aborting rejects.
+ *
+ * ```ts
+ * const runs = await compare({ data, model: { layers: [784, 100, 100, 10] }, optimizers: [{ name: "sgd", lr: 0.01 }, { name: "adam" }],
+ *   epochs: 3, batchSize: 256, seed: 0 });
+ * ```
+ */
+export function compare(options: CompareOptions & PoolOptions): Promise<RunResult[]> {
+  return compareOn(platform, options);
+}
+
+/** Trains one model with one optimizer on a worker thread; rejects when the run fails (ConfigError, OptimizerOptionError, WorkerCrashError, AbortError). */
+export function train(options: TrainOptions): Promise<RunResult> {
+  return trainOn(platform, options);
+}
+
+/** A reusable pool of worker threads for many comparisons; `dispose()` it, or declare it with `await using`. */
+export function createPool(options?: PoolOptions): OptimlabPool {
+  return createPoolOn(platform, options);
+}
 
 /** Checks that the wasm module loads in a worker thread and that its SIMD dot product agrees with the scalar one. */
 export async function smoke(): Promise<{ simd: boolean; dot: number; dotScalar: number }> {
@@ -22,3 +59,5 @@ export async function smoke(): Promise<{ simd: boolean; dot: number; dotScalar: 
     await worker.terminate();
   }
 }
+export * from "./plot/index.js";
+export { nodeDocument, svgText, svgToPng } from "./plot/render-node.js";

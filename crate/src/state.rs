@@ -1,1 +1,208 @@
-//! (being written)
+//! Checkpoints: a small versioned little-endian binary format holding everything a trainer needs to
+//! continue exactly where it stopped (weights, optimizer state, rng seed, step, loss history).
+//!
+//! Layout (version 1): "OPTIMLAB" · u32 version · str optimizer · u32 n · n×u32 layers · u32 batchSize ·
+//! f32 normalize · u64 seed · u64 stepsDone · i64 divergedAt (−1: none) · f32s weights · f32s history ·
+//! bytes optimizer state; a str/f32s/bytes is a u64 count followed by the items.
+use std::fmt;
+
+const MAGIC: &[u8; 8] = b"OPTIMLAB";
+pub const VERSION: u32 = 1;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Checkpoint {
+    pub optimizer: String,
+    pub layers: Vec<usize>,
+    pub batch_size: usize,
+    pub normalize: f32,
+    /// The trainer's seed: with the step count it fixes the rng state (each epoch's shuffle is
+    /// drawn from a generator derived from seed and epoch).
+    pub seed: u64,
+    pub steps_done: u64,
+    pub diverged_at: Option<u64>,
+    pub weights: Vec<f32>,
+    pub history: Vec<f32>,
+    pub optimizer_state: Vec<u8>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StateError(pub String);
+
+impl fmt::Display for StateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "loadState: {}", self.0)
+    }
+}
+
+impl std::error::Error for StateError {}
+
+fn put_u32(out: &mut Vec<u8>, v: u32) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+fn put_u64(out: &mut Vec<u8>, v: u64) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+fn put_f32s(out: &mut Vec<u8>, values: &[f32]) {
+    put_u64(out, values.len() as u64);
+    values.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+}
+
+fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    put_u64(out, bytes.len() as u64);
+    out.extend_from_slice(bytes);
+}
+
+struct Reader<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], StateError> {
+        if self.rest.len() < n {
+            return Err(StateError("the checkpoint is truncated".into()));
+        }
+        let (head, tail) = self.rest.split_at(n);
+        self.rest = tail;
+        Ok(head)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], StateError> {
+        let mut bytes = [0; N];
+        bytes.copy_from_slice(self.take(N)?);
+        Ok(bytes)
+    }
+
+    fn u32(&mut self) -> Result<u32, StateError> {
+        self.array().map(u32::from_le_bytes)
+    }
+
+    fn u64(&mut self) -> Result<u64, StateError> {
+        self.array().map(u64::from_le_bytes)
+    }
+
+    /// A count that must fit in what is left (each item at least `item_size` bytes), so a corrupt
+    /// count fails cleanly instead of asking for an enormous allocation.
+    fn count(&mut self, item_size: usize) -> Result<usize, StateError> {
+        let n = self.u64()?;
+        if n > (self.rest.len() / item_size) as u64 {
+            return Err(StateError("the checkpoint is truncated".into()));
+        }
+        Ok(n as usize)
+    }
+
+    fn bytes(&mut self) -> Result<&'a [u8], StateError> {
+        let n = self.count(1)?;
+        self.take(n)
+    }
+
+    fn f32s(&mut self) -> Result<Vec<f32>, StateError> {
+        let n = self.count(4)?;
+        Ok(self.take(4 * n)?.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+    }
+}
+
+impl Checkpoint {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(64 + 4 * (self.weights.len() + self.history.len()) + self.optimizer_state.len());
+        out.extend_from_slice(MAGIC);
+        put_u32(&mut out, VERSION);
+        put_bytes(&mut out, self.optimizer.as_bytes());
+        put_u32(&mut out, self.layers.len() as u32);
+        self.layers.iter().for_each(|&n| put_u32(&mut out, n as u32));
+        put_u32(&mut out, self.batch_size as u32);
+        out.extend_from_slice(&self.normalize.to_le_bytes());
+        put_u64(&mut out, self.seed);
+        put_u64(&mut out, self.steps_done);
+        out.extend_from_slice(&self.diverged_at.map_or(-1i64, |s| s as i64).to_le_bytes());
+        put_f32s(&mut out, &self.weights);
+        put_f32s(&mut out, &self.history);
+        put_bytes(&mut out, &self.optimizer_state);
+        out
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Checkpoint, StateError> {
+        let mut r = Reader { rest: bytes };
+        if r.take(MAGIC.len()).ok() != Some(MAGIC.as_slice()) {
+            return Err(StateError("not an optimlab checkpoint".into()));
+        }
+        let version = r.u32()?;
+        if version > VERSION {
+            return Err(StateError(format!("checkpoint format version {version} is newer than this build's ({VERSION}); update optimlab")));
+        }
+        let optimizer = String::from_utf8(r.bytes()?.to_vec()).map_err(|_| StateError("the optimizer name is not UTF-8".into()))?;
+        let layer_count = r.u32()? as usize;
+        if layer_count > r.rest.len() / 4 {
+            return Err(StateError("the checkpoint is truncated".into()));
+        }
+        let layers = (0..layer_count).map(|_| r.u32().map(|n| n as usize)).collect::<Result<_, _>>()?;
+        let batch_size = r.u32()? as usize;
+        let normalize = f32::from_le_bytes(r.array()?);
+        let seed = r.u64()?;
+        let steps_done = r.u64()?;
+        let diverged = i64::from_le_bytes(r.array()?);
+        let weights = r.f32s()?;
+        let history = r.f32s()?;
+        let optimizer_state = r.bytes()?.to_vec();
+        if !r.rest.is_empty() {
+            return Err(StateError(format!("{} unexpected bytes after the checkpoint", r.rest.len())));
+        }
+        Ok(Checkpoint {
+            optimizer,
+            layers,
+            batch_size,
+            normalize,
+            seed,
+            steps_done,
+            diverged_at: u64::try_from(diverged).ok(),
+            weights,
+            history,
+            optimizer_state,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn sample() -> Checkpoint {
+        Checkpoint {
+            optimizer: "adam".into(),
+            layers: vec![4, 3, 2],
+            batch_size: 8,
+            normalize: 255.0,
+            seed: u64::MAX - 3,
+            steps_done: 17,
+            diverged_at: None,
+            weights: vec![0.5, -1.25, f32::MIN_POSITIVE],
+            history: vec![2.0, 1.5],
+            optimizer_state: vec![1, 2, 3],
+        }
+    }
+
+    #[test]
+    fn round_trips_exactly() {
+        let mut checkpoint = sample();
+        assert_eq!(Checkpoint::decode(&checkpoint.encode()), Ok(checkpoint.clone()));
+        checkpoint.diverged_at = Some(16);
+        assert_eq!(Checkpoint::decode(&checkpoint.encode()), Ok(checkpoint));
+    }
+
+    #[test]
+    fn rejects_foreign_truncated_newer_and_padded_files_with_clear_messages() {
+        let bytes = sample().encode();
+        let message = |b: &[u8]| Checkpoint::decode(b).unwrap_err().to_string();
+        assert_eq!(message(b"PK\x03\x04 a zip file"), "loadState: not an optimlab checkpoint");
+        assert_eq!(message(&bytes[..bytes.len() - 1]), "loadState: the checkpoint is truncated");
+        let mut newer = bytes.clone();
+        newer[8..12].copy_from_slice(&2u32.to_le_bytes());
+        assert_eq!(message(&newer), "loadState: checkpoint format version 2 is newer than this build's (1); update optimlab");
+        let mut padded = bytes.clone();
+        padded.push(0);
+        assert_eq!(message(&padded), "loadState: 1 unexpected bytes after the checkpoint");
+    }
+}

@@ -1,1 +1,579 @@
-//! (being written)
+//! The Trainer: holds the u8 dataset once, draws batches like torch's DataLoader(shuffle=True)
+//! (a fresh seeded permutation each epoch, last partial batch kept), normalizes each batch through a
+//! 256-entry table, runs many steps per call, records every step's loss in a history reserved up
+//! front, stops at the first non-finite loss, evaluates, and saves/loads checkpoints.
+use crate::nn::mlp::Mlp;
+use crate::optim::{self, OptimError, Optimizer, Slot};
+use crate::rng::Rng;
+use crate::state::{Checkpoint, StateError};
+use serde_json::{Map, Value};
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TrainError {
+    Config(String),
+    Data(String),
+    Usage(String),
+    Optim(OptimError),
+    State(StateError),
+}
+
+impl fmt::Display for TrainError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrainError::Config(message) => write!(f, "Trainer config: {message}"),
+            TrainError::Data(message) | TrainError::Usage(message) => f.write_str(message),
+            // The optimizer's own (torch) wording, unchanged.
+            TrainError::Optim(error) => write!(f, "{error}"),
+            TrainError::State(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+impl std::error::Error for TrainError {}
+
+impl From<OptimError> for TrainError {
+    fn from(error: OptimError) -> Self {
+        TrainError::Optim(error)
+    }
+}
+
+impl From<StateError> for TrainError {
+    fn from(error: StateError) -> Self {
+        TrainError::State(error)
+    }
+}
+
+/// Largest loss history a trainer reserves (64 Mi steps, 256 MiB).
+const MAX_HISTORY: usize = 1 << 26;
+
+/// What a trainer is built from: the JSON object `{ layers, seed, batchSize, normalize?, maxSteps, optimizer }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainerConfig {
+    pub layers: Vec<usize>,
+    pub seed: u64,
+    pub batch_size: usize,
+    /// Pixels are divided by this: 255 (default, torchvision's ToTensor) or 256 (the notebook).
+    pub normalize: f32,
+    pub max_steps: usize,
+    pub optimizer: String,
+    /// torch keyword arguments of the optimizer (everything in `optimizer` but `name`).
+    pub optimizer_options: Value,
+}
+
+const CONFIG_KEYS: [&str; 6] = ["layers", "seed", "batchSize", "normalize", "maxSteps", "optimizer"];
+
+fn positive_int(config: &Map<String, Value>, key: &str, max: u64) -> Result<Option<u64>, TrainError> {
+    match config.get(key) {
+        None => Ok(None),
+        Some(value) => match value.as_u64() {
+            Some(n) if n <= max => Ok(Some(n)),
+            _ => Err(TrainError::Config(format!("{key} must be an integer from 0 to {max}, got {value}"))),
+        },
+    }
+}
+
+impl TrainerConfig {
+    pub fn from_json(text: &str) -> Result<TrainerConfig, TrainError> {
+        let value: Value = serde_json::from_str(text).map_err(|e| TrainError::Config(format!("invalid JSON ({e})")))?;
+        let Value::Object(config) = value else {
+            return Err(TrainError::Config("expected a JSON object".into()));
+        };
+        if let Some(unknown) = config.keys().find(|k| !CONFIG_KEYS.contains(&k.as_str())) {
+            return Err(TrainError::Config(format!("unknown key '{unknown}'; valid keys: {}", CONFIG_KEYS.join(", "))));
+        }
+        let layers: Vec<usize> = match config.get("layers").and_then(Value::as_array) {
+            Some(sizes) if sizes.len() >= 2 => sizes
+                .iter()
+                .map(|s| s.as_u64().filter(|&n| (1..=1 << 16).contains(&n)).map(|n| n as usize))
+                .collect::<Option<_>>()
+                .ok_or_else(|| TrainError::Config(format!("layers must be integers from 1 to 65536, got {}", config["layers"])))?,
+            _ => return Err(TrainError::Config("layers must be an array of at least two sizes, e.g. [784, 100, 100, 10]".into())),
+        };
+        if *layers.last().unwrap_or(&0) > 256 {
+            return Err(TrainError::Config("the last layer (classes) must be at most 256, labels being bytes".into()));
+        }
+        let seed = positive_int(&config, "seed", (1 << 53) - 1)?.unwrap_or(0);
+        let batch_size = positive_int(&config, "batchSize", 1 << 16)?
+            .filter(|&b| b > 0)
+            .ok_or_else(|| TrainError::Config("batchSize must be a positive integer".into()))? as usize;
+        let max_steps = positive_int(&config, "maxSteps", MAX_HISTORY as u64)?
+            .ok_or_else(|| TrainError::Config("maxSteps (the loss history capacity) is required".into()))? as usize;
+        let normalize = match config.get("normalize") {
+            None => 255.0,
+            Some(v) => match v.as_f64() {
+                Some(n) if n > 0.0 && n.is_finite() => n as f32,
+                _ => return Err(TrainError::Config(format!("normalize must be a positive number (255 or 256), got {v}"))),
+            },
+        };
+        let Some(Value::Object(optimizer)) = config.get("optimizer") else {
+            return Err(TrainError::Config("optimizer must be an object like {\"name\": \"sgd\", \"lr\": 0.1}".into()));
+        };
+        let mut options = optimizer.clone();
+        let name = match options.remove("name") {
+            Some(Value::String(name)) => name,
+            _ => return Err(TrainError::Config("optimizer.name must be a string such as \"sgd\"".into())),
+        };
+        Ok(TrainerConfig { layers, seed, batch_size, normalize, max_steps, optimizer: name, optimizer_options: Value::Object(options) })
+    }
+}
+
+/// A dataset as bytes: `rows` rows of pixels and one label each.
+struct Data {
+    pixels: Vec<u8>,
+    labels: Vec<u8>,
+}
+
+pub struct Trainer {
+    config: TrainerConfig,
+    mlp: Mlp,
+    optimizer: Box<dyn Optimizer>,
+    train: Option<Data>,
+    eval: Option<Data>,
+    /// Row order of the current epoch, and which epoch it belongs to.
+    order: Vec<u32>,
+    order_epoch: Option<usize>,
+    /// The normalized batch being trained on (max batch × inputs) and its labels.
+    batch_x: Vec<f32>,
+    batch_y: Vec<u8>,
+    /// pixel byte → f32 input, exactly `byte as f32 / normalize`.
+    pixel_values: [f32; 256],
+    history: Vec<f32>,
+    steps_done: usize,
+    diverged_at: Option<usize>,
+    /// The optimizer's view of the arena, kept between steps so a step allocates nothing.
+    slot_buffer: Vec<Slot<'static>>,
+}
+
+/// Reuses a Vec's allocation for a Vec of the same item type under another lifetime
+/// (in-place collect: same size and alignment, so no allocation happens).
+fn recycle<'b>(slots: Vec<Slot<'_>>) -> Vec<Slot<'b>> {
+    slots.into_iter().filter_map(|_| None).collect()
+}
+
+impl Trainer {
+    pub fn new(config: TrainerConfig) -> Result<Trainer, TrainError> {
+        let mut mlp = Mlp::new(&config.layers, config.batch_size);
+        let optimizer = optim::create(&config.optimizer, &config.optimizer_options, &mlp.arena().shapes())?;
+        // Weights come from their own stream of the seed, so they do not depend on the optimizer or batch order.
+        mlp.init(&mut Rng::derived(config.seed, INIT_STREAM));
+        let mut history = Vec::new();
+        history.try_reserve_exact(config.max_steps).map_err(|_| TrainError::Config(format!("cannot reserve a history of {} steps", config.max_steps)))?;
+        let pixel_values = std::array::from_fn(|byte| byte as f32 / config.normalize);
+        let tensors = mlp.arena().entries().len();
+        Ok(Trainer {
+            batch_x: vec![0.0; config.batch_size * mlp.inputs()],
+            batch_y: vec![0; config.batch_size],
+            config,
+            mlp,
+            optimizer,
+            train: None,
+            eval: None,
+            order: Vec::new(),
+            order_epoch: None,
+            pixel_values,
+            history,
+            steps_done: 0,
+            diverged_at: None,
+            slot_buffer: Vec::with_capacity(tensors),
+        })
+    }
+
+    pub fn from_json(config: &str) -> Result<Trainer, TrainError> {
+        Trainer::new(TrainerConfig::from_json(config)?)
+    }
+
+    pub fn config(&self) -> &TrainerConfig {
+        &self.config
+    }
+
+    fn check_data(&self, what: &str, pixels: &[u8], labels: &[u8]) -> Result<(), TrainError> {
+        let (inputs, classes) = (self.mlp.inputs(), self.mlp.classes());
+        if labels.is_empty() {
+            return Err(TrainError::Data(format!("{what}: no rows")));
+        }
+        if labels.len() > u32::MAX as usize || pixels.len() != labels.len() * inputs {
+            return Err(TrainError::Data(format!(
+                "{what}: {} pixels for {} labels; expected labels × {inputs} = {}",
+                pixels.len(),
+                labels.len(),
+                labels.len() * inputs
+            )));
+        }
+        if let Some((row, label)) = labels.iter().enumerate().find(|(_, &l)| usize::from(l) >= classes) {
+            return Err(TrainError::Data(format!("{what}: label {label} at row {row} is not below the {classes} classes")));
+        }
+        Ok(())
+    }
+
+    /// Copies the training data in; the epoch order restarts from the current step's epoch.
+    pub fn set_train_data(&mut self, pixels: &[u8], labels: &[u8]) -> Result<(), TrainError> {
+        self.check_data("setTrainData", pixels, labels)?;
+        self.train = Some(Data { pixels: pixels.to_vec(), labels: labels.to_vec() });
+        self.order = Vec::with_capacity(labels.len());
+        self.order_epoch = None;
+        Ok(())
+    }
+
+    pub fn set_eval_data(&mut self, pixels: &[u8], labels: &[u8]) -> Result<(), TrainError> {
+        self.check_data("setEvalData", pixels, labels)?;
+        self.eval = Some(Data { pixels: pixels.to_vec(), labels: labels.to_vec() });
+        Ok(())
+    }
+
+    /// ceil(rows / batchSize); 0 before any training data.
+    pub fn steps_per_epoch(&self) -> usize {
+        self.train.as_ref().map_or(0, |d| d.labels.len().div_ceil(self.config.batch_size))
+    }
+
+    pub fn steps_done(&self) -> usize {
+        self.steps_done
+    }
+
+    pub fn diverged_at(&self) -> Option<usize> {
+        self.diverged_at
+    }
+
+    /// Up to `steps` training steps; returns how many were done (fewer only when a loss was not finite:
+    /// that step's loss is recorded, no update is made, and no further step runs).
+    pub fn run(&mut self, steps: usize) -> Result<usize, TrainError> {
+        if self.train.is_none() {
+            return Err(TrainError::Usage("run: no training data; call setTrainData first".into()));
+        }
+        if self.diverged_at.is_some() {
+            return Ok(0);
+        }
+        if steps > self.config.max_steps - self.steps_done {
+            return Err(TrainError::Usage(format!(
+                "run: {steps} more steps would exceed maxSteps ({}) with {} done",
+                self.config.max_steps, self.steps_done
+            )));
+        }
+        for done in 0..steps {
+            let loss = self.next_batch_step()?;
+            if !loss.is_finite() {
+                return Ok(done + 1);
+            }
+        }
+        Ok(steps)
+    }
+
+    /// One step on the next batch of the epoch order; records the loss.
+    fn next_batch_step(&mut self) -> Result<f32, TrainError> {
+        let step = self.steps_done;
+        let (epoch, position) = (step / self.steps_per_epoch(), step % self.steps_per_epoch());
+        let data = self.train.as_ref().expect("run checks the data");
+        let rows = data.labels.len();
+        if self.order_epoch != Some(epoch) {
+            // Each epoch's permutation depends on the seed and the epoch only.
+            self.order.clear();
+            self.order.extend(0..rows as u32);
+            Rng::derived(self.config.seed, epoch as u64).shuffle(&mut self.order);
+            self.order_epoch = Some(epoch);
+        }
+        let start = position * self.config.batch_size;
+        let batch_rows = &self.order[start..(start + self.config.batch_size).min(rows)];
+        let inputs = self.mlp.inputs();
+        for (b, &row) in batch_rows.iter().enumerate() {
+            let row = row as usize;
+            let src = &data.pixels[row * inputs..(row + 1) * inputs];
+            self.batch_x[b * inputs..(b + 1) * inputs].iter_mut().zip(src).for_each(|(x, &p)| *x = self.pixel_values[usize::from(p)]);
+            self.batch_y[b] = data.labels[row];
+        }
+        let batch = batch_rows.len();
+        let loss = self.mlp.loss_and_gradients(&self.batch_x, &self.batch_y[..batch], batch);
+        self.history.push(loss);
+        self.steps_done += 1;
+        if loss.is_finite() {
+            self.optimizer_step()?;
+        } else {
+            self.diverged_at = Some(step);
+        }
+        Ok(loss)
+    }
+
+    fn optimizer_step(&mut self) -> Result<(), TrainError> {
+        if self.optimizer.needs_closure() {
+            return Err(TrainError::Usage(format!("{} needs a closure, which the trainer does not provide yet", self.optimizer.name())));
+        }
+        let mut slots = recycle(std::mem::take(&mut self.slot_buffer));
+        slots.extend(self.mlp.arena_mut().tensors_mut().map(|(param, grad, _)| Slot { param, grad }));
+        let result = self.optimizer.step(&mut slots);
+        slots.clear();
+        self.slot_buffer = recycle(slots);
+        Ok(result?)
+    }
+
+    /// One step on an explicit batch of already-normalized inputs (`labels.len()` rows); returns that
+    /// batch's loss before the update. The data position and the history are left as they are.
+    pub fn train_batch(&mut self, inputs: &[f32], labels: &[u8]) -> Result<f32, TrainError> {
+        let (batch, features, classes) = (labels.len(), self.mlp.inputs(), self.mlp.classes());
+        if batch == 0 || batch > self.config.batch_size || inputs.len() != batch * features {
+            return Err(TrainError::Data(format!(
+                "trainBatch: {} inputs for {batch} labels; expected 1 to {} rows of {features}",
+                inputs.len(),
+                self.config.batch_size
+            )));
+        }
+        if let Some((row, label)) = labels.iter().enumerate().find(|(_, &l)| usize::from(l) >= classes) {
+            return Err(TrainError::Data(format!("trainBatch: label {label} at row {row} is not below the {classes} classes")));
+        }
+        let loss = self.mlp.loss_and_gradients(inputs, labels, batch);
+        if loss.is_finite() {
+            self.optimizer_step()?;
+        }
+        Ok(loss)
+    }
+
+    /// [mean NLL, accuracy in 0..1] over the eval data, in batches of batchSize.
+    pub fn evaluate(&mut self) -> Result<[f32; 2], TrainError> {
+        let Some(data) = self.eval.as_ref() else {
+            return Err(TrainError::Usage("evaluate: no eval data; call setEvalData first".into()));
+        };
+        let (inputs, chunk) = (self.mlp.inputs(), self.config.batch_size);
+        let (mut loss_sum, mut correct) = (0.0f64, 0usize);
+        for (pixels, labels) in data.pixels.chunks(chunk * inputs).zip(data.labels.chunks(chunk)) {
+            self.batch_x.iter_mut().zip(pixels).for_each(|(x, &p)| *x = self.pixel_values[usize::from(p)]);
+            let (loss, right) = self.mlp.evaluate_batch(&self.batch_x, labels, labels.len());
+            loss_sum += loss;
+            correct += right;
+        }
+        let rows = data.labels.len() as f64;
+        Ok([(loss_sum / rows) as f32, (correct as f64 / rows) as f32])
+    }
+
+    /// Losses of steps `start..end` (already done).
+    pub fn losses(&self, start: usize, end: usize) -> Result<&[f32], TrainError> {
+        self.history.get(start..end).ok_or_else(|| {
+            TrainError::Usage(format!("losses: range {start}..{end} is outside the {} recorded steps", self.history.len()))
+        })
+    }
+
+    /// All parameters, torch layout: W1 [out, in] row-major, b1, W2, b2, …
+    pub fn weights(&self) -> &[f32] {
+        self.mlp.arena().params()
+    }
+
+    pub fn set_weights(&mut self, weights: &[f32]) -> Result<(), TrainError> {
+        let params = self.mlp.arena_mut().params_mut();
+        if weights.len() != params.len() {
+            return Err(TrainError::Data(format!("setWeights: {} values, expected {} for layers {:?}", weights.len(), params.len(), self.config.layers)));
+        }
+        params.copy_from_slice(weights);
+        Ok(())
+    }
+
+    /// Sets the lr of every param group (what a schedule does each step).
+    pub fn set_lr(&mut self, lr: f64) {
+        for group in 0..self.optimizer.group_count() {
+            self.optimizer.set_lr(group, lr);
+        }
+    }
+
+    /// The lr in force in the first param group.
+    pub fn lr(&self) -> f64 {
+        self.optimizer.lr(0)
+    }
+
+    pub fn save_state(&self) -> Vec<u8> {
+        let mut optimizer_state = Vec::new();
+        self.optimizer.save_state(&mut optimizer_state);
+        Checkpoint {
+            optimizer: self.optimizer.name().to_string(),
+            layers: self.config.layers.clone(),
+            batch_size: self.config.batch_size,
+            normalize: self.config.normalize,
+            seed: self.config.seed,
+            steps_done: self.steps_done as u64,
+            diverged_at: self.diverged_at.map(|s| s as u64),
+            weights: self.weights().to_vec(),
+            history: self.history.clone(),
+            optimizer_state,
+        }
+        .encode()
+    }
+
+    /// Continues from a checkpoint of a trainer with the same optimizer, layers, batch size and
+    /// normalization; on error nothing changes.
+    pub fn load_state(&mut self, bytes: &[u8]) -> Result<(), TrainError> {
+        let checkpoint = Checkpoint::decode(bytes)?;
+        let mismatch = |what: String| Err(TrainError::State(StateError(what)));
+        if checkpoint.optimizer != self.optimizer.name() {
+            return mismatch(format!("the checkpoint is for optimizer '{}', this trainer uses '{}'", checkpoint.optimizer, self.optimizer.name()));
+        }
+        if checkpoint.layers != self.config.layers {
+            return mismatch(format!("the checkpoint has layers {:?}, this trainer {:?}", checkpoint.layers, self.config.layers));
+        }
+        if checkpoint.batch_size != self.config.batch_size || checkpoint.normalize != self.config.normalize {
+            return mismatch(format!(
+                "the checkpoint has batchSize {} and normalize {}, this trainer {} and {}",
+                checkpoint.batch_size, checkpoint.normalize, self.config.batch_size, self.config.normalize
+            ));
+        }
+        if checkpoint.weights.len() != self.weights().len() || checkpoint.history.len() as u64 != checkpoint.steps_done {
+            return mismatch("the checkpoint's weights or history have the wrong length".into());
+        }
+        if checkpoint.history.len() > self.config.max_steps {
+            return mismatch(format!("the checkpoint holds {} steps, more than this trainer's maxSteps ({})", checkpoint.history.len(), self.config.max_steps));
+        }
+        self.optimizer.load_state(&checkpoint.optimizer_state)?;
+        self.mlp.arena_mut().params_mut().copy_from_slice(&checkpoint.weights);
+        self.history.clear();
+        self.history.extend_from_slice(&checkpoint.history);
+        self.steps_done = checkpoint.steps_done as usize;
+        self.diverged_at = checkpoint.diverged_at.map(|s| s as usize);
+        self.config.seed = checkpoint.seed;
+        self.order_epoch = None;
+        Ok(())
+    }
+}
+
+/// Stream of the seed that initializes the weights; epoch e shuffles with stream e.
+const INIT_STREAM: u64 = u64::MAX;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    const FIXTURE: &str = include_str!("../../test/fixtures/torch-mlp-train.json");
+
+    fn floats(value: &Value) -> Vec<f32> {
+        value.as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect()
+    }
+
+    /// Per layer [weight, bias] → one torch-layout vector.
+    fn layer_params(value: &Value) -> Vec<f32> {
+        value.as_array().unwrap().iter().flat_map(|layer| layer.as_array().unwrap().iter().flat_map(floats)).collect()
+    }
+
+    /// torch-mlp-train.json: from the recorded init, 30 recorded batches of 6; every run's per-step loss
+    /// and final weights match PyTorch within 1e-4.
+    #[test]
+    fn matches_pytorch_training_of_simplenet() {
+        let fixture: Value = serde_json::from_str(FIXTURE).unwrap();
+        let layers: Vec<usize> = fixture["layers"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+        let (batch, features) = (fixture["batch"].as_u64().unwrap() as usize, layers[0]);
+        let inputs = floats(&fixture["inputs"]);
+        let labels: Vec<u8> = fixture["labels"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u8).collect();
+        let runs = fixture["runs"].as_array().unwrap();
+        assert_eq!(runs.len(), 4);
+        for run in runs {
+            let mut optimizer = run["options"].as_object().unwrap().clone();
+            optimizer.insert("name".into(), run["optimizer"].as_str().unwrap().to_lowercase().into());
+            let config = serde_json::json!({ "layers": layers, "seed": 0, "batchSize": batch, "maxSteps": 0, "optimizer": optimizer });
+            let mut trainer = Trainer::from_json(&config.to_string()).unwrap();
+            trainer.set_weights(&layer_params(&fixture["init"])).unwrap();
+            let want = floats(&run["losses"]);
+            for (step, &want_loss) in want.iter().enumerate() {
+                let rows = step * batch..(step + 1) * batch;
+                let loss = trainer.train_batch(&inputs[rows.start * features..rows.end * features], &labels[rows]).unwrap();
+                assert!((loss - want_loss).abs() <= 1e-4, "{}: step {step}: {loss} vs {want_loss}", run["optimizer"]);
+            }
+            for (i, (got, want)) in trainer.weights().iter().zip(layer_params(&run["final"])).enumerate() {
+                assert!((got - want).abs() <= 1e-4 * (1.0 + want.abs()), "{} {}: weight {i}: {got} vs {want}", run["optimizer"], run["options"]);
+            }
+        }
+    }
+
+    fn synthetic(rows: usize, features: usize, seed: u64) -> (Vec<u8>, Vec<u8>) {
+        let mut rng = Rng::new(seed);
+        let labels: Vec<u8> = (0..rows).map(|_| rng.below(4) as u8).collect();
+        // Features at positions ≡ label (mod 4) are bright, the rest dim: a learnable pattern.
+        let pixels = (0..rows * features)
+            .map(|i| (rng.below(56) + if i % features % 4 == usize::from(labels[i / features]) { 200 } else { 0 }) as u8)
+            .collect();
+        (pixels, labels)
+    }
+
+    fn trainer(optimizer: &str) -> Trainer {
+        let config = format!(r#"{{"layers":[16,12,4],"seed":9,"batchSize":8,"maxSteps":40,"optimizer":{optimizer}}}"#);
+        let mut trainer = Trainer::from_json(&config).unwrap();
+        let (pixels, labels) = synthetic(70, 16, 3);
+        trainer.set_train_data(&pixels, &labels).unwrap();
+        trainer
+    }
+
+    #[test]
+    fn same_seed_gives_bit_identical_losses_and_the_loss_falls() {
+        let (mut a, mut b) = (trainer(r#"{"name":"sgd","lr":0.1}"#), trainer(r#"{"name":"sgd","lr":0.1}"#));
+        assert_eq!(a.steps_per_epoch(), 9, "70 rows in batches of 8: the last partial batch is kept");
+        assert_eq!(a.run(30).unwrap(), 30);
+        assert_eq!(b.run(12).unwrap() + b.run(18).unwrap(), 30);
+        let bits = |t: &Trainer| t.losses(0, 30).unwrap().iter().map(|l| l.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&a), bits(&b));
+        let mean = |s: &[f32]| s.iter().sum::<f32>() / s.len() as f32;
+        assert!(mean(a.losses(20, 30).unwrap()) < mean(a.losses(0, 9).unwrap()));
+        assert_eq!(a.run(11).unwrap_err().to_string(), "run: 11 more steps would exceed maxSteps (40) with 30 done");
+    }
+
+    #[test]
+    fn batch_order_depends_on_the_seed_only() {
+        // Same seed, different optimizers: the same first batch, hence the same first loss.
+        let (mut sgd, mut adam) = (trainer(r#"{"name":"sgd","lr":0.1}"#), trainer(r#"{"name":"adam"}"#));
+        sgd.run(1).unwrap();
+        adam.run(1).unwrap();
+        assert_eq!(sgd.losses(0, 1).unwrap(), adam.losses(0, 1).unwrap());
+    }
+
+    #[test]
+    fn checkpoint_resumes_bit_identically_and_refuses_other_trainers() {
+        let mut straight = trainer(r#"{"name":"adam","lr":0.01}"#);
+        straight.run(14).unwrap();
+        let mut first = trainer(r#"{"name":"adam","lr":0.01}"#);
+        first.run(5).unwrap();
+        let bytes = first.save_state();
+        let mut resumed = trainer(r#"{"name":"adam","lr":0.01}"#);
+        resumed.load_state(&bytes).unwrap();
+        assert_eq!(resumed.steps_done(), 5);
+        resumed.run(9).unwrap();
+        assert_eq!(resumed.losses(0, 14).unwrap(), straight.losses(0, 14).unwrap());
+        assert!(resumed.weights().iter().zip(straight.weights()).all(|(a, b)| a.to_bits() == b.to_bits()));
+
+        let mut sgd = trainer(r#"{"name":"sgd","lr":0.01}"#);
+        assert_eq!(sgd.load_state(&bytes).unwrap_err().to_string(), "loadState: the checkpoint is for optimizer 'adam', this trainer uses 'sgd'");
+        let mut other_shape = Trainer::from_json(r#"{"layers":[16,5,4],"batchSize":8,"maxSteps":40,"optimizer":{"name":"adam"}}"#).unwrap();
+        assert_eq!(other_shape.load_state(&bytes).unwrap_err().to_string(), "loadState: the checkpoint has layers [16, 12, 4], this trainer [16, 5, 4]");
+    }
+
+    #[test]
+    fn a_non_finite_loss_stops_the_run_at_that_step_without_updating() {
+        let mut t = trainer(r#"{"name":"sgd","lr":0.1}"#);
+        t.run(3).unwrap();
+        let mut weights = t.weights().to_vec();
+        weights[0] = f32::INFINITY;
+        t.set_weights(&weights).unwrap();
+        assert_eq!(t.run(10).unwrap(), 1);
+        assert_eq!(t.diverged_at(), Some(3));
+        assert_eq!(t.steps_done(), 4);
+        assert!(t.losses(3, 4).unwrap()[0].is_nan());
+        assert_eq!(t.weights()[1..], weights[1..], "no update at the diverged step");
+        assert_eq!(t.run(10).unwrap(), 0);
+    }
+
+    #[test]
+    fn evaluate_gives_mean_loss_and_accuracy() {
+        let mut t = trainer(r#"{"name":"adam","lr":0.02}"#);
+        assert_eq!(t.evaluate().unwrap_err().to_string(), "evaluate: no eval data; call setEvalData first");
+        let (pixels, labels) = synthetic(21, 16, 4);
+        t.set_eval_data(&pixels, &labels).unwrap();
+        let [before, _] = t.evaluate().unwrap();
+        assert!((before - 4f32.ln()).abs() < 0.3, "about ln 4 for 4 untrained classes: {before}");
+        t.run(40).unwrap();
+        let [after, accuracy] = t.evaluate().unwrap();
+        assert!(after < 0.5 * before && accuracy > 0.9, "{after} {accuracy}");
+    }
+
+    #[test]
+    fn bad_configs_and_data_fail_with_clear_messages() {
+        let message = |json: &str| Trainer::from_json(json).err().unwrap().to_string();
+        assert_eq!(message(r#"{"layers":[4],"batchSize":2,"maxSteps":1,"optimizer":{"name":"sgd"}}"#), "Trainer config: layers must be an array of at least two sizes, e.g. [784, 100, 100, 10]");
+        assert_eq!(message(r#"{"layers":[4,2],"batchSize":0,"maxSteps":1,"optimizer":{"name":"sgd"}}"#), "Trainer config: batchSize must be a positive integer");
+        assert_eq!(message(r#"{"layers":[4,2],"batchSize":2,"maxSteps":1,"optimizer":{"name":"sgd","lr":-1}}"#), "Invalid learning rate: -1");
+        assert_eq!(message(r#"{"layers":[4,2],"batchsize":2}"#), "Trainer config: unknown key 'batchsize'; valid keys: layers, seed, batchSize, normalize, maxSteps, optimizer");
+        let mut t = trainer(r#"{"name":"sgd"}"#);
+        assert_eq!(t.set_train_data(&[0; 32], &[1, 4]).unwrap_err().to_string(), "setTrainData: label 4 at row 1 is not below the 4 classes");
+        assert_eq!(t.set_train_data(&[0; 31], &[1, 2]).unwrap_err().to_string(), "setTrainData: 31 pixels for 2 labels; expected labels × 16 = 32");
+    }
+}

@@ -1,1 +1,249 @@
-//! (being written)
+//! Learning-rate schedules with torch.optim.lr_scheduler semantics: option names, defaults, validation
+//! messages and the chainable (recursive) update formulas of each `get_lr`, computed in f64 as Python does.
+//!
+//! Usage mirrors torch: build the schedule after the optimizer (the lr it reports for step 1 is already
+//! scheduled, e.g. LinearLR's `start_factor * lr`), run an optimizer step with `lr(group)`, then call
+//! `step`. ReduceLROnPlateau needs the monitored metric in `step`; the others ignore it. OneCycleLR and
+//! CyclicLR also cycle the momentum (SGD's `momentum`, Adam-like optimizers' beta1); the caller copies
+//! `momentum(group)` into the optimizer, as torch's scheduler writes `group["momentum"]`/`group["betas"]`.
+mod cosine;
+mod cyclic;
+mod decay;
+mod factor;
+mod one_cycle;
+mod plateau;
+
+use serde_json::{Map, Value};
+use std::fmt;
+
+pub use cosine::{CosineAnnealingLr, CosineAnnealingWarmRestarts};
+pub use cyclic::CyclicLr;
+pub use decay::{ExponentialLr, MultiStepLr, PolynomialLr, StepLr};
+pub use factor::{ConstantLr, LinearLr};
+pub use one_cycle::OneCycleLr;
+pub use plateau::ReduceLrOnPlateau;
+
+pub trait Schedule {
+    /// The torch class name ("StepLR", "ReduceLROnPlateau", …).
+    fn name(&self) -> &str;
+    /// Number of parameter groups the schedule drives (one lr per group, as torch's param_groups).
+    fn group_count(&self) -> usize;
+    /// The lr in force for the next optimizer step of `group`.
+    fn lr(&self, group: usize) -> f64;
+    /// The momentum (or beta1) the schedule wants for `group`, for schedules that cycle it.
+    fn momentum(&self, _group: usize) -> Option<f64> {
+        None
+    }
+    /// Advance one step (torch's `scheduler.step()`, called after each optimizer step).
+    /// `metric` is the monitored quantity for ReduceLROnPlateau and ignored by the others.
+    fn step(&mut self, metric: Option<f64>) -> Result<(), ScheduleError>;
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScheduleError {
+    /// Torch's own ValueError wording for a rejected option value.
+    InvalidValue(String),
+    UnknownSchedule(String),
+    UnknownOption { schedule: &'static str, option: String, valid: &'static [&'static str] },
+    MissingOption { schedule: &'static str, option: &'static str },
+    WrongType { option: String, expected: &'static str },
+    MissingMetric,
+    /// Error torch raises while stepping (OneCycleLR past its total steps, ConstantLR factor 0).
+    StepFailed(String),
+}
+
+impl fmt::Display for ScheduleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScheduleError::InvalidValue(message) | ScheduleError::StepFailed(message) => f.write_str(message),
+            ScheduleError::UnknownSchedule(name) => write!(
+                f,
+                "Unknown lr schedule: {name}; valid schedules: {}",
+                SCHEDULE_NAMES.join(", ")
+            ),
+            ScheduleError::UnknownOption { schedule, option, valid } => write!(
+                f,
+                "{schedule} got an unexpected option '{option}'; valid options: {}",
+                valid.join(", ")
+            ),
+            // Python's own TypeError for a missing required argument.
+            ScheduleError::MissingOption { schedule, option } => write!(
+                f,
+                "{schedule}.__init__() missing 1 required positional argument: '{option}'"
+            ),
+            ScheduleError::WrongType { option, expected } => write!(f, "{option} must be {expected}"),
+            ScheduleError::MissingMetric => {
+                f.write_str("ReduceLROnPlateau.step() missing 1 required positional argument: 'metrics'")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ScheduleError {}
+
+const SCHEDULE_NAMES: &[&str] = &[
+    "StepLR",
+    "MultiStepLR",
+    "ExponentialLR",
+    "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
+    "LinearLR",
+    "ConstantLR",
+    "PolynomialLR",
+    "OneCycleLR",
+    "CyclicLR",
+    "ReduceLROnPlateau",
+];
+
+/// Build a schedule by torch class name (case-insensitive: "StepLR" or "steplr").
+/// `options` is a JSON object of the scheduler's keyword arguments (lists for per-group values);
+/// `base_lrs` holds each param group's lr when the schedule is created (torch's `initial_lr`).
+pub fn create(name: &str, options: &Value, base_lrs: &[f64]) -> Result<Box<dyn Schedule>, ScheduleError> {
+    let canonical = SCHEDULE_NAMES
+        .iter()
+        .find(|known| known.eq_ignore_ascii_case(name))
+        .ok_or_else(|| ScheduleError::UnknownSchedule(name.to_string()))?;
+    let empty = Map::new();
+    let object = match options {
+        Value::Object(map) => map,
+        Value::Null => &empty,
+        _ => return Err(ScheduleError::WrongType { option: "options".into(), expected: "an object" }),
+    };
+    Ok(match *canonical {
+        "StepLR" => Box::new(StepLr::new(&Options::new("StepLR", object, StepLr::OPTIONS)?, base_lrs)?),
+        "MultiStepLR" => Box::new(MultiStepLr::new(&Options::new("MultiStepLR", object, MultiStepLr::OPTIONS)?, base_lrs)?),
+        "ExponentialLR" => Box::new(ExponentialLr::new(&Options::new("ExponentialLR", object, ExponentialLr::OPTIONS)?, base_lrs)?),
+        "PolynomialLR" => Box::new(PolynomialLr::new(&Options::new("PolynomialLR", object, PolynomialLr::OPTIONS)?, base_lrs)?),
+        "LinearLR" => Box::new(LinearLr::new(&Options::new("LinearLR", object, LinearLr::OPTIONS)?, base_lrs)?),
+        "ConstantLR" => Box::new(ConstantLr::new(&Options::new("ConstantLR", object, ConstantLr::OPTIONS)?, base_lrs)?),
+        "CosineAnnealingLR" => Box::new(CosineAnnealingLr::new(
+            &Options::new("CosineAnnealingLR", object, CosineAnnealingLr::OPTIONS)?,
+            base_lrs,
+        )?),
+        "CosineAnnealingWarmRestarts" => Box::new(CosineAnnealingWarmRestarts::new(
+            &Options::new("CosineAnnealingWarmRestarts", object, CosineAnnealingWarmRestarts::OPTIONS)?,
+            base_lrs,
+        )?),
+        "OneCycleLR" => Box::new(OneCycleLr::new(&Options::new("OneCycleLR", object, OneCycleLr::OPTIONS)?, base_lrs)?),
+        "CyclicLR" => Box::new(CyclicLr::new(&Options::new("CyclicLR", object, CyclicLr::OPTIONS)?, base_lrs)?),
+        _ => Box::new(ReduceLrOnPlateau::new(
+            &Options::new("ReduceLROnPlateau", object, ReduceLrOnPlateau::OPTIONS)?,
+            base_lrs,
+        )?),
+    })
+}
+
+/// A scheduler's keyword arguments, checked against the names it accepts.
+pub(crate) struct Options<'a> {
+    schedule: &'static str,
+    values: &'a Map<String, Value>,
+}
+
+impl<'a> Options<'a> {
+    fn new(
+        schedule: &'static str,
+        values: &'a Map<String, Value>,
+        valid: &'static [&'static str],
+    ) -> Result<Self, ScheduleError> {
+        if let Some(unknown) = values.keys().find(|key| !valid.contains(&key.as_str())) {
+            return Err(ScheduleError::UnknownOption { schedule, option: unknown.clone(), valid });
+        }
+        Ok(Options { schedule, values })
+    }
+
+    fn given(&self, key: &str) -> Option<&'a Value> {
+        self.values.get(key).filter(|value| !value.is_null())
+    }
+
+    pub(crate) fn float(&self, key: &str, default: f64) -> Result<f64, ScheduleError> {
+        self.given(key).map_or(Ok(default), |value| as_float(key, value))
+    }
+
+    pub(crate) fn required_float(&self, key: &'static str) -> Result<f64, ScheduleError> {
+        let value = self.given(key).ok_or(ScheduleError::MissingOption { schedule: self.schedule, option: key })?;
+        as_float(key, value)
+    }
+
+    /// A whole number (torch's int options); anything else is a type error.
+    pub(crate) fn integer(&self, key: &str, default: i64) -> Result<i64, ScheduleError> {
+        self.given(key).map_or(Ok(default), |value| as_integer(key, value))
+    }
+
+    pub(crate) fn required_integer(&self, key: &'static str) -> Result<i64, ScheduleError> {
+        let value = self.given(key).ok_or(ScheduleError::MissingOption { schedule: self.schedule, option: key })?;
+        as_integer(key, value)
+    }
+
+    /// The raw JSON value, for options torch checks itself (e.g. "positive integer T_0").
+    pub(crate) fn raw(&self, key: &str) -> Option<&'a Value> {
+        self.given(key)
+    }
+
+    pub(crate) fn boolean(&self, key: &str, default: bool) -> Result<bool, ScheduleError> {
+        match self.given(key) {
+            None => Ok(default),
+            Some(Value::Bool(flag)) => Ok(*flag),
+            Some(_) => Err(ScheduleError::WrongType { option: key.to_string(), expected: "a boolean" }),
+        }
+    }
+
+    pub(crate) fn text(&self, key: &str, default: &'static str) -> Result<String, ScheduleError> {
+        match self.given(key) {
+            None => Ok(default.to_string()),
+            Some(Value::String(text)) => Ok(text.clone()),
+            Some(_) => Err(ScheduleError::WrongType { option: key.to_string(), expected: "a string" }),
+        }
+    }
+
+    pub(crate) fn integer_list(&self, key: &'static str) -> Result<Vec<i64>, ScheduleError> {
+        match self.given(key) {
+            None => Err(ScheduleError::MissingOption { schedule: self.schedule, option: key }),
+            Some(Value::Array(items)) => items.iter().map(|item| as_integer(key, item)).collect(),
+            Some(_) => Err(ScheduleError::WrongType { option: key.to_string(), expected: "a list of integers" }),
+        }
+    }
+
+    /// A float or a list with one float per param group (torch's `_format_param`).
+    pub(crate) fn per_group(&self, key: &'static str, default: Option<f64>, groups: usize) -> Result<Vec<f64>, ScheduleError> {
+        match self.given(key) {
+            None => default
+                .map(|value| vec![value; groups])
+                .ok_or(ScheduleError::MissingOption { schedule: self.schedule, option: key }),
+            Some(Value::Array(items)) => {
+                if items.len() != groups {
+                    return Err(ScheduleError::InvalidValue(format!(
+                        "{key} must have the same length as optimizer.param_groups. {key} has {} values, param_groups has {groups}.",
+                        items.len()
+                    )));
+                }
+                items.iter().map(|item| as_float(key, item)).collect()
+            }
+            Some(value) => Ok(vec![as_float(key, value)?; groups]),
+        }
+    }
+}
+
+fn as_float(key: &str, value: &Value) -> Result<f64, ScheduleError> {
+    value
+        .as_f64()
+        .ok_or_else(|| ScheduleError::WrongType { option: key.to_string(), expected: "a number" })
+}
+
+fn as_integer(key: &str, value: &Value) -> Result<i64, ScheduleError> {
+    match value.as_f64() {
+        Some(number) if number.fract() == 0.0 && number.abs() < 9.0e15 => Ok(number as i64),
+        _ => Err(ScheduleError::WrongType { option: key.to_string(), expected: "an integer" }),
+    }
+}
+
+/// A number as Python's f-string would print it for the messages torch formats, in JavaScript's
+/// spelling (`1` for `1.0`), which is what the TypeScript side shows.
+pub(crate) fn format_number(value: &Value) -> String {
+    match value.as_f64() {
+        Some(number) => crate::optim::js_number(number),
+        None => match value {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        },
+    }
+}

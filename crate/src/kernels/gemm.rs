@@ -1,0 +1,397 @@
+//! Matrix products of a linear layer, BLIS style: operands are packed into contiguous panels (which
+//! absorbs any transposition, so X·Wᵀ, dY·W and dYᵀ·X all run the same fast loop), and a
+//! register-blocked MR×NR micro-kernel accumulates one tile over a block of K.
+//!
+//! The simd128 micro-kernel and its scalar twin do the same float operations in the same order
+//! (per output element: products added in increasing k, multiply then add, no fused multiply-add),
+//! so they agree bit for bit; the tests check that under wasm.
+
+/// Rows of A (and of C) per micro-tile.
+const MR: usize = 4;
+/// Columns of B (and of C) per micro-tile: two f32x4 vectors.
+const NR: usize = 8;
+/// Largest K block: an MR×KC panel of A plus a KC×NR panel of B stay in L1.
+const KC_MAX: usize = 512;
+/// Rows of A packed at once (the A block stays in L2).
+const MC_MAX: usize = 256;
+/// Columns of B packed at once.
+const NC_MAX: usize = 1024;
+
+/// A read-only strided matrix: element (i, j) is `data[i * row_stride + j * col_stride]`.
+#[derive(Clone, Copy)]
+struct Strided<'a> {
+    data: &'a [f32],
+    row_stride: usize,
+    col_stride: usize,
+}
+
+impl<'a> Strided<'a> {
+    fn row_major(data: &'a [f32], cols: usize) -> Strided<'a> {
+        Strided { data, row_stride: cols, col_stride: 1 }
+    }
+
+    /// The transpose of a row-major matrix with `cols` columns.
+    fn transposed(data: &'a [f32], cols: usize) -> Strided<'a> {
+        Strided { data, row_stride: 1, col_stride: cols }
+    }
+}
+
+/// What happens to the tile sums before they land in C.
+#[derive(Clone, Copy)]
+struct Epilogue<'a> {
+    /// Added to every row of C (indexed by column), once.
+    bias: Option<&'a [f32]>,
+    /// max(x, 0) after the last K block (NaN stays NaN, like torch.relu).
+    relu: bool,
+}
+
+/// Packing buffers, allocated once for the largest product a model needs; the products allocate nothing.
+pub struct Gemm {
+    pack_a: Vec<f32>,
+    pack_b: Vec<f32>,
+}
+
+fn round_up(x: usize, multiple: usize) -> usize {
+    x.div_ceil(multiple) * multiple
+}
+
+/// K split into equal blocks of at most KC_MAX (784 → 2 × 392 rather than 512 + 272).
+fn k_block(k: usize) -> usize {
+    if k == 0 {
+        return 0;
+    }
+    k.div_ceil(k.div_ceil(KC_MAX))
+}
+
+impl Gemm {
+    /// Buffers for products with at most `max_m` rows, `max_n` columns and inner size `max_k`.
+    pub fn new(max_m: usize, max_n: usize, max_k: usize) -> Gemm {
+        let kc = k_block(max_k);
+        let mc = round_up(max_m.min(MC_MAX), MR);
+        let nc = round_up(max_n.min(NC_MAX), NR);
+        Gemm { pack_a: vec![0.0; mc * kc], pack_b: vec![0.0; kc * nc] }
+    }
+
+    /// Buffers for every product of an MLP with these layer sizes and batches up to `max_batch`.
+    pub fn for_mlp(sizes: &[usize], max_batch: usize) -> Gemm {
+        let widest = sizes.iter().copied().max().unwrap_or(0);
+        Gemm::new(max_batch.max(widest), widest, max_batch.max(widest))
+    }
+
+    /// Forward of a linear layer: `y[batch, out] = x[batch, in] · w[out, in]ᵀ + bias`, then ReLU if asked.
+    pub fn linear_forward(&mut self, x: &[f32], w: &[f32], bias: &[f32], y: &mut [f32], dims: LinearDims, relu: bool) {
+        let LinearDims { batch, fan_in, fan_out } = dims;
+        assert!(x.len() >= batch * fan_in && w.len() == fan_out * fan_in && bias.len() == fan_out);
+        let a = Strided::row_major(x, fan_in);
+        let b = Strided::transposed(w, fan_in);
+        self.product(batch, fan_out, fan_in, a, b, y, Epilogue { bias: Some(bias), relu });
+    }
+
+    /// Gradient with respect to the layer's input: `dx[batch, in] = dy[batch, out] · w[out, in]`.
+    pub fn linear_backward_input(&mut self, dy: &[f32], w: &[f32], dx: &mut [f32], dims: LinearDims) {
+        let LinearDims { batch, fan_in, fan_out } = dims;
+        assert!(dy.len() >= batch * fan_out && w.len() == fan_out * fan_in);
+        let a = Strided::row_major(dy, fan_out);
+        let b = Strided::row_major(w, fan_in);
+        self.product(batch, fan_in, fan_out, a, b, dx, Epilogue { bias: None, relu: false });
+    }
+
+    /// Gradient with respect to the weight: `dw[out, in] = dy[batch, out]ᵀ · x[batch, in]`.
+    pub fn linear_backward_weight(&mut self, dy: &[f32], x: &[f32], dw: &mut [f32], dims: LinearDims) {
+        let LinearDims { batch, fan_in, fan_out } = dims;
+        assert!(dy.len() >= batch * fan_out && x.len() >= batch * fan_in && dw.len() == fan_out * fan_in);
+        let a = Strided::transposed(dy, fan_out);
+        let b = Strided::row_major(x, fan_in);
+        self.product(fan_out, fan_in, batch, a, b, dw, Epilogue { bias: None, relu: false });
+    }
+
+    /// `c[m, n] (row-major) = a[m, k] · b[k, n]` with the epilogue applied.
+    #[allow(clippy::too_many_arguments)]
+    fn product(&mut self, m: usize, n: usize, k: usize, a: Strided, b: Strided, c: &mut [f32], epilogue: Epilogue) {
+        self.product_with(m, n, k, a, b, c, epilogue, micro_kernel);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn product_with(
+        &mut self,
+        m: usize,
+        n: usize,
+        k: usize,
+        a: Strided,
+        b: Strided,
+        c: &mut [f32],
+        epilogue: Epilogue,
+        kernel: fn(usize, &[f32], &[f32], &mut [f32; MR * NR]),
+    ) {
+        assert!(c.len() >= m * n);
+        let kc_max = k_block(k);
+        assert!(
+            self.pack_a.len() >= round_up(m.min(MC_MAX), MR) * kc_max && self.pack_b.len() >= kc_max * round_up(n.min(NC_MAX), NR),
+            "gemm: workspace sized for smaller products"
+        );
+        if k == 0 {
+            // An empty sum: C is the bias (or zero), then ReLU.
+            let tile = [0.0; MR * NR];
+            for i in (0..m).step_by(MR) {
+                for j in (0..n).step_by(NR) {
+                    write_tile(&tile, c, n, i, j, (m - i).min(MR), (n - j).min(NR), epilogue, true, true);
+                }
+            }
+            return;
+        }
+        let mut tile = [0.0f32; MR * NR];
+        for jc in (0..n).step_by(NC_MAX) {
+            let nc = (n - jc).min(NC_MAX);
+            let mut pc = 0;
+            while pc < k {
+                let kc = (k - pc).min(kc_max);
+                let (first, last) = (pc == 0, pc + kc == k);
+                pack_b(&mut self.pack_b, b, pc, kc, jc, nc);
+                for ic in (0..m).step_by(MC_MAX) {
+                    let mc = (m - ic).min(MC_MAX);
+                    pack_a(&mut self.pack_a, a, ic, mc, pc, kc);
+                    for jr in (0..nc).step_by(NR) {
+                        let b_panel = &self.pack_b[jr * kc..(jr + NR) * kc];
+                        for ir in (0..mc).step_by(MR) {
+                            let a_panel = &self.pack_a[ir * kc..(ir + MR) * kc];
+                            kernel(kc, a_panel, b_panel, &mut tile);
+                            let (rows, cols) = ((mc - ir).min(MR), (nc - jr).min(NR));
+                            write_tile(&tile, c, n, ic + ir, jc + jr, rows, cols, epilogue, first, last);
+                        }
+                    }
+                }
+                pc += kc;
+            }
+        }
+    }
+}
+
+/// Sizes of a linear layer's product.
+#[derive(Clone, Copy, Debug)]
+pub struct LinearDims {
+    pub batch: usize,
+    pub fan_in: usize,
+    pub fan_out: usize,
+}
+
+/// Packs rows `i0..i0+mc`, columns `p0..p0+kc` of A as MR-row panels, k-major inside a panel
+/// (`MR` consecutive values per k), zero-padding the last panel's missing rows.
+fn pack_a(pack: &mut [f32], a: Strided, i0: usize, mc: usize, p0: usize, kc: usize) {
+    for (panel, dst) in pack.chunks_exact_mut(MR * kc).take(mc.div_ceil(MR)).enumerate() {
+        let rows = (mc - panel * MR).min(MR);
+        let base = (i0 + panel * MR) * a.row_stride + p0 * a.col_stride;
+        if a.row_stride == 1 {
+            // Columns of A are contiguous: MR consecutive values per k.
+            for (p, out) in dst.chunks_exact_mut(MR).enumerate() {
+                let src = base + p * a.col_stride;
+                out[..rows].copy_from_slice(&a.data[src..src + rows]);
+                out[rows..].fill(0.0);
+            }
+        } else {
+            for r in 0..MR {
+                if r < rows {
+                    let row = &a.data[base + r * a.row_stride..];
+                    for p in 0..kc {
+                        dst[p * MR + r] = row[p * a.col_stride];
+                    }
+                } else {
+                    for p in 0..kc {
+                        dst[p * MR + r] = 0.0;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Packs rows `p0..p0+kc`, columns `j0..j0+nc` of B as NR-column panels, k-major inside a panel,
+/// zero-padding the last panel's missing columns.
+fn pack_b(pack: &mut [f32], b: Strided, p0: usize, kc: usize, j0: usize, nc: usize) {
+    for (panel, dst) in pack.chunks_exact_mut(NR * kc).take(nc.div_ceil(NR)).enumerate() {
+        let cols = (nc - panel * NR).min(NR);
+        let base = p0 * b.row_stride + (j0 + panel * NR) * b.col_stride;
+        if b.col_stride == 1 {
+            // Rows of B are contiguous: a straight copy of NR values per k.
+            for (p, out) in dst.chunks_exact_mut(NR).enumerate() {
+                let src = base + p * b.row_stride;
+                out[..cols].copy_from_slice(&b.data[src..src + cols]);
+                out[cols..].fill(0.0);
+            }
+        } else {
+            for c in 0..NR {
+                if c < cols {
+                    let col = &b.data[base + c * b.col_stride..];
+                    for p in 0..kc {
+                        dst[p * NR + c] = col[p * b.row_stride];
+                    }
+                } else {
+                    for p in 0..kc {
+                        dst[p * NR + c] = 0.0;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Moves a tile's `rows × cols` valid part into C at (i, j): the first K block overwrites (plus bias),
+/// later blocks add, the last applies ReLU.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn write_tile(tile: &[f32; MR * NR], c: &mut [f32], ldc: usize, i: usize, j: usize, rows: usize, cols: usize, epilogue: Epilogue, first: bool, last: bool) {
+    for r in 0..rows {
+        let out = &mut c[(i + r) * ldc + j..(i + r) * ldc + j + cols];
+        let sums = &tile[r * NR..r * NR + cols];
+        match (first, epilogue.bias) {
+            (true, Some(bias)) => out.iter_mut().zip(sums).zip(&bias[j..j + cols]).for_each(|((o, &s), &b)| *o = s + b),
+            (true, None) => out.copy_from_slice(sums),
+            (false, _) => out.iter_mut().zip(sums).for_each(|(o, &s)| *o += s),
+        }
+        if last && epilogue.relu {
+            out.iter_mut().for_each(|o| *o = if *o < 0.0 { 0.0 } else { *o });
+        }
+    }
+}
+
+// In the wasm build only the tests call the scalar twin; on other targets it is the kernel.
+#[cfg_attr(all(target_arch = "wasm32", target_feature = "simd128", not(test)), allow(dead_code))]
+/// Scalar twin of the micro-kernel: `tile[r][c] = Σ_p a[p][r] · b[p][c]` over packed panels.
+fn micro_kernel_scalar(kc: usize, a: &[f32], b: &[f32], tile: &mut [f32; MR * NR]) {
+    let mut acc = [0.0f32; MR * NR];
+    for (ap, bp) in a.chunks_exact(MR).zip(b.chunks_exact(NR)).take(kc) {
+        for r in 0..MR {
+            for c in 0..NR {
+                acc[r * NR + c] += ap[r] * bp[c];
+            }
+        }
+    }
+    *tile = acc;
+}
+
+/// The simd128 micro-kernel: MR × 2 f32x4 accumulators live in registers across the whole K block;
+/// per k, two vector loads of B, MR broadcast loads of A, 2·MR multiplies and adds.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn micro_kernel(kc: usize, a: &[f32], b: &[f32], tile: &mut [f32; MR * NR]) {
+    use std::arch::wasm32::*;
+    assert!(a.len() >= kc * MR && b.len() >= kc * NR);
+    let mut acc = [[f32x4_splat(0.0); 2]; MR];
+    // SAFETY: the asserts above bound every read: a[p*MR + r] with r < MR and b[p*NR .. p*NR + 8], p < kc.
+    unsafe {
+        let (pa, pb) = (a.as_ptr(), b.as_ptr());
+        for p in 0..kc {
+            let b0 = v128_load(pb.add(p * NR) as *const v128);
+            let b1 = v128_load(pb.add(p * NR + 4) as *const v128);
+            for (r, acc_r) in acc.iter_mut().enumerate() {
+                let ar = v128_load32_splat(pa.add(p * MR + r) as *const u32);
+                acc_r[0] = f32x4_add(acc_r[0], f32x4_mul(ar, b0));
+                acc_r[1] = f32x4_add(acc_r[1], f32x4_mul(ar, b1));
+            }
+        }
+        let out = tile.as_mut_ptr();
+        for (r, acc_r) in acc.iter().enumerate() {
+            v128_store(out.add(r * NR) as *mut v128, acc_r[0]);
+            v128_store(out.add(r * NR + 4) as *mut v128, acc_r[1]);
+        }
+    }
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+use micro_kernel_scalar as micro_kernel;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+    // Under wasm-bindgen-test-runner the same tests run in the simd128 build.
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn random(len: usize, rng: &mut Rng) -> Vec<f32> {
+        (0..len).map(|_| rng.uniform(-1.0, 1.0)).collect()
+    }
+
+    /// f64 reference of the forward product with bias and optional ReLU.
+    fn forward_reference(x: &[f32], w: &[f32], bias: &[f32], d: LinearDims, relu: bool) -> Vec<f64> {
+        let mut y = vec![0.0f64; d.batch * d.fan_out];
+        for i in 0..d.batch {
+            for j in 0..d.fan_out {
+                let mut s = f64::from(bias[j]);
+                for p in 0..d.fan_in {
+                    s += f64::from(x[i * d.fan_in + p]) * f64::from(w[j * d.fan_in + p]);
+                }
+                y[i * d.fan_out + j] = if relu { s.max(0.0) } else { s };
+            }
+        }
+        y
+    }
+
+    fn assert_close(got: &[f32], want: &[f64], k: usize, what: &str) {
+        assert_eq!(got.len(), want.len());
+        let tol = 1e-5 * (k as f64).sqrt().max(1.0) * 4.0;
+        for (idx, (&g, &w)) in got.iter().zip(want).enumerate() {
+            assert!((f64::from(g) - w).abs() <= tol * (1.0 + w.abs()), "{what}[{idx}]: {g} vs {w}");
+        }
+    }
+
+    // Shapes around the tile and block sizes (MR = 4, NR = 8, KC_MAX = 512, MC_MAX = 256) and the MLP's own.
+    const SHAPES: [(usize, usize, usize); 9] =
+        [(1, 1, 1), (3, 5, 7), (4, 8, 16), (5, 9, 17), (13, 11, 3), (257, 10, 100), (256, 100, 784), (6, 1025, 13), (37, 23, 1100)];
+
+    #[test]
+    fn three_products_match_f64_reference_on_odd_shapes() {
+        let mut rng = Rng::new(1);
+        for &(batch, fan_out, fan_in) in &SHAPES {
+            let d = LinearDims { batch, fan_in, fan_out };
+            let (x, w, bias) = (random(batch * fan_in, &mut rng), random(fan_out * fan_in, &mut rng), random(fan_out, &mut rng));
+            let dy = random(batch * fan_out, &mut rng);
+            let mut gemm = Gemm::new(batch.max(fan_out), fan_out.max(fan_in), fan_in.max(batch).max(fan_out));
+            for relu in [false, true] {
+                let mut y = vec![f32::NAN; batch * fan_out];
+                gemm.linear_forward(&x, &w, &bias, &mut y, d, relu);
+                assert_close(&y, &forward_reference(&x, &w, &bias, d, relu), fan_in, "y");
+            }
+            let mut dx = vec![f32::NAN; batch * fan_in];
+            gemm.linear_backward_input(&dy, &w, &mut dx, d);
+            let dx_ref: Vec<f64> = (0..batch * fan_in)
+                .map(|idx| (0..fan_out).map(|j| f64::from(dy[idx / fan_in * fan_out + j]) * f64::from(w[j * fan_in + idx % fan_in])).sum())
+                .collect();
+            assert_close(&dx, &dx_ref, fan_out, "dx");
+            let mut dw = vec![f32::NAN; fan_out * fan_in];
+            gemm.linear_backward_weight(&dy, &x, &mut dw, d);
+            let dw_ref: Vec<f64> = (0..fan_out * fan_in)
+                .map(|idx| (0..batch).map(|i| f64::from(dy[i * fan_out + idx / fan_in]) * f64::from(x[i * fan_in + idx % fan_in])).sum())
+                .collect();
+            assert_close(&dw, &dw_ref, batch, "dw");
+        }
+    }
+
+    #[test]
+    fn empty_inner_dimension_gives_bias_then_relu() {
+        let mut gemm = Gemm::new(2, 3, 0);
+        let mut y = vec![f32::NAN; 6];
+        gemm.linear_forward(&[], &[], &[1.0, -2.0, 0.5], &mut y, LinearDims { batch: 2, fan_in: 0, fan_out: 3 }, true);
+        assert_eq!(y, [1.0, 0.0, 0.5, 1.0, 0.0, 0.5]);
+    }
+
+    /// The build's micro-kernel (simd128 under wasm) against the scalar twin, through the whole driver:
+    /// same operations in the same order, so the results are identical bit for bit.
+    #[test]
+    fn simd_kernel_equals_scalar_twin_bit_for_bit() {
+        let mut rng = Rng::new(2);
+        for &(m, n, k) in &SHAPES {
+            let (a, b) = (random(m * k, &mut rng), random(k * n, &mut rng));
+            let bias = random(n, &mut rng);
+            let mut gemm = Gemm::new(m, n, k);
+            let (mut fast, mut twin) = (vec![0.0; m * n], vec![0.0; m * n]);
+            for (a_view, b_view) in [
+                (Strided::row_major(&a, k), Strided::row_major(&b, n)),
+                (Strided::transposed(&a, m), Strided::transposed(&b, k)),
+            ] {
+                let epilogue = Epilogue { bias: Some(&bias), relu: true };
+                gemm.product_with(m, n, k, a_view, b_view, &mut fast, epilogue, micro_kernel);
+                gemm.product_with(m, n, k, a_view, b_view, &mut twin, epilogue, micro_kernel_scalar);
+                assert!(fast.iter().zip(&twin).all(|(x, y)| x.to_bits() == y.to_bits()), "m={m} n={n} k={k}");
+            }
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! Adafactor: ρ ← min(γ, 1/√t);  α ← max(ε₂, RMS(θ))·ρ;  θ ← θ(1 − γλ);  β̂ ← t^τ;  for ≥2-D: R ← lerp(R, mean_c g², β̂),
+//! C ← lerp(C, mean_r g², β̂), V ← R·C / max(mean_r R, ε₁), else V ← lerp(V, g², β̂);  U ← g / √max(V, ε₁²);  θ ← θ − α·U / max(1, RMS(U)/d).
+//! Source: torch.optim.Adafactor, `_single_tensor_adafactor` (torch 2.13). The factored moments use the last
+//! two dimensions of the shape (leading dimensions are a batch); vectors and scalars keep a full V.
+use super::{js_number, lerp, put_f32s, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
+
+pub struct Adafactor;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub lr: f64,
+    pub beta2_decay: f64,
+    /// (ε₁, ε₂); ε₁ `None` means float32's machine epsilon, as torch's `torch.finfo(param.dtype).eps`.
+    pub eps: (Option<f64>, f64),
+    pub d: f64,
+    pub weight_decay: f64,
+    pub maximize: bool,
+}
+
+impl Config {
+    pub fn new(config: Config) -> Result<Config, OptimError> {
+        let fail = |message: &str, value: f64| Err(OptimError::Invalid(format!("{message}{}", js_number(value))));
+        if !(0.0 <= config.lr) {
+            return fail("Learning rate should be >= 0 but is: ", config.lr);
+        }
+        if !(0.0 >= config.beta2_decay) {
+            return fail("beta2_decay should be <= 0 but is: ", config.beta2_decay);
+        }
+        if let Some(eps1) = config.eps.0 {
+            if !(0.0 <= eps1) {
+                return fail("epsilon1 should be >= 0 but is: ", eps1);
+            }
+        }
+        if !(0.0 <= config.eps.1) {
+            return fail("epsilon2 should be >= 0 but is: ", config.eps.1);
+        }
+        if !(1.0 <= config.d) {
+            return fail("Clipping threshold d should be >= 1 but is: ", config.d);
+        }
+        if !(0.0 <= config.weight_decay) {
+            return fail("weight_decay should be >= 0 but is: ", config.weight_decay);
+        }
+        Ok(config)
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { lr: 1e-2, beta2_decay: -0.8, eps: (None, 1e-3), d: 1.0, weight_decay: 0.0, maximize: false }
+    }
+}
+
+/// Row and column factors of the second moment for ≥2-D tensors (one per leading "batch" index),
+/// the full `variance` otherwise; the step count.
+pub struct State {
+    step: u64,
+    rows: usize,
+    cols: usize,
+    row_var: Vec<f32>,
+    col_var: Vec<f32>,
+    variance: Vec<f32>,
+    /// Scratch: per batch, mean of the row factor (recomputed every step, not saved).
+    row_means: Vec<f32>,
+}
+
+impl Persist for State {
+    fn save(&self, out: &mut Vec<u8>) {
+        put_u64(out, self.step);
+        put_f32s(out, &self.row_var);
+        put_f32s(out, &self.col_var);
+        put_f32s(out, &self.variance);
+    }
+    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
+        self.step = input.u64()?;
+        input.f32s_into(&mut self.row_var)?;
+        input.f32s_into(&mut self.col_var)?;
+        input.f32s_into(&mut self.variance)
+    }
+}
+
+impl State {
+    fn factored(&self) -> bool {
+        self.rows > 0
+    }
+
+    /// The second-moment estimate V of element `i` after this step's moment updates
+    /// (`row_means` holds each batch's mean row factor, already floored at ε₁).
+    #[inline(always)]
+    fn estimate(&self, i: usize) -> f32 {
+        if self.factored() {
+            let plane = self.rows * self.cols;
+            let (batch, r, c) = (i / plane, i % plane / self.cols, i % self.cols);
+            self.row_var[batch * self.rows + r] * self.col_var[batch * self.cols + c] / self.row_means[batch]
+        } else {
+            self.variance[i]
+        }
+    }
+}
+
+fn norm(values: impl Iterator<Item = f32>) -> f32 {
+    values.map(|v| v * v).sum::<f32>().sqrt()
+}
+
+impl TensorRule for Adafactor {
+    const NAME: &'static str = "adafactor";
+    /// `foreach` is accepted as torch's flag; the single-tensor loop is what runs (and what torch
+    /// runs unless foreach=True, which only reorders float32 rounding).
+    const OPTIONS: &'static [&'static str] = &["lr", "beta2_decay", "eps", "d", "weight_decay", "foreach", "maximize"];
+    type Config = Config;
+    type State = State;
+
+    fn config(o: &Options) -> Result<Config, OptimError> {
+        let d = Config::default();
+        o.flag("foreach", false)?;
+        let (eps1, eps2) = o.opt_pair("eps", (d.eps.0, Some(d.eps.1)))?;
+        let eps2 = eps2.ok_or_else(|| OptimError::WrongType {
+            option: "eps".into(),
+            expected: "a pair [epsilon1 or null, epsilon2]",
+            got: "epsilon2 null".into(),
+        })?;
+        Config::new(Config {
+            lr: o.num("lr", d.lr)?,
+            beta2_decay: o.num("beta2_decay", d.beta2_decay)?,
+            eps: (eps1, eps2),
+            d: o.num("d", d.d)?,
+            weight_decay: o.num("weight_decay", d.weight_decay)?,
+            maximize: o.flag("maximize", d.maximize)?,
+        })
+    }
+    fn lr(c: &Config) -> f64 {
+        c.lr
+    }
+    fn set_lr(c: &mut Config, lr: f64) {
+        c.lr = lr;
+    }
+    fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
+        let numel: usize = shape.iter().product();
+        Ok(if shape.len() >= 2 {
+            let (rows, cols) = (shape[shape.len() - 2], shape[shape.len() - 1]);
+            let batch: usize = shape[..shape.len() - 2].iter().product();
+            let (row_var, col_var) = (vec![0.0; batch * rows], vec![0.0; batch * cols]);
+            State { step: 0, rows, cols, row_var, col_var, variance: Vec::new(), row_means: vec![0.0; batch] }
+        } else {
+            let variance = vec![0.0; numel];
+            State { step: 0, rows: 0, cols: 0, row_var: Vec::new(), col_var: Vec::new(), variance, row_means: Vec::new() }
+        })
+    }
+
+    fn update(c: &Config, s: &mut State, param: &mut [f32], grad: &[f32], _shape: &[usize]) {
+        let numel = param.len();
+        if numel == 0 {
+            return;
+        }
+        let sign = if c.maximize { -1.0f32 } else { 1.0 };
+        s.step += 1;
+        let step = s.step as f64;
+        let one_minus_beta2 = step.powf(c.beta2_decay) as f32;
+        let rho = f64::min(c.lr, 1.0 / step.powf(0.5));
+        let param_rms = norm(param.iter().copied()) as f64 / (numel as f64).powf(0.5);
+        let alpha = f64::max(c.eps.1, param_rms) * rho;
+        if c.weight_decay != 0.0 {
+            let keep = (1.0 - c.lr * c.weight_decay) as f32;
+            param.iter_mut().for_each(|p| *p *= keep);
+        }
+        let eps1 = c.eps.0.unwrap_or(f32::EPSILON as f64);
+        let (rows, cols) = (s.rows, s.cols);
+        if s.factored() {
+            let plane = rows * cols;
+            for (b, row_var) in s.row_var.chunks_exact_mut(rows).enumerate() {
+                for (r, v) in row_var.iter_mut().enumerate() {
+                    let row = &grad[b * plane + r * cols..b * plane + (r + 1) * cols];
+                    let n = norm(row.iter().map(|g| sign * g));
+                    *v = lerp(*v, n * n / cols as f32, one_minus_beta2);
+                }
+            }
+            for (b, col_var) in s.col_var.chunks_exact_mut(cols).enumerate() {
+                for (col, v) in col_var.iter_mut().enumerate() {
+                    let n = norm((0..rows).map(|r| sign * grad[b * plane + r * cols + col]));
+                    *v = lerp(*v, n * n / rows as f32, one_minus_beta2);
+                }
+            }
+        } else {
+            for (v, &g) in s.variance.iter_mut().zip(grad) {
+                let g = sign * g;
+                *v = lerp(*v, g * g, one_minus_beta2);
+            }
+        }
+        if s.factored() {
+            for (mean, row_var) in s.row_means.iter_mut().zip(s.row_var.chunks_exact(rows)) {
+                *mean = (row_var.iter().sum::<f32>() / rows as f32).max(eps1 as f32);
+            }
+        }
+        let floor = (eps1 * eps1) as f32;
+        let state = &*s;
+        let scaled = |i: usize| 1.0 / state.estimate(i).max(floor).sqrt() * (sign * grad[i]);
+        // Two passes (RMS of U, then the update) instead of a numel-sized buffer: memory is
+        // what Adafactor saves.
+        let update_norm = norm((0..numel).map(scaled));
+        let denom = f64::max(1.0, update_norm as f64 / ((numel as f64).powf(0.5) * c.d));
+        let step_scale = (-alpha / denom) as f32;
+        for (i, p) in param.iter_mut().enumerate() {
+            *p += step_scale * scaled(i);
+        }
+    }
+}

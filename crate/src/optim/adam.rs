@@ -1,0 +1,143 @@
+//! Adam: g ← ±∇ (+ λθ, or θ ← θ(1 − γλ) if decoupled);  m ← lerp(m, g, 1−β₁);  v ← β₂v + (1−β₂)g²;  v̂ ← max(v̂, v) if amsgrad;
+//! θ ← θ − (γ / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε).  Source: torch.optim.Adam, `_single_tensor_adam` (torch 2.13).
+use super::{check_betas, lerp, non_negative, put_f32s, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
+
+pub struct Adam;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub lr: f64,
+    pub betas: (f64, f64),
+    pub eps: f64,
+    pub weight_decay: f64,
+    pub amsgrad: bool,
+    pub maximize: bool,
+    pub decoupled_weight_decay: bool,
+}
+
+impl Config {
+    pub fn new(config: Config) -> Result<Config, OptimError> {
+        non_negative(config.lr, "Invalid learning rate")?;
+        non_negative(config.eps, "Invalid epsilon value")?;
+        check_betas(config.betas)?;
+        non_negative(config.weight_decay, "Invalid weight_decay value")?;
+        Ok(config)
+    }
+
+    /// Reads the options Adam and AdamW share; `defaults` differ only in weight decay.
+    pub(crate) fn read(o: &Options, d: Config) -> Result<Config, OptimError> {
+        Config::new(Config {
+            lr: o.num("lr", d.lr)?,
+            betas: o.pair("betas", d.betas)?,
+            eps: o.num("eps", d.eps)?,
+            weight_decay: o.num("weight_decay", d.weight_decay)?,
+            amsgrad: o.flag("amsgrad", d.amsgrad)?,
+            maximize: o.flag("maximize", d.maximize)?,
+            decoupled_weight_decay: o.flag("decoupled_weight_decay", d.decoupled_weight_decay)?,
+        })
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            lr: 1e-3,
+            betas: (0.9, 0.999),
+            eps: 1e-8,
+            weight_decay: 0.0,
+            amsgrad: false,
+            maximize: false,
+            decoupled_weight_decay: false,
+        }
+    }
+}
+
+/// `exp_avg` (m), `exp_avg_sq` (v), `max_exp_avg_sq` (v̂, empty without amsgrad), the step count.
+pub struct State {
+    step: u64,
+    exp_avg: Vec<f32>,
+    exp_avg_sq: Vec<f32>,
+    max_exp_avg_sq: Vec<f32>,
+}
+
+impl State {
+    pub(crate) fn new(c: &Config, shape: &[usize]) -> State {
+        let len: usize = shape.iter().product();
+        State {
+            step: 0,
+            exp_avg: vec![0.0; len],
+            exp_avg_sq: vec![0.0; len],
+            max_exp_avg_sq: vec![0.0; if c.amsgrad { len } else { 0 }],
+        }
+    }
+}
+
+impl Persist for State {
+    fn save(&self, out: &mut Vec<u8>) {
+        put_u64(out, self.step);
+        put_f32s(out, &self.exp_avg);
+        put_f32s(out, &self.exp_avg_sq);
+        put_f32s(out, &self.max_exp_avg_sq);
+    }
+    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
+        self.step = input.u64()?;
+        input.f32s_into(&mut self.exp_avg)?;
+        input.f32s_into(&mut self.exp_avg_sq)?;
+        input.f32s_into(&mut self.max_exp_avg_sq)
+    }
+}
+
+/// One Adam/AdamW step of one tensor, fused into a single pass over the tensor.
+pub(crate) fn update(c: &Config, s: &mut State, param: &mut [f32], grad: &[f32]) {
+    s.step += 1;
+    let (beta1, beta2) = c.betas;
+    let t = s.step as f64;
+    let step_size = c.lr / (1.0 - beta1.powf(t));
+    let bias_correction2_sqrt = ((1.0 - beta2.powf(t)).powf(0.5)) as f32;
+    let (value, eps, wd) = (-step_size as f32, c.eps as f32, c.weight_decay as f32);
+    let (one_minus_beta1, beta2_f, one_minus_beta2) = ((1.0 - beta1) as f32, beta2 as f32, (1.0 - beta2) as f32);
+    let decay = (1.0 - c.lr * c.weight_decay) as f32;
+    let sign = if c.maximize { -1.0f32 } else { 1.0 };
+    let (coupled, decoupled) = (wd != 0.0 && !c.decoupled_weight_decay, wd != 0.0 && c.decoupled_weight_decay);
+    let moments = s.exp_avg.iter_mut().zip(s.exp_avg_sq.iter_mut());
+    for (i, ((p, &g), (m, v))) in param.iter_mut().zip(grad).zip(moments).enumerate() {
+        if decoupled {
+            *p *= decay;
+        }
+        let g = if coupled { sign * g + wd * *p } else { sign * g };
+        *m = lerp(*m, g, one_minus_beta1);
+        *v = *v * beta2_f + one_minus_beta2 * g * g;
+        let second = if c.amsgrad {
+            let max = &mut s.max_exp_avg_sq[i];
+            *max = max.max(*v);
+            *max
+        } else {
+            *v
+        };
+        *p += value * *m / (second.sqrt() / bias_correction2_sqrt + eps);
+    }
+}
+
+impl TensorRule for Adam {
+    const NAME: &'static str = "adam";
+    const OPTIONS: &'static [&'static str] =
+        &["lr", "betas", "eps", "weight_decay", "amsgrad", "maximize", "decoupled_weight_decay"];
+    type Config = Config;
+    type State = State;
+
+    fn config(o: &Options) -> Result<Config, OptimError> {
+        Config::read(o, Config::default())
+    }
+    fn lr(c: &Config) -> f64 {
+        c.lr
+    }
+    fn set_lr(c: &mut Config, lr: f64) {
+        c.lr = lr;
+    }
+    fn init(c: &Config, shape: &[usize]) -> Result<State, OptimError> {
+        Ok(State::new(c, shape))
+    }
+    fn update(c: &Config, s: &mut State, param: &mut [f32], grad: &[f32], _shape: &[usize]) {
+        update(c, s, param, grad)
+    }
+}

@@ -1,0 +1,93 @@
+//! Adamax: g ← ±∇ + λθ;  m ← lerp(m, g, 1−β₁);  u ← max(β₂u, |g| + ε);  θ ← θ − (γ / (1−β₁ᵗ)) · m / u.
+//! Source: torch.optim.Adamax, `_single_tensor_adamax` (torch 2.13).
+use super::{check_betas, lerp, non_negative, put_f32s, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
+
+pub struct Adamax;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub lr: f64,
+    pub betas: (f64, f64),
+    pub eps: f64,
+    pub weight_decay: f64,
+    pub maximize: bool,
+}
+
+impl Config {
+    pub fn new(config: Config) -> Result<Config, OptimError> {
+        non_negative(config.lr, "Invalid learning rate")?;
+        non_negative(config.eps, "Invalid epsilon value")?;
+        check_betas(config.betas)?;
+        non_negative(config.weight_decay, "Invalid weight_decay value")?;
+        Ok(config)
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { lr: 2e-3, betas: (0.9, 0.999), eps: 1e-8, weight_decay: 0.0, maximize: false }
+    }
+}
+
+/// `exp_avg` (m), `exp_inf` (u), the step count.
+pub struct State {
+    step: u64,
+    exp_avg: Vec<f32>,
+    exp_inf: Vec<f32>,
+}
+
+impl Persist for State {
+    fn save(&self, out: &mut Vec<u8>) {
+        put_u64(out, self.step);
+        put_f32s(out, &self.exp_avg);
+        put_f32s(out, &self.exp_inf);
+    }
+    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
+        self.step = input.u64()?;
+        input.f32s_into(&mut self.exp_avg)?;
+        input.f32s_into(&mut self.exp_inf)
+    }
+}
+
+impl TensorRule for Adamax {
+    const NAME: &'static str = "adamax";
+    const OPTIONS: &'static [&'static str] = &["lr", "betas", "eps", "weight_decay", "maximize"];
+    type Config = Config;
+    type State = State;
+
+    fn config(o: &Options) -> Result<Config, OptimError> {
+        let d = Config::default();
+        Config::new(Config {
+            lr: o.num("lr", d.lr)?,
+            betas: o.pair("betas", d.betas)?,
+            eps: o.num("eps", d.eps)?,
+            weight_decay: o.num("weight_decay", d.weight_decay)?,
+            maximize: o.flag("maximize", d.maximize)?,
+        })
+    }
+    fn lr(c: &Config) -> f64 {
+        c.lr
+    }
+    fn set_lr(c: &mut Config, lr: f64) {
+        c.lr = lr;
+    }
+    fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
+        let len = shape.iter().product();
+        Ok(State { step: 0, exp_avg: vec![0.0; len], exp_inf: vec![0.0; len] })
+    }
+
+    fn update(c: &Config, s: &mut State, param: &mut [f32], grad: &[f32], _shape: &[usize]) {
+        s.step += 1;
+        let clr = c.lr / (1.0 - c.betas.0.powf(s.step as f64));
+        let (value, wd, eps) = (-clr as f32, c.weight_decay as f32, c.eps as f32);
+        let (one_minus_beta1, beta2) = ((1.0 - c.betas.0) as f32, c.betas.1 as f32);
+        let sign = if c.maximize { -1.0f32 } else { 1.0 };
+        let moments = s.exp_avg.iter_mut().zip(s.exp_inf.iter_mut());
+        for ((p, &g), (m, u)) in param.iter_mut().zip(grad).zip(moments) {
+            let g = if wd != 0.0 { sign * g + wd * *p } else { sign * g };
+            *m = lerp(*m, g, one_minus_beta1);
+            *u = (*u * beta2).max(g.abs() + eps);
+            *p += value * *m / *u;
+        }
+    }
+}

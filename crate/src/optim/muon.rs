@@ -1,0 +1,253 @@
+//! Muon: B ← lerp(B, g, 1−μ);  U ← lerp(g, B, μ) if nesterov else B;  O ← NewtonSchulz_k(U / ‖U‖) in bfloat16;
+//! θ ← θ(1 − γλ) − γ·adjust(shape)·O.  Source: torch.optim.Muon, `_single_tensor_muon` (torch 2.13).
+//! 2-D parameters only: like torch, construction fails on any other shape ("Muon only supports 2D
+//! parameters whereas we found a parameter with size: torch.Size([4])"); give biases and other
+//! vectors their own optimizer (e.g. AdamW), as torch's docs advise.
+//! The Newton–Schulz iteration rounds every tensor op to bfloat16 exactly where torch's does.
+use super::{js_number, lerp, put_f32s, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
+use serde_json::Value;
+
+pub struct Muon;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum AdjustLr {
+    /// Keller Jordan's √max(1, A/B) (torch's default, `None` or "original").
+    Original,
+    /// Moonshot's 0.2·√max(A, B).
+    MatchRmsAdamw,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub lr: f64,
+    pub weight_decay: f64,
+    pub momentum: f64,
+    pub nesterov: bool,
+    pub ns_coefficients: (f64, f64, f64),
+    pub eps: f64,
+    pub ns_steps: usize,
+    pub adjust_lr_fn: AdjustLr,
+    /// torch's `use_addmm`: b·G + c·G·G and a·X + G·X each rounded once (fused) instead of per op.
+    pub use_addmm: bool,
+}
+
+impl Config {
+    pub fn new(config: Config) -> Result<Config, OptimError> {
+        let fail = |message: &str, value: f64| Err(OptimError::Invalid(format!("{message}{}", js_number(value))));
+        if !(0.0 <= config.lr) {
+            return fail("Learning rate should be >= 0 but is: ", config.lr);
+        }
+        if !(0.0 <= config.momentum) {
+            return fail("momentum should be >= 0 but is: ", config.momentum);
+        }
+        if !(0.0 <= config.weight_decay) {
+            return fail("weight decay should be >= 0 but is: ", config.weight_decay);
+        }
+        // torch raises this at the first step; an error value up front is the same message sooner.
+        if config.ns_steps >= 100 {
+            return Err(OptimError::Invalid(
+                "Number of steps must be less than 100 for computational efficiency".into(),
+            ));
+        }
+        Ok(config)
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            lr: 1e-3,
+            weight_decay: 0.1,
+            momentum: 0.95,
+            nesterov: true,
+            ns_coefficients: (3.4445, -4.7750, 2.0315),
+            eps: 1e-7,
+            ns_steps: 5,
+            adjust_lr_fn: AdjustLr::Original,
+            use_addmm: false,
+        }
+    }
+}
+
+/// The momentum buffer, the step count, and scratch matrices for the Newton–Schulz iteration.
+pub struct State {
+    step: u64,
+    momentum_buffer: Vec<f32>,
+    /// The orthogonalised matrix X (m×n, m ≤ n), in bfloat16 values.
+    ortho: Vec<f32>,
+    gram: Vec<f32>,
+    gram_update: Vec<f32>,
+    scratch_mm: Vec<f32>,
+    scratch_mn: Vec<f32>,
+}
+
+impl Persist for State {
+    fn save(&self, out: &mut Vec<u8>) {
+        put_u64(out, self.step);
+        put_f32s(out, &self.momentum_buffer);
+    }
+    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
+        self.step = input.u64()?;
+        input.f32s_into(&mut self.momentum_buffer)
+    }
+}
+
+/// float32 → bfloat16 (round to nearest even), kept as the f32 it widens back to.
+#[inline(always)]
+fn bf16(x: f32) -> f32 {
+    if x.is_nan() {
+        return x;
+    }
+    let bits = x.to_bits();
+    let rounded = bits.wrapping_add(0x7fff + ((bits >> 16) & 1)) & 0xffff_0000;
+    f32::from_bits(rounded)
+}
+
+/// out (r×c) = left (r×k) · right (k×c), float32 accumulation, then `finish(i, sum)` per element.
+fn matmul(out: &mut [f32], left: &[f32], right: &[f32], r: usize, k: usize, c: usize, finish: impl Fn(usize, f32) -> f32) {
+    for i in 0..r {
+        for j in 0..c {
+            let dot: f32 = (0..k).map(|l| left[i * k + l] * right[l * c + j]).sum();
+            out[i * c + j] = finish(i * c + j, dot);
+        }
+    }
+}
+
+/// X (m×n) → X·Xᵀ (m×m), float32 accumulation, rounded to bfloat16.
+fn gram(out: &mut [f32], x: &[f32], m: usize, n: usize) {
+    for i in 0..m {
+        for j in 0..m {
+            let dot: f32 = (0..n).map(|l| x[i * n + l] * x[j * n + l]).sum();
+            out[i * m + j] = bf16(dot);
+        }
+    }
+}
+
+fn torch_size(shape: &[usize]) -> String {
+    let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+    format!("torch.Size([{}])", dims.join(", "))
+}
+
+impl TensorRule for Muon {
+    const NAME: &'static str = "muon";
+    const OPTIONS: &'static [&'static str] =
+        &["lr", "weight_decay", "momentum", "nesterov", "ns_coefficients", "eps", "ns_steps", "adjust_lr_fn", "use_addmm"];
+    type Config = Config;
+    type State = State;
+
+    fn config(o: &Options) -> Result<Config, OptimError> {
+        let d = Config::default();
+        let ns_coefficients = match o.raw("ns_coefficients") {
+            None => d.ns_coefficients,
+            Some(Value::Array(items)) if items.len() == 3 && items.iter().all(Value::is_number) => {
+                let c: Vec<f64> = items.iter().filter_map(Value::as_f64).collect();
+                (c[0], c[1], c[2])
+            }
+            Some(Value::Array(_)) => {
+                return Err(OptimError::Invalid("Coefficients must be a tuple of exactly 3 values".into()))
+            }
+            Some(other) => {
+                return Err(OptimError::WrongType {
+                    option: "ns_coefficients".into(),
+                    expected: "a list of 3 numbers [a, b, c]",
+                    got: other.to_string(),
+                })
+            }
+        };
+        let adjust_lr_fn = match o.text("adjust_lr_fn")?.as_deref() {
+            None | Some("original") => AdjustLr::Original,
+            Some("match_rms_adamw") => AdjustLr::MatchRmsAdamw,
+            Some(other) => {
+                return Err(OptimError::Invalid(format!("Adjust learning rate function {other} is not supported")))
+            }
+        };
+        Config::new(Config {
+            lr: o.num("lr", d.lr)?,
+            weight_decay: o.num("weight_decay", d.weight_decay)?,
+            momentum: o.num("momentum", d.momentum)?,
+            nesterov: o.flag("nesterov", d.nesterov)?,
+            ns_coefficients,
+            eps: o.num("eps", d.eps)?,
+            ns_steps: o.count("ns_steps", d.ns_steps)?,
+            adjust_lr_fn,
+            use_addmm: o.flag("use_addmm", d.use_addmm)?,
+        })
+    }
+    fn lr(c: &Config) -> f64 {
+        c.lr
+    }
+    fn set_lr(c: &mut Config, lr: f64) {
+        c.lr = lr;
+    }
+    fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
+        let &[rows, cols] = shape else {
+            return Err(OptimError::Invalid(format!(
+                "Muon only supports 2D parameters whereas we found a parameter with size: {}",
+                torch_size(shape)
+            )));
+        };
+        let m = rows.min(cols);
+        Ok(State {
+            step: 0,
+            momentum_buffer: vec![0.0; rows * cols],
+            ortho: vec![0.0; rows * cols],
+            gram: vec![0.0; m * m],
+            gram_update: vec![0.0; m * m],
+            scratch_mm: vec![0.0; m * m],
+            scratch_mn: vec![0.0; rows * cols],
+        })
+    }
+
+    fn update(c: &Config, s: &mut State, param: &mut [f32], grad: &[f32], shape: &[usize]) {
+        let (rows, cols) = (shape[0], shape[1]);
+        s.step += 1;
+        let keep = (1.0 - c.momentum) as f32;
+        let momentum = c.momentum as f32;
+        let transposed = rows > cols;
+        let (m, n) = if transposed { (cols, rows) } else { (rows, cols) };
+        // X ← bf16(update), laid out m×n (the wide way round).
+        for i in 0..rows {
+            for j in 0..cols {
+                let at = i * cols + j;
+                let buffer = lerp(s.momentum_buffer[at], grad[at], keep);
+                s.momentum_buffer[at] = buffer;
+                let update = if c.nesterov { lerp(grad[at], buffer, momentum) } else { buffer };
+                let to = if transposed { j * n + i } else { at };
+                s.ortho[to] = bf16(update);
+            }
+        }
+        let norm = bf16(s.ortho.iter().map(|x| x * x).sum::<f32>().sqrt());
+        let divisor = bf16(norm.max(c.eps as f32));
+        s.ortho.iter_mut().for_each(|x| *x = bf16(*x / divisor));
+        let (a, b, cc) = (c.ns_coefficients.0 as f32, c.ns_coefficients.1 as f32, c.ns_coefficients.2 as f32);
+        for _ in 0..c.ns_steps {
+            gram(&mut s.gram, &s.ortho, m, n);
+            let g = &s.gram;
+            if c.use_addmm {
+                matmul(&mut s.gram_update, g, g, m, m, m, |i, dot| bf16(b * g[i] + cc * dot));
+                let x = &s.ortho;
+                matmul(&mut s.scratch_mn, &s.gram_update, x, m, m, n, |i, dot| bf16(a * x[i] + dot));
+            } else {
+                // torch evaluates `b * G + c * G @ G` as b·G + ((c·G) @ G), rounding each op.
+                s.scratch_mm.iter_mut().zip(g).for_each(|(t, &v)| *t = bf16(cc * v));
+                matmul(&mut s.gram_update, &s.scratch_mm, g, m, m, m, |i, dot| bf16(bf16(b * g[i]) + bf16(dot)));
+                let x = &s.ortho;
+                matmul(&mut s.scratch_mn, &s.gram_update, x, m, m, n, |i, dot| bf16(bf16(a * x[i]) + bf16(dot)));
+            }
+            std::mem::swap(&mut s.ortho, &mut s.scratch_mn);
+        }
+        let ratio = match c.adjust_lr_fn {
+            AdjustLr::Original => f64::max(1.0, rows as f64 / cols as f64).sqrt(),
+            AdjustLr::MatchRmsAdamw => 0.2 * (rows.max(cols) as f64).sqrt(),
+        };
+        let decay = (1.0 - c.lr * c.weight_decay) as f32;
+        let alpha = (-(c.lr * ratio)) as f32;
+        for i in 0..rows {
+            for j in 0..cols {
+                let at = i * cols + j;
+                let from = if transposed { j * n + i } else { at };
+                param[at] = param[at] * decay + alpha * s.ortho[from];
+            }
+        }
+    }
+}

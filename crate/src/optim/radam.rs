@@ -1,0 +1,110 @@
+//! RAdam: m ← lerp(m, g, 1−β₁);  v ← β₂v + (1−β₂)g²;  ρₜ = ρ∞ − 2tβ₂ᵗ/(1−β₂ᵗ);  m̂ = m/(1−β₁ᵗ);
+//! θ ← θ − γ m̂ · √(1−β₂ᵗ)/(√v + ε) · r(ρₜ) if ρₜ > 5, else θ ← θ − γ m̂.  Source: `_single_tensor_radam` (torch 2.13).
+use super::{check_betas, lerp, non_negative, put_f32s, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
+
+pub struct RAdam;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub lr: f64,
+    pub betas: (f64, f64),
+    pub eps: f64,
+    pub weight_decay: f64,
+    pub decoupled_weight_decay: bool,
+    pub maximize: bool,
+}
+
+impl Config {
+    pub fn new(config: Config) -> Result<Config, OptimError> {
+        non_negative(config.lr, "Invalid learning rate")?;
+        non_negative(config.eps, "Invalid epsilon value")?;
+        check_betas(config.betas)?;
+        non_negative(config.weight_decay, "Invalid weight_decay value")?;
+        Ok(config)
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { lr: 1e-3, betas: (0.9, 0.999), eps: 1e-8, weight_decay: 0.0, decoupled_weight_decay: false, maximize: false }
+    }
+}
+
+pub struct State {
+    step: u64,
+    exp_avg: Vec<f32>,
+    exp_avg_sq: Vec<f32>,
+}
+
+impl Persist for State {
+    fn save(&self, out: &mut Vec<u8>) {
+        put_u64(out, self.step);
+        put_f32s(out, &self.exp_avg);
+        put_f32s(out, &self.exp_avg_sq);
+    }
+    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
+        self.step = input.u64()?;
+        input.f32s_into(&mut self.exp_avg)?;
+        input.f32s_into(&mut self.exp_avg_sq)
+    }
+}
+
+impl TensorRule for RAdam {
+    const NAME: &'static str = "radam";
+    const OPTIONS: &'static [&'static str] =
+        &["lr", "betas", "eps", "weight_decay", "decoupled_weight_decay", "maximize"];
+    type Config = Config;
+    type State = State;
+
+    fn config(o: &Options) -> Result<Config, OptimError> {
+        let d = Config::default();
+        Config::new(Config {
+            lr: o.num("lr", d.lr)?,
+            betas: o.pair("betas", d.betas)?,
+            eps: o.num("eps", d.eps)?,
+            weight_decay: o.num("weight_decay", d.weight_decay)?,
+            decoupled_weight_decay: o.flag("decoupled_weight_decay", d.decoupled_weight_decay)?,
+            maximize: o.flag("maximize", d.maximize)?,
+        })
+    }
+    fn lr(c: &Config) -> f64 {
+        c.lr
+    }
+    fn set_lr(c: &mut Config, lr: f64) {
+        c.lr = lr;
+    }
+    fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
+        let len = shape.iter().product();
+        Ok(State { step: 0, exp_avg: vec![0.0; len], exp_avg_sq: vec![0.0; len] })
+    }
+
+    fn update(c: &Config, s: &mut State, param: &mut [f32], grad: &[f32], _shape: &[usize]) {
+        s.step += 1;
+        let (beta1, beta2) = c.betas;
+        let t = s.step as f64;
+        let bias_correction1 = (1.0 - beta1.powf(t)) as f32;
+        let bias_correction2 = 1.0 - beta2.powf(t);
+        let rho_inf = 2.0 / (1.0 - beta2) - 1.0;
+        let rho_t = rho_inf - 2.0 * t * beta2.powf(t) / bias_correction2;
+        // Below ρ = 5 the variance of the adaptive lr is intractable: plain momentum SGD.
+        let rectified = rho_t > 5.0;
+        let rect = (((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t)).powf(0.5)) as f32;
+        let bias_correction2_sqrt = bias_correction2.powf(0.5) as f32;
+        let (lr, wd, eps, decay) = (c.lr as f32, c.weight_decay as f32, c.eps as f32, (1.0 - c.lr * c.weight_decay) as f32);
+        let (one_minus_beta1, beta2_f, one_minus_beta2) = ((1.0 - beta1) as f32, beta2 as f32, (1.0 - beta2) as f32);
+        let sign = if c.maximize { -1.0f32 } else { 1.0 };
+        let (coupled, decoupled) = (wd != 0.0 && !c.decoupled_weight_decay, wd != 0.0 && c.decoupled_weight_decay);
+        let moments = s.exp_avg.iter_mut().zip(s.exp_avg_sq.iter_mut());
+        for ((p, &g), (m, v)) in param.iter_mut().zip(grad).zip(moments) {
+            if decoupled {
+                *p *= decay;
+            }
+            let g = if coupled { sign * g + wd * *p } else { sign * g };
+            *m = lerp(*m, g, one_minus_beta1);
+            *v = *v * beta2_f + one_minus_beta2 * g * g;
+            let corrected = *m / bias_correction1 * lr;
+            let delta = if rectified { corrected * (bias_correction2_sqrt / (v.sqrt() + eps)) * rect } else { corrected };
+            *p += -delta;
+        }
+    }
+}

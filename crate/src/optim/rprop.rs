@@ -1,0 +1,127 @@
+//! Rprop: η_t ← clamp(η_{t−1}·(η₊ if g·g_prev > 0, η₋ if < 0, else 1), step_min, step_max);
+//! g ← 0 where the sign flipped;  θ ← θ − sign(g)·η_t;  g_prev ← g.  Source: torch.optim.Rprop, `_single_tensor_rprop` (torch 2.13).
+use super::{js_number, non_negative, put_f32s, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
+
+pub struct Rprop;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub lr: f64,
+    /// (etaminus, etaplus)
+    pub etas: (f64, f64),
+    /// (minimal, maximal) step size
+    pub step_sizes: (f64, f64),
+    pub maximize: bool,
+}
+
+impl Config {
+    pub fn new(config: Config) -> Result<Config, OptimError> {
+        non_negative(config.lr, "Invalid learning rate")?;
+        let (minus, plus) = config.etas;
+        if !(0.0 < minus && minus < 1.0 && 1.0 < plus) {
+            return Err(OptimError::Invalid(format!("Invalid eta values: {}, {}", js_number(minus), js_number(plus))));
+        }
+        Ok(config)
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { lr: 1e-2, etas: (0.5, 1.2), step_sizes: (1e-6, 50.0), maximize: false }
+    }
+}
+
+/// torch's `prev` (the last gradient kept), per-element `step_size` (lr at the first step) and step count.
+pub struct State {
+    step: u64,
+    prev: Vec<f32>,
+    step_size: Vec<f32>,
+}
+
+impl Persist for State {
+    fn save(&self, out: &mut Vec<u8>) {
+        put_u64(out, self.step);
+        put_f32s(out, &self.prev);
+        put_f32s(out, &self.step_size);
+    }
+    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
+        self.step = input.u64()?;
+        input.f32s_into(&mut self.prev)?;
+        input.f32s_into(&mut self.step_size)
+    }
+}
+
+/// torch.sign: 0 for 0 (f32::signum would give 1).
+fn sign(x: f32) -> f32 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else {
+        x
+    }
+}
+
+/// torch.clamp: NaN stays NaN; with min > max every value becomes max.
+fn clamp(x: f32, min: f32, max: f32) -> f32 {
+    if x.is_nan() {
+        x
+    } else {
+        x.max(min).min(max)
+    }
+}
+
+impl TensorRule for Rprop {
+    const NAME: &'static str = "rprop";
+    const OPTIONS: &'static [&'static str] = &["lr", "etas", "step_sizes", "maximize"];
+    type Config = Config;
+    type State = State;
+
+    fn config(o: &Options) -> Result<Config, OptimError> {
+        let d = Config::default();
+        Config::new(Config {
+            lr: o.num("lr", d.lr)?,
+            etas: o.pair("etas", d.etas)?,
+            step_sizes: o.pair("step_sizes", d.step_sizes)?,
+            maximize: o.flag("maximize", d.maximize)?,
+        })
+    }
+    fn lr(c: &Config) -> f64 {
+        c.lr
+    }
+    fn set_lr(c: &mut Config, lr: f64) {
+        c.lr = lr;
+    }
+    fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
+        let numel = shape.iter().product();
+        Ok(State { step: 0, prev: vec![0.0; numel], step_size: vec![0.0; numel] })
+    }
+
+    fn update(c: &Config, s: &mut State, param: &mut [f32], grad: &[f32], _shape: &[usize]) {
+        if s.step == 0 {
+            s.step_size.fill(c.lr as f32);
+        }
+        s.step += 1;
+        let (minus, plus) = (c.etas.0 as f32, c.etas.1 as f32);
+        let (smallest, largest) = (c.step_sizes.0 as f32, c.step_sizes.1 as f32);
+        let direction = if c.maximize { -1.0f32 } else { 1.0 };
+        for (((p, &g), prev), size) in param.iter_mut().zip(grad).zip(s.prev.iter_mut()).zip(s.step_size.iter_mut()) {
+            let g = direction * g;
+            let agreement = sign(g * *prev);
+            let factor = if agreement > 0.0 {
+                plus
+            } else if agreement < 0.0 {
+                minus
+            } else if agreement == 0.0 {
+                1.0
+            } else {
+                agreement // NaN stays NaN, as in torch
+            };
+            *size = clamp(*size * factor, smallest, largest);
+            // After a sign flip the step is skipped and the gradient forgotten.
+            let g = if factor == minus { 0.0 } else { g };
+            *p -= sign(g) * *size;
+            *prev = g;
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! SGD: g ← ±∇ + λθ;  b ← μb + (1−τ)g (b ← g at the first step);  g ← g + μb if nesterov else b;  θ ← θ − γg.
+//! Source: torch.optim.SGD, `_single_tensor_sgd` (torch 2.13).
+use super::{non_negative, BlobReader, OptimError, Options, Persist, TensorRule};
+
+pub struct Sgd;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub lr: f64,
+    pub momentum: f64,
+    pub dampening: f64,
+    pub weight_decay: f64,
+    pub nesterov: bool,
+    pub maximize: bool,
+}
+
+impl Config {
+    pub fn new(config: Config) -> Result<Config, OptimError> {
+        non_negative(config.lr, "Invalid learning rate")?;
+        non_negative(config.momentum, "Invalid momentum value")?;
+        non_negative(config.weight_decay, "Invalid weight_decay value")?;
+        if config.nesterov && (config.momentum <= 0.0 || config.dampening != 0.0) {
+            return Err(OptimError::Invalid("Nesterov momentum requires a momentum and zero dampening".into()));
+        }
+        Ok(config)
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { lr: 1e-3, momentum: 0.0, dampening: 0.0, weight_decay: 0.0, nesterov: false, maximize: false }
+    }
+}
+
+/// torch's `momentum_buffer`, absent (here: `started == false`) until the first step.
+pub struct State {
+    buffer: Vec<f32>,
+    started: bool,
+}
+
+impl Persist for State {
+    fn save(&self, out: &mut Vec<u8>) {
+        super::put_u64(out, self.started as u64);
+        super::put_f32s(out, &self.buffer);
+    }
+    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
+        self.started = input.u64()? != 0;
+        input.f32s_into(&mut self.buffer)
+    }
+}
+
+impl TensorRule for Sgd {
+    const NAME: &'static str = "sgd";
+    const OPTIONS: &'static [&'static str] = &["lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize"];
+    type Config = Config;
+    type State = State;
+
+    fn config(o: &Options) -> Result<Config, OptimError> {
+        let d = Config::default();
+        Config::new(Config {
+            lr: o.num("lr", d.lr)?,
+            momentum: o.num("momentum", d.momentum)?,
+            dampening: o.num("dampening", d.dampening)?,
+            weight_decay: o.num("weight_decay", d.weight_decay)?,
+            nesterov: o.flag("nesterov", d.nesterov)?,
+            maximize: o.flag("maximize", d.maximize)?,
+        })
+    }
+    fn lr(c: &Config) -> f64 {
+        c.lr
+    }
+    fn set_lr(c: &mut Config, lr: f64) {
+        c.lr = lr;
+    }
+    fn init(c: &Config, shape: &[usize]) -> Result<State, OptimError> {
+        let len = if c.momentum != 0.0 { shape.iter().product() } else { 0 };
+        Ok(State { buffer: vec![0.0; len], started: false })
+    }
+
+    fn update(c: &Config, s: &mut State, param: &mut [f32], grad: &[f32], _shape: &[usize]) {
+        let (alpha, wd, mu) = (-c.lr as f32, c.weight_decay as f32, c.momentum as f32);
+        let keep = (1.0 - c.dampening) as f32;
+        let sign = if c.maximize { -1.0f32 } else { 1.0 };
+        if c.momentum == 0.0 {
+            for (p, &g) in param.iter_mut().zip(grad) {
+                let g = if wd != 0.0 { sign * g + wd * *p } else { sign * g };
+                *p += alpha * g;
+            }
+            return;
+        }
+        let started = s.started;
+        for ((p, &g), b) in param.iter_mut().zip(grad).zip(s.buffer.iter_mut()) {
+            let g = if wd != 0.0 { sign * g + wd * *p } else { sign * g };
+            *b = if started { *b * mu + keep * g } else { g };
+            let direction = if c.nesterov { g + mu * *b } else { *b };
+            *p += alpha * direction;
+        }
+        s.started = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::optim::js_number;
+
+    #[test]
+    fn nesterov_without_momentum_is_refused_with_torch_wording() {
+        let err = Config::new(Config { nesterov: true, ..Config::default() }).unwrap_err();
+        assert_eq!(err.to_string(), "Nesterov momentum requires a momentum and zero dampening");
+        let err = Config::new(Config { lr: -1.0, ..Config::default() }).unwrap_err();
+        assert_eq!(err.to_string(), format!("Invalid learning rate: {}", js_number(-1.0)));
+    }
+}

@@ -1,0 +1,90 @@
+// Browser bundles (run by scripts/build.sh after tsc):
+//   dist/optimlab.global.js   IIFE exposing `optimlab`, for a plain <script src> tag
+//   dist/optimlab.browser.mjs ES module, for <script type="module"> and import maps
+//   dist/optimlab.worker.js   the Web Worker both of them start (a classic worker: no module-worker support needed)
+//   dist/optimlab.wasm        the module they compile, next to them
+//   dist/demo/demo.js         the demo page's script, importing ../optimlab.browser.mjs
+// A browser bundle that would pull in a Node built-in fails the build, naming the importer.
+import { build } from "esbuild";
+import { copyFile, mkdir } from "node:fs/promises";
+import { builtinModules } from "node:module";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+process.chdir(root);
+
+const nodeBuiltins = new Set(builtinModules);
+
+/** Fails on `node:*` or bare built-in imports, which would break (or bloat) a browser bundle. */
+const noNodeBuiltins = {
+  name: "no-node-builtins",
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /.*/ }, (args) => {
+      const name = args.path.replace(/^node:/, "").split("/")[0];
+      if (args.path.startsWith("node:") || (args.kind !== "entry-point" && nodeBuiltins.has(name) && !args.path.startsWith("."))) {
+        return { errors: [{ text: `browser bundle imports the Node built-in "${args.path}" (from ${args.importer})` }] };
+      }
+      return undefined;
+    });
+  },
+};
+
+/** The demo uses the library through its public ESM bundle, loaded once from dist/, not a private copy. */
+const demoUsesPublicBundle = {
+  name: "demo-uses-public-bundle",
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /\/ts\/browser\.js$/ }, () => ({ path: "../optimlab.browser.mjs", external: true }));
+  },
+};
+
+const common = {
+  bundle: true,
+  platform: "browser",
+  target: ["chrome100", "firefox100", "safari16"],
+  minify: true,
+  sourcemap: true,
+  legalComments: "linked",
+  logLevel: "warning",
+  plugins: [noNodeBuiltins],
+};
+
+// A classic script has no import.meta: its URL comes from document.currentScript (or the worker's location).
+const classicScript = {
+  inject: ["scripts/bundle-script-url.js"],
+  define: { "import.meta.url": "scriptUrl" },
+};
+
+await mkdir("dist/demo", { recursive: true });
+await Promise.all([
+  build({
+    ...common,
+    entryPoints: ["ts/browser.ts"],
+    outfile: "dist/optimlab.global.js",
+    format: "iife",
+    globalName: "optimlab",
+    ...classicScript,
+    define: { ...classicScript.define, OPTIMLAB_BUNDLE: '"global"' },
+  }),
+  build({
+    ...common,
+    entryPoints: ["ts/browser.ts"],
+    outfile: "dist/optimlab.browser.mjs",
+    format: "esm",
+    define: { OPTIMLAB_BUNDLE: '"esm"' },
+  }),
+  build({
+    ...common,
+    entryPoints: ["ts/worker-browser.ts"],
+    outfile: "dist/optimlab.worker.js",
+    format: "iife",
+    ...classicScript,
+  }),
+  build({
+    ...common,
+    entryPoints: ["demo/demo.ts"],
+    outfile: "dist/demo/demo.js",
+    format: "esm",
+    plugins: [noNodeBuiltins, demoUsesPublicBundle],
+  }),
+  copyFile("dist/pkg/optimlab_bg.wasm", "dist/optimlab.wasm"),
+]);

@@ -1,0 +1,197 @@
+// The browser builds in Debian's Chromium, served by scripts/serve-demo.js (what `npm run demo` runs):
+// the script-tag bundle trains in Web Workers and matches Node bit for bit; the demo page compares optimizers,
+// draws the curves and cancels; everything works under a strict CSP and without cross-origin isolation.
+import { mkdir } from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import * as node from "../dist/index.js";
+import { launchChromium, startServer, STRICT_CSP, watchPage, type StaticServer } from "./helpers/chromium.js";
+
+type Optimlab = typeof import("../dist/browser.js");
+
+let browser: Browser;
+let plainServer: StaticServer;
+let strictServer: StaticServer;
+let wasmBlockedServer: StaticServer;
+
+beforeAll(async () => {
+  [browser, plainServer, strictServer, wasmBlockedServer] = await Promise.all([
+    launchChromium(),
+    startServer({ csp: null }),
+    startServer({ csp: STRICT_CSP }),
+    startServer({ csp: "script-src 'self'" }),
+  ]);
+});
+
+afterAll(async () => {
+  await Promise.all([browser?.close(), plainServer?.close(), strictServer?.close(), wasmBlockedServer?.close()]);
+});
+
+const origin = (server: StaticServer) => server.url.slice(0, -1);
+
+/** A small comparison both platforms run: 600 + 200 digits of the embedded sample, a narrow MLP, two optimizers. */
+const PARITY = {
+  permutationSeed: 7,
+  trainRows: 600,
+  testRows: 200,
+  layers: [784, 32, 10],
+  optimizers: [{ name: "sgd", lr: 0.05, momentum: 0.9 }, { name: "adam", lr: 1e-3 }],
+  epochs: 2,
+  batchSize: 64,
+  seed: 3,
+};
+
+/** Runs PARITY with `lib` (Node's or the page's optimlab) and returns plain numbers; the same source runs in both. */
+async function runParity(lib: Pick<Optimlab, "compare" | "loadMnistSampleDataset" | "seededPermutation" | "selectRows">, parity: typeof PARITY) {
+  const all = await lib.loadMnistSampleDataset();
+  const order = lib.seededPermutation(all.count, parity.permutationSeed);
+  const train = lib.selectRows(all, order, 0, parity.trainRows);
+  const test = lib.selectRows(all, order, parity.trainRows, parity.trainRows + parity.testRows);
+  const runs = await lib.compare({
+    data: { train, test },
+    model: { layers: parity.layers },
+    optimizers: parity.optimizers,
+    epochs: parity.epochs,
+    batchSize: parity.batchSize,
+    seed: parity.seed,
+  });
+  return runs.map((run) => ({
+    label: run.label,
+    losses: Array.from(run.losses),
+    evalLoss: run.epochs.map((epoch) => epoch.evalLoss),
+    evalAccuracy: run.epochs.map((epoch) => epoch.evalAccuracy),
+    error: run.error,
+  }));
+}
+
+async function openPage(server: StaticServer, path: string): Promise<{ page: Page; problems: ReturnType<typeof watchPage>; workers: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  const problems = watchPage(page, origin(server));
+  const workers: string[] = [];
+  page.on("worker", (worker) => workers.push(worker.url()));
+  await page.goto(server.url + path);
+  return { page, problems, workers };
+}
+
+describe("the script-tag bundle (dist/optimlab.global.js)", () => {
+  it("loads the SIMD wasm in a Web Worker, without cross-origin isolation", async () => {
+    const { page, problems, workers } = await openPage(plainServer, "test/browser/global.html");
+    const result = await page.evaluate(() => (window as unknown as { optimlab: Optimlab }).optimlab.smoke());
+    await page.close();
+    expect(result.simd).toBe(true);
+    expect(result.crossOriginIsolated).toBe(false);
+    expect(result.dot).toBeCloseTo(result.dotScalar, 4);
+    expect(workers).toEqual([plainServer.url + "dist/optimlab.worker.js"]);
+    expect(problems).toEqual({ errors: [], foreignRequests: [] });
+  });
+
+  it("runs a comparison in Web Workers with losses bit-identical to the same run in Node", async () => {
+    const { page, problems, workers } = await openPage(plainServer, "test/browser/global.html");
+    const inBrowser = await page.evaluate(
+      async ([source, parity]) => {
+        const run = new Function(`return (${source})`)() as typeof runParity;
+        return run((window as unknown as { optimlab: Optimlab }).optimlab, parity);
+      },
+      [runParity.toString(), PARITY] as const,
+    );
+    await page.close();
+    const inNode = await runParity(node as unknown as Optimlab, PARITY);
+
+    expect(inNode.map((run) => run.error)).toEqual([undefined, undefined]);
+    expect(inNode[0]!.losses).toHaveLength(20); // ceil(600 / 64) = 10 steps × 2 epochs
+    expect(inBrowser).toEqual(inNode);
+    expect(workers.length).toBeGreaterThanOrEqual(1);
+    expect(problems).toEqual({ errors: [], foreignRequests: [] });
+  });
+});
+
+describe("under Content-Security-Policy: script-src 'self' 'wasm-unsafe-eval'", () => {
+  async function readResult(server: StaticServer) {
+    const { page, problems } = await openPage(server, "test/browser/csp.html");
+    const output = page.locator("#result:not(:empty)");
+    await output.waitFor({ timeout: 60_000 });
+    const result = JSON.parse((await output.textContent()) ?? "null");
+    await page.close();
+    return { result, problems };
+  }
+
+  it("the page's own script trains in Web Workers with no violation", async () => {
+    const { result, problems } = await readResult(strictServer);
+    expect(result).toMatchObject({ ok: true, violations: [], smoke: { simd: true, crossOriginIsolated: false } });
+    expect(result.losses).toHaveLength(8);
+    expect(result.losses.every((loss: number) => Number.isFinite(loss) && loss > 0)).toBe(true);
+    expect(problems).toEqual({ errors: [], foreignRequests: [] });
+  });
+
+  it("is really enforced: without 'wasm-unsafe-eval' compiling the module is refused", async () => {
+    const { result } = await readResult(wasmBlockedServer);
+    expect(result.ok).toBe(false);
+    expect(result.error).toMatch(/^CompileError: .*violates the following Content Security policy directive/);
+  });
+});
+
+describe("the demo page (served with the strict CSP, as `npm run demo` does)", () => {
+  async function configure(page: Page, settings: { epochs: number; batchSize: number; trainRows: number }) {
+    await page.getByLabel("Epochs").fill(String(settings.epochs));
+    await page.getByLabel("Batch size").fill(String(settings.batchSize));
+    await page.getByLabel("Training rows").fill(String(settings.trainRows));
+  }
+
+  it("compares the notebook's eight optimizers, draws the curves and fills the accuracy table", async () => {
+    const { page, problems, workers } = await openPage(strictServer, "demo/");
+    await configure(page, { epochs: 2, batchSize: 128, trainRows: 4000 });
+    await page.getByRole("button", { name: "Run" }).click();
+    await expect.poll(() => page.locator("#status").textContent(), { timeout: 100_000 }).toMatch(/^Done: 8 runs in /);
+
+    expect(await page.locator("#curves svg").count()).toBeGreaterThan(0);
+    expect(await page.locator("#curves svg").first().textContent()).toContain("Evolution of Optimizers");
+    const table = await page.locator("#accuracy tbody tr").allTextContents();
+    expect(table).toHaveLength(8);
+    const accuracies = await page.locator("#accuracy tbody tr td:nth-child(5)").allTextContents();
+    // Adam and friends reach well above chance (10%) on 4,000 digits in two epochs.
+    expect(accuracies.filter((text) => Number.parseFloat(text) > 50).length).toBeGreaterThanOrEqual(4);
+    expect(workers.length).toBeGreaterThanOrEqual(1);
+    expect(problems).toEqual({ errors: [], foreignRequests: [] });
+
+    await mkdir(new URL("../test-output/", import.meta.url), { recursive: true });
+    await page.screenshot({ path: new URL("../test-output/demo.png", import.meta.url).pathname, fullPage: true });
+    await page.close();
+  });
+
+  it("cancels a long comparison promptly, and runs again afterwards", async () => {
+    const { page, problems } = await openPage(strictServer, "demo/");
+    await configure(page, { epochs: 50, batchSize: 64, trainRows: 8000 });
+    await page.getByRole("button", { name: "Run" }).click();
+    await expect.poll(() => page.locator("#progress progress").first().evaluate((bar) => (bar as HTMLProgressElement).value), { timeout: 30_000 })
+      .toBeGreaterThan(0);
+    const cancelled = Date.now();
+    await page.getByRole("button", { name: "Cancel" }).click();
+    await expect.poll(() => page.locator("#status").textContent(), { timeout: 10_000 }).toBe("Cancelled.");
+    expect(Date.now() - cancelled).toBeLessThan(5_000);
+    expect(await page.getByRole("button", { name: "Run" }).isEnabled()).toBe(true);
+    expect(await page.getByRole("button", { name: "Cancel" }).isDisabled()).toBe(true);
+
+    await configure(page, { epochs: 1, batchSize: 256, trainRows: 512 });
+    await page.getByRole("button", { name: "Run" }).click();
+    await expect.poll(() => page.locator("#status").textContent(), { timeout: 60_000 }).toMatch(/^Done: 8 runs in /);
+    expect(problems).toEqual({ errors: [], foreignRequests: [] });
+    await page.close();
+  });
+
+  it("is usable by keyboard: Tab walks the form in reading order and Enter starts a run", async () => {
+    const { page } = await openPage(strictServer, "demo/");
+    const focusOrder: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      await page.keyboard.press("Tab");
+      focusOrder.push(await page.evaluate(() => document.activeElement?.id ?? ""));
+    }
+    expect(focusOrder).toEqual(["opt-0", "opt-0-lr", "opt-1", "opt-1-lr", "opt-1-momentum", "opt-2"]);
+    await page.getByLabel("Training rows").fill("256");
+    await page.getByLabel("Epochs").focus();
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("1");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.locator("#status").textContent(), { timeout: 60_000 }).toMatch(/^Done: 8 runs in /);
+    await page.close();
+  });
+});

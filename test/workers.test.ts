@@ -1,0 +1,127 @@
+// The worker pool's mechanics with real worker threads running a test-only worker (test/workers/fake-worker.mjs):
+// lazy start, one job per worker, queue order, abort while queued, trap / crash / exit replacement, dispose.
+import { describe, expect, it } from "vitest";
+import type * as Comlink from "comlink";
+import { WorkerPool } from "../dist/pool.js";
+import { nodePlatform } from "../dist/platform-node.js";
+import { OptimizerOptionError, PoolDisposedError, WorkerCrashError } from "../dist/errors.js";
+
+interface FakeApi {
+  init(module: WebAssembly.Module): void;
+  memoryBytes(): number;
+  threadId(): number;
+  initialized(): boolean;
+  sleep(ms: number): Promise<number>;
+  trap(): void;
+  refuse(): void;
+  throwUncaught(message: string): Promise<never>;
+  exit(code: number): void;
+}
+type Remote = Comlink.Remote<FakeApi>;
+
+function fakePool(size: number): WorkerPool<FakeApi> {
+  return new WorkerPool<FakeApi>(nodePlatform({ workerUrl: new URL("./workers/fake-worker.mjs", import.meta.url) }), size);
+}
+
+describe("WorkerPool", () => {
+  it("starts workers lazily, initializes each with the compiled module, runs one job per worker and queues the rest in order", async () => {
+    const pool = fakePool(2);
+    try {
+      expect((await pool.stats()).workers).toBe(0);
+      let running = 0;
+      let mostRunning = 0;
+      const started: number[] = [];
+      const jobs = [0, 1, 2, 3, 4].map((index) =>
+        pool.run(`job ${index}`, async (remote: Remote) => {
+          started.push(index);
+          running++;
+          mostRunning = Math.max(mostRunning, running);
+          expect(await remote.initialized()).toBe(true);
+          const thread = await remote.sleep(60);
+          running--;
+          return thread;
+        }),
+      );
+      const threads = await Promise.all(jobs);
+      expect(started).toEqual([0, 1, 2, 3, 4]);
+      expect(mostRunning).toBe(2);
+      expect(new Set(threads).size).toBe(2);
+      const stats = await pool.stats();
+      expect(stats).toMatchObject({ workers: 2, busy: 0, queued: 0, spawned: 2, replaced: 0 });
+      expect(stats.wasmBytes).toEqual([65536, 65536]);
+    } finally {
+      pool.dispose();
+    }
+  });
+
+  it("drops a queued job whose signal aborts, with the signal's AbortError, and never runs it", async () => {
+    const pool = fakePool(1);
+    try {
+      const first = pool.run("first", (remote: Remote) => remote.sleep(100));
+      const controller = new AbortController();
+      let ran = false;
+      const second = pool.run(
+        "second",
+        async () => {
+          ran = true;
+        },
+        controller.signal,
+      );
+      controller.abort();
+      await expect(second).rejects.toMatchObject({ name: "AbortError" });
+      expect((await pool.stats()).queued).toBe(0);
+      await first;
+      expect(ran).toBe(false);
+      await expect(pool.run("after", async () => "ok", AbortSignal.abort())).rejects.toMatchObject({ name: "AbortError" });
+    } finally {
+      pool.dispose();
+    }
+  });
+
+  it("keeps a worker whose job was refused cleanly, with the error's class restored", async () => {
+    const pool = fakePool(1);
+    try {
+      const thread = await pool.run("a", (remote: Remote) => remote.threadId());
+      const refused = pool.run("b", (remote: Remote) => remote.refuse());
+      await expect(refused).rejects.toBeInstanceOf(OptimizerOptionError);
+      await expect(refused).rejects.toThrow("Invalid learning rate: -1");
+      expect(await pool.run("c", (remote: Remote) => remote.threadId())).toBe(thread);
+      expect((await pool.stats()).replaced).toBe(0);
+    } finally {
+      pool.dispose();
+    }
+  });
+
+  it.each([
+    ["a wasm trap", (remote: Remote) => remote.trap(), 'run "bad" crashed: unreachable'],
+    ["an uncaught error", (remote: Remote) => remote.throwUncaught("out of luck"), 'run "bad" crashed: out of luck'],
+    ["an exit", (remote: Remote) => remote.exit(3), 'run "bad" crashed: the worker thread exited with code 3'],
+  ])("fails only the job hit by %s, naming it, and replaces the worker", async (_, crash, message) => {
+    const pool = fakePool(2);
+    try {
+      const healthy = pool.run("healthy", (remote: Remote) => remote.sleep(150));
+      const badThread = await pool.run("probe", (remote: Remote) => remote.threadId());
+      const bad = pool.run("bad", crash);
+      await expect(bad).rejects.toBeInstanceOf(WorkerCrashError);
+      await expect(bad).rejects.toThrow(message);
+      expect(typeof (await healthy)).toBe("number");
+      const queuedAfter = await Promise.all([0, 1, 2].map((index) => pool.run(`after ${index}`, (remote: Remote) => remote.sleep(20))));
+      expect(queuedAfter).not.toContain(badThread);
+      const stats = await pool.stats();
+      expect(stats).toMatchObject({ workers: 2, spawned: 3, replaced: 1 });
+    } finally {
+      pool.dispose();
+    }
+  });
+
+  it("rejects running and queued jobs with PoolDisposedError on dispose", async () => {
+    const pool = fakePool(1);
+    const running = pool.run("running", (remote: Remote) => remote.sleep(10_000));
+    const queued = pool.run("queued", (remote: Remote) => remote.sleep(10));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    pool.dispose();
+    await expect(running).rejects.toBeInstanceOf(PoolDisposedError);
+    await expect(queued).rejects.toBeInstanceOf(PoolDisposedError);
+    await expect(pool.run("later", async () => 1)).rejects.toBeInstanceOf(PoolDisposedError);
+  });
+});

@@ -1,0 +1,131 @@
+// Command-line parsing: flags declared per command, values checked as they are read, and every mistake
+// reported as a UsageError (the CLI prints it and exits with code 2).
+import type { OptimizerSpec } from "../types.js";
+
+/** A mistake in the command line: printed with a pointer to --help, exit code 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+export type FlagKind = "boolean" | "string" | "number" | "integer" | "count";
+
+export interface FlagSpec {
+  kind: FlagKind;
+  /** Values taken after the flag (default 1; booleans take none). */
+  arity?: number;
+  /** May be given more than once; the values are collected in order. */
+  repeatable?: boolean;
+  /** Shown in --help: the value's placeholder, e.g. "FILE". */
+  value?: string;
+  help: string;
+}
+
+export type FlagValue = boolean | string | number | string[] | number[];
+export type ParsedFlags = Map<string, FlagValue[]>;
+
+/** Parses `argv` (after the command name) against `flags`; "--name=value" and "--name value" both work. */
+export function parseFlags(argv: readonly string[], flags: Record<string, FlagSpec>, command: string): ParsedFlags {
+  const parsed: ParsedFlags = new Map();
+  for (let i = 0; i < argv.length; i++) {
+    const argument = argv[i];
+    if (!argument.startsWith("--")) {
+      throw new UsageError(`unexpected argument "${argument}" for ${command}`);
+    }
+    const equals = argument.indexOf("=");
+    const name = argument.slice(2, equals < 0 ? undefined : equals);
+    const spec = flags[name];
+    if (!spec) throw new UsageError(`unknown flag --${name} for ${command}`);
+    if (parsed.has(name) && !spec.repeatable) throw new UsageError(`--${name} given more than once`);
+    let value: FlagValue;
+    if (spec.kind === "boolean") {
+      if (equals >= 0) throw new UsageError(`--${name} takes no value`);
+      value = true;
+    } else {
+      const arity = spec.arity ?? 1;
+      const raw: string[] = [];
+      if (equals >= 0) raw.push(argument.slice(equals + 1));
+      while (raw.length < arity) {
+        const next = argv[i + 1];
+        if (next === undefined || (next.startsWith("--") && next.length > 2)) {
+          throw new UsageError(`--${name} needs ${arity === 1 ? "a value" : `${arity} values`} (${spec.value ?? spec.kind})`);
+        }
+        raw.push(next);
+        i++;
+      }
+      const values = raw.map((text) => flagValue(name, spec.kind, text));
+      value = arity === 1 ? values[0] : (values as string[] | number[]);
+    }
+    parsed.set(name, [...(parsed.get(name) ?? []), value]);
+  }
+  return parsed;
+}
+
+function flagValue(name: string, kind: FlagKind, text: string): string | number {
+  if (kind === "string") {
+    if (text === "") throw new UsageError(`--${name} needs a non-empty value`);
+    return text;
+  }
+  const number = Number(text);
+  if (text.trim() === "" || !Number.isFinite(number)) throw new UsageError(`--${name} expects a number, got "${text}"`);
+  if ((kind === "integer" || kind === "count") && !Number.isInteger(number)) {
+    throw new UsageError(`--${name} expects an integer, got "${text}"`);
+  }
+  if (kind === "count" && number < 1) throw new UsageError(`--${name} must be at least 1, got ${text}`);
+  return number;
+}
+
+/** The single value of a flag, or undefined when absent. */
+export function flag<T extends FlagValue>(parsed: ParsedFlags, name: string): T | undefined {
+  return parsed.get(name)?.[0] as T | undefined;
+}
+
+/**
+ * Parses `--opt` text: `name` or `name:key=value,key=value`, where a value is a number (3e-4), true/false,
+ * a tuple a/b (numbers), or else a string. Example: `adam:lr=3e-4,betas=0.9/0.99`.
+ */
+export function parseOptimizer(text: string): OptimizerSpec {
+  const colon = text.indexOf(":");
+  const name = (colon < 0 ? text : text.slice(0, colon)).trim();
+  if (!/^[a-z][a-z0-9_]*$/i.test(name)) {
+    throw new UsageError(`--opt "${text}": expected NAME or NAME:KEY=VALUE,… (e.g. adam:lr=3e-4,betas=0.9/0.99)`);
+  }
+  const spec: OptimizerSpec = { name: name.toLowerCase() };
+  if (colon < 0) return spec;
+  for (const pair of text.slice(colon + 1).split(",")) {
+    const equals = pair.indexOf("=");
+    const key = pair.slice(0, Math.max(equals, 0)).trim();
+    const raw = pair.slice(equals + 1).trim();
+    if (equals < 0 || key === "" || raw === "") {
+      throw new UsageError(`--opt "${text}": "${pair}" is not KEY=VALUE`);
+    }
+    if (key === "name") throw new UsageError(`--opt "${text}": the optimizer name goes before the colon`);
+    if (key in spec) throw new UsageError(`--opt "${text}": ${key} given twice`);
+    spec[key] = key === "label" ? raw : optionValue(raw, text);
+  }
+  return spec;
+}
+
+function optionValue(raw: string, text: string): number | boolean | string | number[] {
+  if (raw === "true") return true;
+  if (raw === "false") return false;
+  if (raw.includes("/")) {
+    return raw.split("/").map((part) => {
+      const number = Number(part);
+      if (part.trim() === "" || !Number.isFinite(number)) {
+        throw new UsageError(`--opt "${text}": tuple "${raw}" must hold numbers separated by "/"`);
+      }
+      return number;
+    });
+  }
+  const number = Number(raw);
+  return Number.isFinite(number) ? number : raw;
+}
+
+/** Parses `--layers 784,100,100,10`. */
+export function parseLayers(text: string): number[] {
+  const layers = text.split(",").map((part) => Number(part));
+  if (layers.length < 2 || layers.some((size) => !Number.isInteger(size) || size < 1)) {
+    throw new UsageError(`--layers expects at least two positive integers separated by commas, got "${text}"`);
+  }
+  return layers;
+}

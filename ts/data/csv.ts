@@ -1,0 +1,439 @@
+// CSV → labelled dataset, streaming. Text arrives in chunks (a string sliced, a File/Blob's stream, a
+// Node file or stream via csv-node.ts); papaparse's parser splits each chunk into rows, and each row's
+// fields go straight into a growing u8 (or f32) buffer, so a 76 MB file never exists as strings or
+// objects beyond the chunk being parsed. Browser-safe: no Node imports; runs in any worker.
+import Papa from "papaparse";
+import type { Dataset } from "../types.js";
+import { DataError } from "./errors.js";
+
+/** Like Dataset, with float feature values (`values: "f32"`) instead of u8 pixels. */
+export interface FloatDataset {
+  values: Float32Array;
+  labels: Uint8Array;
+  count: number;
+  features: number;
+  classes: number;
+  source?: string;
+}
+
+export interface CsvOptions {
+  /** The input's name in errors and in the dataset's `source` (default: the File's name, else "<csv>"). */
+  file?: string;
+  /** Whether the first row names the columns; "auto" (default): it does when any of its fields is not a number. */
+  header?: boolean | "auto";
+  /** The label column: a name from the header or a 0-based field index. Default: the column "label" if the header has one, else the first. */
+  label?: string | number;
+  /** "u8" (default): integer values 0–255, e.g. pixels; "f32": any finite numbers. */
+  values?: "u8" | "f32";
+  /** Labels must be below this; default: the largest label + 1 (labels are integers 0–255 in any case). */
+  classes?: number;
+  /** "fail" (default): the first bad row throws; "skip": bad rows are counted, the first few reasons kept. */
+  onBadRow?: "fail" | "skip";
+  /** Field separator (default ","). */
+  delimiter?: string;
+  /** Expected total size in characters (bytes for ASCII); sizes the buffers up front. Set for strings, Files and paths. */
+  sizeHint?: number;
+  /** Characters per parsed chunk for string input (default 1 MiB). */
+  chunkSize?: number;
+}
+
+export interface CsvResult<D> {
+  dataset: D;
+  /** The header's column names, or null when the file has no header. */
+  columns: string[] | null;
+  /** Number of bad rows left out (always 0 with onBadRow "fail"). */
+  skippedRows: number;
+  /** The messages of the first few skipped rows. */
+  skipReasons: string[];
+}
+
+/** Anything csv.ts reads: text, a File/Blob, a byte stream (fetch body, Blob.stream()) or text chunks. */
+export type CsvInput = string | Blob | ReadableStream<Uint8Array> | AsyncIterable<string> | Iterable<string>;
+
+const KEPT_REASONS = 5;
+const DEFAULT_CHUNK = 1 << 20;
+
+// papaparse's low-level parser (Papa.Parser at run time; @types/papaparse gives that name to the
+// handle class): parse(text, baseIndex, ignoreLastRow) returns the complete rows and, in meta.cursor,
+// where the unfinished last row starts, which is how Papa's own chunk streamers use it.
+interface RowParser {
+  parse(input: string, baseIndex: number, ignoreLastRow: boolean): {
+    data: string[][];
+    errors: { message: string; row?: number }[];
+    meta: { cursor: number };
+  };
+}
+type RowParserClass = new (config: { delimiter: string; newline: string }) => RowParser;
+const RowParserClass = (Papa as unknown as { Parser: RowParserClass }).Parser;
+
+/** The line ending of the text: "\r\n", "\n" or "\r"; undefined while no line has ended yet. */
+function detectNewline(text: string): string | undefined {
+  const lf = text.indexOf("\n");
+  if (lf > 0 && text[lf - 1] === "\r") return "\r\n";
+  const cr = text.indexOf("\r");
+  if (cr !== -1 && (lf === -1 || cr < lf) && cr < text.length - 1) return "\r";
+  return lf === -1 ? undefined : "\n";
+}
+
+/** A field of 1–3 ASCII digits as its value 0–255, else -1 (then the slow path decides). */
+function parseByte(field: string): number {
+  const length = field.length;
+  if (length === 0 || length > 3) return -1;
+  let value = 0;
+  for (let i = 0; i < length; i++) {
+    const digit = field.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value <= 255 ? value : -1;
+}
+
+/** Number(field), or NaN for an empty/blank field (which Number would read as 0). */
+function parseNumber(field: string): number {
+  const value = Number(field);
+  if (value === 0 && field.trim() === "") return Number.NaN;
+  return value;
+}
+
+function quote(field: string): string {
+  return field === "" ? "empty field" : `"${field.length > 40 ? `${field.slice(0, 40)}…` : field}" is not a number`;
+}
+
+/** Receives the parsed rows in order and fills the buffers. */
+class RowSink {
+  readonly file: string;
+  private readonly skip: boolean;
+  private readonly floats: boolean;
+  private readonly classesOption?: number;
+  private readonly labelOption?: string | number;
+  private headerOption: boolean | "auto";
+  private newlineChar = "\n";
+
+  columns: string[] | null = null;
+  private started = false;
+  private fieldCount = 0;
+  private labelIndex = 0;
+  private features = 0;
+
+  private capacity = 0;
+  private bytes = new Uint8Array(0);
+  private floatValues = new Float32Array(0);
+  private labels = new Uint8Array(0);
+  count = 0;
+  private largestLabel = -1;
+
+  /** Lines consumed so far; the next row starts on line + 1. */
+  private line = 0;
+  private headerLine = 0;
+  skippedRows = 0;
+  skipReasons: string[] = [];
+
+  sizeHint: number;
+  /** Characters handed to the parser so far (for sizing the buffers from sizeHint). */
+  consumed = 0;
+
+  constructor(options: CsvOptions, file: string) {
+    this.file = file;
+    this.skip = options.onBadRow === "skip";
+    this.floats = options.values === "f32";
+    this.classesOption = options.classes;
+    this.labelOption = options.label;
+    this.headerOption = options.header ?? "auto";
+    this.sizeHint = options.sizeHint ?? 0;
+    if (options.classes !== undefined && !(Number.isInteger(options.classes) && options.classes >= 1 && options.classes <= 256)) {
+      throw new RangeError(`classes must be an integer in 1 … 256, got ${options.classes}`);
+    }
+  }
+
+  setNewline(newline: string): void {
+    this.newlineChar = newline === "\r" ? "\r" : "\n";
+  }
+
+  private where(column?: number): string {
+    const line = this.line;
+    if (column === undefined) return `${this.file}, line ${line}`;
+    const name = this.columns ? ` (${this.columns[column - 1]})` : "";
+    return `${this.file}, line ${line}, column ${column}${name}`;
+  }
+
+  private error(message: string, column?: number): DataError {
+    return new DataError(`${this.where(column)}: ${message}`, { file: this.file, line: this.line, column });
+  }
+
+  /** Lines spanned by a row beyond its first (a quoted field may hold line breaks). */
+  private extraLines(row: string[]): number {
+    let lines = 0;
+    for (const field of row) {
+      for (let at = field.indexOf(this.newlineChar); at !== -1; at = field.indexOf(this.newlineChar, at + 1)) lines++;
+    }
+    return lines;
+  }
+
+  private isNumeric(field: string): boolean {
+    return !Number.isNaN(parseNumber(field));
+  }
+
+  /** Reads the first non-blank row: a header (names) or the first data row; fixes the column layout. */
+  private start(row: string[]): boolean {
+    this.started = true;
+    if (row[0].charCodeAt(0) === 0xfeff) row[0] = row[0].slice(1);
+    const isHeader = this.headerOption === "auto" ? row.some((field) => !this.isNumeric(field)) : this.headerOption;
+    this.fieldCount = row.length;
+    if (isHeader) {
+      this.columns = row.map((name) => name.trim());
+      this.headerLine = this.line;
+    }
+    const label = this.labelOption;
+    if (typeof label === "string") {
+      if (!this.columns) {
+        throw new DataError(`${this.file}: the label column "${label}" is given by name, but the file has no header (line ${this.line} is numbers)`, { file: this.file, line: this.line });
+      }
+      this.labelIndex = this.columns.indexOf(label);
+      if (this.labelIndex === -1) {
+        const shown = this.columns.length > 4 ? `${this.columns.slice(0, 3).join(", ")}, …, ${this.columns.at(-1)}` : this.columns.join(", ");
+        throw this.error(`no column named "${label}" in the header; its ${this.columns.length} columns are ${shown}`);
+      }
+    } else if (typeof label === "number") {
+      if (!(Number.isInteger(label) && label >= 0 && label < this.fieldCount)) {
+        throw this.error(`label column index ${label} is out of range: rows have ${this.fieldCount} fields (indices 0 … ${this.fieldCount - 1})`);
+      }
+      this.labelIndex = label;
+    } else {
+      this.labelIndex = Math.max(0, this.columns?.indexOf("label") ?? 0);
+    }
+    this.features = this.fieldCount - 1;
+    if (this.features === 0) throw this.error("rows have a single field: there is a label but no feature column");
+    return isHeader;
+  }
+
+  /** Makes room for `rows` rows, sized from the share of the input read so far when its size is known. */
+  private reserve(rows: number): void {
+    if (rows <= this.capacity) return;
+    let next = Math.max(rows, Math.ceil(this.capacity * 1.5), 256);
+    if (this.sizeHint > 0 && this.consumed > 0) {
+      const estimate = Math.ceil((rows * this.sizeHint * 1.02) / this.consumed) + 16;
+      next = Math.max(rows, estimate, Math.ceil(this.capacity * 1.125));
+    }
+    const features = this.features;
+    if (this.floats) {
+      const grown = new Float32Array(next * features);
+      grown.set(this.floatValues.subarray(0, this.count * features));
+      this.floatValues = grown;
+    } else {
+      const grown = new Uint8Array(next * features);
+      grown.set(this.bytes.subarray(0, this.count * features));
+      this.bytes = grown;
+    }
+    const grownLabels = new Uint8Array(next);
+    grownLabels.set(this.labels.subarray(0, this.count));
+    this.labels = grownLabels;
+    this.capacity = next;
+  }
+
+  /** Why the row is bad, or undefined when it is stored (as row `count`, which then grows by one). */
+  private store(row: string[]): DataError | undefined {
+    if (row.length !== this.fieldCount) {
+      return this.error(`${row.length} ${row.length === 1 ? "field" : "fields"}, expected ${this.fieldCount}${this.columns ? " (as in the header)" : " (as in the first row)"}`);
+    }
+    this.reserve(this.count + 1);
+    const labelIndex = this.labelIndex;
+    const labelField = row[labelIndex];
+    let label = parseByte(labelField);
+    if (label === -1) {
+      const value = parseNumber(labelField);
+      if (Number.isNaN(value)) return this.error(quote(labelField), labelIndex + 1);
+      if (!Number.isInteger(value)) return this.error(`label ${labelField} is not an integer`, labelIndex + 1);
+      label = value;
+    }
+    const classes = this.classesOption ?? 256;
+    if (label < 0 || label >= classes) {
+      const range = this.classesOption === undefined ? "0–255" : `0–${classes - 1} (classes: ${classes})`;
+      return this.error(`label ${labelField} is out of range ${range}`, labelIndex + 1);
+    }
+    let at = this.count * this.features;
+    if (this.floats) {
+      const values = this.floatValues;
+      for (let i = 0; i < row.length; i++) {
+        if (i === labelIndex) continue;
+        const value = parseNumber(row[i]);
+        if (!Number.isFinite(value)) return this.error(Number.isNaN(value) ? quote(row[i]) : `${row[i]} is not a finite number`, i + 1);
+        values[at++] = value;
+      }
+    } else {
+      const bytes = this.bytes;
+      for (let i = 0; i < row.length; i++) {
+        if (i === labelIndex) continue;
+        let value = parseByte(row[i]);
+        if (value === -1) {
+          const field = row[i];
+          value = parseNumber(field);
+          if (Number.isNaN(value)) return this.error(quote(field), i + 1);
+          if (value < 0 || value > 255) return this.error(`value ${field} is outside 0–255 (u8 data; read with values: "f32" for other numbers)`, i + 1);
+          if (!Number.isInteger(value)) return this.error(`value ${field} is not an integer (u8 data; read with values: "f32" for other numbers)`, i + 1);
+        }
+        bytes[at++] = value;
+      }
+    }
+    this.labels[this.count] = label;
+    if (label > this.largestLabel) this.largestLabel = label;
+    this.count++;
+    return undefined;
+  }
+
+  /**
+   * Takes the rows of one parsed chunk; `parseErrors` are papaparse's (malformed quotes), by row index.
+   * `quoted`: the chunk had quote characters, so a field may hold line breaks that the line count must skip.
+   */
+  take(rows: string[][], parseErrors: { message: string; row?: number }[], quoted: boolean): void {
+    const quoteErrors = new Map<number, string>();
+    for (const { message, row } of parseErrors) if (row !== undefined && row < rows.length && !quoteErrors.has(row)) quoteErrors.set(row, message);
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r];
+      this.line++;
+      if (row.length === 1 && row[0].trim() === "") continue; // a blank line is not a row
+      if (!this.started && this.start(row)) {
+        if (quoted) this.line += this.extraLines(row);
+        continue;
+      }
+      const quoteError = quoteErrors.get(r);
+      const problem = quoteError === undefined ? this.store(row) : this.error(quoteError.toLowerCase());
+      if (problem) {
+        if (!this.skip) throw problem;
+        this.skippedRows++;
+        if (this.skipReasons.length < KEPT_REASONS) this.skipReasons.push(problem.message);
+      }
+      if (quoted) this.line += this.extraLines(row);
+    }
+  }
+
+  finish(source: string): CsvResult<Dataset> | CsvResult<FloatDataset> {
+    if (!this.started) throw new DataError(`${this.file}: the file is empty`, { file: this.file });
+    if (this.count === 0) {
+      if (this.skippedRows > 0) {
+        throw new DataError(`${this.file}: all ${this.skippedRows} data rows are bad; the first: ${this.skipReasons[0]}`, { file: this.file });
+      }
+      throw new DataError(`${this.file}: no data rows after the header on line ${this.headerLine}`, { file: this.file, line: this.headerLine });
+    }
+    const { count, features } = this;
+    const exact = count === this.capacity;
+    const labels = exact ? this.labels : this.labels.slice(0, count);
+    const classes = this.classesOption ?? this.largestLabel + 1;
+    const common = { columns: this.columns, skippedRows: this.skippedRows, skipReasons: this.skipReasons };
+    if (this.floats) {
+      const values = exact ? this.floatValues : this.floatValues.slice(0, count * features);
+      return { dataset: { values, labels, count, features, classes, source }, ...common };
+    }
+    const pixels = exact ? this.bytes : this.bytes.slice(0, count * features);
+    return { dataset: { pixels, labels, count, features, classes, source }, ...common };
+  }
+}
+
+/** Parses CSV text arriving in chunks of any size (rows may straddle chunks). The core of every reader. */
+export async function parseCsvChunks(chunks: AsyncIterable<string> | Iterable<string>, options: CsvOptions & { values: "f32" }): Promise<CsvResult<FloatDataset>>;
+export async function parseCsvChunks(chunks: AsyncIterable<string> | Iterable<string>, options?: CsvOptions): Promise<CsvResult<Dataset>>;
+export async function parseCsvChunks(chunks: AsyncIterable<string> | Iterable<string>, options: CsvOptions = {}): Promise<CsvResult<Dataset> | CsvResult<FloatDataset>> {
+  const file = options.file ?? "<csv>";
+  const sink = new RowSink(options, file);
+  const delimiter = options.delimiter ?? ",";
+  let parser: RowParser | undefined;
+  let pending = "";
+  for await (const chunk of chunks) {
+    pending += chunk;
+    sink.consumed += chunk.length;
+    if (!parser) {
+      const newline = detectNewline(pending);
+      if (newline === undefined) continue;
+      parser = new RowParserClass({ delimiter, newline });
+      sink.setNewline(newline);
+    }
+    const quoted = pending.includes('"');
+    const { data, errors, meta } = parser.parse(pending, 0, true);
+    pending = pending.slice(meta.cursor);
+    sink.take(data, errors, quoted);
+  }
+  if (pending !== "") {
+    if (!parser) {
+      const newline = detectNewline(pending) ?? "\n";
+      parser = new RowParserClass({ delimiter, newline });
+      sink.setNewline(newline);
+    }
+    const { data, errors } = parser.parse(pending, 0, false);
+    sink.take(data, errors, pending.includes('"'));
+  }
+  return sink.finish(file);
+}
+
+function* sliceText(text: string, size: number): Generator<string> {
+  for (let at = 0; at < text.length; at += size) yield text.slice(at, at + size);
+}
+
+/** The text chunks of a byte stream, decoded as UTF-8; the stream is cancelled if reading stops early. */
+export async function* decodeByteStream(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder("utf-8", { ignoreBOM: true }); // the row reader strips the BOM itself
+  let done = false;
+  try {
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) {
+        done = true;
+        const rest = decoder.decode();
+        if (rest) yield rest;
+        return;
+      }
+      yield decoder.decode(next.value, { stream: true });
+    }
+  } finally {
+    if (!done) await reader.cancel().catch(() => undefined);
+  }
+}
+
+/**
+ * Reads a labelled dataset from CSV: a string, a File/Blob (e.g. from an <input type=file>, in the page
+ * or a worker), a byte stream, or text chunks. Kaggle's MNIST train.csv (`label,pixel0,…,pixel783`) reads
+ * with the defaults.
+ */
+export async function readCsv(input: CsvInput, options: CsvOptions & { values: "f32" }): Promise<CsvResult<FloatDataset>>;
+export async function readCsv(input: CsvInput, options?: CsvOptions): Promise<CsvResult<Dataset>>;
+export async function readCsv(input: CsvInput, options: CsvOptions = {}): Promise<CsvResult<Dataset> | CsvResult<FloatDataset>> {
+  if (typeof input === "string") {
+    return parseCsvChunks(sliceText(input, options.chunkSize ?? DEFAULT_CHUNK), { sizeHint: input.length, ...options });
+  }
+  if (typeof Blob !== "undefined" && input instanceof Blob) {
+    const name = (input as Partial<File>).name;
+    return parseCsvChunks(decodeByteStream(input.stream()), { sizeHint: input.size, ...(name ? { file: name } : {}), ...options });
+  }
+  if (typeof ReadableStream !== "undefined" && input instanceof ReadableStream) {
+    return parseCsvChunks(decodeByteStream(input), options);
+  }
+  return parseCsvChunks(input as AsyncIterable<string> | Iterable<string>, options);
+}
+
+export interface CsvWriteOptions {
+  /** Write the header `label,pixel0,…` (default true). */
+  header?: boolean;
+  /** Rows per yielded chunk (default 256). */
+  rowsPerChunk?: number;
+}
+
+/** The dataset as CSV in Kaggle's MNIST layout (label first, then the features), in chunks of rows, "\n" line ends. */
+export function* toCsvChunks(dataset: Dataset | FloatDataset, options: CsvWriteOptions = {}): Generator<string> {
+  const { header = true, rowsPerChunk = 256 } = options;
+  const values = "pixels" in dataset ? dataset.pixels : dataset.values;
+  const { count, features, labels } = dataset;
+  if (header) yield `label,${Array.from({ length: features }, (_, i) => `pixel${i}`).join(",")}\n`;
+  for (let start = 0; start < count; start += rowsPerChunk) {
+    const lines: string[] = [];
+    for (let row = start; row < Math.min(count, start + rowsPerChunk); row++) {
+      const fields: (number | string)[] = [labels[row]];
+      for (let i = row * features; i < (row + 1) * features; i++) fields.push(values[i]);
+      lines.push(fields.join(","));
+    }
+    yield `${lines.join("\n")}\n`;
+  }
+}
+
+/** The whole dataset as one CSV string (see toCsvChunks). */
+export function toCsv(dataset: Dataset | FloatDataset, options: CsvWriteOptions = {}): string {
+  return Array.from(toCsvChunks(dataset, options)).join("");
+}

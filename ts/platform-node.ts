@@ -1,0 +1,39 @@
+// Node's platform adapter for the pool: worker_threads running worker-node.js, the .wasm read from disk.
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
+import type { Platform } from "./pool.js";
+import { compileModule } from "./wasm-node.js";
+
+export interface NodePlatformOptions {
+  /** Worker entry to run instead of optimlab's own (it must expose the same API), e.g. a bundled copy. */
+  workerUrl?: URL;
+}
+
+export function nodePlatform(options: NodePlatformOptions = {}): Platform {
+  const workerUrl = options.workerUrl ?? new URL("./worker-node.js", import.meta.url);
+  return {
+    compileModule,
+    cores: availableParallelism,
+    spawnWorker() {
+      const worker = new Worker(workerUrl);
+      let exited = false;
+      return {
+        endpoint: nodeEndpoint(worker),
+        terminate: () => void worker.terminate(),
+        onError(callback) {
+          worker.once("error", (error) => callback(error));
+          worker.once("exit", (code) => {
+            exited = true;
+            callback(new Error(`the worker thread exited with code ${code}`));
+          });
+        },
+        keepAlive(busy) {
+          if (exited) return;
+          if (busy) worker.ref();
+          else worker.unref();
+        },
+      };
+    },
+  };
+}

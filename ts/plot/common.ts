@@ -1,0 +1,148 @@
+// Pieces shared by the figures: colours, unique labels, smoothing, and the title and legend drawn
+// inside the SVG (Plot's own title and legend are HTML around the SVG, which an .svg/.png file loses).
+import type { Dimensions, RenderFunction } from "@observablehq/plot";
+import type { RunResult } from "../types.js";
+
+/** Tableau 10: one colour per run, in run order, the same in every figure and in the report's tables. */
+export const PALETTE = [
+  "#4e79a7", "#f28e2c", "#e15759", "#76b7b2", "#59a14f",
+  "#edc949", "#af7aa1", "#ff9da7", "#9c755f", "#bab0ab",
+];
+
+/** ColorBrewer "Paired": light/dark pairs, for line-ups of pairs (the notebook's rule beside torch's). */
+export const PAIRED_PALETTE = [
+  "#a6cee3", "#1f78b4", "#b2df8a", "#33a02c", "#fb9a99", "#e31a1c",
+  "#fdbf6f", "#ff7f00", "#cab2d6", "#6a3d9a", "#ffff99", "#b15928",
+];
+
+export const SVG_NS = "http://www.w3.org/2000/svg";
+
+/** Options every figure accepts. */
+export interface FigureOptions {
+  /** The DOM to draw with; the page's `document` by default (pass linkedom's in Node, see render-node). */
+  document?: Document;
+  width?: number;
+  height?: number;
+  /** Text drawn above the plot; `null` for none. */
+  title?: string | null;
+  /** Colours of the runs in order (repeating when shorter); PALETTE by default. */
+  colors?: readonly string[];
+}
+
+/** The colour of the run at `index` (the palette repeats after its last colour). */
+export function runColor(index: number, colors: readonly string[] = PALETTE): string {
+  return colors[index % colors.length];
+}
+
+/** Run labels made unique (" #2", " #3" appended to repeats), because lines and colours are keyed by label. */
+export function uniqueLabels(runs: readonly RunResult[]): string[] {
+  const seen = new Map<string, number>();
+  return runs.map((run) => {
+    const count = (seen.get(run.label) ?? 0) + 1;
+    seen.set(run.label, count);
+    return count === 1 ? run.label : `${run.label} #${count}`;
+  });
+}
+
+/**
+ * Exponential moving average with bias correction (as TensorBoard smooths): ŝ_t = s_t / (1 − βᵗ),
+ * s_t = β·s_{t−1} + (1 − β)·x_t, so the first values are not pulled toward zero. Non-finite values are skipped.
+ */
+export function smoothEma(values: ArrayLike<number>, beta: number): Float64Array {
+  const out = new Float64Array(values.length);
+  let average = 0;
+  let weight = 0;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (Number.isFinite(value)) {
+      average = beta * average + (1 - beta) * value;
+      weight = beta * weight + (1 - beta);
+    }
+    out[i] = weight > 0 ? average / weight : Number.NaN;
+  }
+  return out;
+}
+
+/** Index of the last finite value, or -1. */
+export function lastFiniteIndex(values: ArrayLike<number>): number {
+  for (let i = values.length - 1; i >= 0; i--) if (Number.isFinite(values[i])) return i;
+  return -1;
+}
+
+/** What a run's legend entry adds to its label when it did not finish normally. */
+export function runStatus(run: RunResult): string {
+  if (run.error) return " (failed)";
+  if (run.diverged) return ` (diverged at step ${run.diverged.step})`;
+  return "";
+}
+
+function svgElement(document: Document, name: string, attributes: Record<string, string | number>): SVGElement {
+  const element = document.createElementNS(SVG_NS, name) as SVGElement;
+  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, String(value));
+  return element;
+}
+
+/** A title centred over the frame, in the top margin. */
+export function titleMark(title: string): RenderFunction {
+  return (_index, _scales, _values, dimensions: Dimensions, context) => {
+    const { marginLeft, marginRight, width } = dimensions;
+    const text = svgElement(context.document, "text", {
+      x: marginLeft + (width - marginLeft - marginRight) / 2,
+      y: 18,
+      "font-size": 15,
+      "font-weight": "bold",
+      "aria-label": "title",
+    });
+    text.textContent = title;
+    return text;
+  };
+}
+
+/** One legend entry: a short stroke in the run's colour and its label. */
+export interface LegendEntry {
+  label: string;
+  color: string;
+  dashed?: boolean;
+}
+
+/** A legend in the right margin, one row per entry, so it never covers a curve. */
+export function legendMark(entries: readonly LegendEntry[], options: { top?: number } = {}): RenderFunction {
+  return (_index, _scales, _values, dimensions: Dimensions, context) => {
+    const { width, marginRight, marginTop } = dimensions;
+    const left = width - marginRight + 14;
+    const top = marginTop + (options.top ?? 6);
+    const group = svgElement(context.document, "g", { "aria-label": "legend", "text-anchor": "start", "font-size": 11 });
+    entries.forEach((entry, row) => {
+      const y = top + row * 17;
+      group.append(
+        svgElement(context.document, "line", {
+          x1: left,
+          x2: left + 18,
+          y1: y,
+          y2: y,
+          stroke: entry.color,
+          "stroke-width": 2.5,
+          ...(entry.dashed ? { "stroke-dasharray": "4,3" } : {}),
+        }),
+      );
+      const text = svgElement(context.document, "text", { x: left + 24, y, dy: "0.32em" });
+      text.textContent = entry.label;
+      group.append(text);
+    });
+    return group;
+  };
+}
+
+/** The right margin a legend of these labels needs (about 6.5 px per character at 11 px DejaVu Sans). */
+export function legendWidth(labels: readonly string[]): number {
+  const longest = Math.max(0, ...labels.map((label) => label.length));
+  return Math.min(320, 50 + Math.ceil(longest * 6.5));
+}
+
+/** Options handed to every Plot.plot call: the document (when given), white background, our font. */
+export function baseOptions(options: FigureOptions): { document?: Document; style: Record<string, string> } {
+  return {
+    ...(options.document ? { document: options.document } : {}),
+    style: { background: "white", color: "#222" },
+  };
+}

@@ -1,0 +1,209 @@
+// A pool of workers, each holding one wasm instance made from ONE compiled module: started lazily, one job per
+// worker at a time, jobs queued in order when all are busy, a dead or trapped worker replaced by a fresh one.
+// Platform-neutral: Node and browsers differ only in the `Platform` adapter that spawns workers.
+import * as Comlink from "comlink";
+import { abortError, isCleanRefusal, PoolDisposedError, reviveError, WorkerCrashError } from "./errors.js";
+
+/** One spawned worker, as the platform gives it to the pool. */
+export interface WorkerHandle {
+  endpoint: Comlink.Endpoint;
+  terminate(): void;
+  /** Registers the callback called when the worker dies on its own (uncaught error, exit, script that failed to load). */
+  onError(callback: (error: Error) => void): void;
+  /** Lets the host exit while the worker idles (Node's unref), so a forgotten pool does not keep a script alive. */
+  keepAlive?(busy: boolean): void;
+}
+
+/** What a platform (Node, browser) provides to the pool. */
+export interface Platform {
+  spawnWorker(): WorkerHandle;
+  /** The compiled module, compiled once and posted to every worker. */
+  compileModule(): Promise<WebAssembly.Module>;
+  /** Logical cores: the default number of workers. */
+  cores(): number;
+}
+
+/** The part of a worker's API the pool itself calls. */
+export interface PoolWorkerApi {
+  /** Instantiates the wasm module in the worker; called once, before the worker's first job. */
+  init(module: WebAssembly.Module): unknown;
+  /** Current size of the worker's wasm memory in bytes. */
+  memoryBytes(): number;
+}
+
+/** A snapshot of the pool, for monitoring and soak tests. */
+export interface PoolStats {
+  /** Workers alive now. */
+  workers: number;
+  busy: number;
+  queued: number;
+  /** Workers started since the pool was created (replacements included). */
+  spawned: number;
+  /** Workers that died or trapped and were replaced. */
+  replaced: number;
+  /** wasm memory of each live worker, in bytes. */
+  wasmBytes: number[];
+}
+
+interface PooledWorker<Api> {
+  handle: WorkerHandle;
+  remote: Comlink.Remote<Api>;
+  ready: Promise<unknown>;
+  /** Rejects when the worker dies; every call into the worker races against it, since comlink never settles a call to a dead worker. */
+  dead: Promise<never>;
+  kill(error: Error): void;
+  alive: boolean;
+  busy: boolean;
+}
+
+interface Waiter<Api> {
+  resolve(worker: PooledWorker<Api>): void;
+  reject(error: unknown): void;
+}
+
+export class WorkerPool<Api extends PoolWorkerApi> {
+  private readonly workers: PooledWorker<Api>[] = [];
+  private readonly queue: Waiter<Api>[] = [];
+  private module: Promise<WebAssembly.Module> | undefined;
+  private disposed = false;
+  private spawned = 0;
+  private replaced = 0;
+
+  constructor(
+    private readonly platform: Platform,
+    /** Most workers alive at once. */
+    readonly size: number,
+  ) {
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`optimlab: workers must be a positive integer, got ${size}`);
+  }
+
+  /**
+   * Runs `job` on a free worker (waiting in line when all are busy). If the worker dies or its wasm traps, the job
+   * rejects with a WorkerCrashError naming `label`, and the worker is replaced; errors that leave the worker sound
+   * (ConfigError, OptimizerOptionError, AbortError) come back as they are.
+   */
+  async run<T>(label: string, job: (remote: Comlink.Remote<Api>) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const worker = await this.acquire(signal);
+    try {
+      await Promise.race([worker.ready, worker.dead]);
+      return await Promise.race([job(worker.remote), worker.dead]);
+    } catch (thrown) {
+      const error = reviveError(thrown);
+      if (error instanceof PoolDisposedError || isCleanRefusal(error)) throw error;
+      this.discard(worker);
+      throw new WorkerCrashError(`run "${label}" crashed: ${error.message}`, { cause: error });
+    } finally {
+      this.release(worker);
+    }
+  }
+
+  /** Counts, and the wasm memory of every live worker that has started. */
+  async stats(): Promise<PoolStats> {
+    const live = this.workers.filter((worker) => worker.alive);
+    const wasmBytes = await Promise.all(
+      live.map((worker) => Promise.race([worker.ready.then(() => worker.remote.memoryBytes()), worker.dead]).catch(() => 0)),
+    );
+    return {
+      workers: live.length,
+      busy: live.filter((worker) => worker.busy).length,
+      queued: this.queue.length,
+      spawned: this.spawned,
+      replaced: this.replaced,
+      wasmBytes: wasmBytes as number[],
+    };
+  }
+
+  /** Terminates every worker; queued and running jobs reject with PoolDisposedError. The pool cannot be used afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    const error = new PoolDisposedError("optimlab: the pool was disposed");
+    for (const waiter of this.queue.splice(0)) waiter.reject(error);
+    for (const worker of this.workers.splice(0)) {
+      worker.alive = false;
+      worker.kill(error);
+      worker.handle.terminate();
+    }
+  }
+
+  private acquire(signal?: AbortSignal): Promise<PooledWorker<Api>> {
+    if (this.disposed) return Promise.reject(new PoolDisposedError("optimlab: the pool was disposed"));
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    const idle = this.workers.find((worker) => !worker.busy);
+    if (idle) return Promise.resolve(this.claim(idle));
+    if (this.workers.length < this.size) return Promise.resolve(this.claim(this.spawn()));
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        const index = this.queue.indexOf(waiter);
+        if (index >= 0) this.queue.splice(index, 1);
+        reject(abortError(signal!));
+      };
+      const waiter: Waiter<Api> = {
+        resolve: (worker) => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve(worker);
+        },
+        reject: (error) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.queue.push(waiter);
+    });
+  }
+
+  private claim(worker: PooledWorker<Api>): PooledWorker<Api> {
+    worker.busy = true;
+    worker.handle.keepAlive?.(true);
+    return worker;
+  }
+
+  private release(worker: PooledWorker<Api>): void {
+    worker.busy = false;
+    if (this.disposed) return;
+    const next = this.queue.shift();
+    if (!next) {
+      if (worker.alive) worker.handle.keepAlive?.(false);
+      return;
+    }
+    next.resolve(this.claim(worker.alive ? worker : this.spawn()));
+  }
+
+  private spawn(): PooledWorker<Api> {
+    this.module ??= this.platform.compileModule();
+    const handle = this.platform.spawnWorker();
+    const remote = Comlink.wrap<Api>(handle.endpoint);
+    let kill!: (error: Error) => void;
+    const dead = new Promise<never>((_, reject) => (kill = reject));
+    dead.catch(() => {}); // observed through the races in run(); a worker may also die while idle
+    const worker: PooledWorker<Api> = {
+      handle,
+      remote,
+      dead,
+      kill,
+      alive: true,
+      busy: false,
+      ready: this.module.then((module) => remote.init(module)),
+    };
+    worker.ready.catch(() => {}); // surfaces through run()
+    handle.onError((error) => {
+      kill(error);
+      if (worker.alive) this.discard(worker);
+    });
+    this.spawned++;
+    this.workers.push(worker);
+    return worker;
+  }
+
+  /** Removes a dead or poisoned worker; the next job that needs one gets a fresh worker. */
+  private discard(worker: PooledWorker<Api>): void {
+    if (!worker.alive) return;
+    worker.alive = false;
+    worker.kill(new WorkerCrashError("optimlab: worker discarded"));
+    const index = this.workers.indexOf(worker);
+    if (index >= 0) this.workers.splice(index, 1);
+    this.replaced++;
+    worker.handle.terminate();
+  }
+}
