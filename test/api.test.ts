@@ -36,7 +36,7 @@ const stepsPerEpoch = Math.ceil(300 / 32);
 const totalSteps = stepsPerEpoch * 3;
 
 /** The same run in this thread, straight on the Trainer: all steps of an epoch in one call, then evaluate. */
-function sequentialRun(optimizer: OptimizerSpec): { losses: Float32Array; evals: number[][]; weights: Float32Array } {
+function sequentialRun({ label: _label, ...optimizer }: OptimizerSpec): { losses: Float32Array; evals: number[][]; weights: Float32Array } {
   const trainer = new wasm.Trainer(JSON.stringify({ layers, seed: 7, batchSize: 32, normalize: 255, maxSteps: totalSteps, optimizer }));
   try {
     trainer.setTrainData(data.train.pixels, data.train.labels);
@@ -117,6 +117,24 @@ describe("compare on a pool of worker threads", () => {
     }
   });
 
+  it("fails only the run whose own wasm instance traps (a model too large for wasm32 memory), and replaces that worker", async () => {
+    await using pool = createPool({ workers: 2 });
+    const [trapped, healthy] = await Promise.allSettled([
+      pool.train({ ...base, model: { layers: [24, 65536, 65536, 4] }, optimizer: { name: "adam", label: "too big" } }),
+      pool.compare({ ...base, optimizers: [{ name: "sgd", lr: 0.1 }, { name: "adagrad", lr: 0.05 }] }),
+    ]);
+    expect(trapped.status === "rejected" && trapped.reason).toBeInstanceOf(WorkerCrashError);
+    expect(trapped.status === "rejected" && trapped.reason.message).toBe('run "too big" crashed: unreachable');
+    expect(healthy.status === "fulfilled" && healthy.value.map((run) => run.losses)).toEqual([
+      sequentialRun({ name: "sgd", lr: 0.1 }).losses,
+      sequentialRun({ name: "adagrad", lr: 0.05 }).losses,
+    ]);
+    expect((await pool.stats()).replaced).toBe(1);
+    const after = await pool.compare({ ...base, optimizers: [{ name: "sgd", lr: 0.1 }, { name: "sgd", lr: 0.1 }] });
+    expect(after[1]!.losses).toEqual(healthy.status === "fulfilled" && healthy.value[0]!.losses);
+    expect((await pool.stats()).workers).toBe(2);
+  });
+
   it("stops an aborted run within one chunk with an AbortError, and the worker serves the next run", async () => {
     await using pool = createPool({ workers: 1 });
     const big = { train: syntheticDataset(4000, 24, 4, 3) };
@@ -126,6 +144,7 @@ describe("compare on a pool of worker threads", () => {
     const chunkSteps = 10;
     const run = pool.train({
       ...base,
+      optimizer: { name: "adam" },
       data: big,
       epochs: 50,
       batchSize: 4,

@@ -1,8 +1,9 @@
 // Figures and report from fixed synthetic runs: SVG snapshots (as Observable Plot tests its marks),
 // the diverged-run marker, smoothing, PNG output with a font that always draws, and the HTML report.
 import { describe, expect, it } from "vitest";
-import { epochPlot, lossPlot, schedulePlot, smoothEma, reportHtml, describeOptimizer, uniqueLabels } from "../dist/plot/index.js";
-import { nodeDocument, svgText, svgToPng } from "../dist/plot/render-node.js";
+import { epochPlot, lossPlot, schedulePlot, smoothEma, reportHtml, describeOptimizer } from "../dist/index.js";
+import { uniqueLabels } from "../dist/plot/common.js";
+import { nodeDocument, svgText, svgToPng } from "../dist/index.js";
 import type { RunResult } from "../dist/types.js";
 
 const STEPS_PER_EPOCH = 20;

@@ -99,7 +99,7 @@ export class OptimlabPool {
   async compare(options: CompareOptions): Promise<RunResult[]> {
     validateRun(options);
     if (!Array.isArray(options.optimizers) || options.optimizers.length === 0) throw new ConfigError("optimizers must be a non-empty array");
-    options.optimizers.forEach(validateSpec);
+    options.optimizers.forEach((spec, index) => validateSpec(spec, `optimizers[${index}]`));
     const progress = throttledProgress(options.onProgress);
     return Promise.all(
       options.optimizers.map(async (spec, run) => {
@@ -115,7 +115,7 @@ export class OptimlabPool {
   /** Trains one model; rejects when the run fails (invalid option, crashed worker, abort). A diverged run resolves with `diverged` set. */
   async train(options: TrainOptions): Promise<RunResult> {
     validateRun(options);
-    validateSpec(options.optimizer);
+    validateSpec(options.optimizer, "optimizer");
     const outcome = await this.execute(options, options.optimizer, 0, throttledProgress(options.onProgress));
     if (outcome.error !== undefined) throw outcome.error;
     return outcome.result;
@@ -258,9 +258,9 @@ function positiveInteger(name: string, value: unknown): void {
   if (!Number.isInteger(value) || (value as number) < 1) throw new ConfigError(`${name} must be a positive integer, got ${String(value)}`);
 }
 
-function validateSpec(spec: OptimizerSpec, index = 0): void {
+function validateSpec(spec: OptimizerSpec, path: string): void {
   if (typeof spec !== "object" || spec === null || typeof spec.name !== "string" || spec.name === "")
-    throw new ConfigError(`optimizers[${index}] must be an object with a name, e.g. { name: "adam", lr: 1e-3 }`);
+    throw new ConfigError(`${path} must be an object with a name, e.g. { name: "adam", lr: 1e-3 }`);
 }
 
 function validateDataset(name: string, dataset: Dataset, layers: number[]): void {

@@ -4,6 +4,7 @@ import * as Comlink from "comlink";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
 import { compareOn, createPoolOn, trainOn } from "./api.js";
 import type { CompareOptions, OptimlabPool, PoolOptions, TrainOptions } from "./client.js";
+import { createOptimizerOn, type Optimizer, type OptimizerOptions } from "./optimizer.js";
 import { nodePlatform } from "./platform-node.js";
 import type { RunResult } from "./types.js";
 import { compileModule } from "./wasm-node.js";
@@ -12,6 +13,7 @@ import type { WorkerApi } from "./worker-api.js";
 export { ConfigError, OptimizerOptionError, PoolDisposedError, WorkerCrashError } from "./errors.js";
 export type { CompareOptions, ModelSpec, OptimlabPool, PoolOptions, RunOptions, TrainOptions } from "./client.js";
 export type { PoolStats } from "./pool.js";
+export type { Optimizer, OptimizerOptions } from "./optimizer.js";
 export type * from "./types.js";
 export * from "./data/index.js";
 export * from "./data/node.js";
@@ -40,6 +42,14 @@ export function train(options: TrainOptions): Promise<RunResult> {
 /** A reusable pool of worker threads for many comparisons; `dispose()` it, or declare it with `await using`. */
 export function createPool(options?: PoolOptions): OptimlabPool {
   return createPoolOn(platform, options);
+}
+
+/**
+ * An optimizer on your own tensors, in this thread: `const opt = await createOptimizer("adam", { lr: 1e-3 }, [[5, 3], [5]])`,
+ * then `opt.step(grads, params)` updates `params` in place, as torch.optim does. `dispose()` it when done.
+ */
+export function createOptimizer(name: string, options: OptimizerOptions, shapes: readonly (readonly number[])[]): Promise<Optimizer> {
+  return createOptimizerOn(compileModule, name, options, shapes);
 }
 
 /** Checks that the wasm module loads in a worker thread and that its SIMD dot product agrees with the scalar one. */

@@ -16,7 +16,7 @@ export function nodePlatform(options: NodePlatformOptions = {}): Platform {
     compileModule,
     cores: availableParallelism,
     spawnWorker() {
-      const worker = new Worker(workerUrl);
+      const worker = new Worker(workerUrl, { execArgv: workerExecArgv() });
       let exited = false;
       return {
         endpoint: nodeEndpoint(worker),
@@ -36,4 +36,15 @@ export function nodePlatform(options: NodePlatformOptions = {}): Platform {
       };
     },
   };
+}
+
+/** The parent's Node flags minus those a worker refuses (a script run with `node --input-type=module -e` would crash every worker). */
+function workerExecArgv(): string[] {
+  const flags: string[] = [];
+  for (let index = 0; index < process.execArgv.length; index++) {
+    const flag = process.execArgv[index]!;
+    if (flag === "--input-type") index++;
+    else if (!flag.startsWith("--input-type=")) flags.push(flag);
+  }
+  return flags;
 }

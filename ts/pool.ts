@@ -101,7 +101,17 @@ export class WorkerPool<Api extends PoolWorkerApi> {
   async stats(): Promise<PoolStats> {
     const live = this.workers.filter((worker) => worker.alive);
     const wasmBytes = await Promise.all(
-      live.map((worker) => Promise.race([worker.ready.then(() => worker.remote.memoryBytes()), worker.dead]).catch(() => 0)),
+      live.map(async (worker) => {
+        // An idle worker lets the host exit (keepAlive false); hold it while it answers.
+        worker.handle.keepAlive?.(true);
+        try {
+          return await Promise.race([worker.ready.then(() => worker.remote.memoryBytes()), worker.dead]);
+        } catch {
+          return 0;
+        } finally {
+          if (worker.alive && !worker.busy) worker.handle.keepAlive?.(false);
+        }
+      }),
     );
     return {
       workers: live.length,
@@ -109,7 +119,7 @@ export class WorkerPool<Api extends PoolWorkerApi> {
       queued: this.queue.length,
       spawned: this.spawned,
       replaced: this.replaced,
-      wasmBytes: wasmBytes as number[],
+      wasmBytes,
     };
   }
 

@@ -1,14 +1,88 @@
-// What a worker exposes through comlink. It is the same in Node worker threads and browser workers.
-import { instantiate, wasm } from "./wasm.js";
+// What a worker exposes through comlink, the same in Node worker threads and browser workers: one training run at
+// a time on this thread's wasm instance, opened with its data, driven chunk by chunk by the client, then closed.
+import * as Comlink from "comlink";
+import type { ChunkResult, DataBytes, RunWorkerApi, TrainerConfig } from "./client.js";
+import { ConfigError, OptimizerOptionError } from "./errors.js";
+import { instantiate, memoryBytes, wasm } from "./wasm.js";
+
+let trainer: wasm.Trainer | undefined;
+
+function current(): wasm.Trainer {
+  if (!trainer) throw new ConfigError("optimlab worker: no run is open");
+  return trainer;
+}
+
+function closeTrainer(): void {
+  trainer?.free();
+  trainer = undefined;
+}
+
+/**
+ * Gives a Rust error the class the client expects. A wasm trap (WebAssembly.RuntimeError) passes unchanged: the
+ * instance is poisoned and the client replaces this worker. Rust's messages say where they come from: the Trainer's
+ * own checks start with "Trainer config:", everything else the constructor refuses is the optimizer's (torch's wording).
+ */
+function classify(error: unknown, from: "constructor" | "data"): unknown {
+  if (!(error instanceof Error) || error instanceof WebAssembly.RuntimeError) return error;
+  if (from === "data" || error.message.startsWith("Trainer config:")) return new ConfigError(error.message);
+  return new OptimizerOptionError(error.message);
+}
 
 export const workerApi = {
   init(module: WebAssembly.Module): boolean {
     instantiate(module);
     return wasm.simdEnabled();
   },
+
+  memoryBytes,
+
   dot(a: Float32Array, b: Float32Array): { simd: number; scalar: number } {
     return { simd: wasm.dot(a, b), scalar: wasm.dotScalar(a, b) };
   },
-};
+
+  /** Starts a run: builds the Trainer (Rust validates the config and optimizer options) and copies the data into wasm memory once. */
+  open(config: TrainerConfig, train: DataBytes, test: DataBytes | undefined): { stepsPerEpoch: number } {
+    closeTrainer();
+    let created: wasm.Trainer;
+    try {
+      created = new wasm.Trainer(JSON.stringify(config));
+    } catch (error) {
+      throw classify(error, "constructor");
+    }
+    try {
+      created.setTrainData(train.pixels, train.labels);
+      if (test) created.setEvalData(test.pixels, test.labels);
+    } catch (error) {
+      created.free();
+      throw classify(error, "data");
+    }
+    trainer = created;
+    return { stepsPerEpoch: created.stepsPerEpoch() };
+  },
+
+  /** Up to `steps` steps; the chunk's losses are transferred back, not copied. */
+  run(steps: number): ChunkResult {
+    const open = current();
+    const start = open.stepsDone();
+    open.run(steps);
+    const losses = open.losses(start, open.stepsDone());
+    return Comlink.transfer({ losses, divergedAt: open.divergedAt() }, [losses.buffer]);
+  },
+
+  evaluate(): { loss: number; accuracy: number } {
+    const [loss, accuracy] = current().evaluate();
+    return { loss: loss!, accuracy: accuracy! };
+  },
+
+  weights(): Float32Array {
+    const weights = current().weights();
+    return Comlink.transfer(weights, [weights.buffer]);
+  },
+
+  /** Ends the run and frees its Trainer (wasm memory it held is reused by the next run). */
+  close(): void {
+    closeTrainer();
+  },
+} satisfies RunWorkerApi & { dot(a: Float32Array, b: Float32Array): unknown };
 
 export type WorkerApi = typeof workerApi;

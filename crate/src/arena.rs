@@ -88,6 +88,8 @@ impl Arena {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn tensors_are_consecutive_slices_in_order() {

@@ -140,7 +140,12 @@ async function loadData(flags: ParsedFlags, seed: number, io: Io): Promise<{ dat
 }
 
 /** Runs a line-up with progress, writes the outputs, prints the summary; exit code 1 when a run failed. */
-async function runComparison(flags: ParsedFlags, io: Io, optimizers: OptimizerSpec[], look: { title?: string; colors?: string[] }): Promise<number> {
+async function runComparison(
+  flags: ParsedFlags,
+  io: Io,
+  optimizers: OptimizerSpec[],
+  look: { title?: string; colors?: string[]; dashed?: boolean[] },
+): Promise<number> {
   const seed = flag<number>(flags, "seed") ?? 0;
   const epochs = flag<number>(flags, "epochs") ?? 3;
   const batchSize = flag<number>(flags, "batch-size") ?? 256;
@@ -243,13 +248,17 @@ Exit code 0 when every run ended (a diverged run counts as ended), 1 when a run 
     usage: "optimlab notebook [data flags] [training flags] [--out DIR]",
     description: `Reproduces the notebook "Exploring Optimizers": its own update rules for SGD, Momentum, Nesterov,
 Adagrad, RMSProp and Adam, as its code actually computes them, each run beside the corrected torch.optim rule
-with the same learning rate. The loss figure pairs them in light (notebook) and dark (torch) shades of one hue,
-so the effect of each quirk shows: e.g. the notebook's Adagrad and RMSProp divide by sqrt(accumulator + 1e-8)
+with the same learning rate. The loss figure pairs them in one hue, the notebook's rule light and dashed,
+torch's dark and solid, so the effect of each quirk shows: e.g. the notebook's Adagrad and RMSProp divide by sqrt(accumulator + 1e-8)
 before adding the current gradient, so their first step divides by 1e-4; its Nesterov never undoes its look-ahead.
 Same data, seed and outputs as compare.`,
     flags: { ...DATA_FLAGS, ...TRAINING_FLAGS, ...OUTPUT_FLAGS },
     async run(flags, io) {
-      return runComparison(flags, io, NOTEBOOK_PAIRS, { title: "Evolution of Optimizers: notebook rules vs torch.optim", colors: PAIRED_PALETTE });
+      return runComparison(flags, io, NOTEBOOK_PAIRS, {
+        title: "Evolution of Optimizers: notebook rules vs torch.optim",
+        colors: PAIRED_PALETTE,
+        dashed: NOTEBOOK_PAIRS.map((spec) => spec.name.startsWith("notebook_")),
+      });
     },
   },
   {

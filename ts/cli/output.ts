@@ -94,7 +94,7 @@ export async function writeOutputs(
   dir: string,
   runs: readonly RunResult[],
   info: ReportInfo,
-  figureOptions: { title?: string; colors?: readonly string[] } = {},
+  figureOptions: { title?: string; colors?: readonly string[]; dashed?: readonly boolean[] } = {},
 ): Promise<Record<string, string>> {
   await mkdir(dir, { recursive: true });
   const document = nodeDocument();

@@ -14,7 +14,8 @@ export async function gunzip(bytes: Uint8Array, file: string): Promise<Uint8Arra
   try {
     return new Uint8Array(await new Response(stream).arrayBuffer());
   } catch (cause) {
-    throw new DataError(`${file}: the gzip data is truncated or corrupt (${(cause as Error).message})`, { file });
+    // The platform's own wording differs (Node: "unexpected end of file"); it stays available as `cause`.
+    throw Object.assign(new DataError(`${file}: the gzip data is truncated or corrupt`, { file }), { cause });
   }
 }
 

@@ -8,7 +8,7 @@ import type { Dataset } from "../types.js";
 import { parseCsvChunks, toCsvChunks, type CsvOptions, type CsvResult, type CsvWriteOptions, type FloatDataset } from "./csv.js";
 import { DataError } from "./errors.js";
 
-const READ_CHUNK = 1 << 20;
+const READ_CHUNK = 1 << 18;
 
 /** Reads a CSV file (see readCsv for the format and options); `file` defaults to the path. */
 export async function readCsvFile(path: string, options: CsvOptions & { values: "f32" }): Promise<CsvResult<FloatDataset>>;

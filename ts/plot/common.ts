@@ -9,10 +9,13 @@ export const PALETTE = [
   "#edc949", "#af7aa1", "#ff9da7", "#9c755f", "#bab0ab",
 ];
 
-/** ColorBrewer "Paired": light/dark pairs, for line-ups of pairs (the notebook's rule beside torch's). */
+/**
+ * Six hues, each as a light and a dark shade (light first), for line-ups of pairs such as the notebook's rule
+ * beside torch's. Darker than ColorBrewer's "Paired", whose light yellow vanishes on white.
+ */
 export const PAIRED_PALETTE = [
-  "#a6cee3", "#1f78b4", "#b2df8a", "#33a02c", "#fb9a99", "#e31a1c",
-  "#fdbf6f", "#ff7f00", "#cab2d6", "#6a3d9a", "#ffff99", "#b15928",
+  "#6baed6", "#08519c", "#74c476", "#006d2c", "#fb6a4a", "#a50f15",
+  "#fdae6b", "#a63603", "#9e9ac8", "#54278f", "#d6b656", "#7f6000",
 ];
 
 export const SVG_NS = "http://www.w3.org/2000/svg";
@@ -82,6 +85,14 @@ function svgElement(document: Document, name: string, attributes: Record<string,
   return element;
 }
 
+/**
+ * Top margin and y-axis label offset of a figure: Plot puts the y label 3 px from the top; with a title the
+ * label moves below it (its offset counts up from the frame's top).
+ */
+export function topSpace(title: string | null): { marginTop: number; labelOffset?: number } {
+  return title === null ? { marginTop: 34 } : { marginTop: 54, labelOffset: 26 };
+}
+
 /** A title centred over the frame, in the top margin. */
 export function titleMark(title: string): RenderFunction {
   return (_index, _scales, _values, dimensions: Dimensions, context) => {
@@ -133,10 +144,10 @@ export function legendMark(entries: readonly LegendEntry[], options: { top?: num
   };
 }
 
-/** The right margin a legend of these labels needs (about 6.5 px per character at 11 px DejaVu Sans). */
+/** The right margin a legend of these labels needs (about 7 px per character at 11 px DejaVu Sans). */
 export function legendWidth(labels: readonly string[]): number {
   const longest = Math.max(0, ...labels.map((label) => label.length));
-  return Math.min(320, 50 + Math.ceil(longest * 6.5));
+  return Math.min(340, 50 + Math.ceil(longest * 7.2));
 }
 
 /** Options handed to every Plot.plot call: the document (when given), white background, our font. */

@@ -3,7 +3,7 @@
 import * as Plot from "@observablehq/plot";
 import type { RunResult } from "../types.js";
 import {
-  SVG_NS, baseOptions, legendMark, legendWidth, runColor, runStatus, uniqueLabels, type FigureOptions,
+  SVG_NS, baseOptions, legendMark, legendWidth, runColor, runStatus, topSpace, uniqueLabels, type FigureOptions,
 } from "./common.js";
 
 interface EpochPoint {
@@ -35,7 +35,7 @@ export function epochPlot(runs: readonly RunResult[], options: FigureOptions = {
   const width = options.width ?? 760;
   const height = options.height ?? 350;
   // The title gets its own band above the panels, clear of their y-axis labels.
-  const titleBand = title === null ? 0 : 28;
+  const titleBand = title === null ? 0 : 24;
   const hasAccuracy = accuracy.length > 0;
   const legend = [
     ...runs.map((run, r) => ({ label: labels[r] + runStatus(run), color: runColor(r, options.colors) })),
@@ -47,7 +47,7 @@ export function epochPlot(runs: readonly RunResult[], options: FigureOptions = {
   const shared = {
     ...baseOptions(options),
     height: height - titleBand,
-    marginTop: 24,
+    marginTop: topSpace(null).marginTop,
     marginLeft: 52,
     x: { label: "epoch", labelAnchor: "center" as const, ticks: epochs, tickFormat: "d" },
     color: { domain: labels, range: labels.map((_, r) => runColor(r, options.colors)) },

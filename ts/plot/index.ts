@@ -1,10 +1,7 @@
 // Figures and the HTML report: pure functions of run results, safe in browsers (pass a `document` in Node,
 // or use ./render-node.js, which also makes PNGs).
-export { PAIRED_PALETTE, PALETTE, runColor, smoothEma, uniqueLabels, type FigureOptions, type LegendEntry } from "./common.js";
+export { PAIRED_PALETTE, PALETTE, smoothEma, type FigureOptions } from "./common.js";
 export { lossPlot, type LossPlotOptions } from "./loss.js";
 export { epochPlot } from "./epochs.js";
 export { schedulePlot, type ScheduleCurve, type SchedulePlotOptions } from "./schedule.js";
-export {
-  describeOptimizer, finalTrainLoss, formatNumber, formatPercent, reportHtml, runOutcome, secondsPerEpoch,
-  type ReportFigure, type ReportInfo, type ReportOptions,
-} from "./report.js";
+export { describeOptimizer, reportHtml, type ReportFigure, type ReportInfo, type ReportOptions } from "./report.js";

@@ -25,6 +25,8 @@ pub fn column_sums(m: &[f32], rows: usize, sums: &mut [f32]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn relu_backward_masks_where_output_is_not_positive() {

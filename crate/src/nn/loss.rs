@@ -43,6 +43,8 @@ pub fn correct_count(logits: &[f32], labels: &[u8], classes: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn matches_hand_computed_values() {

@@ -87,34 +87,62 @@ impl Persist for State {
     }
 }
 
-/// One Adam/AdamW step of one tensor, fused into a single pass over the tensor.
+/// One Adam/AdamW step of one tensor, fused into a single pass over the tensor. The two loops
+/// differ only in amsgrad's running max; each is a straight loop that LLVM vectorizes (simd128).
 pub(crate) fn update(c: &Config, s: &mut State, param: &mut [f32], grad: &[f32]) {
     s.step += 1;
     let (beta1, beta2) = c.betas;
     let t = s.step as f64;
     let step_size = c.lr / (1.0 - beta1.powf(t));
-    let bias_correction2_sqrt = ((1.0 - beta2.powf(t)).powf(0.5)) as f32;
-    let (value, eps, wd) = (-step_size as f32, c.eps as f32, c.weight_decay as f32);
-    let (one_minus_beta1, beta2_f, one_minus_beta2) = ((1.0 - beta1) as f32, beta2 as f32, (1.0 - beta2) as f32);
-    let decay = (1.0 - c.lr * c.weight_decay) as f32;
-    let sign = if c.maximize { -1.0f32 } else { 1.0 };
-    let (coupled, decoupled) = (wd != 0.0 && !c.decoupled_weight_decay, wd != 0.0 && c.decoupled_weight_decay);
+    let k = Scalars {
+        value: -step_size as f32,
+        bias_correction2_sqrt: ((1.0 - beta2.powf(t)).powf(0.5)) as f32,
+        eps: c.eps as f32,
+        sign: if c.maximize { -1.0 } else { 1.0 },
+        coupled_decay: if c.decoupled_weight_decay { 0.0 } else { c.weight_decay as f32 },
+        decoupled_factor: if c.decoupled_weight_decay { (1.0 - c.lr * c.weight_decay) as f32 } else { 1.0 },
+        one_minus_beta1: (1.0 - beta1) as f32,
+        beta2: beta2 as f32,
+        one_minus_beta2: (1.0 - beta2) as f32,
+    };
     let moments = s.exp_avg.iter_mut().zip(s.exp_avg_sq.iter_mut());
-    for (i, ((p, &g), (m, v))) in param.iter_mut().zip(grad).zip(moments).enumerate() {
-        if decoupled {
-            *p *= decay;
-        }
-        let g = if coupled { sign * g + wd * *p } else { sign * g };
-        *m = lerp(*m, g, one_minus_beta1);
-        *v = *v * beta2_f + one_minus_beta2 * g * g;
-        let second = if c.amsgrad {
-            let max = &mut s.max_exp_avg_sq[i];
+    if c.amsgrad {
+        let moments = moments.zip(s.max_exp_avg_sq.iter_mut());
+        for ((p, &g), ((m, v), max)) in param.iter_mut().zip(grad).zip(moments) {
+            k.moments(p, g, m, v);
             *max = max.max(*v);
-            *max
-        } else {
-            *v
-        };
-        *p += value * *m / (second.sqrt() / bias_correction2_sqrt + eps);
+            *p += k.value * *m / (max.sqrt() / k.bias_correction2_sqrt + k.eps);
+        }
+    } else {
+        for ((p, &g), (m, v)) in param.iter_mut().zip(grad).zip(moments) {
+            k.moments(p, g, m, v);
+            *p += k.value * *m / (v.sqrt() / k.bias_correction2_sqrt + k.eps);
+        }
+    }
+}
+
+/// The f32 scalars of one step; a multiplication by 1 or an addition of 0·θ is exact, which lets
+/// one branch-free loop serve plain, coupled (Adam) and decoupled (AdamW) weight decay.
+struct Scalars {
+    value: f32,
+    bias_correction2_sqrt: f32,
+    eps: f32,
+    sign: f32,
+    coupled_decay: f32,
+    decoupled_factor: f32,
+    one_minus_beta1: f32,
+    beta2: f32,
+    one_minus_beta2: f32,
+}
+
+impl Scalars {
+    /// Weight decay and both moment updates of one element.
+    #[inline(always)]
+    fn moments(&self, p: &mut f32, g: f32, m: &mut f32, v: &mut f32) {
+        *p *= self.decoupled_factor;
+        let g = if self.coupled_decay != 0.0 { self.sign * g + self.coupled_decay * *p } else { self.sign * g };
+        *m = lerp(*m, g, self.one_minus_beta1);
+        *v = *v * self.beta2 + self.one_minus_beta2 * g * g;
     }
 }
 

@@ -3,7 +3,8 @@
 //! 2-D parameters only: like torch, construction fails on any other shape ("Muon only supports 2D
 //! parameters whereas we found a parameter with size: torch.Size([4])"); give biases and other
 //! vectors their own optimizer (e.g. AdamW), as torch's docs advise.
-//! The Newton–Schulz iteration rounds every tensor op to bfloat16 exactly where torch's does.
+//! The Newton–Schulz iteration runs in bfloat16 as torch's does: each step is two `addmm`s
+//! (b·G + c·G·G, then a·X + (·)·X), float32 accumulation, one rounding to bfloat16 per result.
 use super::{js_number, lerp, put_f32s, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
 use serde_json::Value;
 
@@ -27,8 +28,6 @@ pub struct Config {
     pub eps: f64,
     pub ns_steps: usize,
     pub adjust_lr_fn: AdjustLr,
-    /// torch's `use_addmm`: b·G + c·G·G and a·X + G·X each rounded once (fused) instead of per op.
-    pub use_addmm: bool,
 }
 
 impl Config {
@@ -64,7 +63,6 @@ impl Default for Config {
             eps: 1e-7,
             ns_steps: 5,
             adjust_lr_fn: AdjustLr::Original,
-            use_addmm: false,
         }
     }
 }
@@ -77,7 +75,6 @@ pub struct State {
     ortho: Vec<f32>,
     gram: Vec<f32>,
     gram_update: Vec<f32>,
-    scratch_mm: Vec<f32>,
     scratch_mn: Vec<f32>,
 }
 
@@ -131,7 +128,7 @@ fn torch_size(shape: &[usize]) -> String {
 impl TensorRule for Muon {
     const NAME: &'static str = "muon";
     const OPTIONS: &'static [&'static str] =
-        &["lr", "weight_decay", "momentum", "nesterov", "ns_coefficients", "eps", "ns_steps", "adjust_lr_fn", "use_addmm"];
+        &["lr", "weight_decay", "momentum", "nesterov", "ns_coefficients", "eps", "ns_steps", "adjust_lr_fn"];
     type Config = Config;
     type State = State;
 
@@ -170,7 +167,6 @@ impl TensorRule for Muon {
             eps: o.num("eps", d.eps)?,
             ns_steps: o.count("ns_steps", d.ns_steps)?,
             adjust_lr_fn,
-            use_addmm: o.flag("use_addmm", d.use_addmm)?,
         })
     }
     fn lr(c: &Config) -> f64 {
@@ -193,7 +189,6 @@ impl TensorRule for Muon {
             ortho: vec![0.0; rows * cols],
             gram: vec![0.0; m * m],
             gram_update: vec![0.0; m * m],
-            scratch_mm: vec![0.0; m * m],
             scratch_mn: vec![0.0; rows * cols],
         })
     }
@@ -223,17 +218,9 @@ impl TensorRule for Muon {
         for _ in 0..c.ns_steps {
             gram(&mut s.gram, &s.ortho, m, n);
             let g = &s.gram;
-            if c.use_addmm {
-                matmul(&mut s.gram_update, g, g, m, m, m, |i, dot| bf16(b * g[i] + cc * dot));
-                let x = &s.ortho;
-                matmul(&mut s.scratch_mn, &s.gram_update, x, m, m, n, |i, dot| bf16(a * x[i] + dot));
-            } else {
-                // torch evaluates `b * G + c * G @ G` as b·G + ((c·G) @ G), rounding each op.
-                s.scratch_mm.iter_mut().zip(g).for_each(|(t, &v)| *t = bf16(cc * v));
-                matmul(&mut s.gram_update, &s.scratch_mm, g, m, m, m, |i, dot| bf16(bf16(b * g[i]) + bf16(dot)));
-                let x = &s.ortho;
-                matmul(&mut s.scratch_mn, &s.gram_update, x, m, m, n, |i, dot| bf16(bf16(a * x[i]) + bf16(dot)));
-            }
+            matmul(&mut s.gram_update, g, g, m, m, m, |i, dot| bf16(b * g[i] + cc * dot));
+            let x = &s.ortho;
+            matmul(&mut s.scratch_mn, &s.gram_update, x, m, m, n, |i, dot| bf16(a * x[i] + dot));
             std::mem::swap(&mut s.ortho, &mut s.scratch_mn);
         }
         let ratio = match c.adjust_lr_fn {

@@ -1,0 +1,143 @@
+// The functional optimizer: torch.optim semantics on the caller's own Float32Arrays (test functions, custom models),
+// on the calling thread's wasm instance, no worker involved. Each step copies the gradients (and the parameters,
+// when given) in once and the updated parameters out once; the optimizer state stays in wasm memory.
+import { ConfigError, OptimizerOptionError } from "./errors.js";
+import { instantiate, wasm } from "./wasm.js";
+
+/** Options of an optimizer, with torch.optim's names (`lr`, `momentum`, `betas`, `weight_decay`, `eps`, `amsgrad`, …); Rust validates them. */
+export type OptimizerOptions = { lr?: number; [option: string]: unknown };
+
+/** An optimizer bound to a list of tensors; free it with `dispose()` (or `using`). */
+export interface Optimizer {
+  readonly name: string;
+  /** The shape of every tensor, e.g. `[[5, 3], [5]]`. */
+  readonly shapes: readonly (readonly number[])[];
+  /**
+   * One optimizer step from `grads` (one array per tensor, in `shapes` order). With `params`, those arrays are the
+   * parameters: they are read, updated in place (as torch does) and returned. Without, the optimizer's own copy is
+   * updated (see `setParams`) and returned as new arrays.
+   */
+  step(grads: readonly Float32Array[], params?: Float32Array[]): Float32Array[];
+  /** The optimizer's copy of the parameters (new arrays). */
+  params(): Float32Array[];
+  setParams(params: readonly Float32Array[]): void;
+  /** Sets the learning rate of every parameter group (what a schedule does). */
+  setLr(lr: number): void;
+  lr(): number;
+  /** The optimizer state (moments, step counts…) as bytes, for `loadState`. */
+  saveState(): Uint8Array;
+  loadState(bytes: Uint8Array): void;
+  /** Frees the wasm memory of the optimizer and its state; the handle is unusable afterwards. */
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
+
+/** Creates an optimizer on the calling thread, instantiating the compiled module there first if needed. */
+export async function createOptimizerOn(
+  compileModule: () => Promise<WebAssembly.Module>,
+  name: string,
+  options: OptimizerOptions,
+  shapes: readonly (readonly number[])[],
+): Promise<Optimizer> {
+  if (typeof name !== "string" || name === "") throw new ConfigError("createOptimizer: name must be a non-empty string such as \"adam\"");
+  if (!Array.isArray(shapes) || !shapes.every((shape) => Array.isArray(shape) && shape.every((dim) => Number.isInteger(dim) && dim >= 0)))
+    throw new ConfigError(`createOptimizer: shapes must be arrays of non-negative integers like [[5, 3], [5]], got ${JSON.stringify(shapes)}`);
+  instantiate(await compileModule());
+  let inner: wasm.Optimizer;
+  try {
+    inner = new wasm.Optimizer(name, JSON.stringify(options ?? {}), JSON.stringify(shapes));
+  } catch (error) {
+    throw new OptimizerOptionError((error as Error).message);
+  }
+  return new WasmOptimizer(inner, name, shapes);
+}
+
+// wasm-bindgen registers its objects with a FinalizationRegistry, so an Optimizer that is never disposed is
+// still freed after garbage collection; dispose() is the way that does not wait for the collector.
+class WasmOptimizer implements Optimizer {
+  private inner: wasm.Optimizer | undefined;
+  private readonly sizes: number[];
+  /** Reused staging buffer: the tensors concatenated, as the wasm side takes them. */
+  private readonly flat: Float32Array;
+
+  constructor(
+    inner: wasm.Optimizer,
+    readonly name: string,
+    readonly shapes: readonly (readonly number[])[],
+  ) {
+    this.inner = inner;
+    this.sizes = shapes.map((shape) => shape.reduce((a, b) => a * b, 1));
+    this.flat = new Float32Array(this.sizes.reduce((a, b) => a + b, 0));
+  }
+
+  step(grads: readonly Float32Array[], params?: Float32Array[]): Float32Array[] {
+    const inner = this.live();
+    if (params) inner.setParams(this.concat("params", params));
+    inner.setGrads(this.concat("grads", grads));
+    inner.step();
+    const updated = inner.params();
+    if (!params) return this.split(updated);
+    let offset = 0;
+    params.forEach((param, index) => {
+      param.set(updated.subarray(offset, offset + this.sizes[index]!));
+      offset += this.sizes[index]!;
+    });
+    return params;
+  }
+
+  params(): Float32Array[] {
+    return this.split(this.live().params());
+  }
+
+  setParams(params: readonly Float32Array[]): void {
+    this.live().setParams(this.concat("params", params));
+  }
+
+  setLr(lr: number): void {
+    this.live().setLr(lr);
+  }
+
+  lr(): number {
+    return this.live().lr(0);
+  }
+
+  saveState(): Uint8Array {
+    return this.live().saveState();
+  }
+
+  loadState(bytes: Uint8Array): void {
+    this.live().loadState(bytes);
+  }
+
+  dispose(): void {
+    this.inner?.free();
+    this.inner = undefined;
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  private live(): wasm.Optimizer {
+    if (!this.inner) throw new Error(`optimlab: the ${this.name} optimizer was disposed`);
+    return this.inner;
+  }
+
+  private concat(what: string, tensors: readonly Float32Array[]): Float32Array {
+    if (tensors.length !== this.sizes.length || tensors.some((tensor, index) => tensor.length !== this.sizes[index]))
+      throw new ConfigError(
+        `${this.name}.step: ${what} must be ${this.sizes.length} Float32Arrays of lengths [${this.sizes.join(", ")}], got [${tensors.map((t) => t.length).join(", ")}]`,
+      );
+    let offset = 0;
+    for (const tensor of tensors) {
+      this.flat.set(tensor, offset);
+      offset += tensor.length;
+    }
+    return this.flat;
+  }
+
+  private split(flat: Float32Array): Float32Array[] {
+    let offset = 0;
+    return this.sizes.map((size) => flat.slice(offset, (offset += size)));
+  }
+}
