@@ -2,8 +2,8 @@
 // a pool of Web Workers trains one MLP per chosen optimizer, progress redraws the loss curves live, Cancel
 // aborts through an AbortSignal, and the held-out accuracy table fills in when the runs end.
 import {
-  createPool, describeOptimizer, finalTrainLoss, formatNumber, formatPercent, loadMnistSample, lossPlot, readCsv,
-  runColor, runOutcome, splitDataset, type DataSplit, type OptimizerSpec, type Progress, type RunResult,
+  createPool, describeOptimizer, loadMnistSample, lossPlot, PALETTE, readCsv, splitDataset,
+  type DataSplit, type OptimizerSpec, type Progress, type RunResult,
 } from "../ts/browser.js";
 
 /** The notebook's line-up ("Exploring Optimizers"); options not named here are torch's defaults. */
@@ -131,6 +131,25 @@ function showProgress(specs: OptimizerSpec[]): HTMLProgressElement[] {
   });
 }
 
+/** The colour lossPlot gives the run at `index`, for the swatches beside the progress bars and the table. */
+function runColor(index: number): string {
+  return PALETTE[index % PALETTE.length]!;
+}
+
+function formatNumber(value: number | undefined): string {
+  return value === undefined || !Number.isFinite(value) ? "–" : value.toPrecision(4);
+}
+
+function formatPercent(fraction: number | undefined): string {
+  return fraction === undefined ? "–" : `${(fraction * 100).toFixed(2)} %`;
+}
+
+function runOutcome(run: RunResult): string {
+  if (run.error) return `failed: ${run.error.message}`;
+  if (run.diverged) return `diverged at step ${run.diverged.step}`;
+  return "finished";
+}
+
 function fillAccuracyTable(runs: readonly RunResult[]): void {
   accuracyRows.replaceChildren();
   runs.forEach((run, index) => {
@@ -141,7 +160,7 @@ function fillAccuracyTable(runs: readonly RunResult[]): void {
     name.append(run.label);
     const cells = [
       describeOptimizer(run.optimizer),
-      formatNumber(finalTrainLoss(run)),
+      formatNumber(last?.trainLoss),
       formatNumber(last?.evalLoss),
       formatPercent(last?.evalAccuracy),
       run.seconds.toFixed(1),

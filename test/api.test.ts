@@ -188,6 +188,10 @@ describe("errors", () => {
       "data.train has label 3 but the model has only 3 outputs",
     );
     await expect(compare({ ...base, optimizers: [] })).rejects.toBeInstanceOf(ConfigError);
+    // What only Rust checks comes back with Rust's message, as a ConfigError too.
+    const tooWide = train({ ...base, model: { layers: [24, 70_000, 4] }, optimizer: { name: "sgd" } });
+    await expect(tooWide).rejects.toBeInstanceOf(ConfigError);
+    await expect(tooWide).rejects.toThrow("Trainer config: layers must be integers from 1 to 65536, got [24,70000,4]");
   });
 });
 

@@ -103,6 +103,19 @@ describe("the script-tag bundle (dist/optimlab.global.js)", () => {
     expect(workers.length).toBeGreaterThanOrEqual(1);
     expect(problems).toEqual({ errors: [], foreignRequests: [] });
   });
+
+  it("fails a run with a clear error, instead of hanging, when its worker script cannot be loaded", async () => {
+    const { page } = await openPage(plainServer, "test/browser/global.html");
+    const outcome = await page.evaluate(async () => {
+      const { optimlab } = window as unknown as { optimlab: Optimlab };
+      optimlab.setAssetLocation({ workerUrl: new URL("/nowhere/optimlab.worker.js", location.href).href });
+      const train = { pixels: new Uint8Array(4 * 784), labels: new Uint8Array([0, 1, 2, 3]), count: 4, features: 784, classes: 10 };
+      return optimlab.train({ data: { train }, model: { layers: [784, 10] }, optimizer: { name: "sgd", lr: 0.1 }, epochs: 1, batchSize: 2, seed: 0 })
+        .then(() => "resolved", (error: Error) => `${error.name}: ${error.message}`);
+    });
+    await page.close();
+    expect(outcome).toBe(`WorkerCrashError: run "sgd lr=0.1" crashed: the worker script ${plainServer.url}nowhere/optimlab.worker.js failed to load`);
+  });
 });
 
 describe("under Content-Security-Policy: script-src 'self' 'wasm-unsafe-eval'", () => {
@@ -164,6 +177,8 @@ describe("the demo page (served with the strict CSP, as `npm run demo` does)", (
     await page.getByRole("button", { name: "Run" }).click();
     await expect.poll(() => page.locator("#progress progress").first().evaluate((bar) => (bar as HTMLProgressElement).value), { timeout: 30_000 })
       .toBeGreaterThan(0);
+    // The curves are drawn live, before any run has finished.
+    await page.locator("#curves svg").first().waitFor({ timeout: 10_000 });
     const cancelled = Date.now();
     await page.getByRole("button", { name: "Cancel" }).click();
     await expect.poll(() => page.locator("#status").textContent(), { timeout: 10_000 }).toBe("Cancelled.");
@@ -174,6 +189,24 @@ describe("the demo page (served with the strict CSP, as `npm run demo` does)", (
     await configure(page, { epochs: 1, batchSize: 256, trainRows: 512 });
     await page.getByRole("button", { name: "Run" }).click();
     await expect.poll(() => page.locator("#status").textContent(), { timeout: 60_000 }).toMatch(/^Done: 8 runs in /);
+    expect(problems).toEqual({ errors: [], foreignRequests: [] });
+    await page.close();
+  });
+
+  it("trains on a CSV file the user picks (Kaggle's MNIST layout), holding out a fraction", async () => {
+    const digits = await node.loadMnistSampleDataset();
+    const rows = node.selectRows(digits, node.seededPermutation(digits.count, 5), 0, 500);
+    const { page, problems } = await openPage(strictServer, "demo/");
+    await page.getByLabel("Epochs").fill("1");
+    await page.getByLabel("CSV file", { exact: true }).setInputFiles({ name: "digits.csv", mimeType: "text/csv", buffer: Buffer.from(node.toCsv(rows)) });
+    expect(await page.getByLabel(/^A CSV file/).isChecked()).toBe(true);
+    await page.getByLabel("Held-out share").fill("0.2");
+    await page.getByRole("button", { name: "Run" }).click();
+    await expect.poll(() => page.locator("#status").textContent(), { timeout: 60_000 }).toMatch(/^Done: 8 runs in /);
+    // 400 training rows at batch 256: 2 steps; the 100 held-out rows give accuracies in whole percent.
+    const accuracies = await page.locator("#accuracy tbody tr td:nth-child(5)").allTextContents();
+    expect(accuracies).toHaveLength(8);
+    for (const text of accuracies) expect(text).toMatch(/^\d+\.00 %$/);
     expect(problems).toEqual({ errors: [], foreignRequests: [] });
     await page.close();
   });

@@ -35,6 +35,7 @@ export interface OptimizerSpec {
 
 /** Held-out evaluation and timing after one epoch. */
 export interface EpochResult {
+  /** 1 for the first epoch. */
   epoch: number;
   /** Mean training loss over the epoch's steps. */
   trainLoss: number;

@@ -6,7 +6,8 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compare, loadMnistSample, readCsvFile, readIdxFiles, smoke, splitDataset } from "../index.js";
-import { PAIRED_PALETTE } from "../plot/common.js";
+import { defaultLabel } from "../client.js";
+import { PAIRED_PALETTE, uniqueLabels } from "../plot/common.js";
 import type { Dataset, DataSplit, OptimizerSpec, RunResult } from "../types.js";
 import { UsageError, flag, parseLayers, parseOptimizer, type FlagSpec, type ParsedFlags } from "./args.js";
 import { runSummaries, summaryTable, writeOutputs } from "./output.js";
@@ -161,7 +162,8 @@ async function runComparison(
   if (layers[0] !== features) throw new UsageError(`--layers must start with the data's ${features} features, got ${layers[0]}`);
   if (layers.at(-1)! < classes) throw new UsageError(`--layers must end with at least the data's ${classes} classes, got ${layers.at(-1)}`);
 
-  const labels = optimizers.map((spec) => spec.label ?? spec.name);
+  // The labels the runs will carry, made unique as the figures make them.
+  const labels = uniqueLabels(optimizers.map((spec) => ({ label: spec.label ?? defaultLabel(spec) })));
   const progress = progressReporter(labels, io.stderr, { quiet });
   const abort = new AbortController();
   const onInterrupt = () => abort.abort();

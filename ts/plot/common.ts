@@ -38,7 +38,7 @@ export function runColor(index: number, colors: readonly string[] = PALETTE): st
 }
 
 /** Run labels made unique (" #2", " #3" appended to repeats), because lines and colours are keyed by label. */
-export function uniqueLabels(runs: readonly RunResult[]): string[] {
+export function uniqueLabels(runs: readonly Pick<RunResult, "label">[]): string[] {
   const seen = new Map<string, number>();
   return runs.map((run) => {
     const count = (seen.get(run.label) ?? 0) + 1;
@@ -85,12 +85,21 @@ function svgElement(document: Document, name: string, attributes: Record<string,
   return element;
 }
 
+/** Top margin of a figure: room for the title (if any) and, below it, the y-axis label. */
+export function topMargin(title: string | null): number {
+  return title === null ? 34 : 54;
+}
+
 /**
- * Top margin and y-axis label offset of a figure: Plot puts the y label 3 px from the top; with a title the
- * label moves below it (its offset counts up from the frame's top).
+ * The y-axis label, drawn just above the frame's top-left corner (Plot's own goes to the figure's top edge,
+ * where the title is).
  */
-export function topSpace(title: string | null): { marginTop: number; labelOffset?: number } {
-  return title === null ? { marginTop: 34 } : { marginTop: 54, labelOffset: 26 };
+export function yLabelMark(label: string): RenderFunction {
+  return (_index, _scales, _values, dimensions: Dimensions, context) => {
+    const text = svgElement(context.document, "text", { x: 3, y: dimensions.marginTop - 14, "text-anchor": "start", "aria-label": "y-axis label" });
+    text.textContent = `↑ ${label}`;
+    return text;
+  };
 }
 
 /** A title centred over the frame, in the top margin. */
@@ -147,7 +156,7 @@ export function legendMark(entries: readonly LegendEntry[], options: { top?: num
 /** The right margin a legend of these labels needs (about 7 px per character at 11 px DejaVu Sans). */
 export function legendWidth(labels: readonly string[]): number {
   const longest = Math.max(0, ...labels.map((label) => label.length));
-  return Math.min(340, 50 + Math.ceil(longest * 7.2));
+  return Math.min(360, 56 + Math.ceil(longest * 7.5));
 }
 
 /** Options handed to every Plot.plot call: the document (when given), white background, our font. */

@@ -3,7 +3,7 @@
 import * as Plot from "@observablehq/plot";
 import type { RunResult } from "../types.js";
 import {
-  SVG_NS, baseOptions, legendMark, legendWidth, runColor, runStatus, topSpace, uniqueLabels, type FigureOptions,
+  SVG_NS, baseOptions, legendMark, legendWidth, runColor, runStatus, topMargin, uniqueLabels, type FigureOptions,
 } from "./common.js";
 
 interface EpochPoint {
@@ -47,7 +47,7 @@ export function epochPlot(runs: readonly RunResult[], options: FigureOptions = {
   const shared = {
     ...baseOptions(options),
     height: height - titleBand,
-    marginTop: topSpace(null).marginTop,
+    marginTop: topMargin(null),
     marginLeft: 52,
     x: { label: "epoch", labelAnchor: "center" as const, ticks: epochs, tickFormat: "d" },
     color: { domain: labels, range: labels.map((_, r) => runColor(r, options.colors)) },

@@ -5,7 +5,7 @@
 import * as Plot from "@observablehq/plot";
 import type { RunResult } from "../types.js";
 import {
-  baseOptions, lastFiniteIndex, legendMark, legendWidth, runColor, runStatus, smoothEma, titleMark, topSpace, uniqueLabels,
+  baseOptions, lastFiniteIndex, legendMark, legendWidth, runColor, runStatus, smoothEma, titleMark, topMargin, yLabelMark, uniqueLabels,
   type FigureOptions,
 } from "./common.js";
 
@@ -69,11 +69,11 @@ export function lossPlot(runs: readonly RunResult[], options: LossPlotOptions = 
     ...baseOptions(options),
     width: options.width ?? 760,
     height: options.height ?? 420,
-    marginTop: topSpace(title).marginTop,
+    marginTop: topMargin(title),
     marginLeft: 56,
     marginRight: legendWidth(legend.map((entry) => entry.label)),
     x: { label: "step", labelAnchor: "center" },
-    y: { type: logScale ? "log" : "linear", label: logScale ? "loss (log scale)" : "loss", labelOffset: topSpace(title).labelOffset, grid: true, tickFormat: "~g" },
+    y: { type: logScale ? "log" : "linear", label: null, grid: true, tickFormat: "~g" },
     color: { domain: labels, range: labels.map((_, r) => runColor(r, options.colors)) },
     marks: [
       Plot.ruleX(epochBoundaries, { stroke: "#bbb", strokeDasharray: "3,3" }),
@@ -84,6 +84,7 @@ export function lossPlot(runs: readonly RunResult[], options: LossPlotOptions = 
       Plot.dot(stops, { x: "step", y: "loss", stroke: "label", symbol: "times", r: 6, strokeWidth: 2.5 }),
       Plot.text(stops, { x: "step", y: "loss", text: () => "diverged", dy: -12, fill: "label" }),
       title === null ? null : titleMark(title),
+      yLabelMark(logScale ? "loss (log scale)" : "loss"),
       legendMark(legend),
     ],
   }) as SVGSVGElement;

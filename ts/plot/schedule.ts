@@ -1,6 +1,6 @@
 // Learning-rate schedules: the lr in force at each step, one line per schedule.
 import * as Plot from "@observablehq/plot";
-import { baseOptions, legendMark, legendWidth, runColor, titleMark, topSpace, type FigureOptions } from "./common.js";
+import { baseOptions, legendMark, legendWidth, runColor, titleMark, topMargin, yLabelMark, type FigureOptions } from "./common.js";
 
 /** One schedule's lr per step (index = step). */
 export interface ScheduleCurve {
@@ -29,15 +29,16 @@ export function schedulePlot(curves: ArrayLike<number> | readonly ScheduleCurve[
     ...baseOptions(options),
     width: options.width ?? 640,
     height: options.height ?? 320,
-    marginTop: topSpace(title).marginTop,
+    marginTop: topMargin(title),
     marginLeft: 60,
     marginRight: showLegend ? legendWidth(labels) : 20,
     x: { label: "step", labelAnchor: "center" },
-    y: { type: logScale ? "log" : "linear", label: "learning rate", labelOffset: topSpace(title).labelOffset, grid: true, tickFormat: "~g" },
+    y: { type: logScale ? "log" : "linear", label: null, grid: true, tickFormat: "~g" },
     color: { domain: labels, range: labels.map((_, i) => runColor(i, options.colors)) },
     marks: [
       Plot.lineY(points, { x: "step", y: "lr", stroke: "label", z: "label", strokeWidth: 1.8, curve: "step-after" }),
       title === null ? null : titleMark(title),
+      yLabelMark("learning rate"),
       showLegend ? legendMark(labels.map((label, i) => ({ label, color: runColor(i, options.colors) }))) : null,
     ],
   }) as SVGSVGElement;

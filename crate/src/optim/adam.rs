@@ -1,6 +1,6 @@
 //! Adam: g ← ±∇ (+ λθ, or θ ← θ(1 − γλ) if decoupled);  m ← lerp(m, g, 1−β₁);  v ← β₂v + (1−β₂)g²;  v̂ ← max(v̂, v) if amsgrad;
 //! θ ← θ − (γ / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε).  Source: torch.optim.Adam, `_single_tensor_adam` (torch 2.13).
-use super::{check_betas, lerp, non_negative, put_f32s, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
+use super::{check_betas, lerp, maximum, non_negative, put_f32s, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
 
 pub struct Adam;
 
@@ -110,7 +110,7 @@ pub(crate) fn update(c: &Config, s: &mut State, param: &mut [f32], grad: &[f32])
         let moments = moments.zip(s.max_exp_avg_sq.iter_mut());
         for ((p, &g), ((m, v), max)) in param.iter_mut().zip(grad).zip(moments) {
             k.moments(p, g, m, v);
-            *max = max.max(*v);
+            *max = maximum(*max, *v);
             *p += k.value * *m / (max.sqrt() / k.bias_correction2_sqrt + k.eps);
         }
     } else {

@@ -1,6 +1,6 @@
 //! Adamax: g ← ±∇ + λθ;  m ← lerp(m, g, 1−β₁);  u ← max(β₂u, |g| + ε);  θ ← θ − (γ / (1−β₁ᵗ)) · m / u.
 //! Source: torch.optim.Adamax, `_single_tensor_adamax` (torch 2.13).
-use super::{check_betas, lerp, non_negative, put_f32s, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
+use super::{check_betas, lerp, maximum, non_negative, put_f32s, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
 
 pub struct Adamax;
 
@@ -86,7 +86,7 @@ impl TensorRule for Adamax {
         for ((p, &g), (m, u)) in param.iter_mut().zip(grad).zip(moments) {
             let g = if wd != 0.0 { sign * g + wd * *p } else { sign * g };
             *m = lerp(*m, g, one_minus_beta1);
-            *u = (*u * beta2).max(g.abs() + eps);
+            *u = maximum(*u * beta2, g.abs() + eps);
             *p += value * *m / *u;
         }
     }

@@ -17,6 +17,7 @@ pub mod adam;
 pub mod adamax;
 pub mod adamw;
 pub mod asgd;
+pub mod lbfgs;
 pub mod muon;
 pub mod nadam;
 pub mod notebook;
@@ -31,6 +32,16 @@ pub struct Slot<'a> {
     pub grad: &'a [f32],
 }
 
+/// What a closure-based optimizer (LBFGS) drives: torch's `closure()` and the tensors it reads.
+/// Two methods rather than one `FnMut(&mut [Slot])`, so the caller can recompute gradients into
+/// the very buffers it lends as slots without aliasing a borrow.
+pub trait Closure {
+    /// Re-evaluates the loss at the current parameters and recomputes every gradient.
+    fn evaluate(&mut self) -> f32;
+    /// Lends the parameters and the gradients of the last `evaluate`, in tensor order.
+    fn with_slots(&mut self, visit: &mut dyn FnMut(&mut [Slot<'_>]));
+}
+
 pub trait Optimizer {
     /// One update of every tensor, torch.optim semantics; `slots` are in tensor order every call.
     fn step(&mut self, slots: &mut [Slot<'_>]) -> Result<(), OptimError>;
@@ -38,13 +49,10 @@ pub trait Optimizer {
     fn needs_closure(&self) -> bool {
         false
     }
-    /// `closure(slots)` re-evaluates the loss at the current params, writes fresh grads through its
-    /// own buffers and returns the loss. Optimizers that do not use a closure refuse it.
-    fn step_with_closure(
-        &mut self,
-        _slots: &mut [Slot<'_>],
-        _closure: &mut dyn FnMut(&mut [Slot<'_>]) -> f32,
-    ) -> Result<f32, OptimError> {
+    /// torch's `step(closure)`: `closure.evaluate()` re-evaluates the loss and the gradients at the
+    /// current params, `closure.with_slots` lends params and gradients; returns the first loss.
+    /// Optimizers that do not use a closure refuse it.
+    fn step_with_closure(&mut self, _closure: &mut dyn Closure) -> Result<f32, OptimError> {
         Err(OptimError::ClosureUnsupported(self.name().to_string()))
     }
     fn group_count(&self) -> usize;
@@ -341,7 +349,7 @@ impl<'a> BlobReader<'a> {
         Ok(())
     }
 
-    fn is_empty(&self) -> bool {
+    pub fn is_empty(&self) -> bool {
         self.bytes.is_empty()
     }
 }
@@ -579,6 +587,7 @@ const REGISTRY: &[(&str, Constructor)] = &[
     ("rprop", build::<rprop::Rprop>),
     ("adafactor", build::<adafactor::Adafactor>),
     ("muon", build::<muon::Muon>),
+    ("lbfgs", lbfgs::build),
     ("notebook_sgd", build::<notebook::NotebookSgd>),
     ("notebook_momentum", build::<notebook::NotebookMomentum>),
     ("notebook_nesterov", build::<notebook::NotebookNesterov>),
@@ -609,6 +618,16 @@ pub fn lerp(a: f32, b: f32, weight: f32) -> f32 {
         a + weight * (b - a)
     } else {
         b - (b - a) * (1.0 - weight)
+    }
+}
+
+/// `torch.maximum`: NaN if either is NaN (unlike `f32::max`); vectorizes to a compare and select.
+#[inline(always)]
+pub fn maximum(a: f32, b: f32) -> f32 {
+    if a > b || a.is_nan() {
+        a
+    } else {
+        b
     }
 }
 

@@ -87,28 +87,74 @@ impl TensorRule for RmsProp {
     }
 
     fn update(c: &Config, s: &mut State, param: &mut [f32], grad: &[f32], _shape: &[usize]) {
-        let (lr, wd, alpha, eps, mu) =
-            (c.lr as f32, c.weight_decay as f32, c.alpha as f32, c.eps as f32, c.momentum as f32);
-        let one_minus_alpha = (1.0 - c.alpha) as f32;
-        let sign = if c.maximize { -1.0f32 } else { 1.0 };
-        for i in 0..param.len() {
-            let g = if wd != 0.0 { sign * grad[i] + wd * param[i] } else { sign * grad[i] };
-            let v = s.square_avg[i] * alpha + one_minus_alpha * g * g;
-            s.square_avg[i] = v;
-            let avg = if c.centered {
-                let m = lerp(s.grad_avg[i], g, one_minus_alpha);
-                s.grad_avg[i] = m;
-                (v + -1.0 * m * m).sqrt() + eps
-            } else {
-                v.sqrt() + eps
-            };
-            if c.momentum > 0.0 {
-                let b = s.momentum_buffer[i] * mu + g / avg;
-                s.momentum_buffer[i] = b;
-                param[i] += -lr * b;
-            } else {
-                param[i] += -lr * g / avg;
+        let k = Scalars {
+            minus_lr: -c.lr as f32,
+            wd: c.weight_decay as f32,
+            alpha: c.alpha as f32,
+            one_minus_alpha: (1.0 - c.alpha) as f32,
+            eps: c.eps as f32,
+            sign: if c.maximize { -1.0 } else { 1.0 },
+        };
+        let mu = c.momentum as f32;
+        let elements = param.iter_mut().zip(grad).zip(s.square_avg.iter_mut());
+        // One straight loop per variant, so each vectorizes.
+        match (c.centered, c.momentum > 0.0) {
+            (false, false) => elements.for_each(|((p, &g), v)| {
+                let g = k.grad(*p, g);
+                *p += k.minus_lr * g / (k.square_avg(v, g).sqrt() + k.eps);
+            }),
+            (false, true) => elements.zip(s.momentum_buffer.iter_mut()).for_each(|(((p, &g), v), b)| {
+                let g = k.grad(*p, g);
+                *b = *b * mu + g / (k.square_avg(v, g).sqrt() + k.eps);
+                *p += k.minus_lr * *b;
+            }),
+            (true, false) => elements.zip(s.grad_avg.iter_mut()).for_each(|(((p, &g), v), m)| {
+                let g = k.grad(*p, g);
+                *p += k.minus_lr * g / k.centered_avg(v, m, g);
+            }),
+            (true, true) => {
+                let buffers = s.grad_avg.iter_mut().zip(s.momentum_buffer.iter_mut());
+                elements.zip(buffers).for_each(|(((p, &g), v), (m, b))| {
+                    let g = k.grad(*p, g);
+                    *b = *b * mu + g / k.centered_avg(v, m, g);
+                    *p += k.minus_lr * *b;
+                })
             }
         }
+    }
+}
+
+struct Scalars {
+    minus_lr: f32,
+    wd: f32,
+    alpha: f32,
+    one_minus_alpha: f32,
+    eps: f32,
+    sign: f32,
+}
+
+impl Scalars {
+    #[inline(always)]
+    fn grad(&self, p: f32, g: f32) -> f32 {
+        if self.wd != 0.0 {
+            self.sign * g + self.wd * p
+        } else {
+            self.sign * g
+        }
+    }
+
+    /// v ← αv + (1−α)g², returned.
+    #[inline(always)]
+    fn square_avg(&self, v: &mut f32, g: f32) -> f32 {
+        *v = *v * self.alpha + self.one_minus_alpha * g * g;
+        *v
+    }
+
+    /// Updates v and m̄ and returns √(v − m̄²) + ε, as torch's `addcmul(m̄, m̄, value=-1)`.
+    #[inline(always)]
+    fn centered_avg(&self, v: &mut f32, m: &mut f32, g: f32) -> f32 {
+        let v = self.square_avg(v, g);
+        *m = lerp(*m, g, self.one_minus_alpha);
+        (v + -1.0 * *m * *m).sqrt() + self.eps
     }
 }
