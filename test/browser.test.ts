@@ -104,6 +104,27 @@ describe("the script-tag bundle (dist/optimlab.global.js)", () => {
     expect(problems).toEqual({ errors: [], foreignRequests: [] });
   });
 
+  it("steps an optimizer on the page's own tensors exactly as in Node (createOptimizer)", async () => {
+    const steps = async (lib: Pick<Optimlab, "createOptimizer">) => {
+      const optimizer = await lib.createOptimizer("adam", { lr: 0.1, betas: [0.9, 0.99] }, [[2, 2], [2]]);
+      const params = [Float32Array.of(1, -2, 3, 0.5), Float32Array.of(0.25, -1)];
+      for (let step = 1; step <= 5; step++) {
+        optimizer.step([params[0]!.map((x) => 2 * x + step), params[1]!.map((x) => x * x - 1)], params);
+      }
+      optimizer.dispose();
+      return params.map((tensor) => Array.from(tensor));
+    };
+    const { page } = await openPage(plainServer, "test/browser/global.html");
+    const inBrowser = await page.evaluate(async (source) => {
+      const run = new Function(`return (${source})`)() as typeof steps;
+      return run((window as unknown as { optimlab: Optimlab }).optimlab);
+    }, steps.toString());
+    await page.close();
+    const inNode = await steps(node as unknown as Optimlab);
+    expect(inNode[0]![0]).not.toBe(1);
+    expect(inBrowser).toEqual(inNode);
+  });
+
   it("fails a run with a clear error, instead of hanging, when its worker script cannot be loaded", async () => {
     const { page } = await openPage(plainServer, "test/browser/global.html");
     const outcome = await page.evaluate(async () => {

@@ -11,6 +11,7 @@ import {
   loadMnistSample as loadMnistSampleFrom, loadMnistSampleDataset as loadMnistSampleDatasetFrom, type SampleOptions,
 } from "./data/index.js";
 import type { SplitOptions } from "./data/split.js";
+import { createOptimizerOn, type Optimizer, type OptimizerOptions } from "./optimizer.js";
 import type { Platform, WorkerHandle } from "./pool.js";
 import type { Dataset, DataSplit, RunResult } from "./types.js";
 import { compileModule as compileModuleFrom } from "./wasm-browser.js";
@@ -19,6 +20,7 @@ import type { WorkerApi } from "./worker-api.js";
 export { ConfigError, OptimizerOptionError, PoolDisposedError, WorkerCrashError } from "./errors.js";
 export type { CompareOptions, ModelSpec, OptimlabPool, PoolOptions, RunOptions, TrainOptions } from "./client.js";
 export type { PoolStats } from "./pool.js";
+export type { Optimizer, OptimizerOptions } from "./optimizer.js";
 export type * from "./types.js";
 export * from "./data/index.js";
 // Figures are pure functions drawing into the page's document: the demo's live curves use them.
@@ -113,6 +115,14 @@ export function train(options: TrainOptions): Promise<RunResult> {
 /** A reusable pool of Web Workers for many comparisons; `dispose()` it when done. */
 export function createPool(options?: PoolOptions): OptimlabPool {
   return createPoolOn(browserPlatform, options);
+}
+
+/**
+ * An optimizer on your own tensors, on this thread (the page or your own worker): `const opt = await createOptimizer("adam",
+ * { lr: 1e-3 }, [[5, 3], [5]])`, then `opt.step(grads, params)` updates `params` in place, as torch.optim does. `dispose()` it when done.
+ */
+export function createOptimizer(name: string, options: OptimizerOptions, shapes: readonly (readonly number[])[]): Promise<Optimizer> {
+  return createOptimizerOn(compileModule, name, options, shapes);
 }
 
 /** The embedded MNIST sample, shuffled with `seed` and split (8,000 train / 2,000 test), fetched from next to the bundle. */

@@ -38,6 +38,11 @@ function formatLoss(loss: number): string {
   return Number.isFinite(loss) ? loss.toFixed(4) : String(loss);
 }
 
+/** Takes the numbers of an update; the label stays ours (made unique across the line-up). */
+function apply(state: RunState, { step, totalSteps, loss, etaSeconds }: Progress): void {
+  Object.assign(state, { step, totalSteps, loss, etaSeconds });
+}
+
 function initialStates(labels: readonly string[]): RunState[] {
   return labels.map((label) => ({ label, step: 0, totalSteps: 0, loss: Number.NaN, etaSeconds: Number.NaN }));
 }
@@ -53,7 +58,7 @@ class BarReporter implements ProgressReporter {
   }
 
   update(progress: Progress): void {
-    Object.assign(this.runs[progress.run], progress);
+    apply(this.runs[progress.run], progress);
     const now = Date.now();
     if (now - this.lastDraw >= 100) this.draw(now);
   }
@@ -93,7 +98,7 @@ class LineReporter implements ProgressReporter {
   update(progress: Progress): void {
     const run = this.runs[progress.run];
     const wasDone = run.totalSteps > 0 && run.step >= run.totalSteps;
-    Object.assign(run, progress);
+    apply(run, progress);
     const done = run.step >= run.totalSteps;
     const now = Date.now();
     if ((done && !wasDone) || now - this.lastLine[progress.run] >= this.intervalMs) {

@@ -416,6 +416,7 @@ impl Optimizer for Lbfgs {
                 }
             }
             current_evals += ls_func_evals;
+            eprintln!("iter {} n {} loss {:e} t {:e} evals {} cur {} gtd {:e} d {:?}", n_iter, s.n_iter, loss, s.t, ls_func_evals, current_evals, gtd, &s.d);
             s.func_evals += ls_func_evals as u64;
             if n_iter == c.max_iter || current_evals >= c.max_eval || opt_cond {
                 break;
