@@ -63,6 +63,7 @@ pub struct Lbfgs {
 }
 
 fn dot(a: &[f32], b: &[f32]) -> f32 {
+    if std::env::var("FMADOT").is_ok() { return a.iter().zip(b).fold(0.0f32, |acc, (x, y)| x.mul_add(*y, acc)); }
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
@@ -112,7 +113,7 @@ fn add_scaled(closure: &mut dyn Closure, t: f64, d: &[f32]) {
         let mut offset = 0;
         for slot in slots.iter_mut() {
             for (p, &step) in slot.param.iter_mut().zip(&d[offset..]) {
-                *p += t * step;
+                *p = if std::env::var("FMAADD").is_ok() { step.mul_add(t, *p) } else { *p + t * step };
             }
             offset += slot.param.len();
         }
@@ -416,7 +417,7 @@ impl Optimizer for Lbfgs {
                 }
             }
             current_evals += ls_func_evals;
-            eprintln!("iter {} n {} loss {:e} t {:e} evals {} cur {} gtd {:e} d {:?}", n_iter, s.n_iter, loss, s.t, ls_func_evals, current_evals, gtd, &s.d);
+            if n_iter == c.max_iter || s.n_iter == 19 { eprintln!("n {} loss {:e}", s.n_iter, loss); }
             s.func_evals += ls_func_evals as u64;
             if n_iter == c.max_iter || current_evals >= c.max_eval || opt_cond {
                 break;

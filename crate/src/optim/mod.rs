@@ -643,7 +643,7 @@ pub fn non_negative(value: f64, message: &str) -> Result<(), OptimError> {
 /// torch's beta check `if not 0.0 <= beta < 1.0`.
 pub fn check_betas(betas: (f64, f64)) -> Result<(), OptimError> {
     for (index, beta) in [betas.0, betas.1].into_iter().enumerate() {
-        if !(0.0 <= beta && beta < 1.0) {
+        if !(0.0..1.0).contains(&beta) {
             return Err(OptimError::Invalid(format!(
                 "Invalid beta parameter at index {index}: {}",
                 js_number(beta)
