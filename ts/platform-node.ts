@@ -16,7 +16,9 @@ export function nodePlatform(options: NodePlatformOptions = {}): Platform {
     compileModule,
     cores: availableParallelism,
     spawnWorker() {
-      const worker = new Worker(workerUrl, { execArgv: workerExecArgv() });
+      // No inherited flags: workers run plain built JS, and Node refuses many parent flags in workers
+      // (--expose-gc, --input-type, …), which would fail every run.
+      const worker = new Worker(workerUrl, { execArgv: [] });
       let exited = false;
       return {
         endpoint: nodeEndpoint(worker),
@@ -36,15 +38,4 @@ export function nodePlatform(options: NodePlatformOptions = {}): Platform {
       };
     },
   };
-}
-
-/** The parent's Node flags minus those a worker refuses (a script run with `node --input-type=module -e` would crash every worker). */
-function workerExecArgv(): string[] {
-  const flags: string[] = [];
-  for (let index = 0; index < process.execArgv.length; index++) {
-    const flag = process.execArgv[index]!;
-    if (flag === "--input-type") index++;
-    else if (!flag.startsWith("--input-type=")) flags.push(flag);
-  }
-  return flags;
 }

@@ -3,7 +3,7 @@
 //! 256-entry table, runs many steps per call, records every step's loss in a history reserved up
 //! front, stops at the first non-finite loss, evaluates, and saves/loads checkpoints.
 use crate::nn::mlp::Mlp;
-use crate::optim::{self, OptimError, Optimizer, Slot};
+use crate::optim::{self, Closure, OptimError, Optimizer, Slot};
 use crate::rng::Rng;
 use crate::state::{Checkpoint, StateError};
 use serde_json::{Map, Value};
@@ -151,6 +151,49 @@ fn recycle<'b>(slots: Vec<Slot<'_>>) -> Vec<Slot<'b>> {
     slots.into_iter().filter_map(|_| None).collect()
 }
 
+/// The optimizer's view of the model's arena, lent for one call; the Vec's allocation is kept in `buffer`.
+fn with_slots(mlp: &mut Mlp, buffer: &mut Vec<Slot<'static>>, visit: &mut dyn FnMut(&mut [Slot<'_>])) {
+    let mut slots = recycle(std::mem::take(buffer));
+    slots.extend(mlp.arena_mut().tensors_mut().map(|(param, grad, _)| Slot { param, grad }));
+    visit(&mut slots);
+    slots.clear();
+    *buffer = recycle(slots);
+}
+
+/// torch's `closure()` for one batch: forward, loss, backward at the current parameters.
+struct BatchClosure<'a> {
+    mlp: &'a mut Mlp,
+    slot_buffer: &'a mut Vec<Slot<'static>>,
+    inputs: &'a [f32],
+    labels: &'a [u8],
+}
+
+impl Closure for BatchClosure<'_> {
+    fn evaluate(&mut self) -> f32 {
+        self.mlp.loss_and_gradients(self.inputs, self.labels, self.labels.len())
+    }
+
+    fn with_slots(&mut self, visit: &mut dyn FnMut(&mut [Slot<'_>])) {
+        with_slots(self.mlp, self.slot_buffer, visit);
+    }
+}
+
+/// One training step on a batch: returns the loss at the current parameters. Gradient optimizers
+/// update only after a finite loss; closure optimizers (LBFGS) evaluate the batch themselves as
+/// often as they need and return their first loss, like torch's `optimizer.step(closure)`.
+fn train_step(mlp: &mut Mlp, optimizer: &mut dyn Optimizer, slot_buffer: &mut Vec<Slot<'static>>, inputs: &[f32], labels: &[u8]) -> Result<f32, TrainError> {
+    if optimizer.needs_closure() {
+        return Ok(optimizer.step_with_closure(&mut BatchClosure { mlp, slot_buffer, inputs, labels })?);
+    }
+    let loss = mlp.loss_and_gradients(inputs, labels, labels.len());
+    if loss.is_finite() {
+        let mut result = Ok(());
+        with_slots(mlp, slot_buffer, &mut |slots| result = optimizer.step(slots));
+        result?;
+    }
+    Ok(loss)
+}
+
 impl Trainer {
     pub fn new(config: TrainerConfig) -> Result<Trainer, TrainError> {
         let mut mlp = Mlp::new(&config.layers, config.batch_size);
@@ -281,27 +324,14 @@ impl Trainer {
             self.batch_y[b] = data.labels[row];
         }
         let batch = batch_rows.len();
-        let loss = self.mlp.loss_and_gradients(&self.batch_x, &self.batch_y[..batch], batch);
+        let inputs = &self.batch_x[..batch * inputs];
+        let loss = train_step(&mut self.mlp, self.optimizer.as_mut(), &mut self.slot_buffer, inputs, &self.batch_y[..batch])?;
         self.history.push(loss);
         self.steps_done += 1;
-        if loss.is_finite() {
-            self.optimizer_step()?;
-        } else {
+        if !loss.is_finite() {
             self.diverged_at = Some(step);
         }
         Ok(loss)
-    }
-
-    fn optimizer_step(&mut self) -> Result<(), TrainError> {
-        if self.optimizer.needs_closure() {
-            return Err(TrainError::Usage(format!("{} needs a closure, which the trainer does not provide yet", self.optimizer.name())));
-        }
-        let mut slots = recycle(std::mem::take(&mut self.slot_buffer));
-        slots.extend(self.mlp.arena_mut().tensors_mut().map(|(param, grad, _)| Slot { param, grad }));
-        let result = self.optimizer.step(&mut slots);
-        slots.clear();
-        self.slot_buffer = recycle(slots);
-        Ok(result?)
     }
 
     /// One step on an explicit batch of already-normalized inputs (`labels.len()` rows); returns that
@@ -318,11 +348,7 @@ impl Trainer {
         if let Some((row, label)) = labels.iter().enumerate().find(|(_, &l)| usize::from(l) >= classes) {
             return Err(TrainError::Data(format!("trainBatch: label {label} at row {row} is not below the {classes} classes")));
         }
-        let loss = self.mlp.loss_and_gradients(inputs, labels, batch);
-        if loss.is_finite() {
-            self.optimizer_step()?;
-        }
-        Ok(loss)
+        train_step(&mut self.mlp, self.optimizer.as_mut(), &mut self.slot_buffer, inputs, labels)
     }
 
     /// [mean NLL, accuracy in 0..1] over the eval data, in batches of batchSize.

@@ -62,9 +62,10 @@ pub struct Lbfgs {
     x_init: Vec<f32>,
 }
 
+/// torch's `Tensor.dot` goes to BLAS sdot, which accumulates with fused multiply-adds; the chained
+/// FMA reproduces its small-vector results bit for bit (the Rosenbrock trajectory depends on it).
 fn dot(a: &[f32], b: &[f32]) -> f32 {
-    if std::env::var("FMADOT").is_ok() { return a.iter().zip(b).fold(0.0f32, |acc, (x, y)| x.mul_add(*y, acc)); }
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    a.iter().zip(b).fold(0.0f32, |sum, (x, y)| x.mul_add(*y, sum))
 }
 
 fn abs_max(v: &[f32]) -> f32 {
@@ -113,7 +114,7 @@ fn add_scaled(closure: &mut dyn Closure, t: f64, d: &[f32]) {
         let mut offset = 0;
         for slot in slots.iter_mut() {
             for (p, &step) in slot.param.iter_mut().zip(&d[offset..]) {
-                *p = if std::env::var("FMAADD").is_ok() { step.mul_add(t, *p) } else { *p + t * step };
+                *p += t * step;
             }
             offset += slot.param.len();
         }
@@ -417,7 +418,6 @@ impl Optimizer for Lbfgs {
                 }
             }
             current_evals += ls_func_evals;
-            if n_iter == c.max_iter || s.n_iter == 19 { eprintln!("n {} loss {:e}", s.n_iter, loss); }
             s.func_evals += ls_func_evals as u64;
             if n_iter == c.max_iter || current_evals >= c.max_eval || opt_cond {
                 break;
