@@ -147,6 +147,7 @@ pub struct Trainer {
 
 /// Reuses a Vec's allocation for a Vec of the same item type under another lifetime
 /// (in-place collect: same size and alignment, so no allocation happens).
+#[allow(clippy::unnecessary_filter_map)] // `filter` could not change the item's lifetime
 fn recycle<'b>(slots: Vec<Slot<'_>>) -> Vec<Slot<'b>> {
     slots.into_iter().filter_map(|_| None).collect()
 }
@@ -532,6 +533,16 @@ mod tests {
         let mean = |s: &[f32]| s.iter().sum::<f32>() / s.len() as f32;
         assert!(mean(a.losses(20, 30).unwrap()) < mean(a.losses(0, 9).unwrap()));
         assert_eq!(a.run(11).unwrap_err().to_string(), "run: 11 more steps would exceed maxSteps (40) with 30 done");
+    }
+
+    #[test]
+    fn closure_optimizers_evaluate_the_batch_themselves() {
+        let mut t = trainer(r#"{"name":"lbfgs","lr":1,"max_iter":4,"line_search_fn":"strong_wolfe"}"#);
+        let mut sgd = trainer(r#"{"name":"sgd","lr":0.1}"#);
+        assert_eq!((t.run(18).unwrap(), sgd.run(1).unwrap()), (18, 1));
+        assert_eq!(t.losses(0, 1).unwrap(), sgd.losses(0, 1).unwrap(), "the first loss is the one before any update");
+        let mean = |s: &[f32]| s.iter().sum::<f32>() / s.len() as f32;
+        assert!(mean(t.losses(9, 18).unwrap()) < 0.5 * mean(t.losses(0, 9).unwrap()));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! LBFGS (strong-Wolfe line search) against torch's trajectory on Rosenbrock
 //! (test/fixtures/torch-landscapes.json), through the `Closure` interface the trainer uses.
-use optimlab::optim::{create, Closure, Optimizer, Slot};
+use optimlab::optim::{create, Closure, Slot};
 use serde_json::{json, Value};
 
 /// f(x, y) = (1 − x)² + 100(y − x²)² with its analytic gradient, in float32 as torch's autograd.

@@ -66,9 +66,9 @@ fn save_load_then_next_steps_are_bit_identical() {
 
 #[test]
 fn lr_zero_leaves_params_unchanged() {
-    // Adafactor is not in this list: torch uses lr only as the cap of its relative step size ρ
-    // and for weight decay, so min(0, 1/√t) = 0 freezes it as well; checked here with the rest.
-    for (name, mut options) in table() {
+    // Adafactor holds too: lr caps its relative step size, ρ = min(lr, 1/√t) = 0. Rprop does not:
+    // its step sizes are clamped to at least step_sizes[0] (1e-6), so it moves even from lr 0, as torch's.
+    for (name, mut options) in table().into_iter().filter(|(name, _)| *name != "rprop") {
         options["lr"] = json!(0.0);
         let mut opt = create(name, &options, &shapes()).unwrap();
         let mut params = values(99);
@@ -77,6 +77,14 @@ fn lr_zero_leaves_params_unchanged() {
         }
         assert_eq!(params, values(99), "{name}");
     }
+}
+
+#[test]
+fn rprop_with_lr_zero_still_moves_by_the_minimal_step_size() {
+    let mut opt = create("rprop", &json!({"lr": 0.0}), &[vec![1]]).unwrap();
+    let mut params = vec![vec![1.0f32]];
+    step(opt.as_mut(), &mut params, &[vec![1.0]]);
+    assert_eq!(params[0][0], 1.0 - 1e-6f32);
 }
 
 #[test]

@@ -26,6 +26,7 @@ impl Linear {
         weight.iter_mut().chain(bias.iter_mut()).for_each(|v| *v = rng.uniform(-bound, bound));
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub fn forward(&self, gemm: &mut Gemm, x: &[f32], weight: &[f32], bias: &[f32], y: &mut [f32], batch: usize, relu: bool) {
         gemm.linear_forward(x, weight, bias, y, self.dims(batch), relu);
     }
