@@ -5,5 +5,5 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 cargo test --release --quiet -p optimlab
 # The same crate tests inside the simd128 wasm build (SIMD kernels against their scalar twins, fixture parity).
-CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test --release --quiet -p optimlab --target wasm32-unknown-unknown
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test --release -p optimlab --target wasm32-unknown-unknown
 npx vitest run

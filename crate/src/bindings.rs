@@ -147,6 +147,9 @@ pub struct JsOptimizer {
     optimizer: Box<dyn optim::Optimizer>,
 }
 
+/// 2^27 values: 512 MiB each for parameters and gradients, with room for the optimizer's state.
+const MAX_OPTIMIZER_SCALARS: usize = 1 << 27;
+
 fn parse_shapes(shapes_json: &str) -> Result<Vec<Vec<usize>>, JsError> {
     let invalid = || JsError::new(&format!("Optimizer: shapes must be a JSON array of shapes like [[5,3],[5]], got {shapes_json}"));
     let value: serde_json::Value = serde_json::from_str(shapes_json).map_err(|_| invalid())?;
@@ -166,6 +169,10 @@ impl JsOptimizer {
         let options: serde_json::Value =
             serde_json::from_str(options_json).map_err(|e| JsError::new(&format!("Optimizer: options are not valid JSON ({e})")))?;
         let shapes = parse_shapes(shapes_json)?;
+        let scalars = shapes.iter().try_fold(0usize, |total, shape| shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d)).and_then(|n| total.checked_add(n)));
+        if scalars.is_none_or(|n| n > MAX_OPTIMIZER_SCALARS) {
+            return Err(JsError::new(&format!("Optimizer: the tensors hold more than {MAX_OPTIMIZER_SCALARS} values in all")));
+        }
         let optimizer = optim::create(name, &options, &shapes).map_err(js_error)?;
         Ok(JsOptimizer { arena: Arena::new(&shapes), optimizer })
     }

@@ -61,9 +61,21 @@ pub struct TrainerConfig {
     pub optimizer_options: Value,
 }
 
+/// What a model may take in wasm's 4 GiB: room is left for the data and the JavaScript side.
+const MAX_MODEL_BYTES: u64 = 2 << 30;
+
+/// Bytes a trainer reserves: parameters, gradients and up to three optimizer buffers per parameter,
+/// plus activations, gradient buffers and the input batch (GEMM panels are bounded by the block sizes).
+fn memory_estimate(layers: &[usize], batch: usize) -> u64 {
+    let params: u64 = layers.windows(2).map(|w| (w[0] as u64 + 1) * w[1] as u64).sum();
+    let widest = *layers.iter().max().unwrap_or(&0) as u64;
+    let activations: u64 = layers.iter().map(|&n| n as u64).sum::<u64>() + 2 * widest;
+    4 * (5 * params + batch as u64 * activations)
+}
+
 const CONFIG_KEYS: [&str; 6] = ["layers", "seed", "batchSize", "normalize", "maxSteps", "optimizer"];
 
-fn positive_int(config: &Map<String, Value>, key: &str, max: u64) -> Result<Option<u64>, TrainError> {
+fn bounded_int(config: &Map<String, Value>, key: &str, max: u64) -> Result<Option<u64>, TrainError> {
     match config.get(key) {
         None => Ok(None),
         Some(value) => match value.as_u64() {
@@ -93,11 +105,11 @@ impl TrainerConfig {
         if *layers.last().unwrap_or(&0) > 256 {
             return Err(TrainError::Config("the last layer (classes) must be at most 256, labels being bytes".into()));
         }
-        let seed = positive_int(&config, "seed", (1 << 53) - 1)?.unwrap_or(0);
-        let batch_size = positive_int(&config, "batchSize", 1 << 16)?
+        let seed = bounded_int(&config, "seed", (1 << 53) - 1)?.unwrap_or(0);
+        let batch_size = bounded_int(&config, "batchSize", 1 << 16)?
             .filter(|&b| b > 0)
             .ok_or_else(|| TrainError::Config("batchSize must be a positive integer".into()))? as usize;
-        let max_steps = positive_int(&config, "maxSteps", MAX_HISTORY as u64)?
+        let max_steps = bounded_int(&config, "maxSteps", MAX_HISTORY as u64)?
             .ok_or_else(|| TrainError::Config("maxSteps (the loss history capacity) is required".into()))? as usize;
         let normalize = match config.get("normalize") {
             None => 255.0,
@@ -106,6 +118,14 @@ impl TrainerConfig {
                 _ => return Err(TrainError::Config(format!("normalize must be a positive number (255 or 256), got {v}"))),
             },
         };
+        let bytes = memory_estimate(&layers, batch_size);
+        if bytes > MAX_MODEL_BYTES {
+            return Err(TrainError::Config(format!(
+                "layers {layers:?} with batchSize {batch_size} need about {} MiB, more than the {} MiB a wasm instance can hold",
+                bytes >> 20,
+                MAX_MODEL_BYTES >> 20
+            )));
+        }
         let Some(Value::Object(optimizer)) = config.get("optimizer") else {
             return Err(TrainError::Config("optimizer must be an object like {\"name\": \"sgd\", \"lr\": 0.1}".into()));
         };
@@ -608,6 +628,10 @@ mod tests {
         assert_eq!(message(r#"{"layers":[4],"batchSize":2,"maxSteps":1,"optimizer":{"name":"sgd"}}"#), "Trainer config: layers must be an array of at least two sizes, e.g. [784, 100, 100, 10]");
         assert_eq!(message(r#"{"layers":[4,2],"batchSize":0,"maxSteps":1,"optimizer":{"name":"sgd"}}"#), "Trainer config: batchSize must be a positive integer");
         assert_eq!(message(r#"{"layers":[4,2],"batchSize":2,"maxSteps":1,"optimizer":{"name":"sgd","lr":-1}}"#), "Invalid learning rate: -1");
+        assert_eq!(
+            message(r#"{"layers":[65536,65536,10],"batchSize":256,"maxSteps":1,"optimizer":{"name":"sgd"}}"#),
+            "Trainer config: layers [65536, 65536, 10] with batchSize 256 need about 82189 MiB, more than the 2048 MiB a wasm instance can hold"
+        );
         assert_eq!(message(r#"{"layers":[4,2],"batchsize":2}"#), "Trainer config: unknown key 'batchsize'; valid keys: layers, seed, batchSize, normalize, maxSteps, optimizer");
         let mut t = trainer(r#"{"name":"sgd"}"#);
         assert_eq!(t.set_train_data(&[0; 32], &[1, 4]).unwrap_err().to_string(), "setTrainData: label 4 at row 1 is not below the 4 classes");

@@ -25,6 +25,7 @@ pub mod radam;
 pub mod rmsprop;
 pub mod rprop;
 pub mod sgd;
+pub mod sm3;
 
 /// One parameter tensor as an optimizer sees it: its values and its gradient (same length).
 pub struct Slot<'a> {
@@ -594,6 +595,7 @@ const REGISTRY: &[(&str, Constructor)] = &[
     ("notebook_adagrad", build::<notebook::NotebookAdagrad>),
     ("notebook_rmsprop", build::<notebook::NotebookRmsProp>),
     ("notebook_adam", build::<notebook::NotebookAdam>),
+    ("sm3", build::<sm3::Sm3>),
 ];
 
 /// Registry names, in registry order.
@@ -651,6 +653,25 @@ pub fn check_betas(betas: (f64, f64)) -> Result<(), OptimError> {
         }
     }
     Ok(())
+}
+
+/// optax's `learning_rate`, also accepted under torch's name `lr` (giving both is an error);
+/// `default` is optax's default, `None` where optax requires one. Checked with torch's wording.
+pub fn optax_learning_rate(o: &Options, default: Option<f64>) -> Result<f64, OptimError> {
+    let value = match (o.opt_num("learning_rate", None)?, o.opt_num("lr", None)?) {
+        (Some(_), Some(_)) => {
+            return Err(OptimError::Invalid(format!(
+                "{}: give learning_rate or its alias lr, not both",
+                o.optimizer()
+            )))
+        }
+        (Some(lr), None) | (None, Some(lr)) => lr,
+        (None, None) => default.ok_or_else(|| {
+            OptimError::Invalid(format!("{} requires learning_rate (or lr)", o.optimizer()))
+        })?,
+    };
+    non_negative(value, "Invalid learning rate")?;
+    Ok(value)
 }
 
 #[cfg(test)]
