@@ -16,6 +16,7 @@ pub mod adagrad;
 pub mod adam;
 pub mod adamax;
 pub mod adamw;
+pub mod adopt;
 pub mod asgd;
 pub mod lbfgs;
 pub mod muon;
@@ -596,6 +597,7 @@ const REGISTRY: &[(&str, Constructor)] = &[
     ("notebook_rmsprop", build::<notebook::NotebookRmsProp>),
     ("notebook_adam", build::<notebook::NotebookAdam>),
     ("sm3", build::<sm3::Sm3>),
+    ("adopt", build::<adopt::Adopt>),
 ];
 
 /// Registry names, in registry order.
@@ -672,6 +674,40 @@ pub fn optax_learning_rate(o: &Options, default: Option<f64>) -> Result<f64, Opt
     };
     non_negative(value, "Invalid learning rate")?;
     Ok(value)
+}
+
+/// torch's beta check `0 <= beta < 1` over optax's `b1, b2, …`, reported by index like torch's betas.
+pub fn check_beta_list(betas: &[f64]) -> Result<(), OptimError> {
+    match betas.iter().position(|beta| !(0.0..1.0).contains(beta)) {
+        Some(index) => Err(OptimError::Invalid(format!(
+            "Invalid beta parameter at index {index}: {}",
+            js_number(betas[index])
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// `jnp.sign`: ±1, and ±0 or NaN unchanged (unlike `f32::signum`, which maps 0 to 1).
+#[inline(always)]
+pub fn sign(x: f32) -> f32 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else {
+        x
+    }
+}
+
+/// optax's `bias_correction` divisor `1 − decayᵗ`, computed in float32 as jax does.
+pub fn optax_bias_correction(decay: f64, count: u64) -> f32 {
+    1.0 - (decay as f32).powf(count as f32)
+}
+
+/// `jnp.linalg.norm` of a flattened tensor: the sum of squares is accumulated in f64, so the f32
+/// result is within an ulp of XLA's reduction whatever its summation order.
+pub fn l2_norm(values: &[f32]) -> f32 {
+    values.iter().map(|&x| (x * x) as f64).sum::<f64>().sqrt() as f32
 }
 
 #[cfg(test)]

@@ -1,0 +1,83 @@
+//! ADOPT: u ← clip(g / max(√v, ε), ±t^¼);  m ← (1−β₁)u + β₁m (m ← 0, v ← g² at t = 0);  v ← (1−β₂)g² + β₂v;
+//! θ ← θ − γ·m (nesterov: γ·((1−β₁)u + β₁m)).  Source: optax.contrib.adopt (`scale_by_adopt`), optax 0.2.8.
+use super::{check_betas, maximum, non_negative, optax_learning_rate, put_f32s, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
+
+pub struct Adopt;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub learning_rate: f64,
+    pub b1: f64,
+    pub b2: f64,
+    pub eps: f64,
+    pub nesterov: bool,
+    /// Clip the normalised gradient to ±t^¼ (optax's default `clip_value_fn`).
+    pub use_clipping: bool,
+}
+
+/// `mu` (m), `nu` (v) and optax's `count` (steps taken before this one).
+pub struct State {
+    count: u64,
+    mu: Vec<f32>,
+    nu: Vec<f32>,
+}
+
+impl Persist for State {
+    fn save(&self, out: &mut Vec<u8>) {
+        put_u64(out, self.count);
+        put_f32s(out, &self.mu);
+        put_f32s(out, &self.nu);
+    }
+    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
+        self.count = input.u64()?;
+        input.f32s_into(&mut self.mu)?;
+        input.f32s_into(&mut self.nu)
+    }
+}
+
+impl TensorRule for Adopt {
+    const NAME: &'static str = "adopt";
+    const OPTIONS: &'static [&'static str] = &["learning_rate", "lr", "b1", "b2", "eps", "nesterov", "use_clipping"];
+    type Config = Config;
+    type State = State;
+
+    fn config(o: &Options) -> Result<Config, OptimError> {
+        let config = Config {
+            learning_rate: optax_learning_rate(o, None)?,
+            b1: o.num("b1", 0.9)?,
+            b2: o.num("b2", 0.9999)?,
+            eps: o.num("eps", 1e-6)?,
+            nesterov: o.flag("nesterov", false)?,
+            use_clipping: o.flag("use_clipping", true)?,
+        };
+        check_betas((config.b1, config.b2))?;
+        non_negative(config.eps, "Invalid epsilon value")?;
+        Ok(config)
+    }
+    fn lr(c: &Config) -> f64 {
+        c.learning_rate
+    }
+    fn set_lr(c: &mut Config, lr: f64) {
+        c.learning_rate = lr;
+    }
+    fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
+        let len = shape.iter().product();
+        Ok(State { count: 0, mu: vec![0.0; len], nu: vec![0.0; len] })
+    }
+    fn update(c: &Config, s: &mut State, param: &mut [f32], grad: &[f32], _shape: &[usize]) {
+        // optax's `jnp.where(count > 0, b, 0 or 1)` makes the betas f32 arrays, so 1 − β is an f32 op.
+        let first = s.count == 0;
+        let b1 = if first { 1.0 } else { c.b1 as f32 };
+        let b2 = if first { 0.0 } else { c.b2 as f32 };
+        let clip = if c.use_clipping { (s.count as f32).powf(0.25) } else { f32::INFINITY };
+        let (eps, neg_lr) = (c.eps as f32, -c.learning_rate as f32);
+        for ((p, &g), (m, v)) in param.iter_mut().zip(grad).zip(s.mu.iter_mut().zip(s.nu.iter_mut())) {
+            let normalised = (g / maximum(v.sqrt(), eps)).clamp(-clip, clip);
+            *v = (1.0 - b2) * (g * g) + b2 * *v;
+            *m = (1.0 - b1) * normalised + b1 * *m;
+            let direction = if c.nesterov { (1.0 - b1) * normalised + b1 * *m } else { *m };
+            *p += neg_lr * direction;
+        }
+        s.count += 1;
+    }
+}
