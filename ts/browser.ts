@@ -12,6 +12,10 @@ import {
 } from "./data/index.js";
 import type { SplitOptions } from "./data/split.js";
 import { createOptimizerOn, type Optimizer, type OptimizerOptions } from "./optimizer.js";
+import {
+  landscapeFunctionsOn, landscapeGridOn, landscapeOn, type LandscapeFunction, type LandscapeGrid, type LandscapeGridOptions, type LandscapeOptions,
+  type LandscapeResult,
+} from "./landscape.js";
 import type { Platform, WorkerHandle } from "./pool.js";
 import type { Dataset, DataSplit, RunResult } from "./types.js";
 import { compileModule as compileModuleFrom } from "./wasm-browser.js";
@@ -21,6 +25,8 @@ export { ConfigError, OptimizerOptionError, PoolDisposedError, WorkerCrashError 
 export type { CompareOptions, ModelSpec, OptimlabPool, PoolOptions, RunOptions, TrainOptions } from "./client.js";
 export type { PoolStats } from "./pool.js";
 export type { Optimizer, OptimizerOptions } from "./optimizer.js";
+export { distanceToMinimum, landscapeLineup } from "./landscape.js";
+export type { LandscapeFunction, LandscapeGrid, LandscapeGridOptions, LandscapeOptions, LandscapeResult, LandscapeRun } from "./landscape.js";
 export type * from "./types.js";
 export * from "./data/index.js";
 // Figures are pure functions drawing into the page's document: the demo's live curves use them.
@@ -123,6 +129,24 @@ export function createPool(options?: PoolOptions): OptimlabPool {
  */
 export function createOptimizer(name: string, options: OptimizerOptions, shapes: readonly (readonly number[])[]): Promise<Optimizer> {
   return createOptimizerOn(compileModule, name, options, shapes);
+}
+
+/**
+ * Optimizer trajectories on a 2-D test function, on this thread: `await landscape({ fn: "rosenbrock", optimizers:
+ * [{ name: "adam", lr: 0.05 }], steps: 300 })`; without `optimizers`, the function's default line-up.
+ */
+export function landscape(options: LandscapeOptions): Promise<LandscapeResult> {
+  return landscapeOn(compileModule, options);
+}
+
+/** A test function sampled on a grid (its default view unless given), for `landscapePlot`. */
+export function landscapeGrid(fn: string, options?: LandscapeGridOptions): Promise<LandscapeGrid> {
+  return landscapeGridOn(compileModule, fn, options);
+}
+
+/** The 2-D test functions: formulas, default views and starts, minima. */
+export function landscapeFunctions(): Promise<LandscapeFunction[]> {
+  return landscapeFunctionsOn(compileModule);
 }
 
 /** The embedded MNIST sample, shuffled with `seed` and split (8,000 train / 2,000 test), fetched from next to the bundle. */

@@ -5,6 +5,10 @@ import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
 import { compareOn, createPoolOn, trainOn } from "./api.js";
 import type { CompareOptions, OptimlabPool, PoolOptions, TrainOptions } from "./client.js";
 import { createOptimizerOn, type Optimizer, type OptimizerOptions } from "./optimizer.js";
+import {
+  landscapeFunctionsOn, landscapeGridOn, landscapeOn, type LandscapeFunction, type LandscapeGrid, type LandscapeGridOptions, type LandscapeOptions,
+  type LandscapeResult,
+} from "./landscape.js";
 import { nodePlatform } from "./platform-node.js";
 import type { RunResult } from "./types.js";
 import { compileModule } from "./wasm-node.js";
@@ -14,6 +18,8 @@ export { ConfigError, OptimizerOptionError, PoolDisposedError, WorkerCrashError 
 export type { CompareOptions, ModelSpec, OptimlabPool, PoolOptions, RunOptions, TrainOptions } from "./client.js";
 export type { PoolStats } from "./pool.js";
 export type { Optimizer, OptimizerOptions } from "./optimizer.js";
+export { distanceToMinimum, landscapeLineup } from "./landscape.js";
+export type { LandscapeFunction, LandscapeGrid, LandscapeGridOptions, LandscapeOptions, LandscapeResult, LandscapeRun } from "./landscape.js";
 export type * from "./types.js";
 export * from "./data/index.js";
 export * from "./data/node.js";
@@ -50,6 +56,24 @@ export function createPool(options?: PoolOptions): OptimlabPool {
  */
 export function createOptimizer(name: string, options: OptimizerOptions, shapes: readonly (readonly number[])[]): Promise<Optimizer> {
   return createOptimizerOn(compileModule, name, options, shapes);
+}
+
+/**
+ * Optimizer trajectories on a 2-D test function, on this thread: `await landscape({ fn: "rosenbrock", optimizers:
+ * [{ name: "adam", lr: 0.05 }], steps: 300 })`; without `optimizers`, the function's default line-up.
+ */
+export function landscape(options: LandscapeOptions): Promise<LandscapeResult> {
+  return landscapeOn(compileModule, options);
+}
+
+/** A test function sampled on a grid (its default view unless given), for `landscapePlot`. */
+export function landscapeGrid(fn: string, options?: LandscapeGridOptions): Promise<LandscapeGrid> {
+  return landscapeGridOn(compileModule, fn, options);
+}
+
+/** The 2-D test functions: formulas, default views and starts, minima. */
+export function landscapeFunctions(): Promise<LandscapeFunction[]> {
+  return landscapeFunctionsOn(compileModule);
 }
 
 /** Checks that the wasm module loads in a worker thread and that its SIMD dot product agrees with the scalar one. */

@@ -231,3 +231,105 @@ fn copy_exact(what: &str, from: &[f32], into: &mut [f32]) -> Result<(), JsError>
     into.copy_from_slice(from);
     Ok(())
 }
+
+// Learning-rate range test (lr_find.rs).
+
+/// Numbers before the curve in `Trainer.lrFind`'s result.
+const LR_FIND_HEADER: usize = 8;
+
+/// `[lr, index]` of a suggestion, `[NaN, -1]` when its rule had too few points.
+fn suggestion_pair(suggestion: Option<crate::lr_find::Suggestion>) -> [f64; 2] {
+    suggestion.map_or([f64::NAN, -1.0], |s| [s.lr, s.index as f64])
+}
+
+fn suggestion_values(suggestions: &crate::lr_find::Suggestions) -> [f64; 6] {
+    let [steep, minimum, valley] = [suggestions.steepest, suggestions.minimum, suggestions.valley].map(suggestion_pair);
+    [steep[0], steep[1], minimum[0], minimum[1], valley[0], valley[1]]
+}
+
+#[wasm_bindgen(js_class = Trainer)]
+impl JsTrainer {
+    /// Leslie Smith's lr range test on this trainer's next batches; the trainer is restored afterwards
+    /// (bit-identical). Options JSON: `{ startLr?: 1e-7, endLr?: 10, numIter?: 100, stepMode?: "exp" | "linear",
+    /// smoothF?: 0.05, debias?: false, divergeTh?: 5, skipStart?: numIter/10, skipEnd?: 5 }`. Needs `numIter`
+    /// free steps in the history (maxSteps ≥ stepsDone + numIter).
+    ///
+    /// Returns one Float64Array: `[n, stoppedEarly (0|1), steepestLr, steepestIndex, minimumLr, minimumIndex,
+    /// valleyLr, valleyIndex]` (a missing suggestion is `NaN, -1`), then n lrs, n losses, n smoothed losses.
+    #[wasm_bindgen(js_name = lrFind)]
+    pub fn lr_find(&mut self, options_json: &str) -> Result<Vec<f64>, JsError> {
+        let config = crate::lr_find::LrFindConfig::from_json(options_json).map_err(js_error)?;
+        let test = crate::lr_find::range_test(&mut self.inner, &config).map_err(js_error)?;
+        let n = test.lrs.len();
+        let mut out = Vec::with_capacity(LR_FIND_HEADER + 3 * n);
+        out.extend([n as f64, f64::from(u8::from(test.stopped_early))]);
+        out.extend(suggestion_values(&test.suggestions));
+        out.extend(&test.lrs);
+        out.extend(test.losses.iter().map(|&loss| f64::from(loss)));
+        out.extend(&test.smoothed);
+        Ok(out)
+    }
+}
+
+/// The lr-finder suggestions on a smoothed curve: `[steepestLr, steepestIndex, minimumLr, minimumIndex, valleyLr,
+/// valleyIndex]` (`NaN, -1` for a rule without enough points), leaving out `skipStart`/`skipEnd` points.
+#[wasm_bindgen(js_name = lrSuggest)]
+pub fn lr_suggest(lrs: &[f64], smoothed: &[f64], skip_start: u32, skip_end: u32) -> Result<Vec<f64>, JsError> {
+    if lrs.len() != smoothed.len() {
+        return Err(JsError::new(&format!("lrSuggest: {} lrs for {} losses", lrs.len(), smoothed.len())));
+    }
+    if lrs.len() > crate::lr_find::MAX_ITERATIONS || !lrs.first().is_none_or(|&lr| lr > 0.0) || lrs.windows(2).any(|w| !(w[1] > w[0])) {
+        return Err(JsError::new(&format!("lrSuggest: lrs must be positive and increasing, at most {}", crate::lr_find::MAX_ITERATIONS)));
+    }
+    let suggestions = crate::lr_find::suggest(lrs, smoothed, skip_start as usize, skip_end as usize);
+    Ok(suggestion_values(&suggestions).to_vec())
+}
+
+// ---- landscape: optimizer trajectories on 2-D test functions (crate::landscape) ----
+
+fn landscape_function(function_name: &str) -> Result<crate::landscape::Function, JsError> {
+    crate::landscape::Function::from_name(function_name).map_err(js_error)
+}
+
+/// `steps` steps of an optimizer (registry name, torch options as JSON) on a test function from
+/// `(x0, y0)`: `[x, y, f]` per step, the point after the step and f before it. Fewer rows than
+/// `steps` only when the run diverged: then the last row holds the first NaN or infinity.
+#[wasm_bindgen(js_name = landscapeTrajectory)]
+pub fn landscape_trajectory(function_name: &str, x0: f64, y0: f64, optimizer_name: &str, options_json: &str, steps: u32) -> Result<Vec<f32>, JsError> {
+    let function = landscape_function(function_name)?;
+    let options: serde_json::Value = serde_json::from_str(options_json)
+        .map_err(|e| JsError::new(&format!("landscapeTrajectory: options are not valid JSON ({e})")))?;
+    let run = crate::landscape::trajectory(function, [x0 as f32, y0 as f32], optimizer_name, &options, steps as usize).map_err(js_error)?;
+    Ok(run.points.iter().zip(&run.values).flat_map(|(&[x, y], &f)| [x, y, f]).collect())
+}
+
+/// f at one point, in float32 (e.g. at the end of a trajectory).
+#[wasm_bindgen(js_name = landscapeValue)]
+pub fn landscape_value(function_name: &str, x: f64, y: f64) -> Result<f32, JsError> {
+    Ok(landscape_function(function_name)?.value(x as f32, y as f32))
+}
+
+/// f on an `nx` × `ny` grid of cells over `[xMin, xMax] × [yMin, yMax]`, sampled at cell centres,
+/// row-major with row 0 at `yMin`.
+#[wasm_bindgen(js_name = landscapeGrid)]
+pub fn landscape_grid(function_name: &str, x_min: f64, x_max: f64, y_min: f64, y_max: f64, nx: u32, ny: u32) -> Result<Vec<f32>, JsError> {
+    let function = landscape_function(function_name)?;
+    crate::landscape::grid(function, [x_min, x_max], [y_min, y_max], nx as usize, ny as usize).map_err(js_error)
+}
+
+/// The test functions as JSON: `[{ name, formula, about, x: [min, max], y: [min, max], start: [x, y],
+/// minima: [[x, y], …], saddlePoints: [[x, y], …] }]`, x and y being the default view.
+#[wasm_bindgen(js_name = landscapeFunctions)]
+pub fn landscape_functions() -> String {
+    let functions: Vec<serde_json::Value> = crate::landscape::FUNCTIONS
+        .iter()
+        .map(|function| {
+            let info = function.info();
+            serde_json::json!({
+                "name": info.name, "formula": info.formula, "about": info.about, "x": info.x_range, "y": info.y_range,
+                "start": info.start, "minima": info.minima, "saddlePoints": info.saddle_points,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(functions).to_string()
+}

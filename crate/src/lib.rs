@@ -2,6 +2,8 @@
 pub mod arena;
 pub mod bindings;
 pub mod kernels;
+pub mod landscape;
+pub mod lr_find;
 pub mod nn;
 pub mod optim;
 pub mod rng;

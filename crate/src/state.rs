@@ -4,10 +4,22 @@
 //! Layout (version 1): "OPTIMLAB" · u32 version · str optimizer · u32 n · n×u32 layers · u32 batchSize ·
 //! f32 normalize · u64 seed · u64 stepsDone · i64 divergedAt (−1: none) · f32s weights · f32s history ·
 //! bytes optimizer state; a str/f32s/bytes is a u64 count followed by the items.
+//! Version 2 appends: f32s lr history · str schedule spec (JSON `{name, ...options}`, empty: none) ·
+//! u64 schedule steps · f64s schedule metrics. Version 1 files load with an unknown (NaN) lr history.
 use std::fmt;
 
 const MAGIC: &[u8; 8] = b"OPTIMLAB";
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
+
+/// A schedule's position, kept as what it was fed: rebuilt from `spec` and stepped `steps` times
+/// (with `metrics`, for ReduceLROnPlateau), it is in the very state it was saved in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScheduleState {
+    /// `{"name": ..., ...options}` as the trainer was configured.
+    pub spec: String,
+    pub steps: u64,
+    pub metrics: Vec<f64>,
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Checkpoint {
@@ -23,6 +35,9 @@ pub struct Checkpoint {
     pub weights: Vec<f32>,
     pub history: Vec<f32>,
     pub optimizer_state: Vec<u8>,
+    /// The lr in force at each step of `history` (NaN when read from a version-1 checkpoint).
+    pub lrs: Vec<f32>,
+    pub schedule: Option<ScheduleState>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,6 +67,11 @@ fn put_f32s(out: &mut Vec<u8>, values: &[f32]) {
 fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     put_u64(out, bytes.len() as u64);
     out.extend_from_slice(bytes);
+}
+
+fn put_f64s(out: &mut Vec<u8>, values: &[f64]) {
+    put_u64(out, values.len() as u64);
+    values.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
 }
 
 struct Reader<'a> {
@@ -101,6 +121,11 @@ impl<'a> Reader<'a> {
         let n = self.count(4)?;
         Ok(self.take(4 * n)?.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
     }
+
+    fn f64s(&mut self) -> Result<Vec<f64>, StateError> {
+        let n = self.count(8)?;
+        Ok(self.take(8 * n)?.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))).collect())
+    }
 }
 
 impl Checkpoint {
@@ -119,6 +144,12 @@ impl Checkpoint {
         put_f32s(&mut out, &self.weights);
         put_f32s(&mut out, &self.history);
         put_bytes(&mut out, &self.optimizer_state);
+        put_f32s(&mut out, &self.lrs);
+        let none = ScheduleState { spec: String::new(), steps: 0, metrics: Vec::new() };
+        let schedule = self.schedule.as_ref().unwrap_or(&none);
+        put_bytes(&mut out, schedule.spec.as_bytes());
+        put_u64(&mut out, schedule.steps);
+        put_f64s(&mut out, &schedule.metrics);
         out
     }
 
@@ -145,6 +176,14 @@ impl Checkpoint {
         let weights = r.f32s()?;
         let history = r.f32s()?;
         let optimizer_state = r.bytes()?.to_vec();
+        let (lrs, schedule) = if version >= 2 {
+            let lrs = r.f32s()?;
+            let spec = String::from_utf8(r.bytes()?.to_vec()).map_err(|_| StateError("the schedule is not UTF-8".into()))?;
+            let (steps, metrics) = (r.u64()?, r.f64s()?);
+            (lrs, (!spec.is_empty()).then_some(ScheduleState { spec, steps, metrics }))
+        } else {
+            (vec![f32::NAN; history.len()], None)
+        };
         if !r.rest.is_empty() {
             return Err(StateError(format!("{} unexpected bytes after the checkpoint", r.rest.len())));
         }
@@ -159,6 +198,8 @@ impl Checkpoint {
             weights,
             history,
             optimizer_state,
+            lrs,
+            schedule,
         })
     }
 }
@@ -181,6 +222,8 @@ mod tests {
             weights: vec![0.5, -1.25, f32::MIN_POSITIVE],
             history: vec![2.0, 1.5],
             optimizer_state: vec![1, 2, 3],
+            lrs: vec![0.1, 0.05],
+            schedule: Some(ScheduleState { spec: r#"{"name":"StepLR","step_size":1}"#.into(), steps: 2, metrics: vec![0.25] }),
         }
     }
 
@@ -189,7 +232,24 @@ mod tests {
         let mut checkpoint = sample();
         assert_eq!(Checkpoint::decode(&checkpoint.encode()), Ok(checkpoint.clone()));
         checkpoint.diverged_at = Some(16);
+        assert_eq!(Checkpoint::decode(&checkpoint.encode()), Ok(checkpoint.clone()));
+        checkpoint.schedule = None;
         assert_eq!(Checkpoint::decode(&checkpoint.encode()), Ok(checkpoint));
+    }
+
+    #[test]
+    fn version_1_checkpoints_load_without_lrs_or_schedule() {
+        let mut checkpoint = sample();
+        checkpoint.schedule = None;
+        let mut bytes = checkpoint.encode();
+        // Version 1 ends after the optimizer state: drop the lr history (8 + 2·4 bytes) and the empty schedule
+        // (8 + 8 + 8 bytes).
+        bytes.truncate(bytes.len() - 16 - 24);
+        bytes[8..12].copy_from_slice(&1u32.to_le_bytes());
+        let loaded = Checkpoint::decode(&bytes).unwrap();
+        assert_eq!((loaded.history.clone(), loaded.schedule.clone()), (checkpoint.history, None));
+        assert_eq!(loaded.lrs.len(), 2);
+        assert!(loaded.lrs.iter().all(|lr| lr.is_nan()));
     }
 
     #[test]
@@ -199,8 +259,8 @@ mod tests {
         assert_eq!(message(b"PK\x03\x04 a zip file"), "loadState: not an optimlab checkpoint");
         assert_eq!(message(&bytes[..bytes.len() - 1]), "loadState: the checkpoint is truncated");
         let mut newer = bytes.clone();
-        newer[8..12].copy_from_slice(&2u32.to_le_bytes());
-        assert_eq!(message(&newer), "loadState: checkpoint format version 2 is newer than this build's (1); update optimlab");
+        newer[8..12].copy_from_slice(&3u32.to_le_bytes());
+        assert_eq!(message(&newer), "loadState: checkpoint format version 3 is newer than this build's (2); update optimlab");
         let mut padded = bytes.clone();
         padded.push(0);
         assert_eq!(message(&padded), "loadState: 1 unexpected bytes after the checkpoint");

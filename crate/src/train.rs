@@ -2,10 +2,17 @@
 //! (a fresh seeded permutation each epoch, last partial batch kept), normalizes each batch through a
 //! 256-entry table, runs many steps per call, records every step's loss in a history reserved up
 //! front, stops at the first non-finite loss, evaluates, and saves/loads checkpoints.
+//!
+//! An optional lr schedule (torch.optim.lr_scheduler semantics, see `schedule`) is built over the
+//! optimizer's param-group lrs and stepped after every optimizer step of `run`, torch's convention for
+//! per-iteration schedulers; ReduceLROnPlateau instead steps once per epoch, at the epoch's last step,
+//! on the epoch's mean training loss (torch users call it once per epoch with a validation metric).
+//! The lr in force at every step is recorded beside its loss.
 use crate::nn::mlp::Mlp;
 use crate::optim::{self, Closure, OptimError, Optimizer, Slot};
 use crate::rng::Rng;
-use crate::state::{Checkpoint, StateError};
+use crate::schedule::{self, Schedule};
+use crate::state::{Checkpoint, ScheduleState, StateError};
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -59,6 +66,8 @@ pub struct TrainerConfig {
     pub optimizer: String,
     /// torch keyword arguments of the optimizer (everything in `optimizer` but `name`).
     pub optimizer_options: Value,
+    /// The lr schedule `{ name, ...torch scheduler options }`, if any (`name` as `schedule::create` takes it).
+    pub schedule: Option<Map<String, Value>>,
 }
 
 /// What a model may take in wasm's 4 GiB: room is left for the data and the JavaScript side.
@@ -73,7 +82,7 @@ fn memory_estimate(layers: &[usize], batch: usize) -> u64 {
     4 * (5 * params + batch as u64 * activations)
 }
 
-const CONFIG_KEYS: [&str; 6] = ["layers", "seed", "batchSize", "normalize", "maxSteps", "optimizer"];
+const CONFIG_KEYS: [&str; 7] = ["layers", "seed", "batchSize", "normalize", "maxSteps", "optimizer", "schedule"];
 
 fn bounded_int(config: &Map<String, Value>, key: &str, max: u64) -> Result<Option<u64>, TrainError> {
     match config.get(key) {
@@ -134,7 +143,12 @@ impl TrainerConfig {
             Some(Value::String(name)) => name,
             _ => return Err(TrainError::Config("optimizer.name must be a string such as \"sgd\"".into())),
         };
-        Ok(TrainerConfig { layers, seed, batch_size, normalize, max_steps, optimizer: name, optimizer_options: Value::Object(options) })
+        let schedule = match config.get("schedule") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(spec)) if spec.get("name").is_some_and(Value::is_string) => Some(spec.clone()),
+            Some(_) => return Err(TrainError::Config("schedule must be an object like {\"name\": \"onecycle\", \"max_lr\": 0.1, \"total_steps\": 1000}".into())),
+        };
+        Ok(TrainerConfig { layers, seed, batch_size, normalize, max_steps, optimizer: name, optimizer_options: Value::Object(options), schedule })
     }
 }
 
@@ -159,10 +173,46 @@ pub struct Trainer {
     /// pixel byte → f32 input, exactly `byte as f32 / normalize`.
     pixel_values: [f32; 256],
     history: Vec<f32>,
+    /// The lr of the first param group in force at each step of `history`.
+    lr_history: Vec<f32>,
     steps_done: usize,
     diverged_at: Option<usize>,
     /// The optimizer's view of the arena, kept between steps so a step allocates nothing.
     slot_buffer: Vec<Slot<'static>>,
+    schedule: Option<ScheduleRun>,
+}
+
+/// A schedule driving the optimizer, with what it has been fed so a checkpoint can rebuild it exactly.
+struct ScheduleRun {
+    schedule: Box<dyn Schedule>,
+    /// Each param group's lr when the schedule was built (torch's `initial_lr`).
+    base_lrs: Vec<f64>,
+    steps: u64,
+    /// The metric of every ReduceLROnPlateau step (epoch mean training losses); empty for the others.
+    metrics: Vec<f64>,
+}
+
+const PLATEAU: &str = "ReduceLROnPlateau";
+
+/// torch's check in OneCycleLR and CyclicLR when `cycle_momentum` is on.
+const NO_MOMENTUM: &str = "optimizer must support momentum or beta1 with `cycle_momentum` option enabled";
+
+fn build_schedule(spec: &Map<String, Value>, base_lrs: &[f64]) -> Result<Box<dyn Schedule>, TrainError> {
+    let mut options = spec.clone();
+    let name = options.remove("name").and_then(|name| name.as_str().map(str::to_owned)).unwrap_or_default();
+    schedule::create(&name, &Value::Object(options), base_lrs).map_err(|e| TrainError::Config(format!("schedule: {e}")))
+}
+
+/// Copies the schedule's lr (when `lr`) and momentum of every group into the optimizer, as torch's
+/// schedulers write `group['lr']` and `group['momentum']`/`group['betas']`; false when the optimizer
+/// cannot take the momentum.
+fn apply_schedule(schedule: &dyn Schedule, optimizer: &mut dyn Optimizer, lr: bool) -> bool {
+    (0..schedule.group_count()).all(|group| {
+        if lr {
+            optimizer.set_lr(group, schedule.lr(group));
+        }
+        schedule.momentum(group).is_none_or(|momentum| optimizer.set_momentum(group, momentum))
+    })
 }
 
 /// Reuses a Vec's allocation for a Vec of the same item type under another lifetime
@@ -218,11 +268,28 @@ fn train_step(mlp: &mut Mlp, optimizer: &mut dyn Optimizer, slot_buffer: &mut Ve
 impl Trainer {
     pub fn new(config: TrainerConfig) -> Result<Trainer, TrainError> {
         let mut mlp = Mlp::new(&config.layers, config.batch_size);
-        let optimizer = optim::create(&config.optimizer, &config.optimizer_options, &mlp.arena().shapes())?;
+        let mut optimizer = optim::create(&config.optimizer, &config.optimizer_options, &mlp.arena().shapes())?;
+        let schedule = match &config.schedule {
+            None => None,
+            Some(spec) => {
+                let base_lrs: Vec<f64> = (0..optimizer.group_count()).map(|group| optimizer.lr(group)).collect();
+                let schedule = build_schedule(spec, &base_lrs)?;
+                if !apply_schedule(schedule.as_ref(), optimizer.as_mut(), true) {
+                    return Err(TrainError::Config(format!(
+                        "schedule: {}: {NO_MOMENTUM} ({} has neither; set cycle_momentum: false)",
+                        schedule.name(),
+                        optimizer.name()
+                    )));
+                }
+                Some(ScheduleRun { schedule, base_lrs, steps: 0, metrics: Vec::new() })
+            }
+        };
         // Weights come from their own stream of the seed, so they do not depend on the optimizer or batch order.
         mlp.init(&mut Rng::derived(config.seed, INIT_STREAM));
         let mut history = Vec::new();
         history.try_reserve_exact(config.max_steps).map_err(|_| TrainError::Config(format!("cannot reserve a history of {} steps", config.max_steps)))?;
+        let mut lr_history = Vec::new();
+        lr_history.try_reserve_exact(config.max_steps).map_err(|_| TrainError::Config(format!("cannot reserve an lr history of {} steps", config.max_steps)))?;
         let pixel_values = std::array::from_fn(|byte| byte as f32 / config.normalize);
         let tensors = mlp.arena().entries().len();
         Ok(Trainer {
@@ -237,9 +304,11 @@ impl Trainer {
             order_epoch: None,
             pixel_values,
             history,
+            lr_history,
             steps_done: 0,
             diverged_at: None,
             slot_buffer: Vec::with_capacity(tensors),
+            schedule,
         })
     }
 
@@ -276,6 +345,11 @@ impl Trainer {
         self.train = Some(Data { pixels: pixels.to_vec(), labels: labels.to_vec() });
         self.order = Vec::with_capacity(labels.len());
         self.order_epoch = None;
+        // Room for one plateau metric per epoch, so stepping never allocates.
+        let epochs_left = (self.config.max_steps - self.steps_done).div_ceil(self.steps_per_epoch());
+        if let Some(run) = self.schedule.as_mut().filter(|run| run.schedule.name() == PLATEAU) {
+            run.metrics.reserve(epochs_left);
+        }
         Ok(())
     }
 
@@ -346,13 +420,44 @@ impl Trainer {
         }
         let batch = batch_rows.len();
         let inputs = &self.batch_x[..batch * inputs];
+        let lr = self.optimizer.lr(0);
         let loss = train_step(&mut self.mlp, self.optimizer.as_mut(), &mut self.slot_buffer, inputs, &self.batch_y[..batch])?;
         self.history.push(loss);
+        self.lr_history.push(lr as f32);
         self.steps_done += 1;
         if !loss.is_finite() {
             self.diverged_at = Some(step);
+            return Ok(loss);
         }
+        self.advance_schedule(step)?;
         Ok(loss)
+    }
+
+    /// torch's `scheduler.step()` after the optimizer step `step`; ReduceLROnPlateau only at an epoch's
+    /// last step, with the epoch's mean loss. A schedule that refuses to step (OneCycleLR past its
+    /// total_steps) fails the run with torch's message; the step itself is done and recorded.
+    fn advance_schedule(&mut self, step: usize) -> Result<(), TrainError> {
+        let per_epoch = self.steps_per_epoch();
+        let Some(run) = self.schedule.as_mut() else {
+            return Ok(());
+        };
+        let metric = if run.schedule.name() == PLATEAU {
+            if (step + 1) % per_epoch != 0 {
+                return Ok(());
+            }
+            let epoch = &self.history[step + 1 - per_epoch..=step];
+            let mean = epoch.iter().map(|&loss| f64::from(loss)).sum::<f64>() / per_epoch as f64;
+            run.metrics.push(mean);
+            Some(mean)
+        } else {
+            None
+        };
+        run.steps += 1;
+        run.schedule
+            .step(metric)
+            .map_err(|e| TrainError::Usage(format!("run: {} after step {step}: {e}", run.schedule.name())))?;
+        apply_schedule(run.schedule.as_ref(), self.optimizer.as_mut(), true);
+        Ok(())
     }
 
     /// One step on an explicit batch of already-normalized inputs (`labels.len()` rows); returns that
@@ -389,6 +494,14 @@ impl Trainer {
         Ok([(loss_sum / rows) as f32, (correct as f64 / rows) as f32])
     }
 
+    /// The lr of the first param group in force at steps `start..end` (already done; NaN for steps
+    /// loaded from a version-1 checkpoint, which did not record them).
+    pub fn lrs(&self, start: usize, end: usize) -> Result<&[f32], TrainError> {
+        self.lr_history.get(start..end).ok_or_else(|| {
+            TrainError::Usage(format!("lrs: range {start}..{end} is outside the {} recorded steps", self.lr_history.len()))
+        })
+    }
+
     /// Losses of steps `start..end` (already done).
     pub fn losses(&self, start: usize, end: usize) -> Result<&[f32], TrainError> {
         self.history.get(start..end).ok_or_else(|| {
@@ -410,7 +523,8 @@ impl Trainer {
         Ok(())
     }
 
-    /// Sets the lr of every param group (what a schedule does each step).
+    /// Sets the lr of every param group (what a schedule does each step). With a schedule configured,
+    /// the schedule sets it again after the next step.
     pub fn set_lr(&mut self, lr: f64) {
         for group in 0..self.optimizer.group_count() {
             self.optimizer.set_lr(group, lr);
@@ -436,6 +550,12 @@ impl Trainer {
             weights: self.weights().to_vec(),
             history: self.history.clone(),
             optimizer_state,
+            lrs: self.lr_history.clone(),
+            schedule: self.schedule.as_ref().map(|run| ScheduleState {
+                spec: Value::Object(self.config.schedule.clone().unwrap_or_default()).to_string(),
+                steps: run.steps,
+                metrics: run.metrics.clone(),
+            }),
         }
         .encode()
     }
@@ -457,21 +577,68 @@ impl Trainer {
                 checkpoint.batch_size, checkpoint.normalize, self.config.batch_size, self.config.normalize
             ));
         }
-        if checkpoint.weights.len() != self.weights().len() || checkpoint.history.len() as u64 != checkpoint.steps_done {
+        if checkpoint.weights.len() != self.weights().len()
+            || checkpoint.history.len() as u64 != checkpoint.steps_done
+            || checkpoint.lrs.len() != checkpoint.history.len()
+        {
             return mismatch("the checkpoint's weights or history have the wrong length".into());
         }
         if checkpoint.history.len() > self.config.max_steps {
             return mismatch(format!("the checkpoint holds {} steps, more than this trainer's maxSteps ({})", checkpoint.history.len(), self.config.max_steps));
         }
+        let schedule = self.replay_schedule(checkpoint.schedule.as_ref())?;
         self.optimizer.load_state(&checkpoint.optimizer_state)?;
         self.mlp.arena_mut().params_mut().copy_from_slice(&checkpoint.weights);
         self.history.clear();
         self.history.extend_from_slice(&checkpoint.history);
+        self.lr_history.clear();
+        self.lr_history.extend_from_slice(&checkpoint.lrs);
+        if let Some(run) = schedule {
+            // The saved optimizer state holds the lrs; the momentum the schedule had set is not in it.
+            apply_schedule(run.schedule.as_ref(), self.optimizer.as_mut(), false);
+            self.schedule = Some(run);
+        }
         self.steps_done = checkpoint.steps_done as usize;
         self.diverged_at = checkpoint.diverged_at.map(|s| s as usize);
         self.config.seed = checkpoint.seed;
         self.order_epoch = None;
         Ok(())
+    }
+}
+
+impl Trainer {
+    /// This trainer's schedule rebuilt and fed what the checkpoint's was fed, hence in its state; the
+    /// checkpoint must have been saved with the same schedule (or none, as this trainer).
+    fn replay_schedule(&self, saved: Option<&ScheduleState>) -> Result<Option<ScheduleRun>, TrainError> {
+        let describe = |spec: Option<&Value>| spec.map_or("no schedule".to_string(), |spec| format!("schedule {spec}"));
+        let saved_spec = saved.map(|state| serde_json::from_str::<Value>(&state.spec).unwrap_or(Value::Null));
+        let own_spec = self.config.schedule.clone().map(Value::Object);
+        if saved_spec != own_spec {
+            return Err(TrainError::State(StateError(format!(
+                "the checkpoint was saved with {}, this trainer has {}",
+                describe(saved_spec.as_ref()),
+                describe(own_spec.as_ref())
+            ))));
+        }
+        let (Some(state), Some(own)) = (saved, self.schedule.as_ref()) else {
+            return Ok(None);
+        };
+        let spec = self.config.schedule.as_ref().expect("a schedule run has its spec");
+        let mut schedule = build_schedule(spec, &own.base_lrs)?;
+        let plateau = schedule.name() == PLATEAU;
+        if plateau && state.metrics.len() as u64 != state.steps {
+            return Err(TrainError::State(StateError("the checkpoint's schedule metrics do not match its steps".into())));
+        }
+        for step in 0..state.steps as usize {
+            // A step the saved run's schedule refused (OneCycleLR past total_steps) is refused here too and
+            // leaves the same state; the run reported it when it happened.
+            let _ = schedule.step(plateau.then(|| state.metrics[step]));
+        }
+        // Room for the plateau metrics of the epochs still to come, as `set_train_data` reserves it.
+        let epochs_left = if plateau { self.config.max_steps.div_ceil(self.steps_per_epoch().max(1)) } else { 0 };
+        let mut metrics = Vec::with_capacity(state.metrics.len() + epochs_left);
+        metrics.extend_from_slice(&state.metrics);
+        Ok(Some(ScheduleRun { schedule, base_lrs: own.base_lrs.clone(), steps: state.steps, metrics }))
     }
 }
 
@@ -632,7 +799,7 @@ mod tests {
             message(r#"{"layers":[65536,65536,10],"batchSize":256,"maxSteps":1,"optimizer":{"name":"sgd"}}"#),
             "Trainer config: layers [65536, 65536, 10] with batchSize 256 need about 82189 MiB, more than the 2048 MiB a wasm instance can hold"
         );
-        assert_eq!(message(r#"{"layers":[4,2],"batchsize":2}"#), "Trainer config: unknown key 'batchsize'; valid keys: layers, seed, batchSize, normalize, maxSteps, optimizer");
+        assert_eq!(message(r#"{"layers":[4,2],"batchsize":2}"#), "Trainer config: unknown key 'batchsize'; valid keys: layers, seed, batchSize, normalize, maxSteps, optimizer, schedule");
         let mut t = trainer(r#"{"name":"sgd"}"#);
         assert_eq!(t.set_train_data(&[0; 32], &[1, 4]).unwrap_err().to_string(), "setTrainData: label 4 at row 1 is not below the 4 classes");
         assert_eq!(t.set_train_data(&[0; 31], &[1, 2]).unwrap_err().to_string(), "setTrainData: 31 pixels for 2 labels; expected labels × 16 = 32");

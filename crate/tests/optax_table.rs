@@ -54,7 +54,9 @@ fn matches_optax(name: &str) {
         step(opt.as_mut(), &mut params, &grads(case, k));
         for (t, (got, want)) in params.iter().zip(tensors(&case["params"][k])).enumerate() {
             for (i, (&g, &w)) in got.iter().zip(&want).enumerate() {
-                if !((g - w).abs() <= 1e-6f32.max(1e-5 * w.abs())) {
+                // Written as "within" so that a NaN counts as a mismatch.
+                let within = (g - w).abs() <= 1e-6f32.max(1e-5 * w.abs());
+                if !within {
                     panic!("{name}: step {}, tensor {t}[{i}]: got {g}, optax {w}", k + 1);
                 }
             }
@@ -133,9 +135,11 @@ optax_case!(fromage, lr_zero_keeps_params);
 optax_case!(sm3, lr_zero_keeps_params);
 optax_case!(adopt, lr_zero_keeps_params);
 optax_case!(ademamix, lr_zero_keeps_params);
-optax_case!(madgrad, lr_zero_keeps_params);
-optax_case!(prodigy, lr_zero_keeps_params);
-optax_case!(dadapt_adamw, lr_zero_keeps_params);
+// No lr = 0 test: madgrad steps with learning_rate + eps; prodigy and dadapt_adamw divide 0 by 0
+// in their distance estimate (NaN in optax too); schedule_free_adamw's y ↔ x round trip moves bits.
+optax_case!(madgrad);
+optax_case!(prodigy);
+optax_case!(dadapt_adamw);
 optax_case!(schedule_free_adamw);
 optax_case!(cocob, lr_zero_keeps_params);
 
@@ -143,8 +147,23 @@ optax_case!(cocob, lr_zero_keeps_params);
 #[test]
 fn every_fixture_case_has_a_test() {
     let tested = [
-        "lion", "lamb", "lars", "adabelief", "yogi", "novograd", "adan", "sign_sgd", "fromage", "sm3", "adopt",
-        "ademamix", "madgrad", "prodigy", "dadapt_adamw", "schedule_free_adamw", "cocob",
+        "lion",
+        "lamb",
+        "lars",
+        "adabelief",
+        "yogi",
+        "novograd",
+        "adan",
+        "sign_sgd",
+        "fromage",
+        "sm3",
+        "adopt",
+        "ademamix",
+        "madgrad",
+        "prodigy",
+        "dadapt_adamw",
+        "schedule_free_adamw",
+        "cocob",
     ];
     let cases = replay()["cases"].as_array().unwrap();
     let names: Vec<&str> = cases.iter().map(|c| c["name"].as_str().unwrap()).collect();

@@ -71,6 +71,10 @@ impl TensorRule for Adamax {
     fn set_lr(c: &mut Config, lr: f64) {
         c.lr = lr;
     }
+    fn set_momentum(c: &mut Config, momentum: f64) -> bool {
+        c.betas.0 = momentum;
+        true
+    }
     fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
         let len = shape.iter().product();
         Ok(State { step: 0, exp_avg: vec![0.0; len], exp_inf: vec![0.0; len] })

@@ -21,6 +21,10 @@ impl TensorRule for AdamW {
     fn set_lr(c: &mut Config, lr: f64) {
         c.lr = lr;
     }
+    fn set_momentum(c: &mut Config, momentum: f64) -> bool {
+        c.betas.0 = momentum;
+        true
+    }
     fn init(c: &Config, shape: &[usize]) -> Result<State, OptimError> {
         Ok(State::new(c, shape))
     }

@@ -10,22 +10,37 @@
 use serde_json::{Map, Value};
 use std::fmt;
 
+pub mod adabelief;
 pub mod adadelta;
 pub mod adafactor;
+pub mod ademamix;
 pub mod adagrad;
 pub mod adam;
 pub mod adamax;
 pub mod adamw;
+pub mod adan;
 pub mod adopt;
 pub mod asgd;
+pub mod fromage;
+pub mod cocob;
+pub mod dadapt_adamw;
+pub mod lamb;
+pub mod lars;
 pub mod lbfgs;
+pub mod madgrad;
+pub mod lion;
 pub mod muon;
 pub mod nadam;
 pub mod notebook;
+pub mod novograd;
+pub mod prodigy;
 pub mod radam;
 pub mod rmsprop;
 pub mod rprop;
+pub mod schedule_free_adamw;
 pub mod sgd;
+pub mod sign_sgd;
+pub mod yogi;
 pub mod sm3;
 
 /// One parameter tensor as an optimizer sees it: its values and its gradient (same length).
@@ -62,6 +77,11 @@ pub trait Optimizer {
     fn lr(&self, group: usize) -> f64;
     /// Schedules call this, as torch's schedulers set `group['lr']`. Out-of-range groups are ignored.
     fn set_lr(&mut self, group: usize, lr: f64);
+    /// Schedules that cycle momentum (OneCycleLR, CyclicLR) call this, as torch's set `group['momentum']`
+    /// or `group['betas'][0]`. Returns false when the optimizer has neither (or the group does not exist).
+    fn set_momentum(&mut self, _group: usize, _momentum: f64) -> bool {
+        false
+    }
     /// Registry name ("adam", "notebook_adagrad", ...).
     fn name(&self) -> &str;
     /// Appends the optimizer state (moments, step counters, each group's lr) to `out`.
@@ -279,6 +299,10 @@ pub trait TensorRule: 'static {
     fn config(options: &Options) -> Result<Self::Config, OptimError>;
     fn lr(config: &Self::Config) -> f64;
     fn set_lr(config: &mut Self::Config, lr: f64);
+    /// Sets torch's `momentum` or beta1 for momentum-cycling schedules; false when the method has neither.
+    fn set_momentum(_config: &mut Self::Config, _momentum: f64) -> bool {
+        false
+    }
     /// Fresh state for a tensor of this shape; refuses shapes the method cannot take.
     fn init(config: &Self::Config, shape: &[usize]) -> Result<Self::State, OptimError>;
     /// One step of one tensor.
@@ -329,6 +353,11 @@ impl<'a> BlobReader<'a> {
 
     pub fn u64(&mut self) -> Result<u64, OptimError> {
         Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes")))
+    }
+
+    /// The next u64 without consuming it (e.g. the length of a buffer that may or may not have been allocated).
+    pub fn peek_u64(&self) -> Result<u64, OptimError> {
+        BlobReader { bytes: self.bytes }.u64()
     }
 
     pub fn f64(&mut self) -> Result<f64, OptimError> {
@@ -495,6 +524,10 @@ impl<R: TensorRule> Optimizer for PerTensor<R> {
         }
     }
 
+    fn set_momentum(&mut self, group: usize, momentum: f64) -> bool {
+        self.groups.get_mut(group).is_some_and(|config| R::set_momentum(config, momentum))
+    }
+
     fn name(&self) -> &str {
         R::NAME
     }
@@ -596,8 +629,23 @@ const REGISTRY: &[(&str, Constructor)] = &[
     ("notebook_adagrad", build::<notebook::NotebookAdagrad>),
     ("notebook_rmsprop", build::<notebook::NotebookRmsProp>),
     ("notebook_adam", build::<notebook::NotebookAdam>),
+    ("lion", build::<lion::Lion>),
+    ("lamb", build::<lamb::Lamb>),
+    ("lars", build::<lars::Lars>),
+    ("adabelief", build::<adabelief::AdaBelief>),
+    ("yogi", build::<yogi::Yogi>),
+    ("sign_sgd", build::<sign_sgd::SignSgd>),
+    ("fromage", build::<fromage::Fromage>),
+    ("novograd", build::<novograd::NovoGrad>),
+    ("adan", build::<adan::Adan>),
     ("sm3", build::<sm3::Sm3>),
     ("adopt", build::<adopt::Adopt>),
+    ("ademamix", build::<ademamix::Ademamix>),
+    ("madgrad", build::<madgrad::Madgrad>),
+    ("cocob", build::<cocob::Cocob>),
+    ("schedule_free_adamw", build::<schedule_free_adamw::ScheduleFreeAdamW>),
+    ("prodigy", prodigy::build),
+    ("dadapt_adamw", dadapt_adamw::build),
 ];
 
 /// Registry names, in registry order.
@@ -708,6 +756,29 @@ pub fn optax_bias_correction(decay: f64, count: u64) -> f32 {
 /// result is within an ulp of XLA's reduction whatever its summation order.
 pub fn l2_norm(values: &[f32]) -> f32 {
     values.iter().map(|&x| (x * x) as f64).sum::<f64>().sqrt() as f32
+}
+
+/// The checks `PerTensor::step` makes, for optimizers that implement [`Optimizer`] themselves
+/// (whole-model sums: Prodigy, D-Adaptation): one slot per tensor, each of its shape's size.
+pub fn check_slot_sizes(slots: &[Slot<'_>], shapes: &[Vec<usize>]) -> Result<(), OptimError> {
+    if slots.len() != shapes.len() {
+        return Err(OptimError::Slots(format!(
+            "{} tensors given, the optimizer was built for {}",
+            slots.len(),
+            shapes.len()
+        )));
+    }
+    for (i, (slot, shape)) in slots.iter().zip(shapes).enumerate() {
+        let numel: usize = shape.iter().product();
+        if slot.param.len() != numel || slot.grad.len() != numel {
+            return Err(OptimError::Slots(format!(
+                "tensor {i} has {} values and {} gradients, its shape {shape:?} has {numel}",
+                slot.param.len(),
+                slot.grad.len()
+            )));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

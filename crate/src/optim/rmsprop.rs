@@ -48,6 +48,12 @@ impl Persist for State {
     fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
         input.f32s_into(&mut self.square_avg)?;
         input.f32s_into(&mut self.grad_avg)?;
+        // The momentum buffer is empty or full size (see `update`), whichever was saved.
+        if input.peek_u64()? == 0 {
+            self.momentum_buffer.clear();
+        } else {
+            self.momentum_buffer.resize(self.square_avg.len(), 0.0);
+        }
         input.f32s_into(&mut self.momentum_buffer)
     }
 }
@@ -77,6 +83,10 @@ impl TensorRule for RmsProp {
     fn set_lr(c: &mut Config, lr: f64) {
         c.lr = lr;
     }
+    fn set_momentum(c: &mut Config, momentum: f64) -> bool {
+        c.momentum = momentum;
+        true
+    }
     fn init(c: &Config, shape: &[usize]) -> Result<State, OptimError> {
         let len: usize = shape.iter().product();
         Ok(State {
@@ -96,6 +106,10 @@ impl TensorRule for RmsProp {
             sign: if c.maximize { -1.0 } else { 1.0 },
         };
         let mu = c.momentum as f32;
+        // A schedule may turn momentum on after construction: the buffer then starts at zero, as torch's.
+        if c.momentum > 0.0 && s.momentum_buffer.len() != param.len() {
+            s.momentum_buffer.resize(param.len(), 0.0);
+        }
         let elements = param.iter_mut().zip(grad).zip(s.square_avg.iter_mut());
         // One straight loop per variant, so each vectorizes.
         match (c.centered, c.momentum > 0.0) {

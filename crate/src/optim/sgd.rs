@@ -32,10 +32,12 @@ impl Default for Config {
     }
 }
 
-/// torch's `momentum_buffer`, absent (here: `started == false`) until the first step.
+/// torch's `momentum_buffer`, absent (here: `started == false`) until the first step. Allocated at
+/// construction when momentum is set, else at the first step with momentum (a schedule may turn it on).
 pub struct State {
     buffer: Vec<f32>,
     started: bool,
+    numel: usize,
 }
 
 impl Persist for State {
@@ -45,6 +47,12 @@ impl Persist for State {
     }
     fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
         self.started = input.u64()? != 0;
+        // The saved buffer is empty or full size, whichever this state's is.
+        if input.peek_u64()? == 0 {
+            self.buffer.clear();
+        } else {
+            self.buffer.resize(self.numel, 0.0);
+        }
         input.f32s_into(&mut self.buffer)
     }
 }
@@ -72,9 +80,13 @@ impl TensorRule for Sgd {
     fn set_lr(c: &mut Config, lr: f64) {
         c.lr = lr;
     }
+    fn set_momentum(c: &mut Config, momentum: f64) -> bool {
+        c.momentum = momentum;
+        true
+    }
     fn init(c: &Config, shape: &[usize]) -> Result<State, OptimError> {
-        let len = if c.momentum != 0.0 { shape.iter().product() } else { 0 };
-        Ok(State { buffer: vec![0.0; len], started: false })
+        let numel = shape.iter().product();
+        Ok(State { buffer: vec![0.0; if c.momentum != 0.0 { numel } else { 0 }], started: false, numel })
     }
 
     fn update(c: &Config, s: &mut State, param: &mut [f32], grad: &[f32], _shape: &[usize]) {
@@ -87,6 +99,9 @@ impl TensorRule for Sgd {
                 *p += alpha * g;
             }
             return;
+        }
+        if s.buffer.len() != param.len() {
+            s.buffer.resize(param.len(), 0.0);
         }
         let started = s.started;
         for ((p, &g), b) in param.iter_mut().zip(grad).zip(s.buffer.iter_mut()) {

@@ -58,8 +58,9 @@ impl fmt::Display for ScheduleError {
             ScheduleError::InvalidValue(message) | ScheduleError::StepFailed(message) => f.write_str(message),
             ScheduleError::UnknownSchedule(name) => write!(
                 f,
-                "Unknown lr schedule: {name}; valid schedules: {}",
-                SCHEDULE_NAMES.join(", ")
+                "Unknown lr schedule: {name}; valid schedules: {} (or their short names: {})",
+                SCHEDULE_NAMES.join(", "),
+                SHORT_NAMES.iter().map(|(short, _)| *short).collect::<Vec<_>>().join(", ")
             ),
             ScheduleError::UnknownOption { schedule, option, valid } => write!(
                 f,
@@ -95,21 +96,66 @@ const SCHEDULE_NAMES: &[&str] = &[
     "ReduceLROnPlateau",
 ];
 
-/// Build a schedule by torch class name (case-insensitive: "StepLR" or "steplr").
+/// Short names for the command line and plots (the cases of test/fixtures/torch-lr-schedules.json).
+const SHORT_NAMES: &[(&str, &str)] = &[
+    ("step", "StepLR"),
+    ("multistep", "MultiStepLR"),
+    ("exponential", "ExponentialLR"),
+    ("cosine", "CosineAnnealingLR"),
+    ("cosine_restarts", "CosineAnnealingWarmRestarts"),
+    ("linear", "LinearLR"),
+    ("constant", "ConstantLR"),
+    ("polynomial", "PolynomialLR"),
+    ("onecycle", "OneCycleLR"),
+    ("cyclic", "CyclicLR"),
+    ("plateau", "ReduceLROnPlateau"),
+];
+
+/// The torch class name of a schedule named by its class name (any case) or its short name.
+pub fn canonical_name(name: &str) -> Option<&'static str> {
+    SCHEDULE_NAMES
+        .iter()
+        .find(|known| known.eq_ignore_ascii_case(name))
+        .or_else(|| SHORT_NAMES.iter().find(|(short, _)| short.eq_ignore_ascii_case(name)).map(|(_, known)| known))
+        .copied()
+}
+
+/// The lr of each of `steps` optimizer steps for a single param group starting at `base_lr` (torch's loop:
+/// read the lr, step the optimizer, `scheduler.step()`), for plotting a schedule on its own.
+/// ReduceLROnPlateau takes `metrics[k]` after step k+1 and needs one per step; the others ignore them.
+pub fn curve(name: &str, options: &Value, base_lr: f64, steps: usize, metrics: Option<&[f64]>) -> Result<Vec<f64>, ScheduleError> {
+    let mut schedule = create(name, options, &[base_lr])?;
+    let needs_metrics = schedule.name() == "ReduceLROnPlateau";
+    if needs_metrics && metrics.is_none_or(|m| m.len() + 1 < steps) {
+        return Err(ScheduleError::InvalidValue(format!(
+            "ReduceLROnPlateau needs a metric after each step but the last: {} steps, {} metrics",
+            steps,
+            metrics.map_or(0, <[f64]>::len)
+        )));
+    }
+    let mut lrs = Vec::with_capacity(steps);
+    for step in 0..steps {
+        lrs.push(schedule.lr(0));
+        // No scheduler.step() after the last step: its lr would not be used (and OneCycleLR would refuse it).
+        if step + 1 < steps {
+            schedule.step(metrics.filter(|_| needs_metrics).map(|m| m[step]))?;
+        }
+    }
+    Ok(lrs)
+}
+
+/// Build a schedule by torch class name (case-insensitive: "StepLR" or "steplr") or short name ("step", "onecycle").
 /// `options` is a JSON object of the scheduler's keyword arguments (lists for per-group values);
 /// `base_lrs` holds each param group's lr when the schedule is created (torch's `initial_lr`).
 pub fn create(name: &str, options: &Value, base_lrs: &[f64]) -> Result<Box<dyn Schedule>, ScheduleError> {
-    let canonical = SCHEDULE_NAMES
-        .iter()
-        .find(|known| known.eq_ignore_ascii_case(name))
-        .ok_or_else(|| ScheduleError::UnknownSchedule(name.to_string()))?;
+    let canonical = canonical_name(name).ok_or_else(|| ScheduleError::UnknownSchedule(name.to_string()))?;
     let empty = Map::new();
     let object = match options {
         Value::Object(map) => map,
         Value::Null => &empty,
         _ => return Err(ScheduleError::WrongType { option: "options".into(), expected: "an object" }),
     };
-    Ok(match *canonical {
+    Ok(match canonical {
         "StepLR" => Box::new(StepLr::new(&Options::new("StepLR", object, StepLr::OPTIONS)?, base_lrs)?),
         "MultiStepLR" => Box::new(MultiStepLr::new(&Options::new("MultiStepLR", object, MultiStepLr::OPTIONS)?, base_lrs)?),
         "ExponentialLR" => Box::new(ExponentialLr::new(&Options::new("ExponentialLR", object, ExponentialLr::OPTIONS)?, base_lrs)?),

@@ -1,0 +1,89 @@
+//! AdaBelief: m ← (1−β₁)g + β₁m;  s ← (1−β₂)(g−m)² + β₂s + ε_root;  θ ← θ − γ·m̂/(√ŝ + ε), ˆ = bias-corrected.
+//! Source: optax.adabelief = scale_by_belief (nesterov too) → scale_by_learning_rate (optax 0.2.8).
+use super::{
+    check_beta_list, non_negative, optax_bias_correction, optax_learning_rate, put_f32s, put_u64, BlobReader,
+    OptimError, Options, Persist, TensorRule,
+};
+
+pub struct AdaBelief;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub learning_rate: f64,
+    pub b1: f64,
+    pub b2: f64,
+    pub eps: f64,
+    pub eps_root: f64,
+    pub nesterov: bool,
+}
+
+/// `scale_by_belief`'s count, `mu` (m) and `nu` (s, ε_root included).
+pub struct State {
+    count: u64,
+    mu: Vec<f32>,
+    nu: Vec<f32>,
+}
+
+impl Persist for State {
+    fn save(&self, out: &mut Vec<u8>) {
+        put_u64(out, self.count);
+        put_f32s(out, &self.mu);
+        put_f32s(out, &self.nu);
+    }
+    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
+        self.count = input.u64()?;
+        input.f32s_into(&mut self.mu)?;
+        input.f32s_into(&mut self.nu)
+    }
+}
+
+impl TensorRule for AdaBelief {
+    const NAME: &'static str = "adabelief";
+    const OPTIONS: &'static [&'static str] = &["learning_rate", "lr", "b1", "b2", "eps", "eps_root", "nesterov"];
+    type Config = Config;
+    type State = State;
+
+    fn config(o: &Options) -> Result<Config, OptimError> {
+        let config = Config {
+            learning_rate: optax_learning_rate(o, None)?,
+            b1: o.num("b1", 0.9)?,
+            b2: o.num("b2", 0.999)?,
+            eps: o.num("eps", 1e-16)?,
+            eps_root: o.num("eps_root", 1e-16)?,
+            nesterov: o.flag("nesterov", false)?,
+        };
+        check_beta_list(&[config.b1, config.b2])?;
+        non_negative(config.eps, "Invalid epsilon value")?;
+        non_negative(config.eps_root, "Invalid eps_root value")?;
+        Ok(config)
+    }
+    fn lr(c: &Config) -> f64 {
+        c.learning_rate
+    }
+    fn set_lr(c: &mut Config, lr: f64) {
+        c.learning_rate = lr;
+    }
+    fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
+        let len = shape.iter().product();
+        Ok(State { count: 0, mu: vec![0.0; len], nu: vec![0.0; len] })
+    }
+    fn update(c: &Config, s: &mut State, param: &mut [f32], grad: &[f32], _shape: &[usize]) {
+        s.count += 1;
+        let (b1, one_minus_b1) = (c.b1 as f32, (1.0 - c.b1) as f32);
+        let (b2, one_minus_b2) = (c.b2 as f32, (1.0 - c.b2) as f32);
+        let (correction1, correction2) = (optax_bias_correction(c.b1, s.count), optax_bias_correction(c.b2, s.count));
+        let next_correction1 = optax_bias_correction(c.b1, s.count + 1);
+        let (eps, eps_root, neg_lr) = (c.eps as f32, c.eps_root as f32, -c.learning_rate as f32);
+        for ((p, &g), (m, v)) in param.iter_mut().zip(grad).zip(s.mu.iter_mut().zip(s.nu.iter_mut())) {
+            *m = one_minus_b1 * g + b1 * *m;
+            let prediction_error = g - *m;
+            *v = (one_minus_b2 * (prediction_error * prediction_error) + b2 * *v) + eps_root;
+            let m_hat = if c.nesterov {
+                b1 * (*m / next_correction1) + one_minus_b1 * (g / correction1)
+            } else {
+                *m / correction1
+            };
+            *p += neg_lr * (m_hat / ((*v / correction2).sqrt() + eps));
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! COCOB-Backprop: c = γ(g + λθ);  L ← max(L, |c|);  G ← G + |c|;  R ← max(R − c(θ − θ₀), 0);  C ← C − c;
+//! θ ← θ₀ + C/(L·max(G + L, αL))·(L + R).  Source: optax.contrib.cocob (`scale_by_cocob`), optax 0.2.8.
+use super::{maximum, non_negative, optax_learning_rate, put_f32s, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
+use super::js_number;
+
+pub struct Cocob;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Scales the gradient before COCOB sees it (1 leaves it as is).
+    pub learning_rate: f64,
+    pub alpha: f64,
+    /// The initial gradient-range estimate L.
+    pub eps: f64,
+    pub weight_decay: f64,
+}
+
+/// optax's `init_particles` (θ₀, taken at the first step), `cumulative_gradients` (C), `scale` (L),
+/// `subgradients` (G) and `reward` (R); `started` says whether θ₀ has been taken.
+pub struct State {
+    started: u64,
+    init_particles: Vec<f32>,
+    cumulative_gradients: Vec<f32>,
+    scale: Vec<f32>,
+    subgradients: Vec<f32>,
+    reward: Vec<f32>,
+}
+
+impl Persist for State {
+    fn save(&self, out: &mut Vec<u8>) {
+        put_u64(out, self.started);
+        for buffer in [&self.init_particles, &self.cumulative_gradients, &self.scale, &self.subgradients, &self.reward] {
+            put_f32s(out, buffer);
+        }
+    }
+    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
+        self.started = input.u64()?;
+        for buffer in
+            [&mut self.init_particles, &mut self.cumulative_gradients, &mut self.scale, &mut self.subgradients, &mut self.reward]
+        {
+            input.f32s_into(buffer)?;
+        }
+        Ok(())
+    }
+}
+
+impl TensorRule for Cocob {
+    const NAME: &'static str = "cocob";
+    const OPTIONS: &'static [&'static str] = &["learning_rate", "lr", "alpha", "eps", "weight_decay"];
+    type Config = Config;
+    type State = State;
+
+    fn config(o: &Options) -> Result<Config, OptimError> {
+        let config = Config {
+            learning_rate: optax_learning_rate(o, Some(1.0))?,
+            alpha: o.num("alpha", 100.0)?,
+            eps: o.num("eps", 1e-8)?,
+            weight_decay: o.num("weight_decay", 0.0)?,
+        };
+        non_negative(config.alpha, "Invalid alpha value")?;
+        // L starts at eps and divides the step: 0 would make the first step 0/0.
+        if !(config.eps > 0.0) {
+            return Err(OptimError::Invalid(format!("Invalid epsilon value: {}", js_number(config.eps))));
+        }
+        non_negative(config.weight_decay, "Invalid weight_decay value")?;
+        Ok(config)
+    }
+    fn lr(c: &Config) -> f64 {
+        c.learning_rate
+    }
+    fn set_lr(c: &mut Config, lr: f64) {
+        c.learning_rate = lr;
+    }
+    fn init(c: &Config, shape: &[usize]) -> Result<State, OptimError> {
+        let len = shape.iter().product();
+        Ok(State {
+            started: 0,
+            init_particles: vec![0.0; len],
+            cumulative_gradients: vec![0.0; len],
+            scale: vec![c.eps as f32; len],
+            subgradients: vec![0.0; len],
+            reward: vec![0.0; len],
+        })
+    }
+    fn update(c: &Config, s: &mut State, param: &mut [f32], grad: &[f32], _shape: &[usize]) {
+        if s.started == 0 {
+            s.init_particles.copy_from_slice(param);
+            s.started = 1;
+        }
+        let (lr, alpha, weight_decay) = (c.learning_rate as f32, c.alpha as f32, c.weight_decay as f32);
+        let sums = s.cumulative_gradients.iter_mut().zip(s.subgradients.iter_mut());
+        let bets = s.scale.iter_mut().zip(s.reward.iter_mut()).zip(&s.init_particles);
+        for ((p, &g), ((cumulative, subgradient), ((scale, reward), &p0))) in param.iter_mut().zip(grad).zip(sums.zip(bets)) {
+            let decayed = if c.weight_decay != 0.0 { g + weight_decay * *p } else { g };
+            let scaled = lr * decayed;
+            *scale = maximum(*scale, scaled.abs());
+            *subgradient += scaled.abs();
+            *reward = maximum(*reward - scaled * (*p - p0), 0.0);
+            *cumulative -= scaled;
+            let next = p0 + *cumulative / (*scale * maximum(*subgradient + *scale, alpha * *scale)) * (*scale + *reward);
+            *p += next - *p;
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! LARS: u ← −γ·(η‖θ‖/(‖g+λθ‖ + ε))·(g + λθ);  t ← u + μt;  θ ← θ + t (nesterov: θ + u + μt).
+//! Source: optax.lars = add_decayed_weights → scale_by_trust_ratio → scale_by_learning_rate → trace (0.2.8).
+use super::{
+    l2_norm, non_negative, optax_learning_rate, put_f32s, BlobReader, OptimError, Options, Persist, TensorRule,
+};
+
+pub struct Lars;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub learning_rate: f64,
+    pub weight_decay: f64,
+    pub trust_coefficient: f64,
+    pub eps: f64,
+    pub momentum: f64,
+    pub nesterov: bool,
+}
+
+/// `trace`'s momentum buffer.
+pub struct State {
+    trace: Vec<f32>,
+}
+
+impl Persist for State {
+    fn save(&self, out: &mut Vec<u8>) {
+        put_f32s(out, &self.trace);
+    }
+    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
+        input.f32s_into(&mut self.trace)
+    }
+}
+
+impl TensorRule for Lars {
+    const NAME: &'static str = "lars";
+    const OPTIONS: &'static [&'static str] =
+        &["learning_rate", "lr", "weight_decay", "trust_coefficient", "eps", "momentum", "nesterov"];
+    type Config = Config;
+    type State = State;
+
+    fn config(o: &Options) -> Result<Config, OptimError> {
+        let config = Config {
+            learning_rate: optax_learning_rate(o, None)?,
+            weight_decay: o.num("weight_decay", 0.0)?,
+            trust_coefficient: o.num("trust_coefficient", 1e-3)?,
+            eps: o.num("eps", 0.0)?,
+            momentum: o.num("momentum", 0.9)?,
+            nesterov: o.flag("nesterov", false)?,
+        };
+        non_negative(config.weight_decay, "Invalid weight_decay value")?;
+        non_negative(config.trust_coefficient, "Invalid trust_coefficient value")?;
+        non_negative(config.eps, "Invalid epsilon value")?;
+        non_negative(config.momentum, "Invalid momentum value")?;
+        Ok(config)
+    }
+    fn lr(c: &Config) -> f64 {
+        c.learning_rate
+    }
+    fn set_lr(c: &mut Config, lr: f64) {
+        c.learning_rate = lr;
+    }
+    fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
+        Ok(State { trace: vec![0.0; shape.iter().product()] })
+    }
+    fn update(c: &Config, s: &mut State, param: &mut [f32], grad: &[f32], _shape: &[usize]) {
+        let weight_decay = c.weight_decay as f32;
+        // optax skips add_decayed_weights when weight_decay is exactly 0.
+        let decayed = |g: f32, p: f32| if c.weight_decay == 0.0 { g } else { g + weight_decay * p };
+        let update_square_sum: f64 =
+            grad.iter().zip(param.iter()).map(|(&g, &p)| (decayed(g, p) * decayed(g, p)) as f64).sum();
+        let (param_norm, update_norm) = (l2_norm(param), update_square_sum.sqrt() as f32);
+        let trust_ratio = if param_norm == 0.0 || update_norm == 0.0 {
+            1.0
+        } else {
+            c.trust_coefficient as f32 * param_norm / (update_norm + c.eps as f32)
+        };
+        let (neg_lr, momentum) = (-c.learning_rate as f32, c.momentum as f32);
+        for ((p, &g), t) in param.iter_mut().zip(grad).zip(s.trace.iter_mut()) {
+            let update = neg_lr * (decayed(g, *p) * trust_ratio);
+            *t = update + momentum * *t;
+            *p += if c.nesterov { update + momentum * *t } else { *t };
+        }
+    }
+}

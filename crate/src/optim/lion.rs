@@ -1,0 +1,70 @@
+//! Lion: u ← sign((1−β₁)g + β₁m) + λθ;  m ← (1−β₂)g + β₂m;  θ ← θ − γu.
+//! Source: optax.lion = scale_by_lion → add_decayed_weights → scale_by_learning_rate (optax 0.2.8).
+use super::{
+    check_beta_list, non_negative, optax_learning_rate, put_f32s, sign, BlobReader, OptimError, Options, Persist,
+    TensorRule,
+};
+
+pub struct Lion;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub learning_rate: f64,
+    pub b1: f64,
+    pub b2: f64,
+    pub weight_decay: f64,
+}
+
+/// The momentum `mu` of `scale_by_lion`.
+pub struct State {
+    mu: Vec<f32>,
+}
+
+impl Persist for State {
+    fn save(&self, out: &mut Vec<u8>) {
+        put_f32s(out, &self.mu);
+    }
+    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
+        input.f32s_into(&mut self.mu)
+    }
+}
+
+impl TensorRule for Lion {
+    const NAME: &'static str = "lion";
+    const OPTIONS: &'static [&'static str] = &["learning_rate", "lr", "b1", "b2", "weight_decay"];
+    type Config = Config;
+    type State = State;
+
+    fn config(o: &Options) -> Result<Config, OptimError> {
+        let config = Config {
+            learning_rate: optax_learning_rate(o, None)?,
+            b1: o.num("b1", 0.9)?,
+            b2: o.num("b2", 0.99)?,
+            weight_decay: o.num("weight_decay", 1e-3)?,
+        };
+        check_beta_list(&[config.b1, config.b2])?;
+        non_negative(config.weight_decay, "Invalid weight_decay value")?;
+        Ok(config)
+    }
+    fn lr(c: &Config) -> f64 {
+        c.learning_rate
+    }
+    fn set_lr(c: &mut Config, lr: f64) {
+        c.learning_rate = lr;
+    }
+    fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
+        Ok(State { mu: vec![0.0; shape.iter().product()] })
+    }
+    fn update(c: &Config, s: &mut State, param: &mut [f32], grad: &[f32], _shape: &[usize]) {
+        let (b1, one_minus_b1) = (c.b1 as f32, (1.0 - c.b1) as f32);
+        let (b2, one_minus_b2) = (c.b2 as f32, (1.0 - c.b2) as f32);
+        let (weight_decay, neg_lr) = (c.weight_decay as f32, -c.learning_rate as f32);
+        for ((p, &g), m) in param.iter_mut().zip(grad).zip(s.mu.iter_mut()) {
+            let direction = sign(one_minus_b1 * g + b1 * *m);
+            // optax skips add_decayed_weights when weight_decay is exactly 0.
+            let update = if c.weight_decay == 0.0 { direction } else { direction + weight_decay * *p };
+            *m = one_minus_b2 * g + b2 * *m;
+            *p += neg_lr * update;
+        }
+    }
+}

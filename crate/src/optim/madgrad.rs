@@ -1,0 +1,89 @@
+//! MADGRAD: λ_k = (γ + ε)√(k+1);  g ← g + wθ;  S ← S + λ_k g²;  s ← s + λ_k g;  z = θ₀ − s/(∛S + ε);
+//! θ ← (1−μ)z + μθ (applied as θ + (that − θ)).  Source: optax.contrib.madgrad (`scale_by_madgrad`), optax 0.2.8.
+//! Like optax (and the reference PyTorch code), γ + ε keeps the step alive at learning_rate 0.
+use super::{js_number, non_negative, optax_learning_rate, put_f32s, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
+
+pub struct Madgrad;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub learning_rate: f64,
+    pub momentum: f64,
+    pub weight_decay: f64,
+    pub eps: f64,
+}
+
+/// The step count k, the weighted sums of squared gradients (`grad_sum_sq`) and of gradients
+/// (`s`), and the parameters θ₀ before the first step (optax's `x0`, taken at the first step).
+pub struct State {
+    count: u64,
+    grad_sum_sq: Vec<f32>,
+    s: Vec<f32>,
+    x0: Vec<f32>,
+}
+
+impl Persist for State {
+    fn save(&self, out: &mut Vec<u8>) {
+        put_u64(out, self.count);
+        put_f32s(out, &self.grad_sum_sq);
+        put_f32s(out, &self.s);
+        put_f32s(out, &self.x0);
+    }
+    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
+        self.count = input.u64()?;
+        input.f32s_into(&mut self.grad_sum_sq)?;
+        input.f32s_into(&mut self.s)?;
+        input.f32s_into(&mut self.x0)
+    }
+}
+
+impl TensorRule for Madgrad {
+    const NAME: &'static str = "madgrad";
+    const OPTIONS: &'static [&'static str] = &["learning_rate", "lr", "momentum", "weight_decay", "eps"];
+    type Config = Config;
+    type State = State;
+
+    fn config(o: &Options) -> Result<Config, OptimError> {
+        let config = Config {
+            learning_rate: optax_learning_rate(o, None)?,
+            momentum: o.num("momentum", 0.9)?,
+            weight_decay: o.num("weight_decay", 0.0)?,
+            eps: o.num("eps", 1e-6)?,
+        };
+        if !(0.0..1.0).contains(&config.momentum) {
+            return Err(OptimError::Invalid(format!("Invalid momentum value: {}", js_number(config.momentum))));
+        }
+        non_negative(config.weight_decay, "Invalid weight_decay value")?;
+        non_negative(config.eps, "Invalid epsilon value")?;
+        Ok(config)
+    }
+    fn lr(c: &Config) -> f64 {
+        c.learning_rate
+    }
+    fn set_lr(c: &mut Config, lr: f64) {
+        c.learning_rate = lr;
+    }
+    fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
+        let len = shape.iter().product();
+        Ok(State { count: 0, grad_sum_sq: vec![0.0; len], s: vec![0.0; len], x0: vec![0.0; len] })
+    }
+    fn update(c: &Config, s: &mut State, param: &mut [f32], grad: &[f32], _shape: &[usize]) {
+        if s.count == 0 {
+            s.x0.copy_from_slice(param);
+        }
+        // optax: the Python float lr + eps times the f32 `jnp.sqrt(count + 1)`.
+        let lamb = (c.learning_rate + c.eps) as f32 * ((s.count + 1) as f32).sqrt();
+        let (eps, weight_decay) = (c.eps as f32, c.weight_decay as f32);
+        let (momentum, one_minus_momentum) = (c.momentum as f32, (1.0 - c.momentum) as f32);
+        let sums = s.grad_sum_sq.iter_mut().zip(s.s.iter_mut()).zip(&s.x0);
+        for ((p, &g), ((sum_sq, sum), &x0)) in param.iter_mut().zip(grad).zip(sums) {
+            let g = if c.weight_decay != 0.0 { g + weight_decay * *p } else { g };
+            *sum_sq += lamb * (g * g);
+            *sum += lamb * g;
+            let z = x0 - *sum / (sum_sq.cbrt() + eps);
+            let next = one_minus_momentum * z + momentum * *p;
+            *p += next - *p;
+        }
+        s.count += 1;
+    }
+}

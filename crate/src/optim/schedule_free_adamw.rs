@@ -1,0 +1,110 @@
+//! Schedule-free AdamW: z ← z − γ(g/(√(ν/(1−β₂ᵗ)) + ε) + λy);  c = γ̂²/Σγ̂² (γ̂ = max γ so far);  x = (y − (1−β₁)z_old)/β₁;
+//! x ← (1−c)x + c·z;  y ← β₁x + (1−β₁)z.  Source: optax.contrib.schedule_free_adamw (`schedule_free` over `scale_by_rms`), optax 0.2.8.
+//! The parameters are optax's stored iterate y; evaluate at x = (y − (1−β₁)z)/β₁ (`schedule_free_eval_params`).
+//! optax's `warmup_steps` is not taken: a learning-rate schedule (`set_lr`) gives the warm-up, as optax's callable lr does.
+use super::{check_betas, maximum, non_negative, optax_bias_correction, optax_learning_rate, put_f32s, put_f64, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
+
+pub struct ScheduleFreeAdamW;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub learning_rate: f64,
+    pub b1: f64,
+    pub b2: f64,
+    pub eps: f64,
+    pub weight_decay: f64,
+    pub weight_lr_power: f64,
+}
+
+/// optax's `step_count` (from 1), `max_lr`, `weight_sum`, the RMS moment ν and the sequence z.
+/// The scalars are the same for every tensor of a group; keeping them per tensor keeps the rule local.
+pub struct State {
+    step_count: u64,
+    max_lr: f32,
+    weight_sum: f32,
+    nu: Vec<f32>,
+    z: Vec<f32>,
+}
+
+impl Persist for State {
+    fn save(&self, out: &mut Vec<u8>) {
+        put_u64(out, self.step_count);
+        put_f64(out, self.max_lr as f64);
+        put_f64(out, self.weight_sum as f64);
+        put_f32s(out, &self.nu);
+        put_f32s(out, &self.z);
+    }
+    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
+        self.step_count = input.u64()?;
+        self.max_lr = input.f64()? as f32;
+        self.weight_sum = input.f64()? as f32;
+        input.f32s_into(&mut self.nu)?;
+        input.f32s_into(&mut self.z)
+    }
+}
+
+impl TensorRule for ScheduleFreeAdamW {
+    const NAME: &'static str = "schedule_free_adamw";
+    const OPTIONS: &'static [&'static str] =
+        &["learning_rate", "lr", "b1", "b2", "eps", "weight_decay", "weight_lr_power"];
+    type Config = Config;
+    type State = State;
+
+    fn config(o: &Options) -> Result<Config, OptimError> {
+        let config = Config {
+            learning_rate: optax_learning_rate(o, Some(0.0025))?,
+            b1: o.num("b1", 0.9)?,
+            b2: o.num("b2", 0.999)?,
+            eps: o.num("eps", 1e-8)?,
+            weight_decay: o.num("weight_decay", 0.0)?,
+            weight_lr_power: o.num("weight_lr_power", 2.0)?,
+        };
+        check_betas((config.b1, config.b2))?;
+        // x is recovered from y and z by a division by b1.
+        if config.b1 == 0.0 {
+            return Err(OptimError::Invalid("Invalid beta parameter at index 0: 0 (schedule-free divides by b1)".into()));
+        }
+        non_negative(config.eps, "Invalid epsilon value")?;
+        non_negative(config.weight_decay, "Invalid weight_decay value")?;
+        non_negative(config.weight_lr_power, "Invalid weight_lr_power value")?;
+        Ok(config)
+    }
+    fn lr(c: &Config) -> f64 {
+        c.learning_rate
+    }
+    fn set_lr(c: &mut Config, lr: f64) {
+        c.learning_rate = lr;
+    }
+    fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
+        let len = shape.iter().product();
+        Ok(State { step_count: 1, max_lr: 0.0, weight_sum: 0.0, nu: vec![0.0; len], z: vec![0.0; len] })
+    }
+    fn update(c: &Config, s: &mut State, param: &mut [f32], grad: &[f32], _shape: &[usize]) {
+        if s.step_count == 1 {
+            s.z.copy_from_slice(param);
+        }
+        s.max_lr = maximum(s.max_lr, c.learning_rate as f32);
+        let weight = (s.max_lr as f64).powf(c.weight_lr_power) as f32;
+        let total_weight = s.weight_sum + weight;
+        // optax: NaN if either is NaN, else nan_to_num(weight / total, nan=0) (0/0 while lr is 0).
+        let ratio = weight / total_weight;
+        let ck = if weight.is_nan() || total_weight.is_nan() || !ratio.is_nan() { ratio } else { 0.0 };
+        s.weight_sum = total_weight;
+        let count = s.step_count; // scale_by_rms's count after its increment
+        s.step_count += 1;
+        let correction = optax_bias_correction(c.b2, count);
+        let (b1, one_minus_b1, one_minus_ck) = (c.b1 as f32, (1.0 - c.b1) as f32, 1.0 - ck);
+        let (b2, one_minus_b2, eps) = (c.b2 as f32, (1.0 - c.b2) as f32, c.eps as f32);
+        let (neg_lr, weight_decay) = (-c.learning_rate as f32, c.weight_decay as f32);
+        for ((y, &g), (nu, z)) in param.iter_mut().zip(grad).zip(s.nu.iter_mut().zip(s.z.iter_mut())) {
+            *nu = one_minus_b2 * (g * g) + b2 * *nu;
+            let scaled = 1.0 / ((*nu / correction).sqrt() + eps) * g;
+            let decayed = if c.weight_decay != 0.0 { scaled + weight_decay * *y } else { scaled };
+            let previous_x = (*y - one_minus_b1 * *z) / b1;
+            *z += neg_lr * decayed;
+            let x = one_minus_ck * previous_x + ck * *z;
+            let next = b1 * x + one_minus_b1 * *z;
+            *y += next - *y;
+        }
+    }
+}
