@@ -5,3 +5,4 @@ export { lossPlot, type LossPlotOptions } from "./loss.js";
 export { epochPlot } from "./epochs.js";
 export { schedulePlot, type ScheduleCurve, type SchedulePlotOptions } from "./schedule.js";
 export { describeOptimizer, reportHtml, type ReportFigure, type ReportInfo, type ReportOptions } from "./report.js";
+export { landscapePlot, type LandscapePlotOptions } from "./landscape.js";

@@ -11,7 +11,7 @@ export interface LandscapePlotOptions extends FigureOptions {
   /** About how many contour bands (log-spaced in f − min f). Default 14. */
   levels?: number;
   /** Colour scheme of the bands, any Observable Plot scheme name. Default "YlGnBu" (light near the minimum). */
-  scheme?: string;
+  scheme?: Plot.ColorScheme;
   /** Most points drawn per path; longer paths are thinned to every k-th step (the last is always kept). Default 2000. */
   maxPoints?: number;
 }
@@ -67,6 +67,8 @@ export function landscapePlot(result: LandscapeResult, grid: LandscapeGrid, opti
         y1: grid.y[0],
         y2: grid.y[1],
         fill: Plot.identity,
+        // Pale bands, so every run's colour stands out on them.
+        fillOpacity: 0.6,
         stroke: "white",
         strokeOpacity: 0.5,
         strokeWidth: 0.5,
@@ -74,10 +76,11 @@ export function landscapePlot(result: LandscapeResult, grid: LandscapeGrid, opti
       }),
       Plot.frame({ stroke: "#888" }),
       ...paths.map((path, r) => Plot.line(path, { x: "x", y: "y", stroke: colors[r], strokeWidth: 2, clip: true })),
-      Plot.dot(fn.minima.map(([x, y]) => ({ x, y })), { x: "x", y: "y", symbol: "star", r: 8, fill: "white", stroke: "#222", strokeWidth: 1.2, clip: true }),
+      Plot.dot(fn.minima.map(([x, y]) => ({ x, y })), { x: "x", y: "y", symbol: "star", r: 7, fill: "white", stroke: "#222", strokeWidth: 1.2, clip: true }),
       Plot.dot(fn.saddlePoints.map(([x, y]) => ({ x, y })), { x: "x", y: "y", symbol: "diamond", r: 6, fill: "white", stroke: "#222", strokeWidth: 1.2, clip: true }),
-      Plot.dot(ends, { x: "x", y: "y", r: 4.5, fill: (d: { color: string }) => d.color, stroke: "white", strokeWidth: 1.2, clip: true }),
-      Plot.dot(stops, { x: "x", y: "y", symbol: "times", r: 6, stroke: (d: { color: string }) => d.color, strokeWidth: 2.5, clip: true }),
+      // One mark per run with its colour as a constant: a colour channel would go through the bands' colour scale.
+      ...ends.map((end) => Plot.dot([end], { x: "x", y: "y", r: 4.5, fill: end.color, stroke: "white", strokeWidth: 1.2, clip: true })),
+      ...stops.map((stop) => Plot.dot([stop], { x: "x", y: "y", symbol: "times", r: 6, stroke: stop.color, strokeWidth: 2.5, clip: true })),
       Plot.dot([start], { x: "x", y: "y", r: 6, fill: "none", stroke: "white", strokeWidth: 3, clip: true }),
       Plot.dot([start], { x: "x", y: "y", r: 6, fill: "none", stroke: "#222", strokeWidth: 1.2, clip: true }),
       title === null ? null : titleMark(title),
@@ -143,6 +146,7 @@ function keyMark(rows: readonly string[], legendRows: number): RenderFunction {
     const group = context.document.createElementNS(SVG_NS, "g");
     group.setAttribute("aria-label", "marker key");
     group.setAttribute("font-size", "11");
+    group.setAttribute("text-anchor", "start");
     group.setAttribute("fill", "#444");
     rows.forEach((row, index) => {
       const text = context.document.createElementNS(SVG_NS, "text");
