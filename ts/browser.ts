@@ -20,6 +20,8 @@ import type { Platform, WorkerHandle } from "./pool.js";
 import type { Dataset, DataSplit, RunResult } from "./types.js";
 import { compileModule as compileModuleFrom } from "./wasm-browser.js";
 import type { WorkerApi } from "./worker-api.js";
+import { scheduleLrsOn, type ScheduleLrsOptions } from "./schedule.js";
+import type { ScheduleSpec } from "./types.js";
 
 export { ConfigError, OptimizerOptionError, PoolDisposedError, WorkerCrashError } from "./errors.js";
 export type { CompareOptions, ModelSpec, OptimlabPool, PoolOptions, RunOptions, TrainOptions } from "./client.js";
@@ -28,6 +30,7 @@ export type { Optimizer, OptimizerOptions } from "./optimizer.js";
 export { distanceToMinimum, landscapeLineup } from "./landscape.js";
 export type { LandscapeFunction, LandscapeGrid, LandscapeGridOptions, LandscapeOptions, LandscapeResult, LandscapeRun } from "./landscape.js";
 export type * from "./types.js";
+export type { ScheduleLrsOptions } from "./schedule.js";
 export * from "./data/index.js";
 // Figures are pure functions drawing into the page's document: the demo's live curves use them.
 export * from "./plot/index.js";
@@ -157,6 +160,14 @@ export function loadMnistSample(options: SampleOptions & SplitOptions = {}): Pro
 /** All 10,000 digits of the embedded sample, in the source package's order, fetched from next to the bundle. */
 export function loadMnistSampleDataset(options: SampleOptions = {}): Promise<Dataset> {
   return loadMnistSampleDatasetFrom({ url: assetLocation().sampleUrl, ...options });
+}
+
+/**
+ * The lr of each of `steps` optimizer steps under a schedule alone, for plotting, computed by the same Rust code the
+ * Trainer steps: `await scheduleLrs({ name: "onecycle", max_lr: 0.1, total_steps: 100 }, { baseLr: 0.1, steps: 100 })`.
+ */
+export function scheduleLrs(spec: ScheduleSpec, options: ScheduleLrsOptions): Promise<Float64Array> {
+  return scheduleLrsOn(compileModule, spec, options);
 }
 
 /** Checks that the wasm module loads in a Web Worker and reports whether its SIMD kernels are in use. */

@@ -4,7 +4,8 @@
 import type { Remote } from "comlink";
 import { abortError, ConfigError, isCleanRefusal, PoolDisposedError, reviveError } from "./errors.js";
 import { WorkerPool, type Platform, type PoolStats, type PoolWorkerApi } from "./pool.js";
-import type { Dataset, DataSplit, EpochResult, OptimizerSpec, Progress, RunResult } from "./types.js";
+import { resolveSchedule } from "./schedule.js";
+import type { Dataset, DataSplit, EpochResult, OptimizerSpec, Progress, RunResult, ScheduleSpec } from "./types.js";
 
 /** The network: a multilayer perceptron, Linear layers with ReLU between, log_softmax + NLL loss (the notebook's SimpleNet). */
 export interface ModelSpec {
@@ -33,6 +34,12 @@ export interface RunOptions {
   onProgress?: (progress: Progress) => void;
   /** Put the final weights (torch layout) in each result. */
   returnWeights?: boolean;
+  /**
+   * An lr schedule applied to every run, built over each optimizer's own lr (its base lr) and stepped after every
+   * optimizer step (ReduceLROnPlateau: once per epoch, on the epoch's mean training loss). Each result then has `lrs`.
+   * OneCycleLR's total_steps defaults to epochs × steps per epoch.
+   */
+  schedule?: ScheduleSpec;
 }
 
 export interface CompareOptions extends RunOptions {
@@ -58,6 +65,7 @@ export interface TrainerConfig {
   /** Capacity of the loss history, reserved up front. */
   maxSteps: number;
   optimizer: { name: string; [option: string]: unknown };
+  schedule?: ScheduleSpec;
 }
 
 export interface DataBytes {
@@ -71,6 +79,8 @@ export interface ChunkResult {
   losses: Float32Array;
   /** -1, or the 0-based step whose loss was NaN/inf: the run stopped there. */
   divergedAt: number;
+  /** The lr in force at each step of the chunk. */
+  lrs?: Float32Array;
 }
 
 /** What the client calls on a worker: one run at a time, opened, driven chunk by chunk, then closed (Trainer freed). */
@@ -150,6 +160,7 @@ export class OptimlabPool {
       return { result };
     } catch (error) {
       result.losses = result.losses.slice(); // the steps done so far, without the rest of the history buffer
+      result.lrs = result.lrs?.slice();
       // Aborting rejects with the signal's reason, whatever it is, as fetch() does.
       return { result, error: options.signal?.aborted ? abortError(options.signal) : reviveError(error) };
     } finally {
@@ -180,10 +191,12 @@ async function drive(
     maxSteps: totalSteps,
     optimizer,
   };
+  if (options.schedule !== undefined) config.schedule = resolveSchedule(options.schedule, { epochs, stepsPerEpoch });
   const started = performance.now();
   await worker.open(config, bytes(data.train), data.test && bytes(data.test));
   try {
     const losses = new Float32Array(totalSteps);
+    const lrs = options.schedule === undefined ? undefined : new Float32Array(totalSteps);
     let done = 0;
     let chunk = options.chunkSteps ?? 1;
     result.stepsPerEpoch = stepsPerEpoch;
@@ -193,8 +206,12 @@ async function drive(
       while (done < epochEnd) {
         if (signal?.aborted) throw new DOMException("The run was aborted.", "AbortError");
         const chunkStarted = performance.now();
-        const { losses: chunkLosses, divergedAt } = await worker.run(Math.min(chunk, epochEnd - done));
+        const { losses: chunkLosses, divergedAt, lrs: chunkLrs } = await worker.run(Math.min(chunk, epochEnd - done));
         losses.set(chunkLosses, done);
+        if (lrs && chunkLrs) {
+          lrs.set(chunkLrs, done);
+          result.lrs = lrs.subarray(0, done + chunkLosses.length);
+        }
         done += chunkLosses.length;
         result.losses = losses.subarray(0, done);
         if (divergedAt >= 0) {
@@ -217,6 +234,7 @@ async function drive(
     }
     if (options.returnWeights && !result.diverged) result.weights = await worker.weights();
     result.losses = losses.slice(0, done);
+    if (lrs) result.lrs = lrs.slice(0, done);
   } catch (error) {
     // A refused or aborted run leaves the worker sound: free its Trainer. After a trap the worker is replaced instead.
     if (isCleanRefusal(reviveError(error))) await worker.close();
@@ -287,4 +305,7 @@ function validateRun(options: RunOptions): void {
   if (!options.data?.train) throw new ConfigError("data.train is required");
   validateDataset("data.train", options.data.train, layers);
   if (options.data.test) validateDataset("data.test", options.data.test, layers);
+  if (options.schedule !== undefined) {
+    resolveSchedule(options.schedule, { epochs: options.epochs, stepsPerEpoch: Math.ceil(options.data.train.count / options.batchSize) });
+  }
 }

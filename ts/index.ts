@@ -13,6 +13,8 @@ import { nodePlatform } from "./platform-node.js";
 import type { RunResult } from "./types.js";
 import { compileModule } from "./wasm-node.js";
 import type { WorkerApi } from "./worker-api.js";
+import { scheduleLrsOn, type ScheduleLrsOptions } from "./schedule.js";
+import type { ScheduleSpec } from "./types.js";
 
 export { ConfigError, OptimizerOptionError, PoolDisposedError, WorkerCrashError } from "./errors.js";
 export type { CompareOptions, ModelSpec, OptimlabPool, PoolOptions, RunOptions, TrainOptions } from "./client.js";
@@ -21,6 +23,7 @@ export type { Optimizer, OptimizerOptions } from "./optimizer.js";
 export { distanceToMinimum, landscapeLineup } from "./landscape.js";
 export type { LandscapeFunction, LandscapeGrid, LandscapeGridOptions, LandscapeOptions, LandscapeResult, LandscapeRun } from "./landscape.js";
 export type * from "./types.js";
+export type { ScheduleLrsOptions } from "./schedule.js";
 export * from "./data/index.js";
 export * from "./data/node.js";
 
@@ -74,6 +77,14 @@ export function landscapeGrid(fn: string, options?: LandscapeGridOptions): Promi
 /** The 2-D test functions: formulas, default views and starts, minima. */
 export function landscapeFunctions(): Promise<LandscapeFunction[]> {
   return landscapeFunctionsOn(compileModule);
+}
+
+/**
+ * The lr of each of `steps` optimizer steps under a schedule alone, for plotting, computed by the same Rust code the
+ * Trainer steps: `await scheduleLrs({ name: "onecycle", max_lr: 0.1, total_steps: 100 }, { baseLr: 0.1, steps: 100 })`.
+ */
+export function scheduleLrs(spec: ScheduleSpec, options: ScheduleLrsOptions): Promise<Float64Array> {
+  return scheduleLrsOn(compileModule, spec, options);
 }
 
 /** Checks that the wasm module loads in a worker thread and that its SIMD dot product agrees with the scalar one. */

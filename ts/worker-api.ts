@@ -66,7 +66,8 @@ export const workerApi = {
     const start = open.stepsDone();
     open.run(steps);
     const losses = open.losses(start, open.stepsDone());
-    return Comlink.transfer({ losses, divergedAt: open.divergedAt() }, [losses.buffer]);
+    const lrs = open.lrs(start, open.stepsDone());
+    return Comlink.transfer({ losses, divergedAt: open.divergedAt(), lrs }, [losses.buffer, lrs.buffer]);
   },
 
   evaluate(): { loss: number; accuracy: number } {

@@ -333,3 +333,24 @@ pub fn landscape_functions() -> String {
         .collect();
     serde_json::Value::Array(functions).to_string()
 }
+
+// ---- lr schedules (see `schedule` and the `schedule` key of the Trainer config) ----
+
+#[wasm_bindgen(js_class = Trainer)]
+impl JsTrainer {
+    /// Copy of the lr (first param group) in force at steps `start..end`; NaN for steps loaded from a
+    /// version-1 checkpoint.
+    pub fn lrs(&self, start: u32, end: u32) -> Result<Vec<f32>, JsError> {
+        self.inner.lrs(start as usize, end as usize).map(<[f32]>::to_vec).map_err(js_error)
+    }
+}
+
+/// The lr of each of `steps` optimizer steps under a schedule alone (one param group at `baseLr`), for
+/// plotting: `name` as the Trainer's `schedule.name` ("onecycle", "StepLR", …), `optionsJson` torch's
+/// keyword arguments. ReduceLROnPlateau needs `metrics`, one after each step but the last.
+#[wasm_bindgen(js_name = scheduleLrs)]
+pub fn schedule_lrs(name: &str, options_json: &str, base_lr: f64, steps: u32, metrics: Option<Vec<f64>>) -> Result<Vec<f64>, JsError> {
+    let options: serde_json::Value =
+        serde_json::from_str(options_json).map_err(|e| JsError::new(&format!("scheduleLrs: options are not valid JSON ({e})")))?;
+    crate::schedule::curve(name, &options, base_lr, steps as usize, metrics.as_deref()).map_err(js_error)
+}

@@ -471,9 +471,15 @@ mod tests {
 
     #[test]
     fn the_curve_falls_then_diverges_and_stops_early() {
+        // Labels that do not depend on the pixels: no lr drives the loss to 0, large ones blow it up.
         let mut t = trainer(r#"{"name":"sgd"}"#, 100);
+        let (pixels, _) = synthetic(70, 16, 3);
+        let mut rng = Rng::new(11);
+        let labels: Vec<u8> = (0..70).map(|_| rng.below(4) as u8).collect();
+        t.set_train_data(&pixels, &labels).unwrap();
         let config = LrFindConfig::from_json(r#"{"numIter":100,"startLr":1e-4,"endLr":1e4}"#).unwrap();
         let test = range_test(&mut t, &config).unwrap();
+        eprintln!("{:?}\n{:?}", test.losses, test.smoothed);
         assert!(test.stopped_early, "sgd at lr up to 1e4 diverges");
         let n = test.losses.len();
         assert!(n < 100 && test.lrs.len() == n && test.smoothed.len() == n);

@@ -222,6 +222,10 @@ fn the_curve_of_a_schedule_alone_matches_torch() {
         "ReduceLROnPlateau needs a metric after each step but the last: 10 steps, 5 metrics"
     );
     assert_eq!(schedule::curve("OneCycleLR", &one_cycle, 0.1, 0, None).unwrap(), Vec::<f64>::new());
+    assert_eq!(
+        schedule::curve("step", &json!({"step_size": 1}), 0.1, (1 << 24) + 1, None).unwrap_err().to_string(),
+        "steps must be at most 16777216, got 16777217"
+    );
     assert!(schedule::curve("warmup", &json!({}), 0.1, 5, None)
         .unwrap_err()
         .to_string()

@@ -12,6 +12,8 @@ import type { Dataset, DataSplit, OptimizerSpec, RunResult } from "../types.js";
 import { UsageError, flag, parseLayers, parseOptimizer, type FlagSpec, type ParsedFlags } from "./args.js";
 import { runSummaries, summaryTable, writeOutputs } from "./output.js";
 import { progressReporter, type ProgressStream } from "./progress.js";
+import { describeSchedule, parseSchedule, schedulesCommand } from "./schedules.js";
+import { landscapeCommand } from "./landscape.js";
 
 export interface Io {
   stdout: ProgressStream;
@@ -155,6 +157,8 @@ async function runComparison(
   const quiet = flag<boolean>(flags, "quiet") ?? false;
   const json = flag<boolean>(flags, "json") ?? false;
   const out = resolve(flag<string>(flags, "out") ?? "optimlab-out");
+  const scheduleText = flag<string>(flags, "schedule");
+  const schedule = scheduleText === undefined ? undefined : parseSchedule(scheduleText);
   const { data, source } = await loadData(flags, seed, io);
   const { features, classes } = data.train;
   const layersText = flag<string>(flags, "layers");
@@ -178,6 +182,7 @@ async function runComparison(
       batchSize,
       seed,
       normalize,
+      schedule,
       workers: flag<number>(flags, "workers"),
       signal: abort.signal,
       onProgress: (update) => progress.update(update),
@@ -196,6 +201,7 @@ async function runComparison(
     epochs,
     batchSize,
     seed,
+    ...(schedule === undefined ? {} : { schedule: describeSchedule(schedule) }),
     versions: { optimlab: version, node: process.version },
     date: new Date().toISOString(),
   };
@@ -229,11 +235,20 @@ true/false, or a tuple a/b. Give --opt once per run, e.g.
   optimlab compare --opt sgd:lr=0.01 --opt adam:lr=3e-4,betas=0.9/0.99 --opt adamw:weight_decay=0.01,label=AdamW
 The optional label= names the run in figures and tables.
 
+--schedule SPEC applies a torch lr schedule to every run, NAME:KEY=VALUE,… like --opt (lists a/b/c), e.g.
+  optimlab compare --schedule onecycle:max_lr=0.01 --opt sgd:momentum=0.9 --opt adam
+It is built over each optimizer's own lr and stepped after every optimizer step (ReduceLROnPlateau: once per
+epoch, on the epoch's mean training loss). OneCycleLR's total_steps defaults to epochs × steps per epoch;
+OneCycleLR and CyclicLR cycle momentum (SGD, RMSprop) or beta1 (Adam family) unless cycle_momentum=false.
+"optimlab schedules" draws the curves alone.
+
 Writes into --out: report.html (self-contained), loss.svg/png ("Evolution of Optimizers", log scale),
 epochs.svg/png (held-out loss and accuracy), losses.csv and losses.jsonl (run,label,step,loss per step).
+With --schedule also lr.svg/png (the lr of every step) and the curve in the report.
 Exit code 0 when every run ended (a diverged run counts as ended), 1 when a run failed, 2 for bad flags.`,
     flags: {
       opt: { kind: "string", repeatable: true, value: "SPEC", help: "an optimizer and its options, once per run (default: the notebook's line-up)" },
+      schedule: { kind: "string", value: "SPEC", help: "an lr schedule for every run, e.g. onecycle:max_lr=0.01 (see optimlab schedules)" },
       title: { kind: "string", value: "TEXT", help: 'title of the loss figure (default "Evolution of Optimizers")' },
       ...DATA_FLAGS,
       ...TRAINING_FLAGS,
@@ -303,11 +318,11 @@ One benchmark alone: npx tsx bench/run.ts mlp. The benchmarks ship with the sour
       return 0;
     },
   },
+  landscapeCommand,
+  schedulesCommand,
 ];
 
 /** Commands named in the help that do not exist yet. */
 export const COMING_LATER = [
   ["lr-find", "learning-rate range test with suggested learning rates"],
-  ["landscape", "optimizer trajectories on 2-D test functions (Rosenbrock, Beale, …)"],
-  ["schedules", "lr schedule curves (StepLR, OneCycleLR, cosine, …)"],
 ] as const;

@@ -7,7 +7,7 @@ import { epochPlot } from "../plot/epochs.js";
 import { lossPlot } from "../plot/loss.js";
 import { nodeDocument, svgText, svgToPng } from "../plot/render-node.js";
 import {
-  describeOptimizer, finalTrainLoss, formatNumber, formatPercent, reportHtml, runOutcome, secondsPerEpoch, type ReportInfo,
+  describeOptimizer, finalTrainLoss, formatNumber, formatPercent, LR_CAPTION, lrFigure, reportHtml, runOutcome, secondsPerEpoch, type ReportInfo,
 } from "../plot/report.js";
 import { uniqueLabels } from "../plot/common.js";
 
@@ -89,7 +89,7 @@ export function summaryTable(runs: readonly RunResult[]): string {
   return [line(header), widths.map((width) => "-".repeat(width)).join("  "), ...rows.map(line)].join("\n");
 }
 
-/** Writes report.html, loss.svg/png, epochs.svg/png, losses.csv and losses.jsonl into `dir`; returns the paths. */
+/** Writes report.html, loss.svg/png, epochs.svg/png, losses.csv and losses.jsonl (and lr.svg/png when the runs had a schedule) into `dir`; returns the paths. */
 export async function writeOutputs(
   dir: string,
   runs: readonly RunResult[],
@@ -100,11 +100,14 @@ export async function writeOutputs(
   const document = nodeDocument();
   const loss = svgText(lossPlot(runs, { document, ...figureOptions }));
   const epochs = svgText(epochPlot(runs, { document, colors: figureOptions.colors }));
+  const lrElement = lrFigure(runs, { document, colors: figureOptions.colors });
+  const lr = lrElement && svgText(lrElement);
   const html = reportHtml(runs, info, {
     colors: figureOptions.colors,
     figures: [
       { caption: "Training loss per step (log scale): faint lines are the raw batch losses, solid lines their moving average.", svg: loss },
       { caption: "Per epoch: held-out loss (solid) and mean training loss (dashed); held-out accuracy.", svg: epochs },
+      ...(lr ? [{ caption: LR_CAPTION, svg: lr }] : []),
     ],
   });
   const files: Record<string, string | Uint8Array> = {
@@ -115,6 +118,7 @@ export async function writeOutputs(
     "epochs.png": svgToPng(epochs),
     "losses.csv": lossesCsv(runs),
     "losses.jsonl": lossesJsonl(runs),
+    ...(lr ? { "lr.svg": lr, "lr.png": svgToPng(lr) } : {}),
   };
   const paths: Record<string, string> = {};
   for (const [name, content] of Object.entries(files)) {

@@ -10,7 +10,7 @@ import { baseOptions, legendMark, legendWidth, runColor, SVG_NS, titleMark, topM
 export interface LandscapePlotOptions extends FigureOptions {
   /** About how many contour bands (log-spaced in f − min f). Default 14. */
   levels?: number;
-  /** Colour scheme of the bands, any Observable Plot scheme name. Default "YlGnBu" (light near the minimum). */
+  /** Colour scheme of the bands, any Observable Plot scheme name; by default a pale ramp from cream (low) to grey-blue (high), on which every run's colour stands out. */
   scheme?: Plot.ColorScheme;
   /** Most points drawn per path; longer paths are thinned to every k-th step (the last is always kept). Default 2000. */
   maxPoints?: number;
@@ -57,7 +57,7 @@ export function landscapePlot(result: LandscapeResult, grid: LandscapeGrid, opti
     marginRight: legendWidth([...legend.map((entry) => entry.label), "log₁₀(f − min f) bands"]),
     x: { domain: grid.x, label: "x", labelAnchor: "center", nice: false },
     y: { domain: grid.y, label: "y", labelAnchor: "center", nice: false },
-    color: { type: "linear", scheme: options.scheme ?? "YlGnBu" },
+    color: options.scheme ? { type: "linear", scheme: options.scheme } : { type: "linear", range: ["#fdfdf3", "#8fa3b8"], interpolate: "hcl" },
     marks: [
       Plot.contour(logValues(grid.values), {
         width: grid.nx,
@@ -67,8 +67,6 @@ export function landscapePlot(result: LandscapeResult, grid: LandscapeGrid, opti
         y1: grid.y[0],
         y2: grid.y[1],
         fill: Plot.identity,
-        // Pale bands, so every run's colour stands out on them.
-        fillOpacity: 0.6,
         stroke: "white",
         strokeOpacity: 0.5,
         strokeWidth: 0.5,

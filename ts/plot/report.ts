@@ -4,6 +4,7 @@ import type { OptimizerSpec, RunResult } from "../types.js";
 import { runColor, uniqueLabels } from "./common.js";
 import { epochPlot } from "./epochs.js";
 import { lossPlot } from "./loss.js";
+import { schedulePlot } from "./schedule.js";
 
 /** What the report says about how the runs were made. */
 export interface ReportInfo {
@@ -17,6 +18,8 @@ export interface ReportInfo {
   epochs: number;
   batchSize: number;
   seed: number;
+  /** The lr schedule every run used, described in one line (e.g. "onecycle max_lr=0.01, total_steps=96"). */
+  schedule?: string;
   /** e.g. { optimlab: "0.1.0", node: "v20.20.2" }. */
   versions: Record<string, string>;
   /** When the runs were made (ISO 8601); passed in so the same runs give the same file. */
@@ -46,6 +49,18 @@ export function describeOptimizer(spec: OptimizerSpec): string {
   return options.length > 0 ? `${spec.name} ${options.join(", ")}` : spec.name;
 }
 
+/** Caption of the lr-per-step figure. */
+export const LR_CAPTION = "Learning rate in force at each step under the schedule (first param group).";
+
+/** The lr per step of every run that recorded one (runs with a schedule), as an SVG element; undefined when none did. */
+export function lrFigure(runs: readonly RunResult[], options: { document?: Document; colors?: readonly string[] } = {}): SVGSVGElement | undefined {
+  const labels = uniqueLabels(runs);
+  const curves = runs.flatMap((run, r) => (run.lrs ? [{ label: labels[r], lrs: run.lrs }] : []));
+  if (curves.length === 0) return undefined;
+  const colors = runs.flatMap((run, r) => (run.lrs ? [runColor(r, options.colors)] : []));
+  return schedulePlot(curves, { document: options.document, colors, title: "Learning rate per step" });
+}
+
 /** The mean training loss of the run's last epoch, the number the report calls "final train loss". */
 export function finalTrainLoss(run: RunResult): number | undefined {
   return run.epochs.at(-1)?.trainLoss;
@@ -71,6 +86,11 @@ export function formatNumber(value: number | undefined, digits = 4): string {
 
 export function formatPercent(fraction: number | undefined): string {
   return fraction === undefined || !Number.isFinite(fraction) ? "–" : `${(fraction * 100).toFixed(2)}%`;
+}
+
+function lrFigures(runs: readonly RunResult[], options: ReportOptions): ReportFigure[] {
+  const figure = lrFigure(runs, options);
+  return figure ? [{ caption: LR_CAPTION, svg: figure.outerHTML }] : [];
 }
 
 const escapes: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
@@ -99,6 +119,7 @@ export function reportHtml(runs: readonly RunResult[], info: ReportInfo, options
   const figures = options.figures ?? [
     { caption: "Training loss per step (log scale): faint lines are the raw batch losses, solid lines their moving average.", svg: lossPlot(runs, { document: options.document, colors: options.colors }).outerHTML },
     { caption: "Per epoch: held-out loss (solid) and mean training loss (dashed); held-out accuracy.", svg: epochPlot(runs, { document: options.document, colors: options.colors }).outerHTML },
+    ...lrFigures(runs, options),
   ];
   const labels = uniqueLabels(runs);
   const rows = runs.map((run, r) => {
@@ -122,6 +143,7 @@ export function reportHtml(runs: readonly RunResult[], info: ReportInfo, options
     ["data", [info.source, ...sizes].join("; ")],
     ["model", `MLP ${info.layers.join("-")} (Linear + ReLU, log_softmax + NLL)`],
     ["training", `${info.epochs} epoch${info.epochs === 1 ? "" : "s"}, batch size ${info.batchSize}, seed ${info.seed} (same initial weights and batch order for every run)`],
+    ...(info.schedule === undefined ? [] : [["lr schedule", `${info.schedule} (over each optimizer's lr, stepped after every step)`] as [string, string]]),
     ["versions", Object.entries(info.versions).map(([name, version]) => `${name} ${version}`).join(", ")],
     ["date", info.date],
   ];

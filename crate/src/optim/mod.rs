@@ -7,7 +7,8 @@
 //! Tensor `i` of an optimizer is the `i`-th entry of `shapes` given to [`create`] and the `i`-th
 //! [`Slot`] of every `step`. Param groups: explicit groups from `"param_groups"` come first, in the
 //! order given; tensors listed in no group form one more group, the last.
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
+use std::cell::RefCell;
 use std::fmt;
 
 pub mod adabelief;
@@ -190,6 +191,7 @@ impl Options {
                 valid: valid.to_vec(),
             });
         }
+        record(|recording| recording.valid = valid.to_vec());
         Ok(Options { optimizer, map })
     }
 
@@ -207,6 +209,7 @@ impl Options {
 
     /// A number option (torch float or int), `default` when absent.
     pub fn num(&self, name: &str, default: f64) -> Result<f64, OptimError> {
+        record_default(name, default.into());
         match self.map.get(name) {
             None => Ok(default),
             Some(value) => value.as_f64().ok_or_else(|| self.wrong(name, "a number")),
@@ -215,6 +218,7 @@ impl Options {
 
     /// A number option that may be absent or null (torch's `Optional[float]`).
     pub fn opt_num(&self, name: &str, default: Option<f64>) -> Result<Option<f64>, OptimError> {
+        record_default(name, default.into());
         match self.map.get(name) {
             None => Ok(default),
             Some(Value::Null) => Ok(None),
@@ -224,6 +228,7 @@ impl Options {
 
     /// A non-negative integer option (iteration counts, history sizes).
     pub fn count(&self, name: &str, default: usize) -> Result<usize, OptimError> {
+        record_default(name, (default as u64).into());
         match self.map.get(name) {
             None => Ok(default),
             Some(value) => value
@@ -234,6 +239,7 @@ impl Options {
     }
 
     pub fn flag(&self, name: &str, default: bool) -> Result<bool, OptimError> {
+        record_default(name, default.into());
         match self.map.get(name) {
             None => Ok(default),
             Some(value) => value.as_bool().ok_or_else(|| self.wrong(name, "true or false")),
@@ -244,6 +250,11 @@ impl Options {
     /// cover (Muon's three `ns_coefficients`).
     pub fn raw(&self, name: &str) -> Option<&Value> {
         self.map.get(name).filter(|value| !value.is_null())
+    }
+
+    /// States the default of an option read with `raw`, which cannot know it, for [`describe`].
+    pub fn note_default(&self, name: &str, default: Value) {
+        record_default(name, default);
     }
 
     /// A string option that may be absent or null (e.g. LBFGS's `line_search_fn`).
@@ -269,6 +280,7 @@ impl Options {
         name: &str,
         default: (Option<f64>, Option<f64>),
     ) -> Result<(Option<f64>, Option<f64>), OptimError> {
+        record_default(name, json!([default.0, default.1]));
         let item = |v: &Value| match v {
             Value::Null => Some(None),
             _ => v.as_f64().map(Some),
@@ -663,6 +675,54 @@ pub fn create(name: &str, options: &Value, shapes: &[Vec<usize>]) -> Result<Box<
     }
 }
 
+/// What [`describe`] learns while it builds an optimizer: the option names `Options::new` accepts and
+/// the default every reader falls back to (typed readers give theirs; `raw`/`text` ones do not).
+#[derive(Default)]
+struct Recording {
+    valid: Vec<&'static str>,
+    defaults: Map<String, Value>,
+}
+
+thread_local! {
+    /// Set only during [`describe`], so the defaults are read from the very code that applies them.
+    static RECORDING: RefCell<Option<Recording>> = const { RefCell::new(None) };
+}
+
+fn record(update: impl FnOnce(&mut Recording)) {
+    RECORDING.with(|recording| {
+        if let Some(recording) = recording.borrow_mut().as_mut() {
+            update(recording);
+        }
+    });
+}
+
+fn record_default(name: &str, default: Value) {
+    record(|recording| {
+        recording.defaults.insert(name.to_string(), default);
+    });
+}
+
+/// Every optimizer's options, in registry order: `[{"name": "adam", "options": [{"name": "lr", "default": 0.001},
+/// …]}, …]`, the names in the order of the "valid options" error. A default is null where torch's is `None`
+/// or derived from other options (LBFGS's `max_eval`), or where optax requires the option (`learning_rate`).
+pub fn describe() -> Result<Value, OptimError> {
+    let optimizers = REGISTRY.iter().map(|(name, constructor)| {
+        RECORDING.with(|recording| *recording.borrow_mut() = Some(Recording::default()));
+        // `lr` lets the optax methods that require a learning rate read all their options; readers record
+        // their defaults whatever is given.
+        let built = constructor(&json!({"lr": 1e-3}), &[]);
+        let recording = RECORDING.with(|recording| recording.borrow_mut().take()).unwrap_or_default();
+        built?;
+        let options: Vec<Value> = recording
+            .valid
+            .iter()
+            .map(|option| json!({"name": option, "default": recording.defaults.get(*option).cloned().unwrap_or(Value::Null)}))
+            .collect();
+        Ok(json!({"name": name, "options": options}))
+    });
+    optimizers.collect::<Result<Vec<_>, _>>().map(Value::Array)
+}
+
 /// torch's `lerp` kernel: `a + w(b − a)` for |w| < 0.5, else `b − (b − a)(1 − w)`.
 #[inline(always)]
 pub fn lerp(a: f32, b: f32, weight: f32) -> f32 {
@@ -708,7 +768,10 @@ pub fn check_betas(betas: (f64, f64)) -> Result<(), OptimError> {
 /// optax's `learning_rate`, also accepted under torch's name `lr` (giving both is an error);
 /// `default` is optax's default, `None` where optax requires one. Checked with torch's wording.
 pub fn optax_learning_rate(o: &Options, default: Option<f64>) -> Result<f64, OptimError> {
-    let value = match (o.opt_num("learning_rate", None)?, o.opt_num("lr", None)?) {
+    let given = (o.opt_num("learning_rate", None)?, o.opt_num("lr", None)?);
+    record_default("learning_rate", default.into());
+    record_default("lr", default.into());
+    let value = match given {
         (Some(_), Some(_)) => {
             return Err(OptimError::Invalid(format!(
                 "{}: give learning_rate or its alias lr, not both",
@@ -846,6 +909,34 @@ mod tests {
             create("sgd", &out_of_range, &[vec![1]]).err().unwrap().to_string(),
             "param_groups: group 0: 3 is not a tensor index (0..1)"
         );
+    }
+
+    #[test]
+    fn describe_lists_every_optimizer_with_its_valid_options_and_defaults() {
+        let described = describe().unwrap();
+        let optimizers = described.as_array().unwrap();
+        assert_eq!(optimizers.iter().map(|o| o["name"].as_str().unwrap()).collect::<Vec<_>>(), names().collect::<Vec<_>>());
+        let options = |name: &str| -> Vec<(String, Value)> {
+            let entry = optimizers.iter().find(|o| o["name"] == name).unwrap();
+            entry["options"].as_array().unwrap().iter().map(|o| (o["name"].as_str().unwrap().to_string(), o["default"].clone())).collect()
+        };
+        // The names are those of the "valid options" error, so the two can never disagree.
+        for name in names() {
+            let listed: Vec<String> = options(name).into_iter().map(|(option, _)| option).collect();
+            let err = create(name, &json!({"no_such_option": 1}), &[]).err().unwrap().to_string();
+            assert_eq!(err, format!("Unknown option 'no_such_option' for {name}; valid options: {}", listed.join(", ")));
+        }
+        let adam = json!([["lr", 0.001], ["betas", [0.9, 0.999]], ["eps", 1e-8], ["weight_decay", 0.0], ["amsgrad", false],
+            ["maximize", false], ["decoupled_weight_decay", false]]);
+        let as_pairs = |name: &str| Value::Array(options(name).into_iter().map(|(o, d)| json!([o, d])).collect());
+        assert_eq!(as_pairs("adam"), adam);
+        assert_eq!(as_pairs("adamw")[3], json!(["weight_decay", 0.01]));
+        assert_eq!(as_pairs("lbfgs")[2], json!(["max_eval", null]));
+        assert_eq!(as_pairs("lbfgs")[5], json!(["history_size", 100]));
+        assert_eq!(as_pairs("muon")[4], json!(["ns_coefficients", [3.4445, -4.775, 2.0315]]));
+        assert_eq!(as_pairs("lion")[0], json!(["learning_rate", null]));
+        assert_eq!(as_pairs("cocob")[1], json!(["lr", 1.0]));
+        assert_eq!(as_pairs("notebook_momentum"), json!([["lr", 0.01], ["momentum", 0.9]]));
     }
 
     #[test]

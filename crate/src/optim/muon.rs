@@ -134,6 +134,8 @@ impl TensorRule for Muon {
 
     fn config(o: &Options) -> Result<Config, OptimError> {
         let d = Config::default();
+        let (a, b, c) = d.ns_coefficients;
+        o.note_default("ns_coefficients", serde_json::json!([a, b, c]));
         let ns_coefficients = match o.raw("ns_coefficients") {
             None => d.ns_coefficients,
             Some(Value::Array(items)) if items.len() == 3 && items.iter().all(Value::is_number) => {

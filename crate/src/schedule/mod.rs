@@ -120,10 +120,16 @@ pub fn canonical_name(name: &str) -> Option<&'static str> {
         .copied()
 }
 
+/// The longest curve `curve` computes (128 MiB of f64).
+pub const MAX_CURVE_STEPS: usize = 1 << 24;
+
 /// The lr of each of `steps` optimizer steps for a single param group starting at `base_lr` (torch's loop:
 /// read the lr, step the optimizer, `scheduler.step()`), for plotting a schedule on its own.
 /// ReduceLROnPlateau takes `metrics[k]` after step k+1 and needs one per step; the others ignore them.
 pub fn curve(name: &str, options: &Value, base_lr: f64, steps: usize, metrics: Option<&[f64]>) -> Result<Vec<f64>, ScheduleError> {
+    if steps > MAX_CURVE_STEPS {
+        return Err(ScheduleError::InvalidValue(format!("steps must be at most {MAX_CURVE_STEPS}, got {steps}")));
+    }
     let mut schedule = create(name, options, &[base_lr])?;
     let needs_metrics = schedule.name() == "ReduceLROnPlateau";
     if needs_metrics && metrics.is_none_or(|m| m.len() + 1 < steps) {

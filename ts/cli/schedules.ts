@@ -1,0 +1,152 @@
+// `optimlab schedules`: the lr curves of torch's schedulers, computed by the Rust code training uses, as a figure and a CSV.
+// Also the --schedule SPEC parser `compare` shares.
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { scheduleLrs } from "../index.js";
+import { nodeDocument, svgText, svgToPng } from "../plot/render-node.js";
+import { schedulePlot } from "../plot/schedule.js";
+import type { ScheduleSpec } from "../types.js";
+import { UsageError, flag } from "./args.js";
+import type { Command } from "./commands.js";
+
+/**
+ * Parses `--schedule` text: `name` or `name:key=value,key=value`, where a value is a number, true/false, a list a/b/c
+ * (numbers), or else a string. Example: `onecycle:max_lr=0.01,pct_start=0.25`, `multistep:milestones=30/80,gamma=0.1`.
+ */
+export function parseSchedule(text: string): ScheduleSpec {
+  const colon = text.indexOf(":");
+  const name = (colon < 0 ? text : text.slice(0, colon)).trim();
+  if (!/^[a-z][a-z0-9_]*$/i.test(name)) {
+    throw new UsageError(`--schedule "${text}": expected NAME or NAME:KEY=VALUE,… (e.g. onecycle:max_lr=0.01)`);
+  }
+  const spec: Record<string, unknown> = { name };
+  if (colon < 0) return spec as unknown as ScheduleSpec;
+  for (const pair of text.slice(colon + 1).split(",")) {
+    const equals = pair.indexOf("=");
+    const key = pair.slice(0, Math.max(equals, 0)).trim();
+    const raw = pair.slice(equals + 1).trim();
+    if (equals < 0 || key === "" || raw === "") throw new UsageError(`--schedule "${text}": "${pair}" is not KEY=VALUE`);
+    if (key === "name") throw new UsageError(`--schedule "${text}": the schedule name goes before the colon`);
+    if (key in spec) throw new UsageError(`--schedule "${text}": ${key} given twice`);
+    spec[key] = scheduleValue(raw, text);
+  }
+  return spec as unknown as ScheduleSpec;
+}
+
+function scheduleValue(raw: string, text: string): number | boolean | string | number[] {
+  if (raw === "true") return true;
+  if (raw === "false") return false;
+  if (raw.includes("/")) {
+    return raw.split("/").map((part) => {
+      const number = Number(part);
+      if (part.trim() === "" || !Number.isFinite(number)) throw new UsageError(`--schedule "${text}": list "${raw}" must hold numbers separated by "/"`);
+      return number;
+    });
+  }
+  const number = Number(raw);
+  return Number.isFinite(number) ? number : raw;
+}
+
+/** "OneCycleLR max_lr=0.1, total_steps=100": a schedule and its options on one line. */
+export function describeSchedule(spec: ScheduleSpec): string {
+  const options = Object.entries(spec)
+    .filter(([key, value]) => key !== "name" && value !== undefined)
+    .map(([key, value]) => `${key}=${Array.isArray(value) ? value.join("/") : String(value)}`);
+  return options.length > 0 ? `${spec.name} ${options.join(", ")}` : spec.name;
+}
+
+/** All eleven torch schedulers with typical options, scaled to `steps` steps from `baseLr`. */
+export function defaultSchedules(steps: number, baseLr: number): ScheduleSpec[] {
+  const at = (fraction: number) => Math.max(1, Math.round(steps * fraction));
+  return [
+    { name: "StepLR", step_size: at(1 / 3), gamma: 0.1 },
+    { name: "MultiStepLR", milestones: [at(0.3), at(0.8)], gamma: 0.1 },
+    { name: "ExponentialLR", gamma: Number((0.01 ** (1 / steps)).toPrecision(3)) },
+    { name: "CosineAnnealingLR", T_max: steps },
+    { name: "CosineAnnealingWarmRestarts", T_0: Math.max(1, Math.floor(steps / 7)), T_mult: 2 },
+    { name: "LinearLR", start_factor: 0.1, total_iters: at(0.2) },
+    { name: "ConstantLR", factor: 0.5, total_iters: at(0.2) },
+    { name: "PolynomialLR", total_iters: steps, power: 2 },
+    { name: "OneCycleLR", max_lr: baseLr, total_steps: steps },
+    { name: "CyclicLR", base_lr: baseLr / 10, max_lr: baseLr, step_size_up: at(1 / 8), mode: "triangular2" },
+    { name: "ReduceLROnPlateau", factor: 0.5, patience: at(0.1) },
+  ];
+}
+
+/**
+ * What `schedules` feeds ReduceLROnPlateau after step k: a loss max(0.25, e^(−k / (steps/10))) that falls, then stops
+ * improving at 0.25 after about 14% of the steps.
+ */
+export function syntheticLoss(steps: number): Float64Array {
+  return Float64Array.from({ length: steps }, (_, k) => Math.max(0.25, Math.exp(-k / Math.max(steps / 10, 1))));
+}
+
+/** `label,step,lr`: one row per step per schedule (step from 0; lr as computed, in f64). */
+export function schedulesCsv(curves: readonly { label: string; lrs: ArrayLike<number> }[]): string {
+  const field = (text: string) => (/[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
+  const lines = ["label,step,lr"];
+  for (const { label, lrs } of curves) for (let step = 0; step < lrs.length; step++) lines.push(`${field(label)},${step},${lrs[step]}`);
+  return lines.join("\n") + "\n";
+}
+
+export const schedulesCommand: Command = {
+  name: "schedules",
+  summary: "lr schedule curves (StepLR, OneCycleLR, cosine, …) as a figure and a CSV",
+  usage: "optimlab schedules [--schedule SPEC]… [--steps 100] [--base-lr 0.1] [--out DIR]",
+  description: `Computes the learning rate of every optimizer step under torch.optim.lr_scheduler's schedules, with the same
+Rust code that steps them in training (checked against torch 2.13), and draws them.
+Without --schedule it shows all eleven with typical options scaled to --steps: StepLR, MultiStepLR, ExponentialLR,
+CosineAnnealingLR, CosineAnnealingWarmRestarts, LinearLR (warm-up), ConstantLR, PolynomialLR, OneCycleLR, CyclicLR
+and ReduceLROnPlateau.
+
+--schedule SPEC is NAME or NAME:KEY=VALUE,… with torch's class name or short name (step, multistep, exponential,
+cosine, cosine_restarts, linear, constant, polynomial, onecycle, cyclic, plateau) and torch's keyword arguments; a
+list is a/b/c. Give it once per curve, e.g.
+  optimlab schedules --schedule onecycle:max_lr=0.1 --schedule cosine:T_max=100 --steps 100
+OneCycleLR's total_steps defaults to --steps. ReduceLROnPlateau is fed a synthetic loss, max(0.25, exp(-k/(steps/10)))
+after step k, which stops improving after about 14% of the steps (in training it gets each epoch's mean loss).
+
+Writes into --out: schedules.svg/png (one panel per schedule when there are more than four) and schedules.csv
+(label,step,lr). Exit code 0, or 1 when a schedule's options are invalid (torch's message), 2 for bad flags.`,
+  flags: {
+    schedule: { kind: "string", repeatable: true, value: "SPEC", help: "a schedule and its options, once per curve (default: all eleven)" },
+    steps: { kind: "count", value: "N", help: "optimizer steps to show (default 100)" },
+    "base-lr": { kind: "number", value: "LR", help: "the optimizer's lr the schedules start from (default 0.1)" },
+    out: { kind: "string", value: "DIR", help: "where schedules.svg/png and schedules.csv go (default ./optimlab-out)" },
+    quiet: { kind: "boolean", help: "print nothing but errors" },
+    help: { kind: "boolean", help: "show this help" },
+  },
+  async run(flags, io) {
+    const steps = flag<number>(flags, "steps") ?? 100;
+    const baseLr = flag<number>(flags, "base-lr") ?? 0.1;
+    if (!(baseLr > 0)) throw new UsageError(`--base-lr must be positive, got ${baseLr}`);
+    const out = resolve(flag<string>(flags, "out") ?? "optimlab-out");
+    const given = (flags.get("schedule") as string[] | undefined)?.map(parseSchedule);
+    const specs = (given ?? defaultSchedules(steps, baseLr)).map((spec): ScheduleSpec => {
+      const options = spec as unknown as Record<string, unknown>;
+      const oneCycle = /^onecycle(lr)?$/i.test(spec.name);
+      const sized = options.total_steps !== undefined || options.epochs !== undefined || options.steps_per_epoch !== undefined;
+      return oneCycle && !sized ? ({ ...spec, total_steps: steps } as ScheduleSpec) : spec;
+    });
+    const metrics = syntheticLoss(steps);
+    const curves: { label: string; lrs: Float64Array }[] = [];
+    for (const spec of specs) {
+      try {
+        curves.push({ label: describeSchedule(spec), lrs: await scheduleLrs(spec, { baseLr, steps, metrics }) });
+      } catch (error) {
+        io.stderr.write(`optimlab schedules: ${describeSchedule(spec)}: ${(error as Error).message}\n`);
+        return 1;
+      }
+    }
+    const document = nodeDocument();
+    const svg = svgText(schedulePlot(curves, { document, ...(curves.length > 4 ? { columns: 3 } : {}) }));
+    await mkdir(out, { recursive: true });
+    const files: Record<string, string | Uint8Array> = { "schedules.svg": svg, "schedules.png": svgToPng(svg), "schedules.csv": schedulesCsv(curves) };
+    for (const [name, content] of Object.entries(files)) await writeFile(join(out, name), content);
+    if (!(flag<boolean>(flags, "quiet") ?? false)) {
+      const table = curves.map(({ label, lrs }) => `  ${label}: first ${lrs[0]}, last ${lrs[lrs.length - 1]}, lowest ${lrs.reduce((a, b) => Math.min(a, b))}, highest ${lrs.reduce((a, b) => Math.max(a, b))}`);
+      io.stdout.write(`${table.join("\n")}\nwrote ${Object.keys(files).join(", ")} to ${out}\n`);
+    }
+    return 0;
+  },
+};
