@@ -41,7 +41,7 @@ function addOptimizerRows(): void {
       `<input type="checkbox" id="${id}" name="${id}" checked> <label for="${id}">${label}</label>`;
     row.insertCell().innerHTML =
       `<input type="number" id="${id}-lr" name="${id}-lr" min="0" step="any" value="${spec.lr}" aria-label="${label} learning rate" required>`;
-    row.insertCell().innerHTML = extra
+    row.insertCell().innerHTML = extra && spec.name === "sgd"
       ? `<label for="${id}-momentum">momentum</label> <input type="number" id="${id}-momentum" min="0" max="1" step="any" value="${spec.momentum}" required>`
       : "";
   });
@@ -51,7 +51,7 @@ function chosenOptimizers(): OptimizerSpec[] {
   return LINE_UP.flatMap(({ label, spec, extra }, index) => {
     if (!byId<HTMLInputElement>(`opt-${index}`).checked) return [];
     const chosen: OptimizerSpec = { ...spec, label, lr: byId<HTMLInputElement>(`opt-${index}-lr`).valueAsNumber };
-    if (extra) chosen.momentum = byId<HTMLInputElement>(`opt-${index}-momentum`).valueAsNumber;
+    if (extra && chosen.name === "sgd") chosen.momentum = byId<HTMLInputElement>(`opt-${index}-momentum`).valueAsNumber;
     return [chosen];
   });
 }

@@ -16,6 +16,8 @@ import {
   landscapeFunctionsOn, landscapeGridOn, landscapeOn, type LandscapeFunction, type LandscapeGrid, type LandscapeGridOptions, type LandscapeOptions,
   type LandscapeResult,
 } from "./landscape.js";
+import { lrFindAllOn, lrFindOn, type LrFindAllOptions, type LrFindOptions, type LrFindResult } from "./lr-find.js";
+import { optimizerDefaultsOn, optimizersOn, type OptimizerDefaults, type OptimizerInfo, type OptimizerName } from "./optimizers.js";
 import type { Platform, WorkerHandle } from "./pool.js";
 import type { Dataset, DataSplit, RunResult } from "./types.js";
 import { compileModule as compileModuleFrom } from "./wasm-browser.js";
@@ -187,4 +189,30 @@ export async function smoke(): Promise<{ simd: boolean; dot: number; dotScalar: 
   } finally {
     worker.terminate();
   }
+}
+
+export { preferredLr } from "./lr-find.js";
+export type { LrFindAllOptions, LrFindOptions, LrFindResult, LrFindSettings, LrSuggestion, LrSuggestions } from "./lr-find.js";
+
+/** Leslie Smith's learning-rate range test in a Web Worker, with fastai's and torch-lr-finder's defaults and suggestions. */
+export function lrFind(options: LrFindOptions): Promise<LrFindResult> {
+  return lrFindOn(browserPlatform, options);
+}
+
+/** The range test of several optimizers, in parallel in Web Workers (at most `workers`, default the cores); results in order. */
+export function lrFindAll(options: LrFindAllOptions): Promise<LrFindResult[]> {
+  return lrFindAllOn(browserPlatform, options);
+}
+
+export { OPTIMIZER_OPTIONS } from "./optimizers.js";
+export type * from "./optimizers.js";
+
+/** Every optimizer of the Rust registry with its options and their defaults, in registry order: what a UI lists. */
+export function optimizers(): Promise<OptimizerInfo[]> {
+  return optimizersOn(compileModule);
+}
+
+/** The default of every option of one optimizer, as the Rust side applies them: `await optimizerDefaults("adam")`. */
+export function optimizerDefaults<Name extends OptimizerName>(name: Name): Promise<OptimizerDefaults<Name>> {
+  return optimizerDefaultsOn(compileModule, name);
 }

@@ -13,10 +13,7 @@ Usage: optimlab <command> [flags]
 Commands:
 ${COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join("\n")}
 
-Coming later:
-${COMING_LATER.map(([name, summary]) => `  ${name.padEnd(width)}  ${summary}`).join("\n")}
-
-npm start runs "optimlab compare": the notebook's optimizers on the embedded MNIST sample, report in ./optimlab-out.
+${COMING_LATER.length === 0 ? "" : `Coming later:\n${COMING_LATER.map(([name, summary]) => `  ${name.padEnd(width)}  ${summary}`).join("\n")}\n\n`}npm start runs "optimlab compare": the notebook's optimizers on the embedded MNIST sample, report in ./optimlab-out.
 `;
 }
 

@@ -277,7 +277,7 @@ function positiveInteger(name: string, value: unknown): void {
 }
 
 function validateSpec(spec: OptimizerSpec, path: string): void {
-  if (typeof spec !== "object" || spec === null || typeof spec.name !== "string" || spec.name === "")
+  if (typeof spec !== "object" || spec === null || typeof spec.name !== "string" || spec.name.length === 0)
     throw new ConfigError(`${path} must be an object with a name, e.g. { name: "adam", lr: 1e-3 }`);
 }
 

@@ -9,6 +9,8 @@ import {
   landscapeFunctionsOn, landscapeGridOn, landscapeOn, type LandscapeFunction, type LandscapeGrid, type LandscapeGridOptions, type LandscapeOptions,
   type LandscapeResult,
 } from "./landscape.js";
+import { lrFindAllOn, lrFindOn, type LrFindAllOptions, type LrFindOptions, type LrFindResult } from "./lr-find.js";
+import { optimizerDefaultsOn, optimizersOn, type OptimizerDefaults, type OptimizerInfo, type OptimizerName } from "./optimizers.js";
 import { nodePlatform } from "./platform-node.js";
 import type { RunResult } from "./types.js";
 import { compileModule } from "./wasm-node.js";
@@ -106,3 +108,37 @@ export async function smoke(): Promise<{ simd: boolean; dot: number; dotScalar: 
 }
 export * from "./plot/index.js";
 export { nodeDocument, svgText, svgToPng } from "./plot/render-node.js";
+
+export { preferredLr } from "./lr-find.js";
+export type { LrFindAllOptions, LrFindOptions, LrFindResult, LrFindSettings, LrSuggestion, LrSuggestions } from "./lr-find.js";
+
+/**
+ * Leslie Smith's learning-rate range test, on a worker thread: trains `numIter` batches (default 100) of the model
+ * `seed` initializes while the lr grows from `startLr` (1e-7) to `endLr` (10), smooths the loss, stops when it
+ * diverges, and suggests lrs (`steepest`, `minimum`, `valley`), as fastai's `lr_find` and torch-lr-finder do.
+ *
+ * ```ts
+ * const { suggestions } = await lrFind({ data, model: { layers: [784, 100, 100, 10] }, optimizer: { name: "adam" }, batchSize: 256, seed: 0 });
+ * ```
+ */
+export function lrFind(options: LrFindOptions): Promise<LrFindResult> {
+  return lrFindOn(platform, options);
+}
+
+/** The range test of several optimizers, in parallel on worker threads (at most `workers`, default the cores); results in order. */
+export function lrFindAll(options: LrFindAllOptions): Promise<LrFindResult[]> {
+  return lrFindAllOn(platform, options);
+}
+
+export { OPTIMIZER_OPTIONS } from "./optimizers.js";
+export type * from "./optimizers.js";
+
+/** Every optimizer of the Rust registry with its options and their defaults, in registry order: what a UI lists. */
+export function optimizers(): Promise<OptimizerInfo[]> {
+  return optimizersOn(compileModule);
+}
+
+/** The default of every option of one optimizer, as the Rust side applies them: `await optimizerDefaults("adam")`. */
+export function optimizerDefaults<Name extends OptimizerName>(name: Name): Promise<OptimizerDefaults<Name>> {
+  return optimizerDefaultsOn(compileModule, name);
+}

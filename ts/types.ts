@@ -1,5 +1,6 @@
 // Plain data shared by the API, the workers, the plots and the CLI. Everything here survives
 // structured cloning (comlink), so it crosses the worker boundary unchanged.
+import type { OptimizerSpec } from "./optimizers.js";
 
 /** A labelled dataset held as bytes: `count` rows of `features` u8 values (pixels 0–255) and one u8 label each. */
 export interface Dataset {
@@ -19,19 +20,8 @@ export interface DataSplit {
   test?: Dataset;
 }
 
-/**
- * An optimizer and its options, with torch.optim's names and defaults (optax's for optimizers torch lacks),
- * e.g. `{ name: "adam", lr: 1e-3, betas: [0.9, 0.999] }`. The Rust side validates every option and
- * rejects unknown ones with torch's wording.
- */
-export interface OptimizerSpec {
-  /** Registry name, lower case: "sgd", "adam", "adamw", "notebook_adagrad", … */
-  name: string;
-  /** Shown in legends and tables; defaults to the name and the options that differ from the defaults. */
-  label?: string;
-  lr?: number;
-  [option: string]: unknown;
-}
+// One type per optimizer, keyed by `name`, with every option typed and documented (ts/optimizers.ts).
+export type { OptimizerSpec } from "./optimizers.js";
 
 /** Held-out evaluation and timing after one epoch. */
 export interface EpochResult {

@@ -3,6 +3,7 @@
 import * as Comlink from "comlink";
 import type { ChunkResult, DataBytes, RunWorkerApi, TrainerConfig } from "./client.js";
 import { ConfigError, OptimizerOptionError } from "./errors.js";
+import type { LrFindWorkerApi } from "./lr-find.js";
 import { instantiate, memoryBytes, wasm } from "./wasm.js";
 
 let trainer: wasm.Trainer | undefined;
@@ -84,6 +85,17 @@ export const workerApi = {
   close(): void {
     closeTrainer();
   },
-} satisfies RunWorkerApi & { dot(a: Float32Array, b: Float32Array): unknown };
+
+  /** Leslie Smith's lr range test on the open run's Trainer, which it restores; the packed curve (see lr-find.ts) is transferred back. */
+  lrFind(optionsJson: string): Float64Array {
+    let curve: Float64Array;
+    try {
+      curve = current().lrFind(optionsJson);
+    } catch (error) {
+      throw classify(error, "data");
+    }
+    return Comlink.transfer(curve, [curve.buffer]);
+  },
+} satisfies RunWorkerApi & LrFindWorkerApi & { dot(a: Float32Array, b: Float32Array): unknown };
 
 export type WorkerApi = typeof workerApi;

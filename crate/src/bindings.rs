@@ -40,7 +40,7 @@ pub fn dot_scalar(a: &[f32], b: &[f32]) -> Result<f32, JsError> {
 /// Trains `SimpleNet(layers)` on u8 data held in wasm memory; see `train::Trainer`.
 ///
 /// `new Trainer(configJson)` with config `{ layers, seed, batchSize, normalize? (255 | 256),
-/// maxSteps, optimizer: { name, ...torch options } }`. Checkpoints: `saveState()` returns the bytes;
+/// maxSteps, optimizer: { name, ...torch options }, schedule?: { name, ...torch scheduler options } }`. Checkpoints: `saveState()` returns the bytes;
 /// `loadState(bytes)` is an instance method that continues this trainer from them (same optimizer,
 /// layers, batch size and normalization, else it throws and nothing changes).
 #[wasm_bindgen(js_name = Trainer)]
@@ -278,7 +278,7 @@ pub fn lr_suggest(lrs: &[f64], smoothed: &[f64], skip_start: u32, skip_end: u32)
     if lrs.len() != smoothed.len() {
         return Err(JsError::new(&format!("lrSuggest: {} lrs for {} losses", lrs.len(), smoothed.len())));
     }
-    if lrs.len() > crate::lr_find::MAX_ITERATIONS || !lrs.first().is_none_or(|&lr| lr > 0.0) || lrs.windows(2).any(|w| !(w[1] > w[0])) {
+    if lrs.len() > crate::lr_find::MAX_ITERATIONS || !lrs.first().is_none_or(|&lr| lr > 0.0) || !lrs.windows(2).all(|w| w[1] > w[0]) {
         return Err(JsError::new(&format!("lrSuggest: lrs must be positive and increasing, at most {}", crate::lr_find::MAX_ITERATIONS)));
     }
     let suggestions = crate::lr_find::suggest(lrs, smoothed, skip_start as usize, skip_end as usize);
@@ -353,4 +353,14 @@ pub fn schedule_lrs(name: &str, options_json: &str, base_lr: f64, steps: u32, me
     let options: serde_json::Value =
         serde_json::from_str(options_json).map_err(|e| JsError::new(&format!("scheduleLrs: options are not valid JSON ({e})")))?;
     crate::schedule::curve(name, &options, base_lr, steps as usize, metrics.as_deref()).map_err(js_error)
+}
+
+// ---- optimizer info: every optimizer's option names and defaults (crate::optim::describe) ----
+
+/// The registry as JSON: `[{ name, options: [{ name, default }, …] }, …]`, torch's (optax's) option names in the
+/// order of the "valid options" error, each with the default the Rust side applies (null: torch's `None`, a
+/// default derived from other options, or a learning rate optax requires).
+#[wasm_bindgen(js_name = optimizerInfo)]
+pub fn optimizer_info() -> Result<String, JsError> {
+    Ok(optim::describe().map_err(js_error)?.to_string())
 }

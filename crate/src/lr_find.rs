@@ -445,28 +445,38 @@ mod tests {
         (pixels, labels)
     }
 
-    fn trainer(optimizer: &str, max_steps: usize) -> Trainer {
-        let config = format!(r#"{{"layers":[16,12,4],"seed":5,"batchSize":8,"maxSteps":{max_steps},"optimizer":{optimizer}}}"#);
+
+    fn trainer_with(optimizer: &str, schedule: &str, max_steps: usize) -> Trainer {
+        let config = format!(r#"{{"layers":[16,12,4],"seed":5,"batchSize":8,"maxSteps":{max_steps},"optimizer":{optimizer}{schedule}}}"#);
         let mut trainer = Trainer::from_json(&config).unwrap();
         let (pixels, labels) = synthetic(70, 16, 3);
         trainer.set_train_data(&pixels, &labels).unwrap();
         trainer
     }
 
+    fn trainer(optimizer: &str, max_steps: usize) -> Trainer {
+        trainer_with(optimizer, "", max_steps)
+    }
+
     #[test]
     fn the_trainer_is_bit_identical_afterwards() {
-        let mut probed = trainer(r#"{"name":"adam","lr":0.01}"#, 200);
-        let mut straight = trainer(r#"{"name":"adam","lr":0.01}"#, 200);
-        probed.run(13).unwrap();
-        let test = range_test(&mut probed, &LrFindConfig::from_json(r#"{"numIter":60,"startLr":1e-5,"endLr":100}"#).unwrap()).unwrap();
-        assert!(test.losses.len() > 10);
-        assert_eq!((probed.steps_done(), probed.lr()), (13, 0.01));
-        probed.run(20).unwrap();
-        straight.run(33).unwrap();
         let bits = |values: &[f32]| values.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
-        assert_eq!(bits(probed.losses(0, 33).unwrap()), bits(straight.losses(0, 33).unwrap()));
-        assert_eq!(bits(probed.weights()), bits(straight.weights()));
-        assert_eq!(probed.save_state(), straight.save_state());
+        // Adam mid-training, and SGD with momentum driven by a StepLR schedule (restored with the checkpoint).
+        for (optimizer, schedule) in [(r#"{"name":"adam","lr":0.01}"#, ""), (r#"{"name":"sgd","lr":0.1,"momentum":0.9}"#, r#","schedule":{"name":"steplr","step_size":4,"gamma":0.5}"#)] {
+            let mut probed = trainer_with(optimizer, schedule, 200);
+            let mut straight = trainer_with(optimizer, schedule, 200);
+            probed.run(13).unwrap();
+            let lr_before = probed.lr();
+            let test = range_test(&mut probed, &LrFindConfig::from_json(r#"{"numIter":60,"startLr":1e-5,"endLr":100}"#).unwrap()).unwrap();
+            assert!(test.losses.len() > 10);
+            assert_eq!(test.lrs[1], LrFindConfig::from_json(r#"{"numIter":60,"startLr":1e-5,"endLr":100}"#).unwrap().lr_at(1), "the test's lrs, not the schedule's");
+            assert_eq!((probed.steps_done(), probed.lr()), (13, lr_before));
+            probed.run(20).unwrap();
+            straight.run(33).unwrap();
+            assert_eq!(bits(probed.losses(0, 33).unwrap()), bits(straight.losses(0, 33).unwrap()), "{optimizer}");
+            assert_eq!(bits(probed.weights()), bits(straight.weights()));
+            assert_eq!(probed.save_state(), straight.save_state());
+        }
     }
 
     #[test]
@@ -479,7 +489,6 @@ mod tests {
         t.set_train_data(&pixels, &labels).unwrap();
         let config = LrFindConfig::from_json(r#"{"numIter":100,"startLr":1e-4,"endLr":1e4}"#).unwrap();
         let test = range_test(&mut t, &config).unwrap();
-        eprintln!("{:?}\n{:?}", test.losses, test.smoothed);
         assert!(test.stopped_early, "sgd at lr up to 1e4 diverges");
         let n = test.losses.len();
         assert!(n < 100 && test.lrs.len() == n && test.smoothed.len() == n);

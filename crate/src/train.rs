@@ -54,7 +54,7 @@ impl From<StateError> for TrainError {
 /// Largest loss history a trainer reserves (64 Mi steps, 256 MiB).
 const MAX_HISTORY: usize = 1 << 26;
 
-/// What a trainer is built from: the JSON object `{ layers, seed, batchSize, normalize?, maxSteps, optimizer }`.
+/// What a trainer is built from: the JSON object `{ layers, seed, batchSize, normalize?, maxSteps, optimizer, schedule? }`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainerConfig {
     pub layers: Vec<usize>,
@@ -461,7 +461,7 @@ impl Trainer {
     }
 
     /// One step on an explicit batch of already-normalized inputs (`labels.len()` rows); returns that
-    /// batch's loss before the update. The data position and the history are left as they are.
+    /// batch's loss before the update. The data position, the histories and the schedule are left as they are.
     pub fn train_batch(&mut self, inputs: &[f32], labels: &[u8]) -> Result<f32, TrainError> {
         let (batch, features, classes) = (labels.len(), self.mlp.inputs(), self.mlp.classes());
         if batch == 0 || batch > self.config.batch_size || inputs.len() != batch * features {

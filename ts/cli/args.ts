@@ -89,8 +89,9 @@ export function parseOptimizer(text: string): OptimizerSpec {
   if (!/^[a-z][a-z0-9_]*$/i.test(name)) {
     throw new UsageError(`--opt "${text}": expected NAME or NAME:KEY=VALUE,… (e.g. adam:lr=3e-4,betas=0.9/0.99)`);
   }
-  const spec: OptimizerSpec = { name: name.toLowerCase() };
-  if (colon < 0) return spec;
+  // Any name and options: the Rust side validates them with torch's wording.
+  const spec: { name: string; [option: string]: unknown } = { name: name.toLowerCase() };
+  if (colon < 0) return spec as OptimizerSpec;
   for (const pair of text.slice(colon + 1).split(",")) {
     const equals = pair.indexOf("=");
     const key = pair.slice(0, Math.max(equals, 0)).trim();
@@ -102,7 +103,7 @@ export function parseOptimizer(text: string): OptimizerSpec {
     if (key in spec) throw new UsageError(`--opt "${text}": ${key} given twice`);
     spec[key] = key === "label" ? raw : optionValue(raw, text);
   }
-  return spec;
+  return spec as OptimizerSpec;
 }
 
 function optionValue(raw: string, text: string): number | boolean | string | number[] {

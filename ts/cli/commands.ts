@@ -13,7 +13,9 @@ import { UsageError, flag, parseLayers, parseOptimizer, type FlagSpec, type Pars
 import { runSummaries, summaryTable, writeOutputs } from "./output.js";
 import { progressReporter, type ProgressStream } from "./progress.js";
 import { describeSchedule, parseSchedule, schedulesCommand } from "./schedules.js";
+import { resolveSchedule } from "../schedule.js";
 import { landscapeCommand } from "./landscape.js";
+import { lrFindCommand } from "./lr-find.js";
 
 export interface Io {
   stdout: ProgressStream;
@@ -158,8 +160,10 @@ async function runComparison(
   const json = flag<boolean>(flags, "json") ?? false;
   const out = resolve(flag<string>(flags, "out") ?? "optimlab-out");
   const scheduleText = flag<string>(flags, "schedule");
-  const schedule = scheduleText === undefined ? undefined : parseSchedule(scheduleText);
   const { data, source } = await loadData(flags, seed, io);
+  // Completed here (OneCycleLR's total_steps) so the report shows the schedule that ran.
+  const stepsPerEpoch = Math.ceil(data.train.count / batchSize);
+  const schedule = scheduleText === undefined ? undefined : resolveSchedule(parseSchedule(scheduleText), { epochs, stepsPerEpoch });
   const { features, classes } = data.train;
   const layersText = flag<string>(flags, "layers");
   const layers = layersText === undefined ? [features, 100, 100, classes] : parseLayers(layersText);
@@ -320,9 +324,8 @@ One benchmark alone: npx tsx bench/run.ts mlp. The benchmarks ship with the sour
   },
   landscapeCommand,
   schedulesCommand,
+  lrFindCommand({ dataFlags: DATA_FLAGS, trainingFlags: TRAINING_FLAGS, loadData, lineup: NOTEBOOK_LINEUP }),
 ];
 
 /** Commands named in the help that do not exist yet. */
-export const COMING_LATER = [
-  ["lr-find", "learning-rate range test with suggested learning rates"],
-] as const;
+export const COMING_LATER: readonly (readonly [name: string, summary: string])[] = [];

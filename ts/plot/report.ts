@@ -57,8 +57,14 @@ export function lrFigure(runs: readonly RunResult[], options: { document?: Docum
   const labels = uniqueLabels(runs);
   const curves = runs.flatMap((run, r) => (run.lrs ? [{ label: labels[r], lrs: run.lrs }] : []));
   if (curves.length === 0) return undefined;
+  const title = "Learning rate per step";
+  // Schedules that set absolute lrs (OneCycleLR, CyclicLR) give every run the same curve: draw it once.
+  const same = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((lr, step) => Object.is(lr, b[step]));
+  if (curves.length > 1 && curves.every((curve) => same(curve.lrs, curves[0]!.lrs))) {
+    return schedulePlot([{ label: "every run", lrs: curves[0]!.lrs }], { document: options.document, colors: ["#222"], title: `${title} (the same for every run)` });
+  }
   const colors = runs.flatMap((run, r) => (run.lrs ? [runColor(r, options.colors)] : []));
-  return schedulePlot(curves, { document: options.document, colors, title: "Learning rate per step" });
+  return schedulePlot(curves, { document: options.document, colors, title });
 }
 
 /** The mean training loss of the run's last epoch, the number the report calls "final train loss". */

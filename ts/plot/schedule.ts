@@ -62,27 +62,36 @@ function scheduleGrid(list: readonly ScheduleCurve[], columns: number, options: 
   const title = options.title === undefined ? "Learning rate schedules" : options.title;
   const top = title === null ? 0 : 30;
   const panelWidth = Math.floor(width / columns);
+  const labelHeight = 30;
   const rows = Math.ceil(list.length / columns);
-  const height = top + rows * panelHeight;
-  const figure = document.createElementNS(SVG_NS, "svg") as SVGSVGElement;
-  for (const [key, value] of Object.entries({ width, height, viewBox: `0 0 ${width} ${height}`, "font-family": "system-ui, sans-serif", "font-size": 10 })) {
-    figure.setAttribute(key, String(value));
-  }
-  const background = document.createElementNS(SVG_NS, "rect");
-  for (const [key, value] of Object.entries({ width, height, fill: "white" })) background.setAttribute(key, String(value));
-  figure.append(background);
-  if (title !== null) {
-    const text = document.createElementNS(SVG_NS, "text");
-    for (const [key, value] of Object.entries({ x: width / 2, y: 20, "text-anchor": "middle", "font-size": 15, "font-weight": "bold", "aria-label": "title" })) {
-      text.setAttribute(key, String(value));
-    }
-    text.textContent = title;
-    figure.append(text);
-  }
+  const height = top + rows * (labelHeight + panelHeight);
+  const element = (name: string, attributes: Record<string, string | number>, text?: string) => {
+    const node = document.createElementNS(SVG_NS, name);
+    for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value));
+    if (text !== undefined) node.textContent = text;
+    return node;
+  };
+  const figure = element("svg", { width, height, viewBox: `0 0 ${width} ${height}`, "font-family": "system-ui, sans-serif", "font-size": 10 }) as SVGSVGElement;
+  figure.append(element("rect", { width, height, fill: "white" }));
+  if (title !== null) figure.append(element("text", { x: width / 2, y: 20, "text-anchor": "middle", "font-size": 15, "font-weight": "bold", "aria-label": "title" }, title));
+  // About 6.5 px per character at 11 px: a label's words after the first wrap onto a second line when they do not fit.
+  const fits = Math.floor(panelWidth / 6.5);
   list.forEach((curve, index) => {
-    const panel = schedulePlot([curve], { ...options, columns: undefined, title: curve.label, width: panelWidth, height: panelHeight, colors: [runColor(index, options.colors)] });
-    panel.setAttribute("x", String((index % columns) * panelWidth));
-    panel.setAttribute("y", String(top + Math.floor(index / columns) * panelHeight));
+    const x = (index % columns) * panelWidth;
+    const y = top + Math.floor(index / columns) * (labelHeight + panelHeight);
+    const [name, ...words] = curve.label.split(" ");
+    let firstLine = name;
+    let taken = 0;
+    while (taken < words.length && `${firstLine} ${words[taken]}`.length <= fits) firstLine += ` ${words[taken++]}`;
+    const label = element("text", { x: x + panelWidth / 2, y: y + 11, "text-anchor": "middle", "font-size": 11, "aria-label": "panel title" });
+    label.append(element("tspan", { "font-weight": "bold" }, name), firstLine.slice(name.length));
+    figure.append(label);
+    if (taken < words.length) {
+      figure.append(element("text", { x: x + panelWidth / 2, y: y + 24, "text-anchor": "middle", "font-size": 11 }, words.slice(taken).join(" ")));
+    }
+    const panel = schedulePlot([curve], { ...options, columns: undefined, title: null, width: panelWidth, height: panelHeight, colors: [runColor(index, options.colors)] });
+    panel.setAttribute("x", String(x));
+    panel.setAttribute("y", String(y + labelHeight));
     figure.append(panel);
   });
   return figure;

@@ -1,0 +1,204 @@
+// The learning-rate range test (Leslie Smith; fastai's lr_find, torch-lr-finder's range_test), platform-neutral:
+// each optimizer's test runs in a pool worker on a fresh Trainer (the Rust side grows the lr, smooths the loss,
+// stops at divergence, suggests lrs and restores the trainer); Node's index.ts and the browser entry bind a Platform.
+import type { Remote } from "comlink";
+import { defaultLabel, type DataBytes, type ModelSpec, type PoolOptions, type RunWorkerApi, type TrainerConfig } from "./client.js";
+import { abortError, ConfigError, PoolDisposedError } from "./errors.js";
+import { WorkerPool, type Platform } from "./pool.js";
+import type { DataSplit, OptimizerSpec } from "./types.js";
+
+/** How the range test runs, with torch-lr-finder's and fastai's defaults. */
+export interface LrFindSettings {
+  /** First lr tried (default 1e-7). */
+  startLr?: number;
+  /** Last lr tried, reached at step numIter − 1 (default 10). */
+  endLr?: number;
+  /** Steps at most, 2 … 10,000 (default 100); batches continue across epochs. */
+  numIter?: number;
+  /** How the lr grows: "exp" (geometric, default) or "linear". */
+  stepMode?: "exp" | "linear";
+  /** EMA factor of the smoothed loss in [0, 1): s = f·loss + (1 − f)·s (torch-lr-finder, default 0.05); 0 for none. */
+  smoothF?: number;
+  /** fastai's smoothing instead: the EMA starts at 0 and is divided by 1 − (1 − f)ᵗ (fastai's β = 0.98 is smoothF 0.02). Default false. */
+  debias?: boolean;
+  /** Stop once the smoothed loss exceeds divergeTh × the lowest so far (default 5; fastai uses 4). */
+  divergeTh?: number;
+  /** Points left out at the start before suggesting (default ⌊numIter / 10⌋, as fastai). */
+  skipStart?: number;
+  /** Points left out at the end before suggesting (default 5, as fastai and torch-lr-finder). */
+  skipEnd?: number;
+}
+
+interface LrFindRunOptions extends LrFindSettings {
+  /** Training data; the test draws batches from `data.train` in the seed's shuffled order. */
+  data: DataSplit;
+  model: ModelSpec;
+  /** Rows per step (positive integer). */
+  batchSize: number;
+  /** Seeds the initial weights and the batch order, as in `compare`: the test probes the very network a run with this seed starts from. */
+  seed: number;
+  /** Pixels are divided by this: 255 (default) or 256 (the notebook). */
+  normalize?: 255 | 256;
+  /** Cancels the test(s); the promise rejects with the signal's reason and the workers are terminated. */
+  signal?: AbortSignal;
+}
+
+export interface LrFindOptions extends LrFindRunOptions {
+  /** The optimizer to probe; its `lr` is ignored (the test sets the lr of every step). */
+  optimizer: OptimizerSpec;
+}
+
+export interface LrFindAllOptions extends LrFindRunOptions, PoolOptions {
+  /** One test per optimizer, results in the same order. */
+  optimizers: OptimizerSpec[];
+}
+
+/** A suggested lr and the index of the curve point its rule picked. */
+export interface LrSuggestion {
+  lr: number;
+  index: number;
+}
+
+export interface LrSuggestions {
+  /** fastai's "steep": where the smoothed loss falls fastest per unit of ln lr (torch-lr-finder's suggestion). */
+  steepest: LrSuggestion | null;
+  /** fastai's "minimum": the lr of the lowest smoothed loss divided by 10 (`index` is the minimum itself). */
+  minimum: LrSuggestion | null;
+  /** fastai's "valley" (its default): about halfway down the longest descending stretch of the curve. */
+  valley: LrSuggestion | null;
+}
+
+export interface LrFindResult {
+  label: string;
+  optimizer: OptimizerSpec;
+  /** The lr of each step. */
+  lrs: Float64Array;
+  /** Each step's batch loss (before that step's update). */
+  losses: Float32Array;
+  /** The smoothed losses the suggestions and the divergence stop are computed on (NaN after a non-finite loss). */
+  smoothed: Float64Array;
+  /** A rule without enough points (e.g. a test that diverged within its first steps) gives null. */
+  suggestions: LrSuggestions;
+  /** True when the loss diverged (or became non-finite) before numIter steps. */
+  stoppedEarly: boolean;
+  seconds: number;
+}
+
+/** What the worker adds to the run API for the range test (see workerApi.lrFind). */
+export interface LrFindWorkerApi extends RunWorkerApi {
+  lrFind(optionsJson: string): Float64Array;
+}
+
+/** Numbers before the curve in the packed result of wasm `Trainer.lrFind`. */
+const HEADER = 8;
+
+function suggestion(lr: number, index: number): LrSuggestion | null {
+  return index < 0 ? null : { lr, index };
+}
+
+/** Unpacks wasm `Trainer.lrFind`'s Float64Array: header, then n lrs, n losses, n smoothed losses. */
+export function decodeLrFind(packed: Float64Array): Pick<LrFindResult, "lrs" | "losses" | "smoothed" | "suggestions" | "stoppedEarly"> {
+  const n = packed[0]!;
+  const at = (k: number) => packed[k]!;
+  return {
+    stoppedEarly: at(1) === 1,
+    suggestions: { steepest: suggestion(at(2), at(3)), minimum: suggestion(at(4), at(5)), valley: suggestion(at(6), at(7)) },
+    lrs: packed.slice(HEADER, HEADER + n),
+    losses: Float32Array.from(packed.subarray(HEADER + n, HEADER + 2 * n)),
+    smoothed: packed.slice(HEADER + 2 * n, HEADER + 3 * n),
+  };
+}
+
+const SETTINGS: readonly (keyof LrFindSettings)[] = ["startLr", "endLr", "numIter", "stepMode", "smoothF", "debias", "divergeTh", "skipStart", "skipEnd"];
+
+/** The settings the caller gave, as the Rust side reads them (it validates them, with messages naming each option). */
+function settingsJson(options: LrFindSettings): string {
+  return JSON.stringify(Object.fromEntries(SETTINGS.filter((key) => options[key] !== undefined).map((key) => [key, options[key]])));
+}
+
+function checkRun(options: LrFindRunOptions): void {
+  if (!options.data?.train) throw new ConfigError("data.train is required");
+  const layers = options.model?.layers;
+  if (!Array.isArray(layers) || layers.length < 2) throw new ConfigError(`model.layers must list at least two widths, got ${JSON.stringify(layers)}`);
+  if (options.data.train.features !== layers[0]) {
+    throw new ConfigError(`data.train has ${options.data.train.features} features but the model's first layer takes ${layers[0]}`);
+  }
+}
+
+function checkSpec(spec: OptimizerSpec, path: string): void {
+  if (typeof spec !== "object" || spec === null || typeof spec.name !== "string" || spec.name.length === 0) {
+    throw new ConfigError(`${path} must be an object with a name, e.g. { name: "adam" }`);
+  }
+}
+
+/** One optimizer's test on a pool worker: open a Trainer (maxSteps = numIter, the room the test needs), test, close. */
+async function testOn(worker: Remote<LrFindWorkerApi>, options: LrFindRunOptions, spec: OptimizerSpec): Promise<Float64Array> {
+  const { label: _label, ...optimizer } = spec;
+  const numIter = options.numIter ?? 100;
+  const config: TrainerConfig = {
+    layers: options.model.layers,
+    seed: options.seed,
+    batchSize: options.batchSize,
+    normalize: options.normalize ?? 255,
+    // An out-of-range numIter is left for lrFind to refuse with its own message.
+    maxSteps: Number.isInteger(numIter) && numIter >= 0 && numIter <= 10_000 ? numIter : 0,
+    optimizer: optimizer as TrainerConfig["optimizer"],
+  };
+  const train: DataBytes = { pixels: options.data.train.pixels, labels: options.data.train.labels };
+  await worker.open(config, train, undefined);
+  try {
+    return await worker.lrFind(settingsJson(options));
+  } finally {
+    await worker.close();
+  }
+}
+
+/** The range test of every optimizer, in parallel on a pool of its own (at most `workers`, default the cores), terminated at the end. */
+export async function lrFindAllOn(platform: Platform, options: LrFindAllOptions): Promise<LrFindResult[]> {
+  checkRun(options);
+  if (!Array.isArray(options.optimizers) || options.optimizers.length === 0) throw new ConfigError("optimizers must be a non-empty array");
+  options.optimizers.forEach((spec, index) => checkSpec(spec, `optimizers[${index}]`));
+  const { signal } = options;
+  if (signal?.aborted) throw abortError(signal);
+  const pool = new WorkerPool<LrFindWorkerApi>(platform, Math.min(options.workers ?? platform.cores(), options.optimizers.length));
+  let onAbort: (() => void) | undefined;
+  // A test is one call into its worker: aborting terminates the workers instead of waiting for it.
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      pool.dispose();
+      reject(abortError(signal!));
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  aborted.catch(() => {});
+  try {
+    const tests = options.optimizers.map(async (spec): Promise<LrFindResult> => {
+      const label = spec.label ?? defaultLabel(spec);
+      let started = 0;
+      const packed = await pool.run(label, (worker) => {
+        started = performance.now();
+        return testOn(worker, options, spec);
+      }, signal);
+      return { label, optimizer: spec, ...decodeLrFind(packed), seconds: (performance.now() - started) / 1000 };
+    });
+    return await Promise.race([Promise.all(tests), aborted]);
+  } catch (error) {
+    throw signal?.aborted && error instanceof PoolDisposedError ? abortError(signal) : error;
+  } finally {
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
+    pool.dispose();
+  }
+}
+
+/** The range test of one optimizer on a worker of its own. */
+export async function lrFindOn(platform: Platform, options: LrFindOptions): Promise<LrFindResult> {
+  checkSpec(options.optimizer, "optimizer");
+  const { optimizer, ...rest } = options;
+  const [result] = await lrFindAllOn(platform, { ...rest, optimizers: [optimizer], workers: 1 });
+  return result!;
+}
+
+/** The lr a suggestion rule gives, the first one available in fastai's order of preference: valley, steepest, minimum. */
+export function preferredLr(suggestions: LrSuggestions): number | undefined {
+  return (suggestions.valley ?? suggestions.steepest ?? suggestions.minimum)?.lr;
+}
