@@ -275,14 +275,14 @@ export interface LbfgsOptions {
 }
 export type LbfgsSpec = OptimizerSpecOf<"lbfgs", LbfgsOptions>;
 
-/** Options of The notebook's SGD: w ← w − lr·g (the same as torch's SGD without momentum). */
+/** Options of the notebook's SGD: w ← w − lr·g (the same as torch's SGD without momentum). */
 export interface NotebookSgdOptions {
   /** Learning rate γ. Default `0.01`. */
   lr?: number;
 }
 export type NotebookSgdSpec = OptimizerSpecOf<"notebook_sgd", NotebookSgdOptions>;
 
-/** Options of The notebook's Momentum: v ← ρv + lr·g; w ← w − v (lr inside the velocity). */
+/** Options of the notebook's Momentum: v ← ρv + lr·g; w ← w − v (lr inside the velocity). */
 export interface NotebookMomentumOptions {
   /** Learning rate γ. Default `0.01`. */
   lr?: number;
@@ -291,7 +291,7 @@ export interface NotebookMomentumOptions {
 }
 export type NotebookMomentumSpec = OptimizerSpecOf<"notebook_momentum", NotebookMomentumOptions>;
 
-/** Options of The notebook's Nesterov, look-ahead shift never undone (its quirk kept). */
+/** Options of the notebook's Nesterov, look-ahead shift never undone (its quirk kept). */
 export interface NotebookNesterovOptions {
   /** Learning rate γ. Default `0.01`. */
   lr?: number;
@@ -300,7 +300,7 @@ export interface NotebookNesterovOptions {
 }
 export type NotebookNesterovSpec = OptimizerSpecOf<"notebook_nesterov", NotebookNesterovOptions>;
 
-/** Options of The notebook's Adagrad: divides by √(G + ε) with G from before this gradient (its quirk kept). */
+/** Options of the notebook's Adagrad: divides by √(G + ε) with G from before this gradient (its quirk kept). */
 export interface NotebookAdagradOptions {
   /** Learning rate γ. Default `0.01`. */
   lr?: number;
@@ -309,7 +309,7 @@ export interface NotebookAdagradOptions {
 }
 export type NotebookAdagradSpec = OptimizerSpecOf<"notebook_adagrad", NotebookAdagradOptions>;
 
-/** Options of The notebook's RMSProp: divides by √(E + ε) with E from before this gradient (its quirk kept). */
+/** Options of the notebook's RMSProp: divides by √(E + ε) with E from before this gradient (its quirk kept). */
 export interface NotebookRmsPropOptions {
   /** Learning rate γ. Default `0.001`. */
   lr?: number;
@@ -320,7 +320,7 @@ export interface NotebookRmsPropOptions {
 }
 export type NotebookRmsPropSpec = OptimizerSpecOf<"notebook_rmsprop", NotebookRmsPropOptions>;
 
-/** Options of The notebook's Adam, bias corrections applied to m and v (the paper's form). */
+/** Options of the notebook's Adam, bias corrections applied to m and v (the paper's form). */
 export interface NotebookAdamOptions {
   /** Learning rate γ. Default `0.001`. */
   lr?: number;
