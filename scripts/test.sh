@@ -7,4 +7,9 @@ if [ -f "$HOME/.optimlab-toolchain" ]; then export RUSTUP_TOOLCHAIN="$(cat "$HOM
 cargo test --release --quiet -p optimlab
 # The same crate tests inside the simd128 wasm build (SIMD kernels against their scalar twins, fixture parity).
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test --release -p optimlab --target wasm32-unknown-unknown
-npx vitest run
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+npx vitest run --reporter=default --reporter=json --outputFile.json="$results"
+# The plain closing line that CI logs are read for.
+node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));' "$results"
