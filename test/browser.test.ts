@@ -235,11 +235,12 @@ describe("the demo page (served with the strict CSP, as `npm run demo` does)", (
   it("is usable by keyboard: Tab walks the form in reading order and Enter starts a run", async () => {
     const { page } = await openPage(strictServer, "demo/");
     const focusOrder: string[] = [];
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 7; i++) {
       await page.keyboard.press("Tab");
       focusOrder.push(await page.evaluate(() => document.activeElement?.id ?? ""));
     }
-    expect(focusOrder).toEqual(["opt-0", "opt-0-lr", "opt-1", "opt-1-lr", "opt-1-momentum", "opt-2"]);
+    // The view switcher's selected tab first (see test/browser-explore.test.ts), then the Compare form.
+    expect(focusOrder).toEqual(["tab-compare", "opt-0", "opt-0-lr", "opt-1", "opt-1-lr", "opt-1-momentum", "opt-2"]);
     await page.getByLabel("Training rows").fill("256");
     await page.getByLabel("Epochs").focus();
     await page.keyboard.press("Control+A");
