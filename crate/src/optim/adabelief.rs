@@ -1,8 +1,8 @@
 //! AdaBelief: m ← (1−β₁)g + β₁m;  s ← (1−β₂)(g−m)² + β₂s + ε_root;  θ ← θ − γ·m̂/(√ŝ + ε), ˆ = bias-corrected.
 //! Source: optax.adabelief = scale_by_belief (nesterov too) → scale_by_learning_rate (optax 0.2.8).
 use super::{
-    check_beta_list, non_negative, optax_bias_correction, optax_learning_rate, put_f32s, put_u64, BlobReader,
-    OptimError, Options, Persist, TensorRule,
+    check_beta_list, lr_field, non_negative, optax_bias_correction, optax_learning_rate, persist, OptimError, Options,
+    TensorRule,
 };
 
 pub struct AdaBelief;
@@ -24,18 +24,7 @@ pub struct State {
     nu: Vec<f32>,
 }
 
-impl Persist for State {
-    fn save(&self, out: &mut Vec<u8>) {
-        put_u64(out, self.count);
-        put_f32s(out, &self.mu);
-        put_f32s(out, &self.nu);
-    }
-    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
-        self.count = input.u64()?;
-        input.f32s_into(&mut self.mu)?;
-        input.f32s_into(&mut self.nu)
-    }
-}
+persist!(State { count, mu, nu });
 
 impl TensorRule for AdaBelief {
     const NAME: &'static str = "adabelief";
@@ -57,12 +46,7 @@ impl TensorRule for AdaBelief {
         non_negative(config.eps_root, "Invalid eps_root value")?;
         Ok(config)
     }
-    fn lr(c: &Config) -> f64 {
-        c.learning_rate
-    }
-    fn set_lr(c: &mut Config, lr: f64) {
-        c.learning_rate = lr;
-    }
+    lr_field!(learning_rate);
     fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
         let len = shape.iter().product();
         Ok(State { count: 0, mu: vec![0.0; len], nu: vec![0.0; len] })

@@ -1,6 +1,6 @@
 //! Adadelta: g ← ±∇ + λθ;  v ← ρv + (1−ρ)g²;  Δ ← √(u+ε)/√(v+ε) · g;  u ← ρu + (1−ρ)Δ²;  θ ← θ − γΔ.
 //! Source: torch.optim.Adadelta, `_single_tensor_adadelta` (torch 2.13).
-use super::{js_number, non_negative, put_f32s, BlobReader, OptimError, Options, Persist, TensorRule};
+use super::{js_number, lr_field, non_negative, persist, OptimError, Options, TensorRule};
 
 pub struct Adadelta;
 
@@ -37,16 +37,7 @@ pub struct State {
     acc_delta: Vec<f32>,
 }
 
-impl Persist for State {
-    fn save(&self, out: &mut Vec<u8>) {
-        put_f32s(out, &self.square_avg);
-        put_f32s(out, &self.acc_delta);
-    }
-    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
-        input.f32s_into(&mut self.square_avg)?;
-        input.f32s_into(&mut self.acc_delta)
-    }
-}
+persist!(State { square_avg, acc_delta });
 
 impl TensorRule for Adadelta {
     const NAME: &'static str = "adadelta";
@@ -64,12 +55,7 @@ impl TensorRule for Adadelta {
             maximize: o.flag("maximize", d.maximize)?,
         })
     }
-    fn lr(c: &Config) -> f64 {
-        c.lr
-    }
-    fn set_lr(c: &mut Config, lr: f64) {
-        c.lr = lr;
-    }
+    lr_field!(lr);
     fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
         let len = shape.iter().product();
         Ok(State { square_avg: vec![0.0; len], acc_delta: vec![0.0; len] })

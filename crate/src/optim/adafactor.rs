@@ -2,7 +2,7 @@
 //! C ← lerp(C, mean_r g², β̂), V ← R·C / max(mean_r R, ε₁), else V ← lerp(V, g², β̂);  U ← g / √max(V, ε₁²);  θ ← θ − α·U / max(1, RMS(U)/d).
 //! Source: torch.optim.Adafactor, `_single_tensor_adafactor` (torch 2.13). The factored moments use the last
 //! two dimensions of the shape (leading dimensions are a batch); vectors and scalars keep a full V.
-use super::{js_number, lerp, put_f32s, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
+use super::{js_number, lerp, lr_field, persist, OptimError, Options, TensorRule};
 
 pub struct Adafactor;
 
@@ -63,20 +63,7 @@ pub struct State {
     row_means: Vec<f32>,
 }
 
-impl Persist for State {
-    fn save(&self, out: &mut Vec<u8>) {
-        put_u64(out, self.step);
-        put_f32s(out, &self.row_var);
-        put_f32s(out, &self.col_var);
-        put_f32s(out, &self.variance);
-    }
-    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
-        self.step = input.u64()?;
-        input.f32s_into(&mut self.row_var)?;
-        input.f32s_into(&mut self.col_var)?;
-        input.f32s_into(&mut self.variance)
-    }
-}
+persist!(State { step, row_var, col_var, variance });
 
 impl State {
     fn factored(&self) -> bool {
@@ -127,12 +114,7 @@ impl TensorRule for Adafactor {
             maximize: o.flag("maximize", d.maximize)?,
         })
     }
-    fn lr(c: &Config) -> f64 {
-        c.lr
-    }
-    fn set_lr(c: &mut Config, lr: f64) {
-        c.lr = lr;
-    }
+    lr_field!(lr);
     fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
         let numel: usize = shape.iter().product();
         Ok(if shape.len() >= 2 {

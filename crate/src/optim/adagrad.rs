@@ -1,6 +1,6 @@
 //! Adagrad: g ← ±∇ + λθ;  γ̃ ← γ / (1 + (t−1)η);  s ← s + g²;  θ ← θ − γ̃ · g / (√s + ε).
 //! Source: torch.optim.Adagrad, `_single_tensor_adagrad` (torch 2.13).
-use super::{non_negative, put_f32s, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
+use super::{lr_field, non_negative, persist, OptimError, Options, TensorRule};
 
 pub struct Adagrad;
 
@@ -36,16 +36,7 @@ pub struct State {
     sum: Vec<f32>,
 }
 
-impl Persist for State {
-    fn save(&self, out: &mut Vec<u8>) {
-        put_u64(out, self.step);
-        put_f32s(out, &self.sum);
-    }
-    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
-        self.step = input.u64()?;
-        input.f32s_into(&mut self.sum)
-    }
-}
+persist!(State { step, sum });
 
 impl TensorRule for Adagrad {
     const NAME: &'static str = "adagrad";
@@ -65,12 +56,7 @@ impl TensorRule for Adagrad {
             maximize: o.flag("maximize", d.maximize)?,
         })
     }
-    fn lr(c: &Config) -> f64 {
-        c.lr
-    }
-    fn set_lr(c: &mut Config, lr: f64) {
-        c.lr = lr;
-    }
+    lr_field!(lr);
     fn init(c: &Config, shape: &[usize]) -> Result<State, OptimError> {
         Ok(State { step: 0, sum: vec![c.initial_accumulator_value as f32; shape.iter().product()] })
     }

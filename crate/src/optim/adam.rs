@@ -1,6 +1,6 @@
 //! Adam: g ← ±∇ (+ λθ, or θ ← θ(1 − γλ) if decoupled);  m ← lerp(m, g, 1−β₁);  v ← β₂v + (1−β₂)g²;  v̂ ← max(v̂, v) if amsgrad;
 //! θ ← θ − (γ / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε).  Source: torch.optim.Adam, `_single_tensor_adam` (torch 2.13).
-use super::{check_betas, lerp, maximum, non_negative, put_f32s, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
+use super::{check_adam_options, lerp, lr_field, maximum, persist, OptimError, Options, TensorRule};
 
 pub struct Adam;
 
@@ -17,10 +17,7 @@ pub struct Config {
 
 impl Config {
     pub fn new(config: Config) -> Result<Config, OptimError> {
-        non_negative(config.lr, "Invalid learning rate")?;
-        non_negative(config.eps, "Invalid epsilon value")?;
-        check_betas(config.betas)?;
-        non_negative(config.weight_decay, "Invalid weight_decay value")?;
+        check_adam_options(config.lr, config.eps, config.betas, config.weight_decay)?;
         Ok(config)
     }
 
@@ -72,20 +69,7 @@ impl State {
     }
 }
 
-impl Persist for State {
-    fn save(&self, out: &mut Vec<u8>) {
-        put_u64(out, self.step);
-        put_f32s(out, &self.exp_avg);
-        put_f32s(out, &self.exp_avg_sq);
-        put_f32s(out, &self.max_exp_avg_sq);
-    }
-    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
-        self.step = input.u64()?;
-        input.f32s_into(&mut self.exp_avg)?;
-        input.f32s_into(&mut self.exp_avg_sq)?;
-        input.f32s_into(&mut self.max_exp_avg_sq)
-    }
-}
+persist!(State { step, exp_avg, exp_avg_sq, max_exp_avg_sq });
 
 /// One Adam/AdamW step of one tensor, fused into a single pass over the tensor. The two loops
 /// differ only in amsgrad's running max; each is a straight loop that LLVM vectorizes (simd128).
@@ -156,12 +140,7 @@ impl TensorRule for Adam {
     fn config(o: &Options) -> Result<Config, OptimError> {
         Config::read(o, Config::default())
     }
-    fn lr(c: &Config) -> f64 {
-        c.lr
-    }
-    fn set_lr(c: &mut Config, lr: f64) {
-        c.lr = lr;
-    }
+    lr_field!(lr);
     fn set_momentum(c: &mut Config, momentum: f64) -> bool {
         c.betas.0 = momentum;
         true

@@ -1,6 +1,6 @@
 //! Adamax: g ← ±∇ + λθ;  m ← lerp(m, g, 1−β₁);  u ← max(β₂u, |g| + ε);  θ ← θ − (γ / (1−β₁ᵗ)) · m / u.
 //! Source: torch.optim.Adamax, `_single_tensor_adamax` (torch 2.13).
-use super::{check_betas, lerp, maximum, non_negative, put_f32s, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
+use super::{check_adam_options, lerp, lr_field, maximum, persist, OptimError, Options, TensorRule};
 
 pub struct Adamax;
 
@@ -15,10 +15,7 @@ pub struct Config {
 
 impl Config {
     pub fn new(config: Config) -> Result<Config, OptimError> {
-        non_negative(config.lr, "Invalid learning rate")?;
-        non_negative(config.eps, "Invalid epsilon value")?;
-        check_betas(config.betas)?;
-        non_negative(config.weight_decay, "Invalid weight_decay value")?;
+        check_adam_options(config.lr, config.eps, config.betas, config.weight_decay)?;
         Ok(config)
     }
 }
@@ -36,18 +33,7 @@ pub struct State {
     exp_inf: Vec<f32>,
 }
 
-impl Persist for State {
-    fn save(&self, out: &mut Vec<u8>) {
-        put_u64(out, self.step);
-        put_f32s(out, &self.exp_avg);
-        put_f32s(out, &self.exp_inf);
-    }
-    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
-        self.step = input.u64()?;
-        input.f32s_into(&mut self.exp_avg)?;
-        input.f32s_into(&mut self.exp_inf)
-    }
-}
+persist!(State { step, exp_avg, exp_inf });
 
 impl TensorRule for Adamax {
     const NAME: &'static str = "adamax";
@@ -65,12 +51,7 @@ impl TensorRule for Adamax {
             maximize: o.flag("maximize", d.maximize)?,
         })
     }
-    fn lr(c: &Config) -> f64 {
-        c.lr
-    }
-    fn set_lr(c: &mut Config, lr: f64) {
-        c.lr = lr;
-    }
+    lr_field!(lr);
     fn set_momentum(c: &mut Config, momentum: f64) -> bool {
         c.betas.0 = momentum;
         true

@@ -1,7 +1,7 @@
 //! AdamW: Adam with decoupled weight decay θ ← θ(1 − γλ) before the Adam step, λ = 0.01 by default.
 //! Source: torch.optim.AdamW (torch 2.13: Adam with `decoupled_weight_decay=True`), `_single_tensor_adam`.
 use super::adam::{self, Config, State};
-use super::{OptimError, Options, TensorRule};
+use super::{lr_field, OptimError, Options, TensorRule};
 
 pub struct AdamW;
 
@@ -15,12 +15,7 @@ impl TensorRule for AdamW {
         let defaults = Config { weight_decay: 1e-2, decoupled_weight_decay: true, ..Config::default() };
         Config::read(o, defaults)
     }
-    fn lr(c: &Config) -> f64 {
-        c.lr
-    }
-    fn set_lr(c: &mut Config, lr: f64) {
-        c.lr = lr;
-    }
+    lr_field!(lr);
     fn set_momentum(c: &mut Config, momentum: f64) -> bool {
         c.betas.0 = momentum;
         true

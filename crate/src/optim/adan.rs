@@ -1,8 +1,8 @@
 //! Adan: d ← g − g₋₁ (0 at t=1); m, v, n ← EMAs of g, d, (g + (1−β₂)d)²;  θ ← θ − γ·[(m̂ + (1−β₂)v̂)/(√(n̂ + ε_root) + ε) + λθ].
 //! Source: optax.adan = scale_by_adan → add_decayed_weights → scale_by_learning_rate (optax 0.2.8).
 use super::{
-    check_beta_list, non_negative, optax_bias_correction, optax_learning_rate, put_f32s, put_u64, BlobReader,
-    OptimError, Options, Persist, TensorRule,
+    check_beta_list, lr_field, non_negative, optax_bias_correction, optax_learning_rate, persist, OptimError, Options,
+    TensorRule,
 };
 
 pub struct Adan;
@@ -27,21 +27,7 @@ pub struct State {
     previous_grad: Vec<f32>,
 }
 
-impl Persist for State {
-    fn save(&self, out: &mut Vec<u8>) {
-        put_u64(out, self.t);
-        for buffer in [&self.m, &self.v, &self.n, &self.previous_grad] {
-            put_f32s(out, buffer);
-        }
-    }
-    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
-        self.t = input.u64()?;
-        for buffer in [&mut self.m, &mut self.v, &mut self.n, &mut self.previous_grad] {
-            input.f32s_into(buffer)?;
-        }
-        Ok(())
-    }
-}
+persist!(State { t, m, v, n, previous_grad });
 
 impl TensorRule for Adan {
     const NAME: &'static str = "adan";
@@ -66,12 +52,7 @@ impl TensorRule for Adan {
         non_negative(config.weight_decay, "Invalid weight_decay value")?;
         Ok(config)
     }
-    fn lr(c: &Config) -> f64 {
-        c.learning_rate
-    }
-    fn set_lr(c: &mut Config, lr: f64) {
-        c.learning_rate = lr;
-    }
+    lr_field!(learning_rate);
     fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
         let len = shape.iter().product();
         Ok(State { t: 0, m: vec![0.0; len], v: vec![0.0; len], n: vec![0.0; len], previous_grad: vec![0.0; len] })

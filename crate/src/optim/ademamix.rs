@@ -1,6 +1,9 @@
 //! AdEMAMix: m₁ ← (1−β₁)g + β₁m₁;  m₂ ← (1−β₃)g + β₃m₂;  ν ← (1−β₂)g² + β₂ν;
 //! θ ← θ − γ((m₁/(1−β₁ᵗ) + α·m₂) / (√(ν/(1−β₂ᵗ) + ε_root) + ε) + λθ).  Source: optax.contrib.ademamix (`scale_by_ademamix`), optax 0.2.8.
-use super::{check_betas, js_number, non_negative, optax_bias_correction, optax_learning_rate, put_f32s, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
+use super::{
+    check_betas, lr_field, non_negative, optax_bias_correction, optax_learning_rate, persist, unit_interval, OptimError,
+    Options, TensorRule,
+};
 
 pub struct Ademamix;
 
@@ -26,20 +29,7 @@ pub struct State {
     nu: Vec<f32>,
 }
 
-impl Persist for State {
-    fn save(&self, out: &mut Vec<u8>) {
-        put_u64(out, self.count);
-        put_f32s(out, &self.m1);
-        put_f32s(out, &self.m2);
-        put_f32s(out, &self.nu);
-    }
-    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
-        self.count = input.u64()?;
-        input.f32s_into(&mut self.m1)?;
-        input.f32s_into(&mut self.m2)?;
-        input.f32s_into(&mut self.nu)
-    }
-}
+persist!(State { count, m1, m2, nu });
 
 impl TensorRule for Ademamix {
     const NAME: &'static str = "ademamix";
@@ -60,21 +50,14 @@ impl TensorRule for Ademamix {
             weight_decay: o.num("weight_decay", 0.0)?,
         };
         check_betas((config.b1, config.b2))?;
-        if !(0.0..1.0).contains(&config.b3) {
-            return Err(OptimError::Invalid(format!("Invalid b3 value: {}", js_number(config.b3))));
-        }
+        unit_interval(config.b3, "Invalid b3 value")?;
         non_negative(config.alpha, "Invalid alpha value")?;
         non_negative(config.eps, "Invalid epsilon value")?;
         non_negative(config.eps_root, "Invalid eps_root value")?;
         non_negative(config.weight_decay, "Invalid weight_decay value")?;
         Ok(config)
     }
-    fn lr(c: &Config) -> f64 {
-        c.learning_rate
-    }
-    fn set_lr(c: &mut Config, lr: f64) {
-        c.learning_rate = lr;
-    }
+    lr_field!(learning_rate);
     fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
         let len = shape.iter().product();
         Ok(State { count: 0, m1: vec![0.0; len], m2: vec![0.0; len], nu: vec![0.0; len] })

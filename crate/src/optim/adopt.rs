@@ -1,6 +1,8 @@
 //! ADOPT: u ← clip(g / max(√v, ε), ±t^¼);  m ← (1−β₁)u + β₁m (m ← 0, v ← g² at t = 0);  v ← (1−β₂)g² + β₂v;
 //! θ ← θ − γ·m (nesterov: γ·((1−β₁)u + β₁m)).  Source: optax.contrib.adopt (`scale_by_adopt`), optax 0.2.8.
-use super::{check_betas, maximum, non_negative, optax_learning_rate, put_f32s, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
+use super::{
+    check_betas, lr_field, maximum, non_negative, optax_learning_rate, persist, OptimError, Options, TensorRule,
+};
 
 pub struct Adopt;
 
@@ -22,18 +24,7 @@ pub struct State {
     nu: Vec<f32>,
 }
 
-impl Persist for State {
-    fn save(&self, out: &mut Vec<u8>) {
-        put_u64(out, self.count);
-        put_f32s(out, &self.mu);
-        put_f32s(out, &self.nu);
-    }
-    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
-        self.count = input.u64()?;
-        input.f32s_into(&mut self.mu)?;
-        input.f32s_into(&mut self.nu)
-    }
-}
+persist!(State { count, mu, nu });
 
 impl TensorRule for Adopt {
     const NAME: &'static str = "adopt";
@@ -54,12 +45,7 @@ impl TensorRule for Adopt {
         non_negative(config.eps, "Invalid epsilon value")?;
         Ok(config)
     }
-    fn lr(c: &Config) -> f64 {
-        c.learning_rate
-    }
-    fn set_lr(c: &mut Config, lr: f64) {
-        c.learning_rate = lr;
-    }
+    lr_field!(learning_rate);
     fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
         let len = shape.iter().product();
         Ok(State { count: 0, mu: vec![0.0; len], nu: vec![0.0; len] })

@@ -1,6 +1,6 @@
 //! ASGD: g ← ±∇ + λ_wd·θ;  θ ← θ(1 − λη) − ηg;  ax ← ax + μ(θ − ax) (ax ← θ while μ = 1);
 //! η ← γ / (1 + λγt)^α;  μ ← 1 / max(1, t − t₀).  Source: torch.optim.ASGD, `_single_tensor_asgd` (torch 2.13).
-use super::{non_negative, put_f32s, put_f64, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
+use super::{lr_field, non_negative, put_f32s, put_f64, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
 
 pub struct Asgd;
 
@@ -70,12 +70,7 @@ impl TensorRule for Asgd {
             maximize: o.flag("maximize", d.maximize)?,
         })
     }
-    fn lr(c: &Config) -> f64 {
-        c.lr
-    }
-    fn set_lr(c: &mut Config, lr: f64) {
-        c.lr = lr;
-    }
+    lr_field!(lr);
     fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
         Ok(State { step: 0, eta: 0.0, mu: 1.0, ax: vec![0.0; shape.iter().product()] })
     }

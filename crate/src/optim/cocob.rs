@@ -1,7 +1,6 @@
 //! COCOB-Backprop: c = γ(g + λθ);  L ← max(L, |c|);  G ← G + |c|;  R ← max(R − c(θ − θ₀), 0);  C ← C − c;
 //! θ ← θ₀ + C/(L·max(G + L, αL))·(L + R).  Source: optax.contrib.cocob (`scale_by_cocob`), optax 0.2.8.
-use super::{maximum, non_negative, optax_learning_rate, put_f32s, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
-use super::js_number;
+use super::{lr_field, maximum, non_negative, optax_learning_rate, persist, positive, OptimError, Options, TensorRule};
 
 pub struct Cocob;
 
@@ -26,23 +25,7 @@ pub struct State {
     reward: Vec<f32>,
 }
 
-impl Persist for State {
-    fn save(&self, out: &mut Vec<u8>) {
-        put_u64(out, self.started);
-        for buffer in [&self.init_particles, &self.cumulative_gradients, &self.scale, &self.subgradients, &self.reward] {
-            put_f32s(out, buffer);
-        }
-    }
-    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
-        self.started = input.u64()?;
-        for buffer in
-            [&mut self.init_particles, &mut self.cumulative_gradients, &mut self.scale, &mut self.subgradients, &mut self.reward]
-        {
-            input.f32s_into(buffer)?;
-        }
-        Ok(())
-    }
-}
+persist!(State { started, init_particles, cumulative_gradients, scale, subgradients, reward });
 
 impl TensorRule for Cocob {
     const NAME: &'static str = "cocob";
@@ -59,18 +42,11 @@ impl TensorRule for Cocob {
         };
         non_negative(config.alpha, "Invalid alpha value")?;
         // L starts at eps and divides the step: 0 would make the first step 0/0.
-        if !(config.eps > 0.0) {
-            return Err(OptimError::Invalid(format!("Invalid epsilon value: {}", js_number(config.eps))));
-        }
+        positive(config.eps, "Invalid epsilon value")?;
         non_negative(config.weight_decay, "Invalid weight_decay value")?;
         Ok(config)
     }
-    fn lr(c: &Config) -> f64 {
-        c.learning_rate
-    }
-    fn set_lr(c: &mut Config, lr: f64) {
-        c.learning_rate = lr;
-    }
+    lr_field!(learning_rate);
     fn init(c: &Config, shape: &[usize]) -> Result<State, OptimError> {
         let len = shape.iter().product();
         Ok(State {

@@ -1,8 +1,10 @@
 //! D-Adaptation AdamW: d̂ = dγ√(1−β₂ᵗ)/(1−β₁ᵗ);  r ← √β₂r + (1−√β₂)d̂⟨g, s/(√v + ε)⟩;  m ← β₁m + (1−β₁)d̂g;  v ← β₂v + (1−β₂)g²;
 //! s ← √β₂s + (1−√β₂)d̂g;  d ← max(d, r/((1−√β₂)‖s‖₁));  θ ← θ − λd̂θ − m/(√v + ε).  Source: optax.contrib.dadapt_adamw, optax 0.2.8.
 //! r, ‖s‖₁ and d span all tensors. Where ‖s‖₁ = 0 (zero gradients, learning rate 0) d is kept; optax's 0/0 makes it NaN.
-use super::{check_betas, check_slot_sizes, maximum, non_negative, optax_bias_correction, optax_learning_rate};
-use super::{js_number, param_groups, put_f32s, put_f64, put_u64, BlobReader, OptimError, Optimizer, Slot};
+use super::{
+    check_betas, check_slot_sizes, maximum, non_negative, optax_bias_correction, optax_learning_rate, positive,
+    single_group, DistanceState, OptimError, Optimizer, Slot,
+};
 use serde_json::Value;
 
 #[derive(Clone, Debug)]
@@ -18,28 +20,15 @@ pub struct Config {
 const OPTIONS: &[&str] = &["learning_rate", "lr", "betas", "eps", "estim_lr0", "weight_decay"];
 const MAGIC: &[u8] = b"OLDADAPTADAMW\0";
 
-/// One tensor's `exp_avg` (m), `exp_avg_sq` (v) and `grad_sum` (s).
-struct TensorState([Vec<f32>; 3]);
-
-/// The step count, d (optax's `estim_lr`), r (`numerator_weighted`) and each tensor's buffers.
 pub struct DAdaptAdamW {
     config: Config,
     shapes: Vec<Vec<usize>>,
-    tensors: Vec<TensorState>,
-    count: u64,
-    estim_lr: f32,
-    numerator_weighted: f32,
-}
-
-fn fresh(shapes: &[Vec<usize>]) -> Vec<TensorState> {
-    shapes.iter().map(|s| TensorState(std::array::from_fn(|_| vec![0.0; s.iter().product()]))).collect()
+    /// Per tensor: `exp_avg` (m), `exp_avg_sq` (v) and `grad_sum` (s).
+    state: DistanceState<3>,
 }
 
 pub fn build(options: &Value, shapes: &[Vec<usize>]) -> Result<Box<dyn Optimizer>, OptimError> {
-    let (sets, _) = param_groups("dadapt_adamw", options, shapes.len(), OPTIONS)?;
-    let [o] = &sets[..] else {
-        return Err(OptimError::Invalid("dadapt_adamw doesn't support per-parameter options (parameter groups)".into()));
-    };
+    let o = &single_group("dadapt_adamw", "dadapt_adamw", options, shapes.len(), OPTIONS)?;
     let config = Config {
         learning_rate: optax_learning_rate(o, Some(1.0))?,
         betas: o.pair("betas", (0.9, 0.999))?,
@@ -49,28 +38,26 @@ pub fn build(options: &Value, shapes: &[Vec<usize>]) -> Result<Box<dyn Optimizer
     };
     check_betas(config.betas)?;
     non_negative(config.eps, "Invalid epsilon value")?;
-    if !(config.estim_lr0 > 0.0) {
-        return Err(OptimError::Invalid(format!("Invalid estim_lr0 value: {}", js_number(config.estim_lr0))));
-    }
+    positive(config.estim_lr0, "Invalid estim_lr0 value")?;
     non_negative(config.weight_decay, "Invalid weight_decay value")?;
-    let (estim_lr, tensors, shapes) = (config.estim_lr0 as f32, fresh(shapes), shapes.to_vec());
-    Ok(Box::new(DAdaptAdamW { config, shapes, tensors, count: 0, estim_lr, numerator_weighted: 0.0 }))
+    let state = DistanceState::new(shapes, config.estim_lr0 as f32);
+    Ok(Box::new(DAdaptAdamW { config, shapes: shapes.to_vec(), state }))
 }
 
 impl Optimizer for DAdaptAdamW {
     fn step(&mut self, slots: &mut [Slot<'_>]) -> Result<(), OptimError> {
         check_slot_sizes(slots, &self.shapes)?;
-        self.count += 1;
-        let c = &self.config;
+        let (c, state) = (&self.config, &mut self.state);
+        state.count += 1;
         let (b1, b2) = c.betas;
         let sqrt_beta2 = b2.sqrt();
-        let bias_correction = optax_bias_correction(b2, self.count).sqrt() / optax_bias_correction(b1, self.count);
-        let dlr = self.estim_lr * c.learning_rate as f32 * bias_correction;
+        let bias_correction = optax_bias_correction(b2, state.count).sqrt() / optax_bias_correction(b1, state.count);
+        let dlr = state.estim_lr * c.learning_rate as f32 * bias_correction;
         let (beta1, beta2, eps) = (b1 as f32, b2 as f32, c.eps as f32);
         let (one_minus_sqrt_beta2, first_scale) = ((1.0 - sqrt_beta2) as f32, (1.0 - b1) as f32 * dlr);
         let (grad_sum_decay, grad_sum_scale) = (sqrt_beta2 as f32, one_minus_sqrt_beta2 * dlr);
         let (one_minus_beta2, mut numerator, mut grad_sum_l1) = ((1.0 - b2) as f32, 0.0f32, 0.0f32);
-        for (slot, TensorState([exp_avg, exp_avg_sq, grad_sum])) in slots.iter().zip(&mut self.tensors) {
+        for (slot, [exp_avg, exp_avg_sq, grad_sum]) in slots.iter().zip(&mut state.tensors) {
             let (mut dot, mut l1) = (0.0f32, 0.0f32);
             let moments = exp_avg.iter_mut().zip(exp_avg_sq.iter_mut()).zip(grad_sum.iter_mut());
             for (&g, ((m, v), s)) in slot.grad.iter().zip(moments) {
@@ -83,12 +70,12 @@ impl Optimizer for DAdaptAdamW {
             numerator += dot;
             grad_sum_l1 += l1;
         }
-        self.numerator_weighted = grad_sum_decay * self.numerator_weighted + grad_sum_scale * numerator;
+        state.numerator_weighted = grad_sum_decay * state.numerator_weighted + grad_sum_scale * numerator;
         if grad_sum_l1 != 0.0 {
-            self.estim_lr = maximum(self.estim_lr, self.numerator_weighted / (one_minus_sqrt_beta2 * grad_sum_l1));
+            state.estim_lr = maximum(state.estim_lr, state.numerator_weighted / (one_minus_sqrt_beta2 * grad_sum_l1));
         }
         let decay = -(c.weight_decay as f32) * dlr;
-        for (slot, TensorState([exp_avg, exp_avg_sq, _])) in slots.iter_mut().zip(&self.tensors) {
+        for (slot, [exp_avg, exp_avg_sq, _]) in slots.iter_mut().zip(&state.tensors) {
             for (p, (&m, &v)) in slot.param.iter_mut().zip(exp_avg.iter().zip(exp_avg_sq)) {
                 *p += decay * *p - m / (v.sqrt() + eps);
             }
@@ -110,28 +97,10 @@ impl Optimizer for DAdaptAdamW {
         "dadapt_adamw"
     }
     fn save_state(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(MAGIC);
-        put_f64(out, self.config.learning_rate);
-        put_u64(out, self.count);
-        put_f64(out, self.estim_lr as f64);
-        put_f64(out, self.numerator_weighted as f64);
-        self.tensors.iter().flat_map(|t| &t.0).for_each(|buffer| put_f32s(out, buffer));
+        self.state.save(MAGIC, self.config.learning_rate, out);
     }
     fn load_state(&mut self, bytes: &[u8]) -> Result<(), OptimError> {
-        let Some(body) = bytes.strip_prefix(MAGIC) else {
-            return Err(OptimError::State("not an optimlab dadapt_adamw state".into()));
-        };
-        let mut input = BlobReader::new(body);
-        let (learning_rate, count, estim_lr, numerator_weighted) = (input.f64()?, input.u64()?, input.f64()?, input.f64()?);
-        let mut tensors = fresh(&self.shapes);
-        for buffer in tensors.iter_mut().flat_map(|t| &mut t.0) {
-            input.f32s_into(buffer)?;
-        }
-        if !input.is_empty() {
-            return Err(OptimError::State("trailing bytes after the last tensor".into()));
-        }
-        (self.tensors, self.count, self.config.learning_rate) = (tensors, count, learning_rate);
-        (self.estim_lr, self.numerator_weighted) = (estim_lr as f32, numerator_weighted as f32);
+        self.config.learning_rate = self.state.load(MAGIC, "dadapt_adamw", bytes)?;
         Ok(())
     }
 }

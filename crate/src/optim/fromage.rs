@@ -1,6 +1,6 @@
 //! Fromage: θ ← θ − (γ/√(1+γ²))·(‖θ‖/‖g‖)·g + (1/√(1+γ²) − 1)·θ, norms floored at min_norm.
 //! Source: optax.fromage = scale_by_trust_ratio → scale_by_learning_rate(γ·mult) → add_decayed_weights(mult − 1) (0.2.8).
-use super::{l2_norm, non_negative, optax_learning_rate, BlobReader, OptimError, Options, Persist, TensorRule};
+use super::{l2_norm, lr_field, non_negative, optax_learning_rate, OptimError, Options, TensorRule};
 
 pub struct Fromage;
 
@@ -8,16 +8,6 @@ pub struct Fromage;
 pub struct Config {
     pub learning_rate: f64,
     pub min_norm: f64,
-}
-
-/// Fromage keeps no state.
-pub struct State;
-
-impl Persist for State {
-    fn save(&self, _out: &mut Vec<u8>) {}
-    fn load(&mut self, _input: &mut BlobReader<'_>) -> Result<(), OptimError> {
-        Ok(())
-    }
 }
 
 /// optax's `safe_norm`: the norm, or `min_norm` when the norm does not exceed it.
@@ -34,23 +24,19 @@ impl TensorRule for Fromage {
     const NAME: &'static str = "fromage";
     const OPTIONS: &'static [&'static str] = &["learning_rate", "lr", "min_norm"];
     type Config = Config;
-    type State = State;
+    /// Stateless.
+    type State = ();
 
     fn config(o: &Options) -> Result<Config, OptimError> {
         let config = Config { learning_rate: optax_learning_rate(o, None)?, min_norm: o.num("min_norm", 1e-6)? };
         non_negative(config.min_norm, "Invalid min_norm value")?;
         Ok(config)
     }
-    fn lr(c: &Config) -> f64 {
-        c.learning_rate
+    lr_field!(learning_rate);
+    fn init(_c: &Config, _shape: &[usize]) -> Result<(), OptimError> {
+        Ok(())
     }
-    fn set_lr(c: &mut Config, lr: f64) {
-        c.learning_rate = lr;
-    }
-    fn init(_c: &Config, _shape: &[usize]) -> Result<State, OptimError> {
-        Ok(State)
-    }
-    fn update(c: &Config, _s: &mut State, param: &mut [f32], grad: &[f32], _shape: &[usize]) {
+    fn update(c: &Config, _s: &mut (), param: &mut [f32], grad: &[f32], _shape: &[usize]) {
         let min_norm = c.min_norm as f32;
         let (param_norm, grad_norm) = (safe_norm(param, min_norm), safe_norm(grad, min_norm));
         let trust_ratio = if param_norm == 0.0 || grad_norm == 0.0 { 1.0 } else { param_norm / grad_norm };

@@ -1,8 +1,8 @@
 //! LAMB: m, v as Adam;  u ← m̂/(√(v̂ + ε_root) + ε) + λθ;  θ ← θ − γ·(‖θ‖/‖u‖)·u (ratio 1 if a norm is 0).
 //! Source: optax.lamb = scale_by_adam → add_decayed_weights → scale_by_trust_ratio → scale_by_learning_rate (0.2.8).
 use super::{
-    check_beta_list, l2_norm, non_negative, optax_bias_correction, optax_learning_rate, put_f32s, put_u64, BlobReader,
-    OptimError, Options, Persist, TensorRule,
+    check_beta_list, l2_norm, lr_field, non_negative, optax_bias_correction, optax_learning_rate, persist, OptimError,
+    Options, TensorRule,
 };
 
 pub struct Lamb;
@@ -24,18 +24,7 @@ pub struct State {
     nu: Vec<f32>,
 }
 
-impl Persist for State {
-    fn save(&self, out: &mut Vec<u8>) {
-        put_u64(out, self.count);
-        put_f32s(out, &self.mu);
-        put_f32s(out, &self.nu);
-    }
-    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
-        self.count = input.u64()?;
-        input.f32s_into(&mut self.mu)?;
-        input.f32s_into(&mut self.nu)
-    }
-}
+persist!(State { count, mu, nu });
 
 impl TensorRule for Lamb {
     const NAME: &'static str = "lamb";
@@ -58,12 +47,7 @@ impl TensorRule for Lamb {
         non_negative(config.weight_decay, "Invalid weight_decay value")?;
         Ok(config)
     }
-    fn lr(c: &Config) -> f64 {
-        c.learning_rate
-    }
-    fn set_lr(c: &mut Config, lr: f64) {
-        c.learning_rate = lr;
-    }
+    lr_field!(learning_rate);
     fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
         let len = shape.iter().product();
         Ok(State { count: 0, mu: vec![0.0; len], nu: vec![0.0; len] })

@@ -1,8 +1,6 @@
 //! LARS: u ← −γ·(η‖θ‖/(‖g+λθ‖ + ε))·(g + λθ);  t ← u + μt;  θ ← θ + t (nesterov: θ + u + μt).
 //! Source: optax.lars = add_decayed_weights → scale_by_trust_ratio → scale_by_learning_rate → trace (0.2.8).
-use super::{
-    l2_norm, non_negative, optax_learning_rate, put_f32s, BlobReader, OptimError, Options, Persist, TensorRule,
-};
+use super::{l2_norm, lr_field, non_negative, optax_learning_rate, persist, OptimError, Options, TensorRule};
 
 pub struct Lars;
 
@@ -21,14 +19,7 @@ pub struct State {
     trace: Vec<f32>,
 }
 
-impl Persist for State {
-    fn save(&self, out: &mut Vec<u8>) {
-        put_f32s(out, &self.trace);
-    }
-    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
-        input.f32s_into(&mut self.trace)
-    }
-}
+persist!(State { trace });
 
 impl TensorRule for Lars {
     const NAME: &'static str = "lars";
@@ -52,12 +43,7 @@ impl TensorRule for Lars {
         non_negative(config.momentum, "Invalid momentum value")?;
         Ok(config)
     }
-    fn lr(c: &Config) -> f64 {
-        c.learning_rate
-    }
-    fn set_lr(c: &mut Config, lr: f64) {
-        c.learning_rate = lr;
-    }
+    lr_field!(learning_rate);
     fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
         Ok(State { trace: vec![0.0; shape.iter().product()] })
     }

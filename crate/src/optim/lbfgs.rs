@@ -2,9 +2,7 @@
 //! θ ← θ + t·d with t = lr (first iteration min(1, 1/‖g‖₁)·lr) or a strong-Wolfe line search; up to max_iter per step.
 //! Source: torch.optim.LBFGS (torch 2.13), with `_strong_wolfe` and `_cubic_interpolate`. Vectors are float32;
 //! the scalars torch keeps as 0-dim float32 tensors (gᵀd, sᵀy, ρ, α) are float32 here too.
-use super::{
-    js_number, param_groups, put_f32s, put_f64, put_u64, BlobReader, Closure, OptimError, Optimizer, Slot,
-};
+use super::{non_negative, put_f32s, put_f64, put_u64, single_group, BlobReader, Closure, OptimError, Optimizer, Slot};
 use serde_json::Value;
 use std::collections::VecDeque;
 
@@ -60,6 +58,12 @@ pub struct Lbfgs {
     state: State,
     flat_grad: Vec<f32>,
     x_init: Vec<f32>,
+    /// Scratch of the two-loop recursion, reused every iteration: the newest curvature pair (y, s), which
+    /// trades places with the oldest pair once the history is full, and the recursion's q and α.
+    y: Vec<f32>,
+    step: Vec<f32>,
+    q: Vec<f32>,
+    alpha: Vec<f32>,
 }
 
 /// torch's `Tensor.dot` goes to BLAS sdot, which accumulates with fused multiply-adds; the chained
@@ -262,11 +266,7 @@ fn strong_wolfe(
 
 impl Lbfgs {
     pub fn new(options: &Value, shapes: &[Vec<usize>]) -> Result<Self, OptimError> {
-        let (sets, _) = param_groups("lbfgs", options, shapes.len(), OPTIONS)?;
-        if sets.len() != 1 {
-            return Err(OptimError::Invalid("LBFGS doesn't support per-parameter options (parameter groups)".into()));
-        }
-        let o = &sets[0];
+        let o = &single_group("lbfgs", "LBFGS", options, shapes.len(), OPTIONS)?;
         let d = Config::default();
         let max_iter = o.count("max_iter", d.max_iter)?;
         let config = Config {
@@ -281,11 +281,20 @@ impl Lbfgs {
             history_size: o.count("history_size", d.history_size)?,
             line_search_fn: o.text("line_search_fn")?,
         };
-        if !(0.0 <= config.lr) {
-            return Err(OptimError::Invalid(format!("Invalid learning rate: {}", js_number(config.lr))));
-        }
+        non_negative(config.lr, "Invalid learning rate")?;
         let numel = shapes.iter().map(|s| s.iter().product::<usize>()).sum();
-        Ok(Lbfgs { config, numel, state: State::default(), flat_grad: vec![0.0; numel], x_init: vec![0.0; numel] })
+        let buffer = || vec![0.0; numel];
+        Ok(Lbfgs {
+            state: State::default(),
+            flat_grad: buffer(),
+            x_init: buffer(),
+            y: buffer(),
+            step: buffer(),
+            q: buffer(),
+            alpha: Vec::new(),
+            config,
+            numel,
+        })
     }
 
     fn check_slots(&self, closure: &mut dyn Closure) -> Result<(), OptimError> {
@@ -335,38 +344,46 @@ impl Optimizer for Lbfgs {
             n_iter += 1;
             s.n_iter += 1;
             if s.n_iter == 1 {
-                s.d = self.flat_grad.iter().map(|g| -g).collect();
+                s.d.clear();
+                s.d.extend(self.flat_grad.iter().map(|g| -g));
                 s.old_dirs.clear();
                 s.old_stps.clear();
                 s.ro.clear();
                 s.h_diag = 1.0;
             } else {
-                let y: Vec<f32> = self.flat_grad.iter().zip(&s.prev_flat_grad).map(|(g, p)| g - p).collect();
+                let (y, step) = (&mut self.y, &mut self.step);
+                y.iter_mut().zip(self.flat_grad.iter().zip(&s.prev_flat_grad)).for_each(|(y, (g, p))| *y = g - p);
                 let t = s.t as f32;
-                let step: Vec<f32> = s.d.iter().map(|d| d * t).collect();
-                let ys = dot(&y, &step);
+                step.iter_mut().zip(&s.d).for_each(|(step, d)| *step = d * t);
+                let ys = dot(y, step);
                 // history_size 0 keeps no pairs (torch would fail popping an empty history).
                 if ys > 1e-10 && c.history_size > 0 {
-                    if s.old_dirs.len() == c.history_size {
-                        s.old_dirs.pop_front();
-                        s.old_stps.pop_front();
+                    // The pair leaving the history becomes the next scratch pair; until the history is full,
+                    // each new pair is a new allocation.
+                    let (spare_y, spare_step) = if s.old_dirs.len() == c.history_size {
                         s.ro.pop_front();
-                    }
-                    s.h_diag = ys / dot(&y, &y);
-                    s.old_dirs.push_back(y);
-                    s.old_stps.push_back(step);
+                        (s.old_dirs.pop_front(), s.old_stps.pop_front())
+                    } else {
+                        (None, None)
+                    };
+                    s.h_diag = ys / dot(y, y);
+                    s.old_dirs.push_back(std::mem::replace(y, spare_y.unwrap_or_else(|| vec![0.0; self.numel])));
+                    s.old_stps.push_back(std::mem::replace(step, spare_step.unwrap_or_else(|| vec![0.0; self.numel])));
                     s.ro.push_back(1.0 / ys);
                 }
                 let num_old = s.old_dirs.len();
-                let mut al = vec![0.0f32; num_old];
-                let mut q: Vec<f32> = self.flat_grad.iter().map(|g| -g).collect();
+                let (al, q) = (&mut self.alpha, &mut self.q);
+                al.clear();
+                al.resize(num_old, 0.0);
+                q.iter_mut().zip(&self.flat_grad).for_each(|(q, g)| *q = -g);
                 for i in (0..num_old).rev() {
-                    al[i] = dot(&s.old_stps[i], &q) * s.ro[i];
+                    al[i] = dot(&s.old_stps[i], q) * s.ro[i];
                     let scale = -al[i];
                     q.iter_mut().zip(&s.old_dirs[i]).for_each(|(q, y)| *q += scale * y);
                 }
                 let h_diag = s.h_diag;
-                s.d = q.iter().map(|q| q * h_diag).collect();
+                s.d.clear();
+                s.d.extend(q.iter().map(|q| q * h_diag));
                 for i in 0..num_old {
                     let be_i = dot(&s.old_dirs[i], &s.d) * s.ro[i];
                     let scale = al[i] - be_i;

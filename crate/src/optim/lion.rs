@@ -1,8 +1,7 @@
 //! Lion: u ← sign((1−β₁)g + β₁m) + λθ;  m ← (1−β₂)g + β₂m;  θ ← θ − γu.
 //! Source: optax.lion = scale_by_lion → add_decayed_weights → scale_by_learning_rate (optax 0.2.8).
 use super::{
-    check_beta_list, non_negative, optax_learning_rate, put_f32s, sign, BlobReader, OptimError, Options, Persist,
-    TensorRule,
+    check_beta_list, lr_field, non_negative, optax_learning_rate, persist, sign, OptimError, Options, TensorRule,
 };
 
 pub struct Lion;
@@ -20,14 +19,7 @@ pub struct State {
     mu: Vec<f32>,
 }
 
-impl Persist for State {
-    fn save(&self, out: &mut Vec<u8>) {
-        put_f32s(out, &self.mu);
-    }
-    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
-        input.f32s_into(&mut self.mu)
-    }
-}
+persist!(State { mu });
 
 impl TensorRule for Lion {
     const NAME: &'static str = "lion";
@@ -46,12 +38,7 @@ impl TensorRule for Lion {
         non_negative(config.weight_decay, "Invalid weight_decay value")?;
         Ok(config)
     }
-    fn lr(c: &Config) -> f64 {
-        c.learning_rate
-    }
-    fn set_lr(c: &mut Config, lr: f64) {
-        c.learning_rate = lr;
-    }
+    lr_field!(learning_rate);
     fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
         Ok(State { mu: vec![0.0; shape.iter().product()] })
     }

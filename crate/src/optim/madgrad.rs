@@ -1,7 +1,7 @@
 //! MADGRAD: λ_k = (γ + ε)√(k+1);  g ← g + wθ;  S ← S + λ_k g²;  s ← s + λ_k g;  z = θ₀ − s/(∛S + ε);
 //! θ ← (1−μ)z + μθ (applied as θ + (that − θ)).  Source: optax.contrib.madgrad (`scale_by_madgrad`), optax 0.2.8.
 //! Like optax (and the reference PyTorch code), γ + ε keeps the step alive at learning_rate 0.
-use super::{js_number, non_negative, optax_learning_rate, put_f32s, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
+use super::{lr_field, non_negative, optax_learning_rate, persist, unit_interval, OptimError, Options, TensorRule};
 
 pub struct Madgrad;
 
@@ -22,20 +22,7 @@ pub struct State {
     x0: Vec<f32>,
 }
 
-impl Persist for State {
-    fn save(&self, out: &mut Vec<u8>) {
-        put_u64(out, self.count);
-        put_f32s(out, &self.grad_sum_sq);
-        put_f32s(out, &self.s);
-        put_f32s(out, &self.x0);
-    }
-    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
-        self.count = input.u64()?;
-        input.f32s_into(&mut self.grad_sum_sq)?;
-        input.f32s_into(&mut self.s)?;
-        input.f32s_into(&mut self.x0)
-    }
-}
+persist!(State { count, grad_sum_sq, s, x0 });
 
 impl TensorRule for Madgrad {
     const NAME: &'static str = "madgrad";
@@ -50,19 +37,12 @@ impl TensorRule for Madgrad {
             weight_decay: o.num("weight_decay", 0.0)?,
             eps: o.num("eps", 1e-6)?,
         };
-        if !(0.0..1.0).contains(&config.momentum) {
-            return Err(OptimError::Invalid(format!("Invalid momentum value: {}", js_number(config.momentum))));
-        }
+        unit_interval(config.momentum, "Invalid momentum value")?;
         non_negative(config.weight_decay, "Invalid weight_decay value")?;
         non_negative(config.eps, "Invalid epsilon value")?;
         Ok(config)
     }
-    fn lr(c: &Config) -> f64 {
-        c.learning_rate
-    }
-    fn set_lr(c: &mut Config, lr: f64) {
-        c.learning_rate = lr;
-    }
+    lr_field!(learning_rate);
     fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
         let len = shape.iter().product();
         Ok(State { count: 0, grad_sum_sq: vec![0.0; len], s: vec![0.0; len], x0: vec![0.0; len] })

@@ -11,6 +11,9 @@ use serde_json::{json, Map, Value};
 use std::cell::RefCell;
 use std::fmt;
 
+mod common;
+pub use common::*;
+
 pub mod adabelief;
 pub mod adadelta;
 pub mod adafactor;
@@ -497,24 +500,7 @@ fn build<R: TensorRule>(options: &Value, shapes: &[Vec<usize>]) -> Result<Box<dy
 
 impl<R: TensorRule> Optimizer for PerTensor<R> {
     fn step(&mut self, slots: &mut [Slot<'_>]) -> Result<(), OptimError> {
-        if slots.len() != self.states.len() {
-            return Err(OptimError::Slots(format!(
-                "{} tensors given, the optimizer was built for {}",
-                slots.len(),
-                self.states.len()
-            )));
-        }
-        for (i, slot) in slots.iter().enumerate() {
-            let numel = self.numel(i);
-            if slot.param.len() != numel || slot.grad.len() != numel {
-                return Err(OptimError::Slots(format!(
-                    "tensor {i} has {} values and {} gradients, its shape {:?} has {numel}",
-                    slot.param.len(),
-                    slot.grad.len(),
-                    self.shapes[i]
-                )));
-            }
-        }
+        check_slot_sizes(slots, &self.shapes)?;
         for (i, slot) in slots.iter_mut().enumerate() {
             let config = &self.groups[self.group_of[i]];
             R::update(config, &mut self.states[i], slot.param, slot.grad, &self.shapes[i]);
@@ -723,106 +709,7 @@ pub fn describe() -> Result<Value, OptimError> {
     optimizers.collect::<Result<Vec<_>, _>>().map(Value::Array)
 }
 
-/// torch's `lerp` kernel: `a + w(b − a)` for |w| < 0.5, else `b − (b − a)(1 − w)`.
-#[inline(always)]
-pub fn lerp(a: f32, b: f32, weight: f32) -> f32 {
-    if weight.abs() < 0.5 {
-        a + weight * (b - a)
-    } else {
-        b - (b - a) * (1.0 - weight)
-    }
-}
-
-/// `torch.maximum`: NaN if either is NaN (unlike `f32::max`); vectorizes to a compare and select.
-#[inline(always)]
-pub fn maximum(a: f32, b: f32) -> f32 {
-    if a > b || a.is_nan() {
-        a
-    } else {
-        b
-    }
-}
-
-/// torch's `Invalid <what>: <value>` check `if not 0.0 <= value` (NaN fails too).
-pub fn non_negative(value: f64, message: &str) -> Result<(), OptimError> {
-    if 0.0 <= value {
-        Ok(())
-    } else {
-        Err(OptimError::Invalid(format!("{message}: {}", js_number(value))))
-    }
-}
-
-/// torch's beta check `if not 0.0 <= beta < 1.0`.
-pub fn check_betas(betas: (f64, f64)) -> Result<(), OptimError> {
-    for (index, beta) in [betas.0, betas.1].into_iter().enumerate() {
-        if !(0.0..1.0).contains(&beta) {
-            return Err(OptimError::Invalid(format!(
-                "Invalid beta parameter at index {index}: {}",
-                js_number(beta)
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// optax's `learning_rate`, also accepted under torch's name `lr` (giving both is an error);
-/// `default` is optax's default, `None` where optax requires one. Checked with torch's wording.
-pub fn optax_learning_rate(o: &Options, default: Option<f64>) -> Result<f64, OptimError> {
-    let given = (o.opt_num("learning_rate", None)?, o.opt_num("lr", None)?);
-    record_default("learning_rate", default.into());
-    record_default("lr", default.into());
-    let value = match given {
-        (Some(_), Some(_)) => {
-            return Err(OptimError::Invalid(format!(
-                "{}: give learning_rate or its alias lr, not both",
-                o.optimizer()
-            )))
-        }
-        (Some(lr), None) | (None, Some(lr)) => lr,
-        (None, None) => default.ok_or_else(|| {
-            OptimError::Invalid(format!("{} requires learning_rate (or lr)", o.optimizer()))
-        })?,
-    };
-    non_negative(value, "Invalid learning rate")?;
-    Ok(value)
-}
-
-/// torch's beta check `0 <= beta < 1` over optax's `b1, b2, …`, reported by index like torch's betas.
-pub fn check_beta_list(betas: &[f64]) -> Result<(), OptimError> {
-    match betas.iter().position(|beta| !(0.0..1.0).contains(beta)) {
-        Some(index) => Err(OptimError::Invalid(format!(
-            "Invalid beta parameter at index {index}: {}",
-            js_number(betas[index])
-        ))),
-        None => Ok(()),
-    }
-}
-
-/// `jnp.sign`: ±1, and ±0 or NaN unchanged (unlike `f32::signum`, which maps 0 to 1).
-#[inline(always)]
-pub fn sign(x: f32) -> f32 {
-    if x > 0.0 {
-        1.0
-    } else if x < 0.0 {
-        -1.0
-    } else {
-        x
-    }
-}
-
-/// optax's `bias_correction` divisor `1 − decayᵗ`, computed in float32 as jax does.
-pub fn optax_bias_correction(decay: f64, count: u64) -> f32 {
-    1.0 - (decay as f32).powf(count as f32)
-}
-
-/// `jnp.linalg.norm` of a flattened tensor: the sum of squares is accumulated in f64, so the f32
-/// result is within an ulp of XLA's reduction whatever its summation order.
-pub fn l2_norm(values: &[f32]) -> f32 {
-    values.iter().map(|&x| (x * x) as f64).sum::<f64>().sqrt() as f32
-}
-
-/// The checks `PerTensor::step` makes, for optimizers that implement [`Optimizer`] themselves
-/// (whole-model sums: Prodigy, D-Adaptation): one slot per tensor, each of its shape's size.
+/// What every `step` checks first: one slot per tensor, each of its shape's size.
 pub fn check_slot_sizes(slots: &[Slot<'_>], shapes: &[Vec<usize>]) -> Result<(), OptimError> {
     if slots.len() != shapes.len() {
         return Err(OptimError::Slots(format!(

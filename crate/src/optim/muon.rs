@@ -5,7 +5,7 @@
 //! vectors their own optimizer (e.g. AdamW), as torch's docs advise.
 //! The Newton–Schulz iteration runs in bfloat16 as torch's does: each step is two `addmm`s
 //! (b·G + c·G·G, then a·X + (·)·X), float32 accumulation, one rounding to bfloat16 per result.
-use super::{js_number, lerp, put_f32s, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
+use super::{js_number, lerp, lr_field, persist, OptimError, Options, TensorRule};
 use serde_json::Value;
 
 pub struct Muon;
@@ -78,16 +78,7 @@ pub struct State {
     scratch_mn: Vec<f32>,
 }
 
-impl Persist for State {
-    fn save(&self, out: &mut Vec<u8>) {
-        put_u64(out, self.step);
-        put_f32s(out, &self.momentum_buffer);
-    }
-    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
-        self.step = input.u64()?;
-        input.f32s_into(&mut self.momentum_buffer)
-    }
-}
+persist!(State { step, momentum_buffer });
 
 /// float32 → bfloat16 (round to nearest even), kept as the f32 it widens back to.
 #[inline(always)]
@@ -171,12 +162,7 @@ impl TensorRule for Muon {
             adjust_lr_fn,
         })
     }
-    fn lr(c: &Config) -> f64 {
-        c.lr
-    }
-    fn set_lr(c: &mut Config, lr: f64) {
-        c.lr = lr;
-    }
+    lr_field!(lr);
     fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
         let &[rows, cols] = shape else {
             return Err(OptimError::Invalid(format!(

@@ -1,6 +1,9 @@
 //! NAdam: μₜ = β₁(1 − ½·0.96^(tψ));  m ← lerp(m, g, 1−β₁);  v ← β₂v + (1−β₂)g²;  d = √(v/(1−β₂ᵗ)) + ε;
 //! θ ← θ − γ(1−μₜ)/(1−Πμ) · g/d − γμₜ₊₁/(1−Πμ·μₜ₊₁) · m/d.  Source: `_single_tensor_nadam` (torch 2.13).
-use super::{check_betas, lerp, non_negative, put_f32s, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
+use super::{
+    check_adam_options, lerp, lr_field, non_negative, put_f32s, put_u64, BlobReader, OptimError, Options, Persist,
+    TensorRule,
+};
 
 pub struct NAdam;
 
@@ -17,10 +20,7 @@ pub struct Config {
 
 impl Config {
     pub fn new(config: Config) -> Result<Config, OptimError> {
-        non_negative(config.lr, "Invalid learning rate")?;
-        non_negative(config.eps, "Invalid epsilon value")?;
-        check_betas(config.betas)?;
-        non_negative(config.weight_decay, "Invalid weight_decay value")?;
+        check_adam_options(config.lr, config.eps, config.betas, config.weight_decay)?;
         non_negative(config.momentum_decay, "Invalid momentum_decay value")?;
         Ok(config)
     }
@@ -82,12 +82,7 @@ impl TensorRule for NAdam {
             maximize: o.flag("maximize", d.maximize)?,
         })
     }
-    fn lr(c: &Config) -> f64 {
-        c.lr
-    }
-    fn set_lr(c: &mut Config, lr: f64) {
-        c.lr = lr;
-    }
+    lr_field!(lr);
     fn set_momentum(c: &mut Config, momentum: f64) -> bool {
         c.betas.0 = momentum;
         true

@@ -2,7 +2,7 @@
 //! runs them (quirks included), so its curves can be explained next to torch's optimizers.
 //! Each variant's comment names the quirk and the corrected rule it differs from.
 //! Option names follow torch (`lr`, `momentum`, `alpha`, `betas`, `eps`); defaults are the notebook's.
-use super::{check_betas, non_negative, put_f32s, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
+use super::{check_betas, lr_field, non_negative, persist, OptimError, Options, TensorRule};
 
 /// The hyper-parameters of every notebook variant; each variant reads only its own options.
 #[derive(Clone, Debug)]
@@ -49,18 +49,7 @@ impl State {
     }
 }
 
-impl Persist for State {
-    fn save(&self, out: &mut Vec<u8>) {
-        put_u64(out, self.step);
-        put_f32s(out, &self.first);
-        put_f32s(out, &self.second);
-    }
-    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
-        self.step = input.u64()?;
-        input.f32s_into(&mut self.first)?;
-        input.f32s_into(&mut self.second)
-    }
-}
+persist!(State { step, first, second });
 
 /// Declares a notebook variant: registry name, options, defaults, state buffers and its update.
 macro_rules! notebook_rule {
@@ -78,12 +67,7 @@ macro_rules! notebook_rule {
             fn config(o: &Options) -> Result<Config, OptimError> {
                 Config::read(o, $defaults)
             }
-            fn lr(c: &Config) -> f64 {
-                c.lr
-            }
-            fn set_lr(c: &mut Config, lr: f64) {
-                c.lr = lr;
-            }
+            lr_field!(lr);
             fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
                 Ok(State::new(shape, $buffers))
             }

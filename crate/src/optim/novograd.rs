@@ -1,8 +1,8 @@
 //! NovoGrad: n ← (1−β₂)‖g‖² + β₂n (‖g‖² at t=1);  m ← β₁m + g/(√(n + ε_root) + ε) + λθ (no β₁m at t=1);  θ ← θ − γm.
 //! Source: optax.novograd = scale_by_novograd → scale_by_learning_rate (optax 0.2.8).
 use super::{
-    check_beta_list, l2_norm, non_negative, optax_learning_rate, put_f32s, put_u64, BlobReader, OptimError, Options,
-    Persist, TensorRule,
+    check_beta_list, l2_norm, lr_field, non_negative, optax_learning_rate, put_f32s, put_u64, BlobReader, OptimError,
+    Options, Persist, TensorRule,
 };
 
 pub struct NovoGrad;
@@ -61,12 +61,7 @@ impl TensorRule for NovoGrad {
         non_negative(config.weight_decay, "Invalid weight_decay value")?;
         Ok(config)
     }
-    fn lr(c: &Config) -> f64 {
-        c.learning_rate
-    }
-    fn set_lr(c: &mut Config, lr: f64) {
-        c.learning_rate = lr;
-    }
+    lr_field!(learning_rate);
     fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
         Ok(State { count: 0, mu: vec![0.0; shape.iter().product()], nu: 0.0 })
     }

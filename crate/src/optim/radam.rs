@@ -1,6 +1,6 @@
 //! RAdam: m ← lerp(m, g, 1−β₁);  v ← β₂v + (1−β₂)g²;  ρₜ = ρ∞ − 2tβ₂ᵗ/(1−β₂ᵗ);  m̂ = m/(1−β₁ᵗ);
 //! θ ← θ − γ m̂ · √(1−β₂ᵗ)/(√v + ε) · r(ρₜ) if ρₜ > 5, else θ ← θ − γ m̂.  Source: `_single_tensor_radam` (torch 2.13).
-use super::{check_betas, lerp, non_negative, put_f32s, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
+use super::{check_adam_options, lerp, lr_field, persist, OptimError, Options, TensorRule};
 
 pub struct RAdam;
 
@@ -16,10 +16,7 @@ pub struct Config {
 
 impl Config {
     pub fn new(config: Config) -> Result<Config, OptimError> {
-        non_negative(config.lr, "Invalid learning rate")?;
-        non_negative(config.eps, "Invalid epsilon value")?;
-        check_betas(config.betas)?;
-        non_negative(config.weight_decay, "Invalid weight_decay value")?;
+        check_adam_options(config.lr, config.eps, config.betas, config.weight_decay)?;
         Ok(config)
     }
 }
@@ -36,18 +33,7 @@ pub struct State {
     exp_avg_sq: Vec<f32>,
 }
 
-impl Persist for State {
-    fn save(&self, out: &mut Vec<u8>) {
-        put_u64(out, self.step);
-        put_f32s(out, &self.exp_avg);
-        put_f32s(out, &self.exp_avg_sq);
-    }
-    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
-        self.step = input.u64()?;
-        input.f32s_into(&mut self.exp_avg)?;
-        input.f32s_into(&mut self.exp_avg_sq)
-    }
-}
+persist!(State { step, exp_avg, exp_avg_sq });
 
 impl TensorRule for RAdam {
     const NAME: &'static str = "radam";
@@ -67,12 +53,7 @@ impl TensorRule for RAdam {
             maximize: o.flag("maximize", d.maximize)?,
         })
     }
-    fn lr(c: &Config) -> f64 {
-        c.lr
-    }
-    fn set_lr(c: &mut Config, lr: f64) {
-        c.lr = lr;
-    }
+    lr_field!(lr);
     fn set_momentum(c: &mut Config, momentum: f64) -> bool {
         c.betas.0 = momentum;
         true

@@ -1,6 +1,6 @@
 //! RMSprop: g ← ±∇ + λθ;  v ← αv + (1−α)g²;  m̄ ← lerp(m̄, g, 1−α) if centered;  d ← √(v − m̄²) + ε;
 //! b ← μb + g/d, θ ← θ − γb (momentum > 0) else θ ← θ − γ g/d.  Source: `_single_tensor_rmsprop` (torch 2.13).
-use super::{lerp, non_negative, put_f32s, BlobReader, OptimError, Options, Persist, TensorRule};
+use super::{lerp, lr_field, non_negative, put_f32s, BlobReader, OptimError, Options, Persist, TensorRule};
 
 pub struct RmsProp;
 
@@ -77,12 +77,7 @@ impl TensorRule for RmsProp {
             maximize: o.flag("maximize", d.maximize)?,
         })
     }
-    fn lr(c: &Config) -> f64 {
-        c.lr
-    }
-    fn set_lr(c: &mut Config, lr: f64) {
-        c.lr = lr;
-    }
+    lr_field!(lr);
     fn set_momentum(c: &mut Config, momentum: f64) -> bool {
         c.momentum = momentum;
         true

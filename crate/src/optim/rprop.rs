@@ -1,6 +1,6 @@
 //! Rprop: η_t ← clamp(η_{t−1}·(η₊ if g·g_prev > 0, η₋ if < 0, else 1), step_min, step_max);
 //! g ← 0 where the sign flipped;  θ ← θ − sign(g)·η_t;  g_prev ← g.  Source: torch.optim.Rprop, `_single_tensor_rprop` (torch 2.13).
-use super::{js_number, non_negative, put_f32s, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
+use super::{js_number, lr_field, non_negative, persist, sign, OptimError, Options, TensorRule};
 
 pub struct Rprop;
 
@@ -38,29 +38,7 @@ pub struct State {
     step_size: Vec<f32>,
 }
 
-impl Persist for State {
-    fn save(&self, out: &mut Vec<u8>) {
-        put_u64(out, self.step);
-        put_f32s(out, &self.prev);
-        put_f32s(out, &self.step_size);
-    }
-    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
-        self.step = input.u64()?;
-        input.f32s_into(&mut self.prev)?;
-        input.f32s_into(&mut self.step_size)
-    }
-}
-
-/// torch.sign: 0 for 0 (f32::signum would give 1).
-fn sign(x: f32) -> f32 {
-    if x > 0.0 {
-        1.0
-    } else if x < 0.0 {
-        -1.0
-    } else {
-        x
-    }
-}
+persist!(State { step, prev, step_size });
 
 /// torch.clamp: NaN stays NaN; with min > max every value becomes max.
 fn clamp(x: f32, min: f32, max: f32) -> f32 {
@@ -86,12 +64,7 @@ impl TensorRule for Rprop {
             maximize: o.flag("maximize", d.maximize)?,
         })
     }
-    fn lr(c: &Config) -> f64 {
-        c.lr
-    }
-    fn set_lr(c: &mut Config, lr: f64) {
-        c.lr = lr;
-    }
+    lr_field!(lr);
     fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
         let numel = shape.iter().product();
         Ok(State { step: 0, prev: vec![0.0; numel], step_size: vec![0.0; numel] })

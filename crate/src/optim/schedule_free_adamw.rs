@@ -2,7 +2,10 @@
 //! x ← (1−c)x + c·z;  y ← β₁x + (1−β₁)z.  Source: optax.contrib.schedule_free_adamw (`schedule_free` over `scale_by_rms`), optax 0.2.8.
 //! The parameters are optax's stored iterate y; evaluate at x = (y − (1−β₁)z)/β₁ (`schedule_free_eval_params`).
 //! optax's `warmup_steps` is not taken: a learning-rate schedule (`set_lr`) gives the warm-up, as optax's callable lr does.
-use super::{check_betas, maximum, non_negative, optax_bias_correction, optax_learning_rate, put_f32s, put_f64, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
+use super::{
+    check_betas, lr_field, maximum, non_negative, optax_bias_correction, optax_learning_rate, put_f32s, put_f64,
+    put_u64, BlobReader, OptimError, Options, Persist, TensorRule,
+};
 
 pub struct ScheduleFreeAdamW;
 
@@ -69,12 +72,7 @@ impl TensorRule for ScheduleFreeAdamW {
         non_negative(config.weight_lr_power, "Invalid weight_lr_power value")?;
         Ok(config)
     }
-    fn lr(c: &Config) -> f64 {
-        c.learning_rate
-    }
-    fn set_lr(c: &mut Config, lr: f64) {
-        c.learning_rate = lr;
-    }
+    lr_field!(learning_rate);
     fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
         let len = shape.iter().product();
         Ok(State { step_count: 1, max_lr: 0.0, weight_sum: 0.0, nu: vec![0.0; len], z: vec![0.0; len] })

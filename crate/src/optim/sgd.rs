@@ -1,6 +1,6 @@
 //! SGD: g ← ±∇ + λθ;  b ← μb + (1−τ)g (b ← g at the first step);  g ← g + μb if nesterov else b;  θ ← θ − γg.
 //! Source: torch.optim.SGD, `_single_tensor_sgd` (torch 2.13).
-use super::{non_negative, BlobReader, OptimError, Options, Persist, TensorRule};
+use super::{lr_field, non_negative, BlobReader, OptimError, Options, Persist, TensorRule};
 
 pub struct Sgd;
 
@@ -74,12 +74,7 @@ impl TensorRule for Sgd {
             maximize: o.flag("maximize", d.maximize)?,
         })
     }
-    fn lr(c: &Config) -> f64 {
-        c.lr
-    }
-    fn set_lr(c: &mut Config, lr: f64) {
-        c.lr = lr;
-    }
+    lr_field!(lr);
     fn set_momentum(c: &mut Config, momentum: f64) -> bool {
         c.momentum = momentum;
         true

@@ -1,7 +1,6 @@
 //! SM3: ν ← g² + min_a μ_a[i_a];  u ← g/√(ν + ε) (0 where ν = 0);  m ← (1−β)u + βm;  θ ← θ − γm;  μ_a[j] ← max ν over i_a = j.
 //! Source: optax.sm3 = chain(`scale_by_sm3(b1=momentum)`, `scale(-learning_rate)`), optax 0.2.8 (ε = 1e-8, b2 = 1).
-use super::{maximum, optax_learning_rate, put_f32s, BlobReader, OptimError, Options, Persist, TensorRule};
-use super::js_number;
+use super::{lr_field, maximum, optax_learning_rate, persist, unit_interval, OptimError, Options, TensorRule};
 
 pub struct Sm3;
 
@@ -28,16 +27,7 @@ pub struct State {
     momentum: Vec<f32>,
 }
 
-impl Persist for State {
-    fn save(&self, out: &mut Vec<u8>) {
-        put_f32s(out, &self.accumulators);
-        put_f32s(out, &self.momentum);
-    }
-    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
-        input.f32s_into(&mut self.accumulators)?;
-        input.f32s_into(&mut self.momentum)
-    }
-}
+persist!(State { accumulators, momentum });
 
 /// jnp.minimum: NaN if either is NaN.
 #[inline(always)]
@@ -57,17 +47,10 @@ impl TensorRule for Sm3 {
 
     fn config(o: &Options) -> Result<Config, OptimError> {
         let config = Config { learning_rate: optax_learning_rate(o, None)?, momentum: o.num("momentum", 0.9)? };
-        if !(0.0..1.0).contains(&config.momentum) {
-            return Err(OptimError::Invalid(format!("Invalid momentum value: {}", js_number(config.momentum))));
-        }
+        unit_interval(config.momentum, "Invalid momentum value")?;
         Ok(config)
     }
-    fn lr(c: &Config) -> f64 {
-        c.learning_rate
-    }
-    fn set_lr(c: &mut Config, lr: f64) {
-        c.learning_rate = lr;
-    }
+    lr_field!(learning_rate);
     fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
         let dims = if shape.is_empty() { vec![1] } else { shape.to_vec() };
         let offsets: Vec<usize> = dims.iter().scan(0, |start, &d| Some(std::mem::replace(start, *start + d))).collect();

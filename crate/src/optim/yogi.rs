@@ -1,8 +1,8 @@
 //! Yogi: m ← (1−β₁)g + β₁m;  v ← v − (1−β₂)·sign(v − g²)·g²;  θ ← θ − γ·m̂/(√v̂ + ε), m, v start at 1e-6.
 //! Source: optax.yogi = scale_by_yogi → scale_by_learning_rate (optax 0.2.8).
 use super::{
-    check_beta_list, non_negative, optax_bias_correction, optax_learning_rate, put_f32s, put_u64, sign, BlobReader,
-    OptimError, Options, Persist, TensorRule,
+    check_beta_list, lr_field, non_negative, optax_bias_correction, optax_learning_rate, persist, sign, OptimError,
+    Options, TensorRule,
 };
 
 pub struct Yogi;
@@ -25,18 +25,7 @@ pub struct State {
     nu: Vec<f32>,
 }
 
-impl Persist for State {
-    fn save(&self, out: &mut Vec<u8>) {
-        put_u64(out, self.count);
-        put_f32s(out, &self.mu);
-        put_f32s(out, &self.nu);
-    }
-    fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
-        self.count = input.u64()?;
-        input.f32s_into(&mut self.mu)?;
-        input.f32s_into(&mut self.nu)
-    }
-}
+persist!(State { count, mu, nu });
 
 impl TensorRule for Yogi {
     const NAME: &'static str = "yogi";
@@ -55,12 +44,7 @@ impl TensorRule for Yogi {
         non_negative(config.eps, "Invalid epsilon value")?;
         Ok(config)
     }
-    fn lr(c: &Config) -> f64 {
-        c.learning_rate
-    }
-    fn set_lr(c: &mut Config, lr: f64) {
-        c.learning_rate = lr;
-    }
+    lr_field!(learning_rate);
     fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
         let len = shape.iter().product();
         Ok(State { count: 0, mu: vec![INITIAL_ACCUMULATOR; len], nu: vec![INITIAL_ACCUMULATOR; len] })

@@ -1,6 +1,6 @@
 //! Cosine annealing: CosineAnnealingLR (torch's recursive form) and CosineAnnealingWarmRestarts (SGDR).
 //! η_t = η_min + (η_max − η_min)·(1 + cos(π·T_cur/T_i))/2.
-use super::{format_number, Options, Schedule, ScheduleError};
+use super::{format_number, positive_integer, Options, Schedule, ScheduleError};
 use serde_json::Value;
 use std::f64::consts::PI;
 
@@ -37,11 +37,8 @@ impl Schedule for CosineAnnealingLr {
     fn name(&self) -> &str {
         "CosineAnnealingLR"
     }
-    fn group_count(&self) -> usize {
-        self.lrs.len()
-    }
-    fn lr(&self, group: usize) -> f64 {
-        self.lrs[group]
+    fn lrs(&self) -> &[f64] {
+        &self.lrs
     }
     fn step(&mut self, _metric: Option<f64>) -> Result<(), ScheduleError> {
         self.last_epoch += 1;
@@ -76,12 +73,12 @@ impl CosineAnnealingWarmRestarts {
     pub(crate) fn new(options: &Options, base_lrs: &[f64]) -> Result<Self, ScheduleError> {
         let t_0 = match options.raw("T_0") {
             None => return Err(ScheduleError::MissingOption { schedule: "CosineAnnealingWarmRestarts", option: "T_0" }),
-            Some(value) => positive_integer(value, 1)
+            Some(value) => positive_integer(value)
                 .ok_or_else(|| ScheduleError::InvalidValue(format!("Expected positive integer T_0, but got {}", format_number(value))))?,
         };
         let t_mult = match options.raw("T_mult") {
             None => 1,
-            Some(value) => positive_integer(value, 1).ok_or_else(|| {
+            Some(value) => positive_integer(value).ok_or_else(|| {
                 ScheduleError::InvalidValue(format!("Expected integer T_mult >= 1, but got {}", format_number(value)))
             })?,
         };
@@ -119,11 +116,8 @@ impl Schedule for CosineAnnealingWarmRestarts {
     fn name(&self) -> &str {
         "CosineAnnealingWarmRestarts"
     }
-    fn group_count(&self) -> usize {
-        self.lrs.len()
-    }
-    fn lr(&self, group: usize) -> f64 {
-        self.lrs[group]
+    fn lrs(&self) -> &[f64] {
+        &self.lrs
     }
     fn step(&mut self, _metric: Option<f64>) -> Result<(), ScheduleError> {
         self.t_cur += 1;
@@ -134,12 +128,6 @@ impl Schedule for CosineAnnealingWarmRestarts {
         self.update_lrs();
         Ok(())
     }
-}
-
-/// An integer ≥ `minimum`, as torch's `isinstance(x, int)` checks accept it.
-fn positive_integer(value: &Value, minimum: i64) -> Option<i64> {
-    let number = value.as_f64()?;
-    (number.fract() == 0.0 && number >= minimum as f64 && number < 9.0e15).then_some(number as i64)
 }
 
 fn python_type_name(value: &Value) -> &'static str {

@@ -102,11 +102,8 @@ impl Schedule for CyclicLr {
     fn name(&self) -> &str {
         "CyclicLR"
     }
-    fn group_count(&self) -> usize {
-        self.lrs.len()
-    }
-    fn lr(&self, group: usize) -> f64 {
-        self.lrs[group]
+    fn lrs(&self) -> &[f64] {
+        &self.lrs
     }
     fn momentum(&self, group: usize) -> Option<f64> {
         self.cycle_momentum.then(|| self.momentums[group])

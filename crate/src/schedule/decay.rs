@@ -29,11 +29,8 @@ impl Schedule for StepLr {
     fn name(&self) -> &str {
         "StepLR"
     }
-    fn group_count(&self) -> usize {
-        self.lrs.len()
-    }
-    fn lr(&self, group: usize) -> f64 {
-        self.lrs[group]
+    fn lrs(&self) -> &[f64] {
+        &self.lrs
     }
     fn step(&mut self, _metric: Option<f64>) -> Result<(), ScheduleError> {
         self.last_epoch += 1;
@@ -69,11 +66,8 @@ impl Schedule for MultiStepLr {
     fn name(&self) -> &str {
         "MultiStepLR"
     }
-    fn group_count(&self) -> usize {
-        self.lrs.len()
-    }
-    fn lr(&self, group: usize) -> f64 {
-        self.lrs[group]
+    fn lrs(&self) -> &[f64] {
+        &self.lrs
     }
     fn step(&mut self, _metric: Option<f64>) -> Result<(), ScheduleError> {
         self.last_epoch += 1;
@@ -105,11 +99,8 @@ impl Schedule for ExponentialLr {
     fn name(&self) -> &str {
         "ExponentialLR"
     }
-    fn group_count(&self) -> usize {
-        self.lrs.len()
-    }
-    fn lr(&self, group: usize) -> f64 {
-        self.lrs[group]
+    fn lrs(&self) -> &[f64] {
+        &self.lrs
     }
     fn step(&mut self, _metric: Option<f64>) -> Result<(), ScheduleError> {
         self.lrs.iter_mut().for_each(|lr| *lr *= self.gamma);
@@ -143,11 +134,8 @@ impl Schedule for PolynomialLr {
     fn name(&self) -> &str {
         "PolynomialLR"
     }
-    fn group_count(&self) -> usize {
-        self.lrs.len()
-    }
-    fn lr(&self, group: usize) -> f64 {
-        self.lrs[group]
+    fn lrs(&self) -> &[f64] {
+        &self.lrs
     }
     fn step(&mut self, _metric: Option<f64>) -> Result<(), ScheduleError> {
         self.last_epoch += 1;

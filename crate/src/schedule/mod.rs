@@ -26,10 +26,16 @@ pub use plateau::ReduceLrOnPlateau;
 pub trait Schedule {
     /// The torch class name ("StepLR", "ReduceLROnPlateau", …).
     fn name(&self) -> &str;
-    /// Number of parameter groups the schedule drives (one lr per group, as torch's param_groups).
-    fn group_count(&self) -> usize;
+    /// The lr in force for the next optimizer step, one per parameter group (as torch's param_groups).
+    fn lrs(&self) -> &[f64];
+    /// Number of parameter groups the schedule drives.
+    fn group_count(&self) -> usize {
+        self.lrs().len()
+    }
     /// The lr in force for the next optimizer step of `group`.
-    fn lr(&self, group: usize) -> f64;
+    fn lr(&self, group: usize) -> f64 {
+        self.lrs()[group]
+    }
     /// The momentum (or beta1) the schedule wants for `group`, for schedules that cycle it.
     fn momentum(&self, _group: usize) -> Option<f64> {
         None
@@ -279,6 +285,12 @@ fn as_float(key: &str, value: &Value) -> Result<f64, ScheduleError> {
     value
         .as_f64()
         .ok_or_else(|| ScheduleError::WrongType { option: key.to_string(), expected: "a number" })
+}
+
+/// A whole number ≥ 1, as torch's `isinstance(x, int) and x > 0` checks accept it (T_0, total_steps).
+pub(crate) fn positive_integer(value: &Value) -> Option<i64> {
+    let number = value.as_f64()?;
+    (number.fract() == 0.0 && number >= 1.0 && number < 9.0e15).then_some(number as i64)
 }
 
 fn as_integer(key: &str, value: &Value) -> Result<i64, ScheduleError> {

@@ -1,6 +1,6 @@
 //! OneCycleLR (torch.optim.lr_scheduler.OneCycleLR, the fastai 1cycle policy): lr anneals from
 //! max_lr/div_factor up to max_lr, then down to initial_lr/final_div_factor; momentum moves opposite.
-use super::{format_number, Options, Schedule, ScheduleError};
+use super::{format_number, positive_integer, Options, Schedule, ScheduleError};
 
 struct Phase {
     end_step: f64,
@@ -185,11 +185,8 @@ impl Schedule for OneCycleLr {
     fn name(&self) -> &str {
         "OneCycleLR"
     }
-    fn group_count(&self) -> usize {
-        self.lrs.len()
-    }
-    fn lr(&self, group: usize) -> f64 {
-        self.lrs[group]
+    fn lrs(&self) -> &[f64] {
+        &self.lrs
     }
     fn momentum(&self, group: usize) -> Option<f64> {
         self.cycle_momentum.then(|| self.momentums[group])
@@ -205,9 +202,4 @@ impl Schedule for OneCycleLr {
         self.update();
         Ok(())
     }
-}
-
-fn positive_integer(value: &serde_json::Value) -> Option<i64> {
-    let number = value.as_f64()?;
-    (number.fract() == 0.0 && number > 0.0 && number < 9.0e15).then_some(number as i64)
 }

@@ -74,11 +74,8 @@ impl Schedule for ReduceLrOnPlateau {
     fn name(&self) -> &str {
         "ReduceLROnPlateau"
     }
-    fn group_count(&self) -> usize {
-        self.lrs.len()
-    }
-    fn lr(&self, group: usize) -> f64 {
-        self.lrs[group]
+    fn lrs(&self) -> &[f64] {
+        &self.lrs
     }
     fn step(&mut self, metric: Option<f64>) -> Result<(), ScheduleError> {
         let current = metric.ok_or(ScheduleError::MissingMetric)?;
