@@ -2,10 +2,14 @@
 // on the calling thread's wasm instance, no worker involved. Each step copies the gradients (and the parameters,
 // when given) in once and the updated parameters out once; the optimizer state stays in wasm memory.
 import { ConfigError, OptimizerOptionError } from "./errors.js";
+import type { OptimizerName, OptionsOf } from "./optimizers.js";
 import { instantiate, wasm } from "./wasm.js";
 
-/** Options of an optimizer, with torch.optim's names (`lr`, `momentum`, `betas`, `weight_decay`, `eps`, `amsgrad`, …); Rust validates them. */
-export type OptimizerOptions = { lr?: number; [option: string]: unknown };
+/**
+ * Options of the optimizer called `Name`, with torch.optim's names (`lr`, `momentum`, `betas`, `weight_decay`, …; optax's
+ * for the optimizers torch lacks); Rust validates them again.
+ */
+export type OptimizerOptions<Name extends OptimizerName = OptimizerName> = OptionsOf<Name>;
 
 /** An optimizer bound to a list of tensors; free it with `dispose()` (or `using`). */
 export interface Optimizer {
@@ -33,13 +37,15 @@ export interface Optimizer {
 }
 
 /** Creates an optimizer on the calling thread, instantiating the compiled module there first if needed. */
-export async function createOptimizerOn(
+export async function createOptimizerOn<Name extends OptimizerName>(
   compileModule: () => Promise<WebAssembly.Module>,
-  name: string,
-  options: OptimizerOptions,
+  name: Name,
+  options: OptimizerOptions<Name>,
   shapes: readonly (readonly number[])[],
 ): Promise<Optimizer> {
-  if (typeof name !== "string" || name === "") throw new ConfigError("createOptimizer: name must be a non-empty string such as \"adam\"");
+  // The types rule out a bad name, but plain JavaScript callers are not type-checked.
+  const untypedName: unknown = name;
+  if (typeof untypedName !== "string" || untypedName === "") throw new ConfigError("createOptimizer: name must be a non-empty string such as \"adam\"");
   if (!Array.isArray(shapes) || !shapes.every((shape) => Array.isArray(shape) && shape.every((dim) => Number.isInteger(dim) && dim >= 0)))
     throw new ConfigError(`createOptimizer: shapes must be arrays of non-negative integers like [[5, 3], [5]], got ${JSON.stringify(shapes)}`);
   instantiate(await compileModule());
