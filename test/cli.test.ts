@@ -1,10 +1,8 @@
 // The `optimlab` CLI: flag parsing and its error messages, exit codes, progress output, the files a
 // comparison writes, and one end-to-end run of the built dist/cli.js on a small slice of the sample.
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { crc32, inflateSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Resvg } from "@resvg/resvg-js";
@@ -12,18 +10,7 @@ import { UsageError, parseFlags, parseLayers, parseOptimizer } from "../dist/cli
 import { lossesCsv, lossesJsonl, summaryTable } from "../dist/cli/output.js";
 import { progressReporter } from "../dist/cli/progress.js";
 import type { RunResult } from "../dist/types.js";
-
-const CLI = resolve(import.meta.dirname, "../dist/cli.js");
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { timeout: 300_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failure = error as { code: number; stdout: string; stderr: string };
-    return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
-  }
-}
+import { cli } from "./helpers/cli.js";
 
 describe("--opt", () => {
   it("reads numbers, booleans, a/b tuples and a label", () => {

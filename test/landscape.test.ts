@@ -1,18 +1,17 @@
 // Optimizer trajectories on 2-D test functions through the wasm build: every torch reference trajectory of
 // test/fixtures/torch-landscapes.json within 1e-4 (points and values), the grid, the errors, the figure as an SVG
 // snapshot, and `optimlab landscape` end to end (files written, CSV against torch, table, help, usage errors).
-import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ConfigError, OptimizerOptionError, distanceToMinimum, landscape, landscapeFunctions, landscapeGrid, landscapeLineup, landscapePlot,
   nodeDocument, svgText, svgToPng,
 } from "../dist/index.js";
 import type { LandscapeFunction } from "../dist/index.js";
+import { cli } from "./helpers/cli.js";
 
 interface LandscapeCase {
   function: string;
@@ -197,18 +196,7 @@ describe("figure", () => {
 });
 
 describe("optimlab landscape", () => {
-  const CLI = resolve(import.meta.dirname, "../dist/cli.js");
   let out: string;
-
-  async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { timeout: 120_000 });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failure = error as { code: number; stdout: string; stderr: string };
-      return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
-    }
-  }
 
   beforeAll(async () => {
     out = await mkdtemp(join(tmpdir(), "optimlab-landscape-"));

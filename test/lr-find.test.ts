@@ -1,11 +1,9 @@
 // The learning-rate range test: the suggestion rules on hand-made curves (through the wasm build), the test on a
 // slice of the embedded MNIST sample (start near ln 10, a sane lr for Adam), a trainer bit-identical afterwards,
 // option errors and abort, the figure's SVG snapshot, and `optimlab lr-find` end to end.
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Resvg } from "@resvg/resvg-js";
 import { loadMnistSample, lrFind, lrFindAll, lrFindPlot, nodeDocument, preferredLr, svgText, svgToPng } from "../dist/index.js";
@@ -15,6 +13,7 @@ import { lossAtLr } from "../dist/plot/lr-find.js";
 import { lrFindCsv, optWithLr } from "../dist/cli/lr-find.js";
 import { instantiate, wasm } from "../dist/wasm.js";
 import { compileModule } from "../dist/wasm-node.js";
+import { cli, type CliOutcome } from "./helpers/cli.js";
 
 beforeAll(async () => {
   instantiate(await compileModule());
@@ -215,18 +214,8 @@ describe("the lr-find figure", () => {
 });
 
 describe("optimlab lr-find, end to end", () => {
-  const CLI = resolve(import.meta.dirname, "../dist/cli.js");
-  const cli = async (...args: string[]) => {
-    try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { timeout: 300_000 });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failure = error as { code: number; stdout: string; stderr: string };
-      return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
-    }
-  };
   let out: string;
-  let result: { code: number; stdout: string; stderr: string };
+  let result: CliOutcome;
   beforeAll(async () => {
     out = await mkdtemp(join(tmpdir(), "optimlab-lr-find-"));
     result = await cli("lr-find", "--opt", "adam", "--opt", "sgd:momentum=0.9,label=Momentum", "--limit", "1024", "--batch-size", "64", "--num-iter", "60", "--out", out);

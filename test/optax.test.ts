@@ -5,19 +5,11 @@ import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { instantiate, wasm } from "../dist/wasm.js";
 import { compileModule } from "../dist/wasm-node.js";
-
-interface ReplayCase {
-  name: string;
-  options: Record<string, unknown>;
-  shapes: number[][];
-  init: number[][];
-  grads: number[][][];
-  params: number[][][];
-}
+import { expectReplay, type ReplayCase } from "./helpers/replay.js";
 
 const replay = (
   JSON.parse(readFileSync(new URL("./fixtures/optax-replay.json", import.meta.url), "utf8")) as {
-    cases: ReplayCase[];
+    cases: (ReplayCase & { name: string })[];
   }
 ).cases;
 
@@ -37,23 +29,7 @@ describe("optax optimizers through wasm match optax", () => {
   });
 
   it.each(replay.map((c) => [c.name, c] as const))("%s, 25 steps", (_, c) => {
-    const optimizer = new wasm.Optimizer(c.name, JSON.stringify(c.options), JSON.stringify(c.shapes));
-    try {
-      optimizer.setParams(Float32Array.from(c.init.flat()));
-      c.grads.forEach((grads, k) => {
-        optimizer.setGrads(Float32Array.from(grads.flat()));
-        optimizer.step();
-        const got = optimizer.params();
-        c.params[k].flat().forEach((want, i) => {
-          const tolerance = Math.max(1e-6, 1e-5 * Math.abs(want));
-          if (!(Math.abs(got[i] - want) <= tolerance)) {
-            expect.fail(`step ${k + 1}, value ${i}: got ${got[i]}, optax ${want}`);
-          }
-        });
-      });
-    } finally {
-      optimizer.free();
-    }
+    expectReplay(c.name, c, "optax");
   });
 });
 

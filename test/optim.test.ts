@@ -5,16 +5,7 @@ import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { instantiate, wasm } from "../dist/wasm.js";
 import { compileModule } from "../dist/wasm-node.js";
-
-interface ReplayCase {
-  name: string;
-  optimizer: string;
-  options: Record<string, unknown>;
-  shapes: number[][];
-  init: number[][];
-  grads: number[][][];
-  params: number[][][];
-}
+import { expectReplay, type ReplayCase } from "./helpers/replay.js";
 
 interface ErrorCase {
   optimizer: string;
@@ -27,7 +18,7 @@ interface ErrorCase {
 const fixture = <T>(name: string): T =>
   JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8")) as T;
 
-const replay = fixture<{ cases: ReplayCase[] }>("torch-optim-replay.json").cases;
+const replay = fixture<{ cases: (ReplayCase & { name: string; optimizer: string })[] }>("torch-optim-replay.json").cases;
 const errors = fixture<{ cases: ErrorCase[] }>("torch-errors.json").cases;
 
 /** Replay cases of the optimizers this test owns; each must be registered and match. */
@@ -44,23 +35,7 @@ beforeAll(async () => {
 
 describe("optimizers through wasm match torch.optim", () => {
   it.each(replay.filter((c) => own(c.optimizer)).map((c) => [c.name, c] as const))("%s, 25 steps", (_, c) => {
-    const optimizer = new wasm.Optimizer(c.optimizer.toLowerCase(), JSON.stringify(c.options), JSON.stringify(c.shapes));
-    try {
-      optimizer.setParams(Float32Array.from(c.init.flat()));
-      c.grads.forEach((grads, k) => {
-        optimizer.setGrads(Float32Array.from(grads.flat()));
-        optimizer.step();
-        const got = optimizer.params();
-        c.params[k].flat().forEach((want, i) => {
-          const tolerance = Math.max(1e-6, 1e-5 * Math.abs(want));
-          if (Math.abs(got[i] - want) > tolerance) {
-            expect.fail(`step ${k + 1}, value ${i}: got ${got[i]}, torch ${want}`);
-          }
-        });
-      });
-    } finally {
-      optimizer.free();
-    }
+    expectReplay(c.optimizer.toLowerCase(), c, "torch");
   });
 
   it("covers every optimizer it owns", () => {

@@ -1,28 +1,16 @@
 // `optimlab schedules` and `optimlab compare --schedule`, end to end through the built dist/cli.js: the --schedule
 // parser, the files written (figure, PNG, CSV against torch's numbers), the report's lr figure and the error paths.
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UsageError } from "../dist/cli/args.js";
 import { defaultSchedules, parseSchedule, syntheticLoss } from "../dist/cli/schedules.js";
+import { cli } from "./helpers/cli.js";
 
-const CLI = resolve(import.meta.dirname, "../dist/cli.js");
 const fixture: { cases: { name: string; lrs: number[] }[] } = JSON.parse(
   await readFile(new URL("./fixtures/torch-lr-schedules.json", import.meta.url), "utf8"),
 );
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { timeout: 300_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failure = error as { code: number; stdout: string; stderr: string };
-    return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
-  }
-}
 
 /** `label,step,lr` rows grouped by label. */
 function curvesOf(csv: string): Map<string, number[]> {

@@ -4,38 +4,16 @@
 //     and `new URL("./pkg/optimlab_bg.wasm", import.meta.url)` and bundle the worker and the .wasm themselves;
 //   - dist/optimlab.browser.mjs (esbuild, ESM) and dist/optimlab.global.js (esbuild, IIFE `optimlab`): they find
 //     dist/optimlab.worker.js (a classic worker bundle), dist/optimlab.wasm and dist/assets/ next to themselves.
-import * as Comlink from "comlink";
-import { compareOn, createPoolOn, trainOn } from "./api.js";
-import type { CompareOptions, OptimlabPool, PoolOptions, TrainOptions } from "./client.js";
+import { bindApi, type OptimlabApi, type SmokeResult } from "./api.js";
 import {
   loadMnistSample as loadMnistSampleFrom, loadMnistSampleDataset as loadMnistSampleDatasetFrom, type SampleOptions,
 } from "./data/index.js";
 import type { SplitOptions } from "./data/split.js";
-import { createOptimizerOn, type Optimizer, type OptimizerOptions } from "./optimizer.js";
-import {
-  landscapeFunctionsOn, landscapeGridOn, landscapeOn, type LandscapeFunction, type LandscapeGrid, type LandscapeGridOptions, type LandscapeOptions,
-  type LandscapeResult,
-} from "./landscape.js";
-import { lrFindAllOn, lrFindOn, type LrFindAllOptions, type LrFindOptions, type LrFindResult } from "./lr-find.js";
-import { optimizerDefaultsOn, optimizersOn, type OptimizerDefaults, type OptimizerInfo, type OptimizerName } from "./optimizers.js";
 import type { Platform, WorkerHandle } from "./pool.js";
-import type { Dataset, DataSplit, RunResult } from "./types.js";
+import type { Dataset, DataSplit } from "./types.js";
 import { compileModule as compileModuleFrom } from "./wasm-browser.js";
-import type { WorkerApi } from "./worker-api.js";
-import { scheduleLrsOn, type ScheduleLrsOptions } from "./schedule.js";
-import type { ScheduleSpec } from "./types.js";
 
-export { ConfigError, OptimizerOptionError, PoolDisposedError, WorkerCrashError } from "./errors.js";
-export type { CompareOptions, ModelSpec, OptimlabPool, PoolOptions, RunOptions, TrainOptions } from "./client.js";
-export type { PoolStats } from "./pool.js";
-export type { Optimizer, OptimizerOptions } from "./optimizer.js";
-export { distanceToMinimum, landscapeLineup } from "./landscape.js";
-export type { LandscapeFunction, LandscapeGrid, LandscapeGridOptions, LandscapeOptions, LandscapeResult, LandscapeRun } from "./landscape.js";
-export type * from "./types.js";
-export type { ScheduleLrsOptions } from "./schedule.js";
-export * from "./data/index.js";
-// Figures are pure functions drawing into the page's document: the demo's live curves use them.
-export * from "./plot/index.js";
+export * from "./shared.js";
 
 /** Set by scripts/bundle.mjs ("global" or "esm"); undefined in the tsc build that bundlers consume. */
 declare const OPTIMLAB_BUNDLE: "global" | "esm" | undefined;
@@ -109,49 +87,25 @@ export const browserPlatform: Platform = {
   cores: () => Math.max(1, navigator.hardwareConcurrency || 2),
 };
 
-/**
- * Trains one model per optimizer, in parallel in Web Workers (at most `workers`, default the number of cores),
- * and resolves with one result per optimizer in order. A run that diverges resolves with `diverged`; a run that
- * fails (invalid option, crashed worker) resolves with `error`; aborting rejects.
- */
-export function compare(options: CompareOptions & PoolOptions): Promise<RunResult[]> {
-  return compareOn(browserPlatform, options);
-}
+const api = bindApi(browserPlatform);
 
-/** Trains one model with one optimizer in a Web Worker; rejects when the run fails (ConfigError, OptimizerOptionError, WorkerCrashError, AbortError). */
-export function train(options: TrainOptions): Promise<RunResult> {
-  return trainOn(browserPlatform, options);
-}
+// One line each, typed by OptimlabApi so that editors show its doc comments (see api.ts).
+export const compare: OptimlabApi["compare"] = api.compare;
+export const train: OptimlabApi["train"] = api.train;
+export const createPool: OptimlabApi["createPool"] = api.createPool;
+export const createOptimizer: OptimlabApi["createOptimizer"] = api.createOptimizer;
+export const landscape: OptimlabApi["landscape"] = api.landscape;
+export const landscapeGrid: OptimlabApi["landscapeGrid"] = api.landscapeGrid;
+export const landscapeFunctions: OptimlabApi["landscapeFunctions"] = api.landscapeFunctions;
+export const scheduleLrs: OptimlabApi["scheduleLrs"] = api.scheduleLrs;
+export const lrFind: OptimlabApi["lrFind"] = api.lrFind;
+export const lrFindAll: OptimlabApi["lrFindAll"] = api.lrFindAll;
+export const optimizers: OptimlabApi["optimizers"] = api.optimizers;
+export const optimizerDefaults: OptimlabApi["optimizerDefaults"] = api.optimizerDefaults;
 
-/** A reusable pool of Web Workers for many comparisons; `dispose()` it when done. */
-export function createPool(options?: PoolOptions): OptimlabPool {
-  return createPoolOn(browserPlatform, options);
-}
-
-/**
- * An optimizer on your own tensors, on this thread (the page or your own worker): `const opt = await createOptimizer("adam",
- * { lr: 1e-3 }, [[5, 3], [5]])`, then `opt.step(grads, params)` updates `params` in place, as torch.optim does. `dispose()` it when done.
- */
-export function createOptimizer(name: string, options: OptimizerOptions, shapes: readonly (readonly number[])[]): Promise<Optimizer> {
-  return createOptimizerOn(compileModule, name, options, shapes);
-}
-
-/**
- * Optimizer trajectories on a 2-D test function, on this thread: `await landscape({ fn: "rosenbrock", optimizers:
- * [{ name: "adam", lr: 0.05 }], steps: 300 })`; without `optimizers`, the function's default line-up.
- */
-export function landscape(options: LandscapeOptions): Promise<LandscapeResult> {
-  return landscapeOn(compileModule, options);
-}
-
-/** A test function sampled on a grid (its default view unless given), for `landscapePlot`. */
-export function landscapeGrid(fn: string, options?: LandscapeGridOptions): Promise<LandscapeGrid> {
-  return landscapeGridOn(compileModule, fn, options);
-}
-
-/** The 2-D test functions: formulas, default views and starts, minima. */
-export function landscapeFunctions(): Promise<LandscapeFunction[]> {
-  return landscapeFunctionsOn(compileModule);
+/** Checks that the wasm module loads in a Web Worker and that its SIMD dot product agrees with the scalar one; says whether the page is cross-origin isolated. */
+export async function smoke(): Promise<SmokeResult & { crossOriginIsolated: boolean }> {
+  return { ...(await api.smoke()), crossOriginIsolated: globalThis.crossOriginIsolated === true };
 }
 
 /** The embedded MNIST sample, shuffled with `seed` and split (8,000 train / 2,000 test), fetched from next to the bundle. */
@@ -162,57 +116,4 @@ export function loadMnistSample(options: SampleOptions & SplitOptions = {}): Pro
 /** All 10,000 digits of the embedded sample, in the source package's order, fetched from next to the bundle. */
 export function loadMnistSampleDataset(options: SampleOptions = {}): Promise<Dataset> {
   return loadMnistSampleDatasetFrom({ url: assetLocation().sampleUrl, ...options });
-}
-
-/**
- * The lr of each of `steps` optimizer steps under a schedule alone, for plotting, computed by the same Rust code the
- * Trainer steps: `await scheduleLrs({ name: "onecycle", max_lr: 0.1, total_steps: 100 }, { baseLr: 0.1, steps: 100 })`.
- */
-export function scheduleLrs(spec: ScheduleSpec, options: ScheduleLrsOptions): Promise<Float64Array> {
-  return scheduleLrsOn(compileModule, spec, options);
-}
-
-/** Checks that the wasm module loads in a Web Worker and reports whether its SIMD kernels are in use. */
-export async function smoke(): Promise<{ simd: boolean; dot: number; dotScalar: number; crossOriginIsolated: boolean }> {
-  const module = await compileModule();
-  const worker = spawnWorker();
-  try {
-    const failed = new Promise<never>((_, reject) => worker.onError(reject));
-    const api = Comlink.wrap<WorkerApi>(worker.endpoint);
-    const simd = await Promise.race([api.init(module), failed]);
-    const n = 1003;
-    const a = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37));
-    const b = Float32Array.from({ length: n }, (_, i) => Math.cos(i * 0.11));
-    const { simd: dot, scalar: dotScalar } = await api.dot(a, b);
-    api[Comlink.releaseProxy]();
-    return { simd, dot, dotScalar, crossOriginIsolated: globalThis.crossOriginIsolated === true };
-  } finally {
-    worker.terminate();
-  }
-}
-
-export { preferredLr } from "./lr-find.js";
-export type { LrFindAllOptions, LrFindOptions, LrFindResult, LrFindSettings, LrSuggestion, LrSuggestions } from "./lr-find.js";
-
-/** Leslie Smith's learning-rate range test in a Web Worker, with fastai's and torch-lr-finder's defaults and suggestions. */
-export function lrFind(options: LrFindOptions): Promise<LrFindResult> {
-  return lrFindOn(browserPlatform, options);
-}
-
-/** The range test of several optimizers, in parallel in Web Workers (at most `workers`, default the cores); results in order. */
-export function lrFindAll(options: LrFindAllOptions): Promise<LrFindResult[]> {
-  return lrFindAllOn(browserPlatform, options);
-}
-
-export { OPTIMIZER_OPTIONS } from "./optimizers.js";
-export type * from "./optimizers.js";
-
-/** Every optimizer of the Rust registry with its options and their defaults, in registry order: what a UI lists. */
-export function optimizers(): Promise<OptimizerInfo[]> {
-  return optimizersOn(compileModule);
-}
-
-/** The default of every option of one optimizer, as the Rust side applies them: `await optimizerDefaults("adam")`. */
-export function optimizerDefaults<Name extends OptimizerName>(name: Name): Promise<OptimizerDefaults<Name>> {
-  return optimizerDefaultsOn(compileModule, name);
 }

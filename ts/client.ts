@@ -1,6 +1,6 @@
 // The platform-neutral client: validates a comparison at the edge, runs each optimizer as one job on the worker
 // pool, drives the worker's Trainer chunk by chunk (abort checked between chunks, progress throttled, eval after
-// each epoch) and assembles plain-data results. Node (index.ts) and browsers give it their Platform.
+// each epoch) and assembles plain-data results. api.ts binds it to each entry's Platform.
 import type { Remote } from "comlink";
 import { abortError, ConfigError, isCleanRefusal, PoolDisposedError, reviveError } from "./errors.js";
 import { WorkerPool, type Platform, type PoolStats, type PoolWorkerApi } from "./pool.js";

@@ -1,6 +1,6 @@
 // The learning-rate range test (Leslie Smith; fastai's lr_find, torch-lr-finder's range_test), platform-neutral:
 // each optimizer's test runs in a pool worker on a fresh Trainer (the Rust side grows the lr, smooths the loss,
-// stops at divergence, suggests lrs and restores the trainer); Node's index.ts and the browser entry bind a Platform.
+// stops at divergence, suggests lrs and restores the trainer); api.ts binds it to each entry's Platform.
 import type { Remote } from "comlink";
 import { defaultLabel, type DataBytes, type ModelSpec, type PoolOptions, type RunWorkerApi, type TrainerConfig } from "./client.js";
 import { abortError, ConfigError, PoolDisposedError } from "./errors.js";

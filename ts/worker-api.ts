@@ -1,6 +1,7 @@
 // What a worker exposes through comlink, the same in Node worker threads and browser workers: one training run at
 // a time on this thread's wasm instance, opened with its data, driven chunk by chunk by the client, then closed.
 import * as Comlink from "comlink";
+import type { SmokeResult } from "./api.js";
 import type { ChunkResult, DataBytes, RunWorkerApi, TrainerConfig } from "./client.js";
 import { ConfigError, OptimizerOptionError } from "./errors.js";
 import type { LrFindWorkerApi } from "./lr-find.js";
@@ -37,8 +38,12 @@ export const workerApi = {
 
   memoryBytes,
 
-  dot(a: Float32Array, b: Float32Array): { simd: number; scalar: number } {
-    return { simd: wasm.dot(a, b), scalar: wasm.dotScalar(a, b) };
+  /** `smoke()`'s check: the same dot product by the SIMD kernel and by its scalar twin. */
+  smoke(): SmokeResult {
+    const n = 1003; // not a multiple of the kernel's 16 floats a pass, so its scalar tail runs too
+    const a = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37));
+    const b = Float32Array.from({ length: n }, (_, i) => Math.cos(i * 0.11));
+    return { simd: wasm.simdEnabled(), dot: wasm.dot(a, b), dotScalar: wasm.dotScalar(a, b) };
   },
 
   /** Starts a run: builds the Trainer (Rust validates the config and optimizer options) and copies the data into wasm memory once. */
@@ -96,6 +101,6 @@ export const workerApi = {
     }
     return Comlink.transfer(curve, [curve.buffer]);
   },
-} satisfies RunWorkerApi & LrFindWorkerApi & { dot(a: Float32Array, b: Float32Array): unknown };
+} satisfies RunWorkerApi & LrFindWorkerApi & { smoke(): SmokeResult };
 
 export type WorkerApi = typeof workerApi;

@@ -84,42 +84,73 @@ export function flag<T extends FlagValue>(parsed: ParsedFlags, name: string): T 
  * a tuple a/b (numbers), or else a string. Example: `adam:lr=3e-4,betas=0.9/0.99`.
  */
 export function parseOptimizer(text: string): OptimizerSpec {
+  // Any name and options: the Rust side validates them with torch's wording.
+  const spec = parseSpecText(text, { flag: "--opt", noun: "optimizer", example: "adam:lr=3e-4,betas=0.9/0.99", list: "tuple", textKeys: ["label"] });
+  spec.name = spec.name.toLowerCase();
+  return spec as OptimizerSpec;
+}
+
+/** How one flag's `NAME:KEY=VALUE,…` text is worded in its error messages, and which keys stay text. */
+export interface SpecSyntax {
+  flag: string;
+  /** What NAME names, e.g. "optimizer". */
+  noun: string;
+  example: string;
+  /** What an a/b value is called, e.g. "tuple". */
+  list: string;
+  /** Keys whose values are kept as written (a label may look like a number). */
+  textKeys?: readonly string[];
+}
+
+/** `name` or `name:key=value,key=value`, where a value is a number, true/false, a/b/… (numbers), or else a string. */
+export function parseSpecText(text: string, syntax: SpecSyntax): { name: string; [option: string]: unknown } {
+  const where = `${syntax.flag} "${text}"`;
   const colon = text.indexOf(":");
   const name = (colon < 0 ? text : text.slice(0, colon)).trim();
-  if (!/^[a-z][a-z0-9_]*$/i.test(name)) {
-    throw new UsageError(`--opt "${text}": expected NAME or NAME:KEY=VALUE,… (e.g. adam:lr=3e-4,betas=0.9/0.99)`);
-  }
-  // Any name and options: the Rust side validates them with torch's wording.
-  const spec: { name: string; [option: string]: unknown } = { name: name.toLowerCase() };
-  if (colon < 0) return spec as OptimizerSpec;
+  if (!/^[a-z][a-z0-9_]*$/i.test(name)) throw new UsageError(`${where}: expected NAME or NAME:KEY=VALUE,… (e.g. ${syntax.example})`);
+  const spec: { name: string; [option: string]: unknown } = { name };
+  if (colon < 0) return spec;
   for (const pair of text.slice(colon + 1).split(",")) {
     const equals = pair.indexOf("=");
     const key = pair.slice(0, Math.max(equals, 0)).trim();
     const raw = pair.slice(equals + 1).trim();
-    if (equals < 0 || key === "" || raw === "") {
-      throw new UsageError(`--opt "${text}": "${pair}" is not KEY=VALUE`);
-    }
-    if (key === "name") throw new UsageError(`--opt "${text}": the optimizer name goes before the colon`);
-    if (key in spec) throw new UsageError(`--opt "${text}": ${key} given twice`);
-    spec[key] = key === "label" ? raw : optionValue(raw, text);
+    if (equals < 0 || key === "" || raw === "") throw new UsageError(`${where}: "${pair}" is not KEY=VALUE`);
+    if (key === "name") throw new UsageError(`${where}: the ${syntax.noun} name goes before the colon`);
+    if (key in spec) throw new UsageError(`${where}: ${key} given twice`);
+    spec[key] = syntax.textKeys?.includes(key) ? raw : specValue(raw, `${where}: ${syntax.list} "${raw}" must hold numbers separated by "/"`);
   }
-  return spec as OptimizerSpec;
+  return spec;
 }
 
-function optionValue(raw: string, text: string): number | boolean | string | number[] {
+function specValue(raw: string, notNumbers: string): number | boolean | string | number[] {
   if (raw === "true") return true;
   if (raw === "false") return false;
   if (raw.includes("/")) {
     return raw.split("/").map((part) => {
       const number = Number(part);
-      if (part.trim() === "" || !Number.isFinite(number)) {
-        throw new UsageError(`--opt "${text}": tuple "${raw}" must hold numbers separated by "/"`);
-      }
+      if (part.trim() === "" || !Number.isFinite(number)) throw new UsageError(notNumbers);
       return number;
     });
   }
   const number = Number(raw);
   return Number.isFinite(number) ? number : raw;
+}
+
+/** --normalize: 255 (the default) or 256. */
+export function normalizeFlag(flags: ParsedFlags): 255 | 256 {
+  const normalize = flag<number>(flags, "normalize") ?? 255;
+  if (normalize !== 255 && normalize !== 256) throw new UsageError(`--normalize must be 255 or 256, got ${normalize}`);
+  return normalize;
+}
+
+/** --layers, checked against the data; without it the notebook's network, [features, 100, 100, classes]. */
+export function layersFlag(flags: ParsedFlags, data: { features: number; classes: number }): number[] {
+  const { features, classes } = data;
+  const text = flag<string>(flags, "layers");
+  const layers = text === undefined ? [features, 100, 100, classes] : parseLayers(text);
+  if (layers[0] !== features) throw new UsageError(`--layers must start with the data's ${features} features, got ${layers[0]}`);
+  if (layers.at(-1)! < classes) throw new UsageError(`--layers must end with at least the data's ${classes} classes, got ${layers.at(-1)}`);
+  return layers;
 }
 
 /** Parses `--layers 784,100,100,10`. */

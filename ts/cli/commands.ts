@@ -9,7 +9,7 @@ import { compare, loadMnistSample, readCsvFile, readIdxFiles, smoke, splitDatase
 import { defaultLabel } from "../client.js";
 import { PAIRED_PALETTE, uniqueLabels } from "../plot/common.js";
 import type { Dataset, DataSplit, OptimizerSpec, RunResult } from "../types.js";
-import { UsageError, flag, parseLayers, parseOptimizer, type FlagSpec, type ParsedFlags } from "./args.js";
+import { UsageError, flag, layersFlag, normalizeFlag, parseOptimizer, type FlagSpec, type ParsedFlags } from "./args.js";
 import { runSummaries, summaryTable, writeOutputs } from "./output.js";
 import { progressReporter, type ProgressStream } from "./progress.js";
 import { describeSchedule, parseSchedule, schedulesCommand } from "./schedules.js";
@@ -154,8 +154,7 @@ async function runComparison(
   const seed = flag<number>(flags, "seed") ?? 0;
   const epochs = flag<number>(flags, "epochs") ?? 3;
   const batchSize = flag<number>(flags, "batch-size") ?? 256;
-  const normalize = flag<number>(flags, "normalize") ?? 255;
-  if (normalize !== 255 && normalize !== 256) throw new UsageError(`--normalize must be 255 or 256, got ${normalize}`);
+  const normalize = normalizeFlag(flags);
   const quiet = flag<boolean>(flags, "quiet") ?? false;
   const json = flag<boolean>(flags, "json") ?? false;
   const out = resolve(flag<string>(flags, "out") ?? "optimlab-out");
@@ -164,11 +163,7 @@ async function runComparison(
   // Completed here (OneCycleLR's total_steps) so the report shows the schedule that ran.
   const stepsPerEpoch = Math.ceil(data.train.count / batchSize);
   const schedule = scheduleText === undefined ? undefined : resolveSchedule(parseSchedule(scheduleText), { epochs, stepsPerEpoch });
-  const { features, classes } = data.train;
-  const layersText = flag<string>(flags, "layers");
-  const layers = layersText === undefined ? [features, 100, 100, classes] : parseLayers(layersText);
-  if (layers[0] !== features) throw new UsageError(`--layers must start with the data's ${features} features, got ${layers[0]}`);
-  if (layers.at(-1)! < classes) throw new UsageError(`--layers must end with at least the data's ${classes} classes, got ${layers.at(-1)}`);
+  const layers = layersFlag(flags, data.train);
 
   // The labels the runs will carry, made unique as the figures make them.
   const labels = uniqueLabels(optimizers.map((spec) => ({ label: spec.label ?? defaultLabel(spec) })));

@@ -10,20 +10,7 @@ import { nodeDocument, svgText, svgToPng } from "../plot/render-node.js";
 import { describeOptimizer, formatNumber } from "../plot/report.js";
 import { UsageError, flag, parseOptimizer } from "./args.js";
 import type { Command } from "./commands.js";
-
-/** A float32 value as the shortest decimal that reads back to the same float32 (2.3, not 2.2999999523). */
-function float32Text(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  for (let digits = 1; digits < 9; digits++) {
-    const candidate = Number(value.toPrecision(digits));
-    if (Math.fround(candidate) === value) return String(candidate);
-  }
-  return String(Number(value.toPrecision(9)));
-}
-
-function csvField(text: string): string {
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
+import { csvField, float32Number } from "./csv.js";
 
 /** `run,label,step,x,y,value`: step k (from 1) is the point after step k and f before it; step 0 is the start. */
 export function trajectoriesCsv(result: LandscapeResult): string {
@@ -31,9 +18,9 @@ export function trajectoriesCsv(result: LandscapeResult): string {
   const lines = ["run,label,step,x,y,value"];
   result.runs.forEach((run, r) => {
     const label = csvField(labels[r]);
-    lines.push(`${r},${label},0,${float32Text(Math.fround(result.start[0]))},${float32Text(Math.fround(result.start[1]))},`);
+    lines.push(`${r},${label},0,${float32Number(Math.fround(result.start[0]))},${float32Number(Math.fround(result.start[1]))},`);
     for (let k = 0; k < run.x.length; k++) {
-      lines.push(`${r},${label},${k + 1},${float32Text(run.x[k])},${float32Text(run.y[k])},${float32Text(run.values[k])}`);
+      lines.push(`${r},${label},${k + 1},${float32Number(run.x[k])},${float32Number(run.y[k])},${float32Number(run.values[k])}`);
     }
   });
   return lines.join("\n") + "\n";

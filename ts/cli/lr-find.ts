@@ -7,8 +7,9 @@ import { uniqueLabels } from "../plot/common.js";
 import { formatLr, lrFindPlot } from "../plot/lr-find.js";
 import { nodeDocument, svgText, svgToPng } from "../plot/render-node.js";
 import type { DataSplit, OptimizerSpec } from "../types.js";
-import { UsageError, flag, parseLayers, parseOptimizer, type FlagSpec, type ParsedFlags } from "./args.js";
+import { UsageError, flag, layersFlag, normalizeFlag, parseOptimizer, type FlagSpec, type ParsedFlags } from "./args.js";
 import type { Command, Io } from "./commands.js";
+import { csvField, float32Number } from "./csv.js";
 
 /** What the command shares with compare; commands.ts hands it over (this file imports nothing from there at run time). */
 export interface CompareParts {
@@ -19,28 +20,14 @@ export interface CompareParts {
   lineup: readonly OptimizerSpec[];
 }
 
-function csvField(text: string): string {
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-/** A number as the shortest decimal that reads back the same (float32 losses: 2.3, not 2.2999999523). */
-function shortest(value: number, float32: boolean): string {
-  if (!Number.isFinite(value)) return String(value);
-  for (let digits = 1; digits < 17; digits++) {
-    const candidate = Number(value.toPrecision(digits));
-    if ((float32 ? Math.fround(candidate) : candidate) === value) return String(candidate);
-  }
-  return String(value);
-}
-
-/** `run,label,step,lr,loss,smoothed`: one row per step of each test (run is the 0-based index in the line-up). */
+/** `run,label,step,lr,loss,smoothed`: one row per step of each test (run is the 0-based index in the line-up); lrs and smoothed losses are f64, losses float32. */
 export function lrFindCsv(results: readonly LrFindResult[]): string {
   const labels = uniqueLabels(results);
   const lines = ["run,label,step,lr,loss,smoothed"];
   results.forEach((result, r) => {
     const label = csvField(labels[r]);
     for (let step = 0; step < result.lrs.length; step++) {
-      lines.push(`${r},${label},${step},${shortest(result.lrs[step], false)},${shortest(result.losses[step], true)},${shortest(result.smoothed[step], false)}`);
+      lines.push(`${r},${label},${step},${result.lrs[step]},${float32Number(result.losses[step])},${result.smoothed[step]}`);
     }
   });
   return lines.join("\n") + "\n";
@@ -81,19 +68,14 @@ async function runLrFind(flags: ParsedFlags, io: Io, parts: CompareParts): Promi
   const specs = (flags.get("opt") as string[] | undefined)?.map(parseOptimizer) ?? parts.lineup.map(({ lr: _lr, ...spec }) => spec as OptimizerSpec);
   const seed = flag<number>(flags, "seed") ?? 0;
   const batchSize = flag<number>(flags, "batch-size") ?? 256;
-  const normalize = flag<number>(flags, "normalize") ?? 255;
-  if (normalize !== 255 && normalize !== 256) throw new UsageError(`--normalize must be 255 or 256, got ${normalize}`);
+  const normalize = normalizeFlag(flags);
   const stepMode = flag<string>(flags, "step-mode") ?? "exp";
   if (stepMode !== "exp" && stepMode !== "linear") throw new UsageError(`--step-mode must be exp or linear, got "${stepMode}"`);
   const quiet = flag<boolean>(flags, "quiet") ?? false;
   const json = flag<boolean>(flags, "json") ?? false;
   const out = resolve(flag<string>(flags, "out") ?? "optimlab-out");
   const { data, source } = await parts.loadData(flags, seed, io);
-  const { features, classes } = data.train;
-  const layersText = flag<string>(flags, "layers");
-  const layers = layersText === undefined ? [features, 100, 100, classes] : parseLayers(layersText);
-  if (layers[0] !== features) throw new UsageError(`--layers must start with the data's ${features} features, got ${layers[0]}`);
-  if (layers.at(-1)! < classes) throw new UsageError(`--layers must end with at least the data's ${classes} classes, got ${layers.at(-1)}`);
+  const layers = layersFlag(flags, data.train);
 
   const numIter = flag<number>(flags, "num-iter") ?? 100;
   if (!quiet && !json) {

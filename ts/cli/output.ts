@@ -10,23 +10,7 @@ import {
   describeOptimizer, finalTrainLoss, formatNumber, formatPercent, LR_CAPTION, lrFigure, reportHtml, runOutcome, secondsPerEpoch, type ReportInfo,
 } from "../plot/report.js";
 import { uniqueLabels } from "../plot/common.js";
-
-/** A float32 value as the shortest decimal that reads back to the same float32 (at most 9 digits): 2.3, not 2.2999999523. */
-function float32Number(value: number): number {
-  for (let digits = 1; digits < 9; digits++) {
-    const candidate = Number(value.toPrecision(digits));
-    if (Math.fround(candidate) === value) return candidate;
-  }
-  return Number(value.toPrecision(9));
-}
-
-function lossText(loss: number): string {
-  return Number.isFinite(loss) ? String(float32Number(loss)) : String(loss);
-}
-
-function csvField(text: string): string {
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
+import { csvField, float32Number } from "./csv.js";
 
 /** `run,label,step,loss`: one row per step per run (run is the 0-based index in the line-up). */
 export function lossesCsv(runs: readonly RunResult[]): string {
@@ -34,7 +18,7 @@ export function lossesCsv(runs: readonly RunResult[]): string {
   const lines = ["run,label,step,loss"];
   runs.forEach((run, r) => {
     const label = csvField(labels[r]);
-    for (let step = 0; step < run.losses.length; step++) lines.push(`${r},${label},${step},${lossText(run.losses[step])}`);
+    for (let step = 0; step < run.losses.length; step++) lines.push(`${r},${label},${step},${float32Number(run.losses[step])}`);
   });
   return lines.join("\n") + "\n";
 }

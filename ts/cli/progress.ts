@@ -8,13 +8,8 @@ export interface ProgressReporter {
   finish(): void;
 }
 
-interface RunState {
-  label: string;
-  step: number;
-  totalSteps: number;
-  loss: number;
-  etaSeconds: number;
-}
+/** What is drawn for one run: its latest progress. */
+type RunState = Omit<Progress, "run">;
 
 export interface ProgressStream {
   write(text: string): unknown;

@@ -6,45 +6,16 @@ import { scheduleLrs } from "../index.js";
 import { nodeDocument, svgText, svgToPng } from "../plot/render-node.js";
 import { schedulePlot } from "../plot/schedule.js";
 import type { ScheduleSpec } from "../types.js";
-import { UsageError, flag } from "./args.js";
+import { UsageError, flag, parseSpecText } from "./args.js";
 import type { Command } from "./commands.js";
+import { csvField } from "./csv.js";
 
 /**
  * Parses `--schedule` text: `name` or `name:key=value,key=value`, where a value is a number, true/false, a list a/b/c
  * (numbers), or else a string. Example: `onecycle:max_lr=0.01,pct_start=0.25`, `multistep:milestones=30/80,gamma=0.1`.
  */
 export function parseSchedule(text: string): ScheduleSpec {
-  const colon = text.indexOf(":");
-  const name = (colon < 0 ? text : text.slice(0, colon)).trim();
-  if (!/^[a-z][a-z0-9_]*$/i.test(name)) {
-    throw new UsageError(`--schedule "${text}": expected NAME or NAME:KEY=VALUE,… (e.g. onecycle:max_lr=0.01)`);
-  }
-  const spec: Record<string, unknown> = { name };
-  if (colon < 0) return spec as unknown as ScheduleSpec;
-  for (const pair of text.slice(colon + 1).split(",")) {
-    const equals = pair.indexOf("=");
-    const key = pair.slice(0, Math.max(equals, 0)).trim();
-    const raw = pair.slice(equals + 1).trim();
-    if (equals < 0 || key === "" || raw === "") throw new UsageError(`--schedule "${text}": "${pair}" is not KEY=VALUE`);
-    if (key === "name") throw new UsageError(`--schedule "${text}": the schedule name goes before the colon`);
-    if (key in spec) throw new UsageError(`--schedule "${text}": ${key} given twice`);
-    spec[key] = scheduleValue(raw, text);
-  }
-  return spec as unknown as ScheduleSpec;
-}
-
-function scheduleValue(raw: string, text: string): number | boolean | string | number[] {
-  if (raw === "true") return true;
-  if (raw === "false") return false;
-  if (raw.includes("/")) {
-    return raw.split("/").map((part) => {
-      const number = Number(part);
-      if (part.trim() === "" || !Number.isFinite(number)) throw new UsageError(`--schedule "${text}": list "${raw}" must hold numbers separated by "/"`);
-      return number;
-    });
-  }
-  const number = Number(raw);
-  return Number.isFinite(number) ? number : raw;
+  return parseSpecText(text, { flag: "--schedule", noun: "schedule", example: "onecycle:max_lr=0.01", list: "list" }) as unknown as ScheduleSpec;
 }
 
 /** "OneCycleLR max_lr=0.1, total_steps=100": a schedule and its options on one line. */
@@ -83,9 +54,8 @@ export function syntheticLoss(steps: number): Float64Array {
 
 /** `label,step,lr`: one row per step per schedule (step from 0; lr as computed, in f64). */
 export function schedulesCsv(curves: readonly { label: string; lrs: ArrayLike<number> }[]): string {
-  const field = (text: string) => (/[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
   const lines = ["label,step,lr"];
-  for (const { label, lrs } of curves) for (let step = 0; step < lrs.length; step++) lines.push(`${field(label)},${step},${lrs[step]}`);
+  for (const { label, lrs } of curves) for (let step = 0; step < lrs.length; step++) lines.push(`${csvField(label)},${step},${lrs[step]}`);
   return lines.join("\n") + "\n";
 }
 

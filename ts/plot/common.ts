@@ -79,10 +79,22 @@ export function runStatus(run: RunResult): string {
   return "";
 }
 
-function svgElement(document: Document, name: string, attributes: Record<string, string | number>): SVGElement {
+/** An SVG element with its attributes (in the order given) and, when given, its text. */
+export function svgElement(document: Document, name: string, attributes: Record<string, string | number>, text?: string): SVGElement {
   const element = document.createElementNS(SVG_NS, name) as SVGElement;
   for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, String(value));
+  if (text !== undefined) element.textContent = text;
   return element;
+}
+
+/** The outer <svg> of a figure laid out as panels (nested <svg>s): white background, and the bold title on top unless null. */
+export function panelFigure(document: Document, width: number, height: number, title: string | null): SVGSVGElement {
+  const figure = svgElement(document, "svg", { width, height, viewBox: `0 0 ${width} ${height}`, "font-family": "system-ui, sans-serif", "font-size": 10 }) as SVGSVGElement;
+  figure.append(svgElement(document, "rect", { width, height, fill: "white" }));
+  if (title !== null) {
+    figure.append(svgElement(document, "text", { x: width / 2, y: 20, "text-anchor": "middle", "font-size": 15, "font-weight": "bold", "aria-label": "title" }, title));
+  }
+  return figure;
 }
 
 /** Top margin of a figure: room for the title (if any) and, below it, the y-axis label. */

@@ -3,7 +3,7 @@
 import * as Plot from "@observablehq/plot";
 import type { RunResult } from "../types.js";
 import {
-  SVG_NS, baseOptions, legendMark, legendWidth, runColor, runStatus, topMargin, uniqueLabels, type FigureOptions,
+  baseOptions, legendMark, legendWidth, runColor, runStatus, svgElement, topMargin, uniqueLabels, type FigureOptions,
 } from "./common.js";
 
 interface EpochPoint {
@@ -66,14 +66,8 @@ export function epochPlot(runs: readonly RunResult[], options: FigureOptions = {
       hasAccuracy ? null : legendMark(legend),
     ],
   }) as SVGSVGElement;
-  const outer = document.createElementNS(SVG_NS, "svg") as SVGSVGElement;
-  for (const [key, value] of Object.entries({
-    width, height, viewBox: `0 0 ${width} ${height}`, "font-family": "system-ui, sans-serif", "font-size": 10,
-  })) {
-    outer.setAttribute(key, String(value));
-  }
-  const background = document.createElementNS(SVG_NS, "rect");
-  for (const [key, value] of Object.entries({ width, height, fill: "white" })) background.setAttribute(key, String(value));
+  const outer = svgElement(document, "svg", { width, height, viewBox: `0 0 ${width} ${height}`, "font-family": "system-ui, sans-serif", "font-size": 10 }) as SVGSVGElement;
+  const background = svgElement(document, "rect", { width, height, fill: "white" });
   lossPanel.setAttribute("y", String(titleBand));
   outer.append(background, lossPanel);
   if (hasAccuracy) {
@@ -89,12 +83,7 @@ export function epochPlot(runs: readonly RunResult[], options: FigureOptions = {
     outer.append(accuracyPanel);
   }
   if (title !== null) {
-    const heading = document.createElementNS(SVG_NS, "text");
-    for (const [key, value] of Object.entries({ x: width / 2, y: 18, "font-size": 15, "font-weight": "bold", "text-anchor": "middle" })) {
-      heading.setAttribute(key, String(value));
-    }
-    heading.textContent = title;
-    outer.append(heading);
+    outer.append(svgElement(document, "text", { x: width / 2, y: 18, "font-size": 15, "font-weight": "bold", "text-anchor": "middle" }, title));
   }
   return outer;
 }

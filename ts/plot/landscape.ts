@@ -5,7 +5,7 @@
 import * as Plot from "@observablehq/plot";
 import type { Dimensions, RenderFunction } from "@observablehq/plot";
 import type { LandscapeGrid, LandscapeResult, LandscapeRun } from "../landscape.js";
-import { baseOptions, legendMark, legendWidth, runColor, SVG_NS, titleMark, topMargin, uniqueLabels, type FigureOptions } from "./common.js";
+import { baseOptions, legendMark, legendWidth, runColor, svgElement, titleMark, topMargin, uniqueLabels, type FigureOptions } from "./common.js";
 
 export interface LandscapePlotOptions extends FigureOptions {
   /** About how many contour bands (log-spaced in f − min f). Default 14. */
@@ -141,19 +141,11 @@ function lastFinitePoint(run: LandscapeRun): PathPoint | undefined {
 function keyMark(rows: readonly string[], legendRows: number): RenderFunction {
   return (_index, _scales, _values, dimensions: Dimensions, context) => {
     const { width, marginRight, marginTop } = dimensions;
-    const group = context.document.createElementNS(SVG_NS, "g");
-    group.setAttribute("aria-label", "marker key");
-    group.setAttribute("font-size", "11");
-    group.setAttribute("text-anchor", "start");
-    group.setAttribute("fill", "#444");
+    const group = svgElement(context.document, "g", { "aria-label": "marker key", "font-size": 11, "text-anchor": "start", fill: "#444" });
     rows.forEach((row, index) => {
-      const text = context.document.createElementNS(SVG_NS, "text");
-      text.setAttribute("x", String(width - marginRight + 14));
-      text.setAttribute("y", String(marginTop + 6 + (legendRows + 1 + index) * 17));
-      text.setAttribute("dy", "0.32em");
-      text.textContent = row;
-      group.append(text);
+      const y = marginTop + 6 + (legendRows + 1 + index) * 17;
+      group.append(svgElement(context.document, "text", { x: width - marginRight + 14, y, dy: "0.32em" }, row));
     });
-    return group as unknown as SVGElement;
+    return group;
   };
 }

@@ -5,7 +5,7 @@ import * as Plot from "@observablehq/plot";
 import type { LrFindResult, LrSuggestions } from "../lr-find.js";
 import type { Dimensions, RenderFunction } from "@observablehq/plot";
 import {
-  baseOptions, legendMark, legendWidth, runColor, SVG_NS, titleMark, topMargin, uniqueLabels, yLabelMark, type FigureOptions,
+  baseOptions, legendMark, legendWidth, panelFigure, runColor, svgElement, titleMark, topMargin, uniqueLabels, yLabelMark, type FigureOptions,
 } from "./common.js";
 
 /** What the figure needs of a range test (an `LrFindResult` has it all). */
@@ -91,16 +91,10 @@ const KEY = RULES.map(({ glyph, name }) => `${glyph} ${name}`);
 function ruleKeyMark(rows: number): RenderFunction {
   return (_index, _scales, _values, dimensions: Dimensions, context) => {
     const { width, marginRight, marginTop } = dimensions;
-    const group = context.document.createElementNS(SVG_NS, "g");
-    group.setAttribute("aria-label", "suggestion key");
-    group.setAttribute("text-anchor", "start");
+    const group = svgElement(context.document, "g", { "aria-label": "suggestion key", "text-anchor": "start" });
     KEY.forEach((line, row) => {
-      const text = context.document.createElementNS(SVG_NS, "text");
-      for (const [key, value] of Object.entries({ x: width - marginRight + 14, y: marginTop + 6 + (rows + 0.6 + row) * 17, dy: "0.32em", "font-size": 11, fill: "#444" })) {
-        text.setAttribute(key, String(value));
-      }
-      text.textContent = line;
-      group.append(text);
+      const y = marginTop + 6 + (rows + 0.6 + row) * 17;
+      group.append(svgElement(context.document, "text", { x: width - marginRight + 14, y, dy: "0.32em", "font-size": 11, fill: "#444" }, line));
     });
     return group;
   };
@@ -186,16 +180,8 @@ function lrFindGrid(curves: readonly LrFindCurve[], columns: number, options: Lr
   const panelWidth = Math.floor(width / Math.min(columns, Math.max(curves.length, 1)));
   const top = (title === null ? 0 : 28) + 22;
   const height = top + Math.ceil(curves.length / columns) * panelHeight;
-  const element = (name: string, attributes: Record<string, string | number>, text?: string) => {
-    const node = document.createElementNS(SVG_NS, name);
-    for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value));
-    if (text !== undefined) node.textContent = text;
-    return node;
-  };
-  const figure = element("svg", { width, height, viewBox: `0 0 ${width} ${height}`, "font-family": "system-ui, sans-serif", "font-size": 10 }) as SVGSVGElement;
-  figure.append(element("rect", { width, height, fill: "white" }));
-  if (title !== null) figure.append(element("text", { x: width / 2, y: 20, "text-anchor": "middle", "font-size": 15, "font-weight": "bold", "aria-label": "title" }, title));
-  figure.append(element("text", { x: width / 2, y: top - 8, "text-anchor": "middle", "font-size": 11, fill: "#444", "aria-label": "suggestion key" }, `${KEY.join("     ")}     (lrs written beside the marks)`));
+  const figure = panelFigure(document, width, height, title);
+  figure.append(svgElement(document, "text", { x: width / 2, y: top - 8, "text-anchor": "middle", "font-size": 11, fill: "#444", "aria-label": "suggestion key" }, `${KEY.join("     ")}     (lrs written beside the marks)`));
   const labels = uniqueLabels(curves);
   curves.forEach((curve, index) => {
     const status = curve.stoppedEarly ? " (diverged)" : "";

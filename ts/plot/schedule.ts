@@ -1,6 +1,8 @@
 // Learning-rate schedules: the lr in force at each step, one line per schedule.
 import * as Plot from "@observablehq/plot";
-import { baseOptions, legendMark, legendWidth, runColor, SVG_NS, titleMark, topMargin, yLabelMark, type FigureOptions } from "./common.js";
+import {
+  baseOptions, legendMark, legendWidth, panelFigure, runColor, svgElement, titleMark, topMargin, yLabelMark, type FigureOptions,
+} from "./common.js";
 
 /** One schedule's lr per step (index = step). */
 export interface ScheduleCurve {
@@ -65,15 +67,7 @@ function scheduleGrid(list: readonly ScheduleCurve[], columns: number, options: 
   const labelHeight = 30;
   const rows = Math.ceil(list.length / columns);
   const height = top + rows * (labelHeight + panelHeight);
-  const element = (name: string, attributes: Record<string, string | number>, text?: string) => {
-    const node = document.createElementNS(SVG_NS, name);
-    for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value));
-    if (text !== undefined) node.textContent = text;
-    return node;
-  };
-  const figure = element("svg", { width, height, viewBox: `0 0 ${width} ${height}`, "font-family": "system-ui, sans-serif", "font-size": 10 }) as SVGSVGElement;
-  figure.append(element("rect", { width, height, fill: "white" }));
-  if (title !== null) figure.append(element("text", { x: width / 2, y: 20, "text-anchor": "middle", "font-size": 15, "font-weight": "bold", "aria-label": "title" }, title));
+  const figure = panelFigure(document, width, height, title);
   // About 6.5 px per character at 11 px: a label's words after the first wrap onto a second line when they do not fit.
   const fits = Math.floor(panelWidth / 6.5);
   list.forEach((curve, index) => {
@@ -83,11 +77,11 @@ function scheduleGrid(list: readonly ScheduleCurve[], columns: number, options: 
     let firstLine = name;
     let taken = 0;
     while (taken < words.length && `${firstLine} ${words[taken]}`.length <= fits) firstLine += ` ${words[taken++]}`;
-    const label = element("text", { x: x + panelWidth / 2, y: y + 11, "text-anchor": "middle", "font-size": 11, "aria-label": "panel title" });
-    label.append(element("tspan", { "font-weight": "bold" }, name), firstLine.slice(name.length));
+    const label = svgElement(document, "text", { x: x + panelWidth / 2, y: y + 11, "text-anchor": "middle", "font-size": 11, "aria-label": "panel title" });
+    label.append(svgElement(document, "tspan", { "font-weight": "bold" }, name), firstLine.slice(name.length));
     figure.append(label);
     if (taken < words.length) {
-      figure.append(element("text", { x: x + panelWidth / 2, y: y + 24, "text-anchor": "middle", "font-size": 11 }, words.slice(taken).join(" ")));
+      figure.append(svgElement(document, "text", { x: x + panelWidth / 2, y: y + 24, "text-anchor": "middle", "font-size": 11 }, words.slice(taken).join(" ")));
     }
     const panel = schedulePlot([curve], { ...options, columns: undefined, title: null, width: panelWidth, height: panelHeight, colors: [runColor(index, options.colors)] });
     panel.setAttribute("x", String(x));

@@ -1,0 +1,17 @@
+// What both entries (index.ts for Node, browser.ts) export as it is: errors, types, the data readers that need no
+// platform, pure helpers and the figures. The functions bound to a platform come from api.ts's bindApi.
+export type { OptimlabApi, SmokeResult } from "./api.js";
+export { ConfigError, OptimizerOptionError, PoolDisposedError, WorkerCrashError } from "./errors.js";
+export type { CompareOptions, ModelSpec, OptimlabPool, PoolOptions, RunOptions, TrainOptions } from "./client.js";
+export type { PoolStats } from "./pool.js";
+export type { Optimizer, OptimizerOptions } from "./optimizer.js";
+export { OPTIMIZER_OPTIONS } from "./optimizers.js";
+export type * from "./optimizers.js";
+export { distanceToMinimum, landscapeLineup } from "./landscape.js";
+export type { LandscapeFunction, LandscapeGrid, LandscapeGridOptions, LandscapeOptions, LandscapeResult, LandscapeRun } from "./landscape.js";
+export { preferredLr } from "./lr-find.js";
+export type { LrFindAllOptions, LrFindOptions, LrFindResult, LrFindSettings, LrSuggestion, LrSuggestions } from "./lr-find.js";
+export type { ScheduleLrsOptions } from "./schedule.js";
+export type * from "./types.js";
+export * from "./data/index.js";
+export * from "./plot/index.js";
