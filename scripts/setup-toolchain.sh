@@ -3,6 +3,7 @@
 # Idempotent: a second run on a set-up machine takes a second or two.
 #   scripts/setup-toolchain.sh            toolchain for the wasm build (rust wasm32 target, wasm-bindgen, wasm-pack)
 #   scripts/setup-toolchain.sh --browser  the above plus Debian's chromium for the browser tests
+#   OPTIMLAB_TOOLCHAIN=debian scripts/setup-toolchain.sh   use Debian's rustc-web route even where rustup works
 set -euo pipefail
 
 WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen version in Cargo.lock
@@ -43,7 +44,7 @@ debian_wasm_toolchain() {
   # from the vendored library source (recipe verified in the project's toolchain notes).
   apt_install rustc-web cargo-web rust-web-src lld-22
   local sysroot_lib=/usr/lib/rustlib/wasm32-unknown-unknown/lib
-  if ! ls "$sysroot_lib"/libstd-*.rlib >/dev/null 2>&1; then
+  if ! ls "$sysroot_lib"/libtest-*.rlib >/dev/null 2>&1; then   # libtest too: the crate's tests also run inside wasm
     local tmp; tmp=$(mktemp -d)
     mkdir -p "$tmp/src" "$tmp/.cargo"
     printf '[package]\nname = "stdbuild"\nversion = "0.0.0"\nedition = "2021"\n[lib]\npath = "src/lib.rs"\n' > "$tmp/Cargo.toml"
@@ -52,7 +53,7 @@ debian_wasm_toolchain() {
     (cd "$tmp" && PATH=/usr/bin:$PATH RUSTC_BOOTSTRAP=1 \
       RUSTFLAGS="-C target-feature=+simd128 -C embed-bitcode=yes" \
       /usr/bin/cargo build --release --target wasm32-unknown-unknown \
-      -Zbuild-std=std,panic_abort,panic_unwind --offline)
+      -Zbuild-std=std,panic_abort,panic_unwind,test --offline)
     mkdir -p "$sysroot_lib"
     find "$tmp/target/wasm32-unknown-unknown/release/deps" -name '*.rlib' ! -name 'libstdbuild*' -exec cp {} "$sysroot_lib/" \;
     rm -rf "$tmp"
@@ -70,21 +71,23 @@ wasm_target() {
   fi
 }
 
-if ! has_wasm_std && ! [ -f "$HOME/.optimlab-toolchain" ]; then
+if [ "${OPTIMLAB_TOOLCHAIN:-}" = debian ] && [ ! -f "$HOME/.optimlab-toolchain" ]; then
+  step "Debian rustc-web toolchain with an offline-built wasm32 std" debian_wasm_toolchain
+elif ! has_wasm_std && ! [ -f "$HOME/.optimlab-toolchain" ]; then
   step "rust wasm32 target" wasm_target
 else
   echo "setup: rust wasm32 target present"
 fi
 
 if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
-  step "wasm-bindgen-cli $WASM_BINDGEN_VERSION (cargo install, ~3.5 min)" \
+  step "wasm-bindgen-cli $WASM_BINDGEN_VERSION (cargo install, ~2 min)" \
     cargo install --force wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 else
   echo "setup: wasm-bindgen $WASM_BINDGEN_VERSION present"
 fi
 
 if [ "$(wasm-pack --version 2>/dev/null)" != "wasm-pack $WASM_PACK_VERSION" ]; then
-  step "wasm-pack $WASM_PACK_VERSION (cargo install, ~3.5 min)" \
+  step "wasm-pack $WASM_PACK_VERSION (cargo install, ~2 min)" \
     cargo install --force wasm-pack --version "$WASM_PACK_VERSION"
 else
   echo "setup: wasm-pack $WASM_PACK_VERSION present"
