@@ -8,6 +8,7 @@
 //! per-iteration schedulers; ReduceLROnPlateau instead steps once per epoch, at the epoch's last step,
 //! on the epoch's mean training loss (torch users call it once per epoch with a validation metric).
 //! The lr in force at every step is recorded beside its loss.
+use crate::kernels::elementwise::normalize_pixels;
 use crate::nn::mlp::Mlp;
 use crate::optim::{self, Closure, OptimError, Optimizer, Slot};
 use crate::rng::Rng;
@@ -170,8 +171,6 @@ pub struct Trainer {
     /// The normalized batch being trained on (max batch × inputs) and its labels.
     batch_x: Vec<f32>,
     batch_y: Vec<u8>,
-    /// pixel byte → f32 input, exactly `byte as f32 / normalize`.
-    pixel_values: [f32; 256],
     history: Vec<f32>,
     /// The lr of the first param group in force at each step of `history`.
     lr_history: Vec<f32>,
@@ -290,7 +289,6 @@ impl Trainer {
         history.try_reserve_exact(config.max_steps).map_err(|_| TrainError::Config(format!("cannot reserve a history of {} steps", config.max_steps)))?;
         let mut lr_history = Vec::new();
         lr_history.try_reserve_exact(config.max_steps).map_err(|_| TrainError::Config(format!("cannot reserve an lr history of {} steps", config.max_steps)))?;
-        let pixel_values = std::array::from_fn(|byte| byte as f32 / config.normalize);
         let tensors = mlp.arena().entries().len();
         Ok(Trainer {
             batch_x: vec![0.0; config.batch_size * mlp.inputs()],
@@ -302,7 +300,6 @@ impl Trainer {
             eval: None,
             order: Vec::new(),
             order_epoch: None,
-            pixel_values,
             history,
             lr_history,
             steps_done: 0,
@@ -415,7 +412,7 @@ impl Trainer {
         for (b, &row) in batch_rows.iter().enumerate() {
             let row = row as usize;
             let src = &data.pixels[row * inputs..(row + 1) * inputs];
-            self.batch_x[b * inputs..(b + 1) * inputs].iter_mut().zip(src).for_each(|(x, &p)| *x = self.pixel_values[usize::from(p)]);
+            normalize_pixels(&mut self.batch_x[b * inputs..(b + 1) * inputs], src, self.config.normalize);
             self.batch_y[b] = data.labels[row];
         }
         let batch = batch_rows.len();
@@ -485,7 +482,7 @@ impl Trainer {
         let (inputs, chunk) = (self.mlp.inputs(), self.config.batch_size);
         let (mut loss_sum, mut correct) = (0.0f64, 0usize);
         for (pixels, labels) in data.pixels.chunks(chunk * inputs).zip(data.labels.chunks(chunk)) {
-            self.batch_x.iter_mut().zip(pixels).for_each(|(x, &p)| *x = self.pixel_values[usize::from(p)]);
+            normalize_pixels(&mut self.batch_x[..pixels.len()], pixels, self.config.normalize);
             let (loss, right) = self.mlp.evaluate_batch(&self.batch_x, labels, labels.len());
             loss_sum += loss;
             correct += right;

@@ -5,11 +5,16 @@
 /// (torch's threshold_backward: zero where output ≤ 0).
 pub fn relu_backward(grad: &mut [f32], output: &[f32]) {
     assert_eq!(grad.len(), output.len());
-    grad.iter_mut().zip(output).for_each(|(g, &y)| {
-        if y <= 0.0 {
-            *g = 0.0
-        }
-    });
+    // A select rather than a conditional store: vectorized and free of mispredicted branches
+    // (about half the hidden units are off).
+    grad.iter_mut().zip(output).for_each(|(g, &y)| *g = if y <= 0.0 { 0.0 } else { *g });
+}
+
+/// Pixel bytes to network inputs, `byte as f32 / divisor` (a division, so the value is exact to the
+/// last bit whatever the divisor); vectorized, unlike a 256-entry table lookup.
+pub fn normalize_pixels(inputs: &mut [f32], pixels: &[u8], divisor: f32) {
+    assert_eq!(inputs.len(), pixels.len());
+    inputs.iter_mut().zip(pixels).for_each(|(x, &p)| *x = f32::from(p) / divisor);
 }
 
 /// `sums[j] = Σ_i m[i, j]` for a row-major `rows × sums.len()` matrix: the bias gradient.
@@ -33,6 +38,15 @@ mod tests {
         let mut grad = [1.0, 2.0, 3.0, 4.0];
         relu_backward(&mut grad, &[0.5, 0.0, -1.0, 2.0]);
         assert_eq!(grad, [1.0, 0.0, 0.0, 4.0]);
+    }
+
+    #[test]
+    fn normalize_pixels_divides_each_byte() {
+        let pixels: Vec<u8> = (0..=255).collect();
+        let mut inputs = vec![0.0; 256];
+        normalize_pixels(&mut inputs, &pixels, 255.0);
+        assert!(inputs.iter().enumerate().all(|(byte, &x)| x == byte as f32 / 255.0));
+        assert_eq!((inputs[0], inputs[255]), (0.0, 1.0));
     }
 
     #[test]

@@ -180,8 +180,23 @@ fn pack_a(pack: &mut [f32], a: Strided, i0: usize, mc: usize, p0: usize, kc: usi
     for (panel, dst) in pack.chunks_exact_mut(MR * kc).take(mc.div_ceil(MR)).enumerate() {
         let rows = (mc - panel * MR).min(MR);
         let base = (i0 + panel * MR) * a.row_stride + p0 * a.col_stride;
-        if a.row_stride == 1 {
-            // Columns of A are contiguous: MR consecutive values per k.
+        if a.row_stride == 1 && rows == MR {
+            // Columns of A are contiguous and the panel is full: a fixed-size copy per k, which
+            // compiles to vector moves (a variable-length copy becomes a memory.copy call in wasm).
+            for (p, out) in dst.chunks_exact_mut(MR).enumerate() {
+                let src = base + p * a.col_stride;
+                out.copy_from_slice(&a.data[src..src + MR]);
+            }
+        } else if a.col_stride == 1 && rows == MR {
+            // Rows of A are contiguous and the panel is full: interleave MR row slices, k by k, with
+            // their bounds checked once here rather than per value.
+            let row_slices: [&[f32]; MR] = std::array::from_fn(|r| &a.data[base + r * a.row_stride..][..kc]);
+            for (p, out) in dst.chunks_exact_mut(MR).enumerate() {
+                for (o, row) in out.iter_mut().zip(&row_slices) {
+                    *o = row[p];
+                }
+            }
+        } else if a.row_stride == 1 {
             for (p, out) in dst.chunks_exact_mut(MR).enumerate() {
                 let src = base + p * a.col_stride;
                 out[..rows].copy_from_slice(&a.data[src..src + rows]);
@@ -210,8 +225,14 @@ fn pack_b(pack: &mut [f32], b: Strided, p0: usize, kc: usize, j0: usize, nc: usi
     for (panel, dst) in pack.chunks_exact_mut(NR * kc).take(nc.div_ceil(NR)).enumerate() {
         let cols = (nc - panel * NR).min(NR);
         let base = p0 * b.row_stride + (j0 + panel * NR) * b.col_stride;
-        if b.col_stride == 1 {
-            // Rows of B are contiguous: a straight copy of NR values per k.
+        if b.col_stride == 1 && cols == NR {
+            // Rows of B are contiguous and the panel is full: a fixed-size copy of NR values per k
+            // (vector moves, not a memory.copy call).
+            for (p, out) in dst.chunks_exact_mut(NR).enumerate() {
+                let src = base + p * b.row_stride;
+                out.copy_from_slice(&b.data[src..src + NR]);
+            }
+        } else if b.col_stride == 1 {
             for (p, out) in dst.chunks_exact_mut(NR).enumerate() {
                 let src = base + p * b.row_stride;
                 out[..cols].copy_from_slice(&b.data[src..src + cols]);
