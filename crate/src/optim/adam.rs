@@ -80,7 +80,7 @@ pub(crate) fn update(c: &Config, s: &mut State, param: &mut [f32], grad: &[f32])
     let step_size = c.lr / (1.0 - beta1.powf(t));
     let k = Scalars {
         value: -step_size as f32,
-        bias_correction2_sqrt: ((1.0 - beta2.powf(t)).powf(0.5)) as f32,
+        inv_bias_correction2_sqrt: 1.0 / ((1.0 - beta2.powf(t)).powf(0.5)) as f32,
         eps: c.eps as f32,
         sign: if c.maximize { -1.0 } else { 1.0 },
         coupled_decay: if c.decoupled_weight_decay { 0.0 } else { c.weight_decay as f32 },
@@ -95,12 +95,12 @@ pub(crate) fn update(c: &Config, s: &mut State, param: &mut [f32], grad: &[f32])
         for ((p, &g), ((m, v), max)) in param.iter_mut().zip(grad).zip(moments) {
             k.moments(p, g, m, v);
             *max = maximum(*max, *v);
-            *p += k.value * *m / (max.sqrt() / k.bias_correction2_sqrt + k.eps);
+            *p += k.value * *m / (max.sqrt() * k.inv_bias_correction2_sqrt + k.eps);
         }
     } else {
         for ((p, &g), (m, v)) in param.iter_mut().zip(grad).zip(moments) {
             k.moments(p, g, m, v);
-            *p += k.value * *m / (v.sqrt() / k.bias_correction2_sqrt + k.eps);
+            *p += k.value * *m / (v.sqrt() * k.inv_bias_correction2_sqrt + k.eps);
         }
     }
 }
@@ -109,7 +109,9 @@ pub(crate) fn update(c: &Config, s: &mut State, param: &mut [f32], grad: &[f32])
 /// one branch-free loop serve plain, coupled (Adam) and decoupled (AdamW) weight decay.
 struct Scalars {
     value: f32,
-    bias_correction2_sqrt: f32,
+    /// torch divides √v by √(1−β₂ᵗ); multiplying by the f32 reciprocal instead (≤ 1 ulp apart) takes one
+    /// of the two divisions per element out of the step, which is what made it compute-bound.
+    inv_bias_correction2_sqrt: f32,
     eps: f32,
     sign: f32,
     coupled_decay: f32,
