@@ -8,6 +8,9 @@
 //! u64 schedule steps · f64s schedule metrics. Version 1 files load with an unknown (NaN) lr history.
 use std::fmt;
 
+// The same length-prefixed little-endian encoding as the optimizer state blobs embedded in a checkpoint.
+use crate::optim::{put_f32s, put_u64};
+
 const MAGIC: &[u8; 8] = b"OPTIMLAB";
 pub const VERSION: u32 = 2;
 
@@ -53,15 +56,6 @@ impl std::error::Error for StateError {}
 
 fn put_u32(out: &mut Vec<u8>, v: u32) {
     out.extend_from_slice(&v.to_le_bytes());
-}
-
-fn put_u64(out: &mut Vec<u8>, v: u64) {
-    out.extend_from_slice(&v.to_le_bytes());
-}
-
-fn put_f32s(out: &mut Vec<u8>, values: &[f32]) {
-    put_u64(out, values.len() as u64);
-    values.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
 }
 
 fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
