@@ -63,7 +63,8 @@ export async function run(): Promise<CsvBenchResult> {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     peakHeap = Math.max(peakHeap, heapBytes());
 
-    if (dataset.count !== ROWS || dataset.features !== 784) throw new Error(`read ${dataset.count}×${dataset.features}, expected ${ROWS}×784`);
+    if (dataset.count !== ROWS || dataset.features !== 784)
+      throw new Error(`read ${dataset.count}×${dataset.features}, expected ${ROWS}×784`);
     const decoded = dataset.pixels.byteLength + dataset.labels.byteLength;
     const result: CsvBenchResult = {
       rows: ROWS,
@@ -77,7 +78,9 @@ export async function run(): Promise<CsvBenchResult> {
     };
     const f = (value: number, digits = 1) => value.toFixed(digits);
     console.log(`csv: ${ROWS} rows, ${f(fileMB)} MB file read in ${f(seconds, 2)} s (${f(fileMB / seconds)} MB/s)`);
-    console.log(`csv: decoded buffers ${f(result.decodedMB)} MB; peak above baseline: rss +${f(result.peakRssMB)} MB (${f(result.rssMultiple, 2)}×), heap+arrayBuffers +${f(result.peakHeapMB)} MB (${f(result.heapMultiple, 2)}×)`);
+    console.log(
+      `csv: decoded buffers ${f(result.decodedMB)} MB; peak above baseline: rss +${f(result.peakRssMB)} MB (${f(result.rssMultiple, 2)}×), heap+arrayBuffers +${f(result.peakHeapMB)} MB (${f(result.heapMultiple, 2)}×)`,
+    );
     return result;
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -48,7 +48,13 @@ async function sixtyThousandDigits(): Promise<{ pixels: Uint8Array; labels: Uint
 function optimlabEpochSeconds(pixels: Uint8Array, labels: Uint8Array): number {
   const steps = Math.ceil(ROWS / BATCH);
   const trainer = new wasm.Trainer(
-    JSON.stringify({ layers: LAYERS, seed: 0, batchSize: BATCH, maxSteps: 3 * steps, optimizer: { name: "sgd", lr: 0.01 } }),
+    JSON.stringify({
+      layers: LAYERS,
+      seed: 0,
+      batchSize: BATCH,
+      maxSteps: 3 * steps,
+      optimizer: { name: "sgd", lr: 0.01 },
+    }),
   );
   try {
     trainer.setTrainData(pixels, labels);
@@ -73,7 +79,8 @@ export async function run(): Promise<MlpBenchResult> {
   const optimlabSeconds = optimlabEpochSeconds(pixels, labels);
   const optimlabGflops = (flopsPerSample(LAYERS) * ROWS) / optimlabSeconds / 1e9;
   const tfjsSteps = 40;
-  const tfjsEpoch = ((await tfjsSeconds(LAYERS, pixels, labels, BATCH, tfjsSteps)) / tfjsSteps) * Math.ceil(ROWS / BATCH);
+  const tfjsEpoch =
+    ((await tfjsSeconds(LAYERS, pixels, labels, BATCH, tfjsSteps)) / tfjsSteps) * Math.ceil(ROWS / BATCH);
   const result: MlpBenchResult = {
     optimlabSeconds,
     optimlabGflops,
@@ -85,8 +92,12 @@ export async function run(): Promise<MlpBenchResult> {
   const floor = (flopsPerSample(LAYERS) * ROWS) / peakGflops / 1e9;
   console.log(`MLP epoch ${LAYERS.join("-")}, batch ${BATCH}, ${ROWS} samples, SGD`);
   console.log(`  simd128 mul+add peak   ${peakGflops.toFixed(1)} GFLOP/s (epoch floor ${floor.toFixed(3)} s)`);
-  console.log(`  optimlab (wasm simd)   ${optimlabSeconds.toFixed(3)} s/epoch  ${optimlabGflops.toFixed(1)} GFLOP/s  = ${(100 * result.peakFraction).toFixed(0)}% of peak`);
-  console.log(`  tfjs-wasm (simd, 1 thread) ${tfjsEpoch.toFixed(3)} s/epoch (from ${tfjsSteps} steps)  → optimlab is ${result.speedupOverTfjs.toFixed(1)}x faster`);
+  console.log(
+    `  optimlab (wasm simd)   ${optimlabSeconds.toFixed(3)} s/epoch  ${optimlabGflops.toFixed(1)} GFLOP/s  = ${(100 * result.peakFraction).toFixed(0)}% of peak`,
+  );
+  console.log(
+    `  tfjs-wasm (simd, 1 thread) ${tfjsEpoch.toFixed(3)} s/epoch (from ${tfjsSteps} steps)  → optimlab is ${result.speedupOverTfjs.toFixed(1)}x faster`,
+  );
   return result;
 }
 

@@ -6,12 +6,18 @@ const CHAINS = 12;
 
 function peakKernelWat(): string {
   const locals = Array.from({ length: CHAINS }, (_, i) => `(local $a${i} v128)`).join(" ");
-  const init = Array.from({ length: CHAINS }, (_, i) => `(local.set $a${i} (f32x4.splat (f32.const ${1 + i * 0.001})))`).join("\n");
+  const init = Array.from(
+    { length: CHAINS },
+    (_, i) => `(local.set $a${i} (f32x4.splat (f32.const ${1 + i * 0.001})))`,
+  ).join("\n");
   const body = Array.from(
     { length: CHAINS },
     (_, i) => `(local.set $a${i} (f32x4.add (f32x4.mul (local.get $a${i}) (local.get $m)) (local.get $c)))`,
   ).join("\n");
-  const sum = Array.from({ length: CHAINS - 1 }, (_, i) => `(local.set $a0 (f32x4.add (local.get $a0) (local.get $a${i + 1})))`).join("\n");
+  const sum = Array.from(
+    { length: CHAINS - 1 },
+    (_, i) => `(local.set $a0 (f32x4.add (local.get $a0) (local.get $a${i + 1})))`,
+  ).join("\n");
   return `(module
   (func $run (export "run") (param $n i32) (result f32)
     (local $m v128) (local $c v128) ${locals}

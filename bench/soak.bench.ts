@@ -85,10 +85,16 @@ export async function soak(comparisons = 100, workers = 2): Promise<SoakResult> 
 export async function run(): Promise<SoakResult> {
   const result = await soak();
   const mb = (values: number[]) => values.map((value) => value.toFixed(2)).join(", ");
-  console.log(`soak: ${result.runs} runs in ${result.seconds.toFixed(1)} s (${result.failedRuns} refused by Rust, ${result.divergedRuns} diverged)`);
+  console.log(
+    `soak: ${result.runs} runs in ${result.seconds.toFixed(1)} s (${result.failedRuns} refused by Rust, ${result.divergedRuns} diverged)`,
+  );
   console.log(`workers: ${result.workers} alive, ${result.spawned} started in all`);
-  console.log(`wasm memory per worker: after 100 runs [${mb(result.wasmMBWarm)}] MB, after ${result.runs} [${mb(result.wasmMBEnd)}] MB`);
-  console.log(`rss: ${result.rssMBWarm.toFixed(1)} MB after 100 runs, ${result.rssMBEnd.toFixed(1)} MB at the end (${(result.rssMBEnd - result.rssMBWarm).toFixed(1)} MB growth)`);
+  console.log(
+    `wasm memory per worker: after 100 runs [${mb(result.wasmMBWarm)}] MB, after ${result.runs} [${mb(result.wasmMBEnd)}] MB`,
+  );
+  console.log(
+    `rss: ${result.rssMBWarm.toFixed(1)} MB after 100 runs, ${result.rssMBEnd.toFixed(1)} MB at the end (${(result.rssMBEnd - result.rssMBWarm).toFixed(1)} MB growth)`,
+  );
   return result;
 }
 

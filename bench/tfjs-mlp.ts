@@ -58,7 +58,7 @@ export async function tfjsSeconds(
   };
   step(0); // warm-up (kernel compilation, first allocations)
   const start = performance.now();
-  for (let s = 0; s < steps; s++) step(((s * batchSize) % rows));
+  for (let s = 0; s < steps; s++) step((s * batchSize) % rows);
   const seconds = (performance.now() - start) / 1000;
   weights.forEach(({ w, b }) => (w.dispose(), b.dispose()));
   optimizer.dispose();

@@ -2,8 +2,18 @@
 // user adds from the registry), optionally under an lr schedule; progress redraws the loss curves live, Cancel
 // aborts through an AbortSignal, and the held-out accuracy table fills in when the runs end.
 import {
-  createPool, describeOptimizer, loadMnistSample, lossPlot, lrFigure, readCsv, splitDataset,
-  type DataSplit, type OptimizerSpec, type Progress, type RunResult, type ScheduleSpec,
+  createPool,
+  describeOptimizer,
+  loadMnistSample,
+  lossPlot,
+  lrFigure,
+  readCsv,
+  splitDataset,
+  type DataSplit,
+  type OptimizerSpec,
+  type Progress,
+  type RunResult,
+  type ScheduleSpec,
 } from "../ts/browser.js";
 import { byId, element, figureWidth, formatNumber, statusLine, swatch } from "./dom.js";
 import { OptimizerRows, registryPicker, type OptimizerRow } from "./optimizer-rows.js";
@@ -61,14 +71,21 @@ export async function chosenData(seed: number, report: (text: string) => void): 
   const { train } = split;
   return {
     ...split,
-    train: { ...train, count, pixels: train.pixels.slice(0, count * train.features), labels: train.labels.slice(0, count) },
+    train: {
+      ...train,
+      count,
+      pixels: train.pixels.slice(0, count * train.features),
+      labels: train.labels.slice(0, count),
+    },
   };
 }
 
 const SCHEDULE_HINTS: Record<string, string> = {
   none: "Every run keeps its own learning rate.",
-  onecycle: "Every run's lr rises from peak ÷ 25 to the peak over the first 30 % of the steps, then anneals to peak ÷ 250,000 (OneCycleLR); the runs' own lrs are not used.",
-  cosine: "Every run's lr follows half a cosine from its own value down to the lowest lr over all steps (CosineAnnealingLR).",
+  onecycle:
+    "Every run's lr rises from peak ÷ 25 to the peak over the first 30 % of the steps, then anneals to peak ÷ 250,000 (OneCycleLR); the runs' own lrs are not used.",
+  cosine:
+    "Every run's lr follows half a cosine from its own value down to the lowest lr over all steps (CosineAnnealingLR).",
   step: "Every run's lr is multiplied by the decay factor after each period (StepLR).",
 };
 
@@ -88,7 +105,11 @@ function chosenSchedule(epochs: number, stepsPerEpoch: number): ScheduleSpec | u
   switch (scheduleSelect.value) {
     case "onecycle":
       // total_steps is left out: compare() fits the cycle to the run.
-      return { name: "onecycle", max_lr: value("onecycle-max-lr"), cycle_momentum: byId<HTMLInputElement>("onecycle-momentum").checked };
+      return {
+        name: "onecycle",
+        max_lr: value("onecycle-max-lr"),
+        cycle_momentum: byId<HTMLInputElement>("onecycle-momentum").checked,
+      };
     case "cosine":
       return { name: "cosine", T_max: epochs * stepsPerEpoch, eta_min: value("cosine-eta-min") };
     case "step":
@@ -132,7 +153,9 @@ function showProgress(specs: OptimizerSpec[]): HTMLProgressElement[] {
   progressList.replaceChildren();
   return specs.map((spec, index) => {
     const bar = element("progress", { max: 1, value: 0, "aria-label": `${spec.label} progress` });
-    progressList.append(element("li", {}, element("span", {}, swatch(index), spec.label!), bar, element("span", {}, "queued")));
+    progressList.append(
+      element("li", {}, element("span", {}, swatch(index), spec.label!), bar, element("span", {}, "queued")),
+    );
     return bar;
   });
 }
@@ -188,16 +211,28 @@ async function runComparison(): Promise<void> {
       live[run]!.losses[step - 1] = loss;
       bars[run]!.value = step / totalSteps;
       bars[run]!.nextElementSibling!.textContent =
-        step < totalSteps ? `loss ${loss.toPrecision(3)}, ${Math.ceil(etaSeconds)} s left` : `done, loss ${loss.toPrecision(3)}`;
+        step < totalSteps
+          ? `loss ${loss.toPrecision(3)}, ${Math.ceil(etaSeconds)} s left`
+          : `done, loss ${loss.toPrecision(3)}`;
       redraw ||= requestAnimationFrame(() => {
         redraw = 0;
         drawCurves(live);
       });
     };
-    setStatus(`Training ${optimizers.length} runs on ${data.train.count} digits (${stepsPerEpoch * epochs} steps each) …`);
+    setStatus(
+      `Training ${optimizers.length} runs on ${data.train.count} digits (${stepsPerEpoch * epochs} steps each) …`,
+    );
     const started = performance.now();
     const runs = await pool.compare({
-      data, model: { layers: LAYERS }, optimizers, epochs, batchSize, seed, signal, onProgress, ...(schedule ? { schedule } : {}),
+      data,
+      model: { layers: LAYERS },
+      optimizers,
+      epochs,
+      batchSize,
+      seed,
+      signal,
+      onProgress,
+      ...(schedule ? { schedule } : {}),
     });
     cancelAnimationFrame(redraw);
     drawCurves(runs);
@@ -217,7 +252,12 @@ async function runComparison(): Promise<void> {
  * Sets the lr of the run labelled `label` (else the first run of optimizer `name`, else a new row for it), ticks
  * it, and returns its lr field for focusing once the view is shown.
  */
-export async function useLearningRate(label: string, name: string, lr: number, rule: string): Promise<HTMLInputElement> {
+export async function useLearningRate(
+  label: string,
+  name: string,
+  lr: number,
+  rule: string,
+): Promise<HTMLInputElement> {
   const row: OptimizerRow = rows.find(label, name) ?? (await rows.addFromRegistry(name, label));
   row.checkbox.checked = true;
   row.lr!.value = String(lr);
@@ -227,8 +267,9 @@ export async function useLearningRate(label: string, name: string, lr: number, r
 
 export function setupCompare(): void {
   for (const { label, spec, inline } of LINE_UP) rows.add({ label, spec, inline });
-  registryPicker(rows, byId("add-optimizer"), byId("add-optimizer-button"), (message) => setStatus(message, true))
-    .catch((error: Error) => setStatus(`Could not list the optimizers: ${error.message}`, true));
+  registryPicker(rows, byId("add-optimizer"), byId("add-optimizer-button"), (message) =>
+    setStatus(message, true),
+  ).catch((error: Error) => setStatus(`Could not list the optimizers: ${error.message}`, true));
   scheduleSelect.addEventListener("change", showScheduleFields);
   showScheduleFields();
   form.addEventListener("submit", (event) => {
@@ -237,5 +278,8 @@ export function setupCompare(): void {
   });
   cancelButton.addEventListener("click", () => controller?.abort());
   // Choosing a file selects the CSV source, so the keyboard path is: file, then Run.
-  byId<HTMLInputElement>("csv-file").addEventListener("change", () => (byId<HTMLInputElement>("data-csv").checked = true));
+  byId<HTMLInputElement>("csv-file").addEventListener(
+    "change",
+    () => (byId<HTMLInputElement>("data-csv").checked = true),
+  );
 }

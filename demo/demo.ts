@@ -14,9 +14,12 @@ const tabs = setupTabs(byId("views"), (panelId) => {
 setupCompare();
 const lrStatus = statusLine("lr-status");
 setupLrFind((label, name, lr, rule) => {
-  useLearningRate(label, name, lr, rule).then((field) => {
-    tabs.select("view-compare");
-    field.focus();
-  }, (error: Error) => lrStatus(`Could not copy the lr into Compare: ${error.message}`, true));
+  useLearningRate(label, name, lr, rule).then(
+    (field) => {
+      tabs.select("view-compare");
+      field.focus();
+    },
+    (error: Error) => lrStatus(`Could not copy the lr into Compare: ${error.message}`, true),
+  );
 }).catch((error: Error) => lrStatus(`Failed to start: ${error.message}`, true));
 setupLandscape().catch((error: Error) => statusLine("landscape-status")(`Failed to start: ${error.message}`, true));

@@ -2,8 +2,15 @@
 // few thousand float32 operations per path, far cheaper than starting a worker), drawn over the function's contours
 // (landscapeGrid + landscapePlot), with a table of where each path ended.
 import {
-  describeOptimizer, distanceToMinimum, landscape, landscapeFunctions, landscapeGrid, landscapeLineup, landscapePlot,
-  type LandscapeFunction, type LandscapeResult,
+  describeOptimizer,
+  distanceToMinimum,
+  landscape,
+  landscapeFunctions,
+  landscapeGrid,
+  landscapeLineup,
+  landscapePlot,
+  type LandscapeFunction,
+  type LandscapeResult,
 } from "../ts/browser.js";
 import { byId, element, figureWidth, formatNumber, statusLine, swatch } from "./dom.js";
 import { OptimizerRows, registryPicker } from "./optimizer-rows.js";
@@ -19,7 +26,10 @@ let drawn = false;
 
 function describe(fn: LandscapeFunction): string {
   const points = (list: [number, number][]) => list.map(([x, y]) => `(${x}, ${y})`).join(", ");
-  const minima = fn.minima.length > 0 ? `${fn.minima.length > 1 ? "minima" : "minimum"} f = 0 at ${points(fn.minima)}` : `saddle point at ${points(fn.saddlePoints)}`;
+  const minima =
+    fn.minima.length > 0
+      ? `${fn.minima.length > 1 ? "minima" : "minimum"} f = 0 at ${points(fn.minima)}`
+      : `saddle point at ${points(fn.saddlePoints)}`;
   const about = fn.about.charAt(0).toUpperCase() + fn.about.slice(1);
   return `${about}. Start (${fn.start.join(", ")}); ${minima}.`;
 }
@@ -30,7 +40,11 @@ function showLineup(): void {
   byId("landscape-about").textContent = describe(fn);
   rows.clear();
   for (const spec of landscapeLineup(fn.name) ?? []) {
-    rows.add({ label: spec.label!, spec, ...(spec.name === "sgd" && spec.momentum !== undefined ? { inline: ["momentum"] } : {}) });
+    rows.add({
+      label: spec.label!,
+      spec,
+      ...(spec.name === "sgd" && spec.momentum !== undefined ? { inline: ["momentum"] } : {}),
+    });
   }
 }
 
@@ -75,7 +89,9 @@ async function draw(): Promise<void> {
     figure.replaceChildren(landscapePlot(result, grid, { width, height: Math.round(Math.min(width * 0.7, 640)) }));
     fillTable(result);
     drawn = true;
-    setStatus(`Drew ${result.runs.length} paths of ${steps} steps on ${fn} in ${Math.round(performance.now() - started)} ms.`);
+    setStatus(
+      `Drew ${result.runs.length} paths of ${steps} steps on ${fn} in ${Math.round(performance.now() - started)} ms.`,
+    );
   } catch (error) {
     setStatus(`Failed: ${(error as Error).message}`, true);
   }
@@ -99,5 +115,7 @@ export async function setupLandscape(): Promise<void> {
   });
   showLineup();
   if (!byId("view-landscape").hidden) showLandscape();
-  await registryPicker(rows, byId("landscape-add-optimizer"), byId("landscape-add-optimizer-button"), (message) => setStatus(message, true));
+  await registryPicker(rows, byId("landscape-add-optimizer"), byId("landscape-add-optimizer-button"), (message) =>
+    setStatus(message, true),
+  );
 }

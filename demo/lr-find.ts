@@ -35,9 +35,10 @@ function setRunning(running: boolean): void {
 function draw(results: readonly LrFindResult[]): void {
   const width = figureWidth(figure);
   // Overlaid curves get crowded beyond four: then one panel per test, two to a row.
-  const svg = results.length > 4
-    ? lrFindPlot(results, { width, columns: 2, height: 240 })
-    : lrFindPlot(results, { width, height: Math.round(width * 0.55) });
+  const svg =
+    results.length > 4
+      ? lrFindPlot(results, { width, columns: 2, height: 240 })
+      : lrFindPlot(results, { width, height: Math.round(width * 0.55) });
   figure.replaceChildren(svg);
 }
 
@@ -47,7 +48,8 @@ function fillTable(results: readonly LrFindResult[], useInCompare: UseInCompare)
     const row = suggestionRows.insertRow();
     row.insertCell().append(swatch(index), result.label);
     const { valley, steepest, minimum } = result.suggestions;
-    for (const suggestion of [valley, steepest, minimum]) row.insertCell().textContent = suggestion ? formatLr(suggestion.lr) : "–";
+    for (const suggestion of [valley, steepest, minimum])
+      row.insertCell().textContent = suggestion ? formatLr(suggestion.lr) : "–";
     row.insertCell().textContent = `${result.lrs.length}${result.stoppedEarly ? " (diverged)" : ""}`;
     row.insertCell().textContent = result.seconds.toFixed(1);
     const action = row.insertCell();
@@ -58,7 +60,15 @@ function fillTable(results: readonly LrFindResult[], useInCompare: UseInCompare)
     }
     // What the table shows (two significant digits) is what gets copied.
     const lr = Number(formatLr(choice.suggestion.lr));
-    const button = element("button", { type: "button", class: "secondary", "aria-label": `Use ${result.label}'s ${choice.rule} lr ${formatLr(lr)} in Compare` }, "Use in Compare");
+    const button = element(
+      "button",
+      {
+        type: "button",
+        class: "secondary",
+        "aria-label": `Use ${result.label}'s ${choice.rule} lr ${formatLr(lr)} in Compare`,
+      },
+      "Use in Compare",
+    );
     button.addEventListener("click", () => useInCompare(result.label, result.optimizer.name, lr, choice.rule));
     action.append(button);
   });
@@ -78,11 +88,20 @@ async function runRangeTests(useInCompare: UseInCompare): Promise<void> {
   try {
     const data = await chosenData(seed, setStatus);
     signal.throwIfAborted();
-    setStatus(`Testing ${optimizers.length} optimizers on ${data.train.count} digits (batch ${batchSize}, seed ${seed}) …`);
+    setStatus(
+      `Testing ${optimizers.length} optimizers on ${data.train.count} digits (batch ${batchSize}, seed ${seed}) …`,
+    );
     const started = performance.now();
     const results = await lrFindAll({
-      data, model: { layers: LAYERS }, batchSize, seed, optimizers, signal,
-      startLr: value("lr-start"), endLr: value("lr-end"), numIter: value("lr-iterations"),
+      data,
+      model: { layers: LAYERS },
+      batchSize,
+      seed,
+      optimizers,
+      signal,
+      startLr: value("lr-start"),
+      endLr: value("lr-end"),
+      numIter: value("lr-iterations"),
     });
     draw(results);
     fillTable(results, useInCompare);
@@ -102,7 +121,9 @@ export async function setupLrFind(useInCompare: UseInCompare): Promise<void> {
     void runRangeTests(useInCompare);
   });
   stopButton.addEventListener("click", () => controller?.abort());
-  await registryPicker(rows, byId("lr-add-optimizer"), byId("lr-add-optimizer-button"), (message) => setStatus(message, true));
+  await registryPicker(rows, byId("lr-add-optimizer"), byId("lr-add-optimizer-button"), (message) =>
+    setStatus(message, true),
+  );
   // The default pair: plain SGD and Adam, whose suggestions map onto Compare's SGD and Adam rows.
   await rows.addFromRegistry("sgd", "SGD");
   await rows.addFromRegistry("adam", "Adam");

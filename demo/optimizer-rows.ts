@@ -1,7 +1,13 @@
 // A table of optimizers to run, shared by the three views: a checkbox per row, an optional learning-rate field,
 // options shown inline (the notebook's momentum) or folded under "options" with fields generated from the Rust
 // registry's defaults (optimizerDefaults), and rows added from the registry (optimizers()) with a Remove button.
-import { optimizerDefaults, optimizers, type OptimizerInfo, type OptimizerName, type OptimizerSpec } from "../ts/browser.js";
+import {
+  optimizerDefaults,
+  optimizers,
+  type OptimizerInfo,
+  type OptimizerName,
+  type OptimizerSpec,
+} from "../ts/browser.js";
 import { element } from "./dom.js";
 
 /**
@@ -47,23 +53,43 @@ const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringi
 /** The options a form can edit: numbers, booleans and tuples of numbers (not lr, nor optax's learning_rate alias). */
 function editable(option: string, value: unknown): boolean {
   if (option === "lr" || option === "learning_rate") return false;
-  return typeof value === "number" || typeof value === "boolean" || (Array.isArray(value) && value.every((v) => typeof v === "number"));
+  return (
+    typeof value === "number" ||
+    typeof value === "boolean" ||
+    (Array.isArray(value) && value.every((v) => typeof v === "number"))
+  );
 }
 
-function numberInput(id: string, value: number, label: string, bounds: { min?: number; max?: number } = {}): HTMLInputElement {
+function numberInput(
+  id: string,
+  value: number,
+  label: string,
+  bounds: { min?: number; max?: number } = {},
+): HTMLInputElement {
   return element("input", { type: "number", id, step: "any", value, required: true, "aria-label": label, ...bounds });
 }
 
 /** A field for `option` (inputs with ids `${id}-${option}`, `${id}-${option}-1`, …) and the elements showing it. */
-function optionField(id: string, rowLabel: string, option: string, value: unknown, inline: boolean): { field: OptionField; nodes: Node[] } {
+function optionField(
+  id: string,
+  rowLabel: string,
+  option: string,
+  value: unknown,
+  inline: boolean,
+): { field: OptionField; nodes: Node[] } {
   const inputId = `${id}-${option}`;
   const field = (read: () => unknown): OptionField => ({ option, defaultValue: value, inline, read });
   if (typeof value === "boolean") {
     const box = element("input", { type: "checkbox", id: inputId, checked: value });
-    return { field: field(() => box.checked), nodes: [element("label", { class: "option", for: inputId }, box, ` ${option}`)] };
+    return {
+      field: field(() => box.checked),
+      nodes: [element("label", { class: "option", for: inputId }, box, ` ${option}`)],
+    };
   }
   if (Array.isArray(value)) {
-    const inputs = value.map((v: number, k) => numberInput(k === 0 ? inputId : `${inputId}-${k}`, v, `${rowLabel} ${option} ${k + 1}`));
+    const inputs = value.map((v: number, k) =>
+      numberInput(k === 0 ? inputId : `${inputId}-${k}`, v, `${rowLabel} ${option} ${k + 1}`),
+    );
     return {
       field: field(() => inputs.map((input) => input.valueAsNumber)),
       nodes: [element("label", { for: inputId }, option), element("span", { class: "tuple" }, ...inputs)],
@@ -81,7 +107,11 @@ export class OptimizerRows {
   private nextId = 0;
 
   /** `prefix` names the inputs: `${prefix}-0` (checkbox), `${prefix}-0-lr`, `${prefix}-0-momentum`, … */
-  constructor(private readonly body: HTMLTableSectionElement, private readonly prefix: string, private readonly withLr: boolean) {}
+  constructor(
+    private readonly body: HTMLTableSectionElement,
+    private readonly prefix: string,
+    private readonly withLr: boolean,
+  ) {}
 
   add(init: RowInit): OptimizerRow {
     const id = `${this.prefix}-${this.nextId++}`;
@@ -94,7 +124,14 @@ export class OptimizerRows {
 
     if (this.withLr) {
       row.lr = element("input", {
-        type: "number", id: `${id}-lr`, name: `${id}-lr`, min: 0, step: "any", value: spec.lr ?? FALLBACK_LR, "aria-label": `${label} learning rate`, required: true,
+        type: "number",
+        id: `${id}-lr`,
+        name: `${id}-lr`,
+        min: 0,
+        step: "any",
+        value: spec.lr ?? FALLBACK_LR,
+        "aria-label": `${label} learning rate`,
+        required: true,
       });
       tableRow.insertCell().append(row.lr);
     }
@@ -106,7 +143,9 @@ export class OptimizerRows {
       row.fields.push(field);
       optionsCell!.append(...nodes.flatMap((node, k) => (k === 0 ? [node] : [" ", node])));
     }
-    const folded = Object.entries(init.defaults ?? {}).filter(([option, value]) => editable(option, value) && !init.inline?.includes(option));
+    const folded = Object.entries(init.defaults ?? {}).filter(
+      ([option, value]) => editable(option, value) && !init.inline?.includes(option),
+    );
     if (folded.length > 0) {
       const grid = element("div", { class: "option-grid" });
       for (const [option, value] of folded) {
@@ -124,7 +163,11 @@ export class OptimizerRows {
       row.elements.push(optionsRow);
     }
     if (init.removable) {
-      const remove = element("button", { type: "button", class: "remove", "aria-label": `Remove ${label}`, title: `Remove ${label}` }, "×");
+      const remove = element(
+        "button",
+        { type: "button", class: "remove", "aria-label": `Remove ${label}`, title: `Remove ${label}` },
+        "×",
+      );
       remove.addEventListener("click", () => this.remove(row));
       nameCell.append(" ", remove);
     }
@@ -156,15 +199,17 @@ export class OptimizerRows {
 
   /** The ticked rows' specs, labelled, with the fields' values. */
   chosen(): OptimizerSpec[] {
-    return this.rows.filter((row) => row.checkbox.checked).map((row) => {
-      const spec: Record<string, unknown> = { ...row.base, label: row.label };
-      if (row.lr) spec.lr = row.lr.valueAsNumber;
-      for (const field of row.fields) {
-        const value = field.read();
-        if (field.inline || !sameValue(value, field.defaultValue)) spec[field.option] = value;
-      }
-      return spec as unknown as OptimizerSpec;
-    });
+    return this.rows
+      .filter((row) => row.checkbox.checked)
+      .map((row) => {
+        const spec: Record<string, unknown> = { ...row.base, label: row.label };
+        if (row.lr) spec.lr = row.lr.valueAsNumber;
+        for (const field of row.fields) {
+          const value = field.read();
+          if (field.inline || !sameValue(value, field.defaultValue)) spec[field.option] = value;
+        }
+        return spec as unknown as OptimizerSpec;
+      });
   }
 
   /** The row labelled `label`, else the first running optimizer `name`. */
@@ -187,7 +232,12 @@ function groupOf(info: OptimizerInfo): string {
 }
 
 /** Wires a "More from the registry" select and its Add button to `rows`; resolves once the select is filled. */
-export async function registryPicker(rows: OptimizerRows, select: HTMLSelectElement, button: HTMLButtonElement, onError: (message: string) => void): Promise<void> {
+export async function registryPicker(
+  rows: OptimizerRows,
+  select: HTMLSelectElement,
+  button: HTMLButtonElement,
+  onError: (message: string) => void,
+): Promise<void> {
   const infos = await optimizers();
   const groups = new Map<string, HTMLOptGroupElement>();
   for (const info of infos) {

@@ -4,4 +4,6 @@
 export const scriptUrl =
   typeof document !== "undefined"
     ? (document.currentScript && document.currentScript.src) || undefined
-    : typeof location !== "undefined" ? location.href : undefined;
+    : typeof location !== "undefined"
+      ? location.href
+      : undefined;

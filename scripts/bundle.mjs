@@ -21,8 +21,13 @@ const noNodeBuiltins = {
   setup(esbuild) {
     esbuild.onResolve({ filter: /.*/ }, (args) => {
       const name = args.path.replace(/^node:/, "").split("/")[0];
-      if (args.path.startsWith("node:") || (args.kind !== "entry-point" && nodeBuiltins.has(name) && !args.path.startsWith("."))) {
-        return { errors: [{ text: `browser bundle imports the Node built-in "${args.path}" (from ${args.importer})` }] };
+      if (
+        args.path.startsWith("node:") ||
+        (args.kind !== "entry-point" && nodeBuiltins.has(name) && !args.path.startsWith("."))
+      ) {
+        return {
+          errors: [{ text: `browser bundle imports the Node built-in "${args.path}" (from ${args.importer})` }],
+        };
       }
       return undefined;
     });

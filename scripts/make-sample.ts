@@ -15,8 +15,11 @@ const CLASSES = 10;
 const packageDir = dirname(createRequire(import.meta.url).resolve("mnist/package.json"));
 
 const digits = Array.from({ length: CLASSES }, (_, digit) => {
-  const { data } = JSON.parse(readFileSync(join(packageDir, "src", "digits", `${digit}.json`), "utf8")) as { data: number[] };
-  if (data.length % FEATURES !== 0) throw new Error(`digit ${digit}: ${data.length} values is not a multiple of ${FEATURES}`);
+  const { data } = JSON.parse(readFileSync(join(packageDir, "src", "digits", `${digit}.json`), "utf8")) as {
+    data: number[];
+  };
+  if (data.length % FEATURES !== 0)
+    throw new Error(`digit ${digit}: ${data.length} values is not a multiple of ${FEATURES}`);
   return data;
 });
 const count = digits.reduce((sum, data) => sum + data.length / FEATURES, 0);
@@ -39,4 +42,6 @@ digits.forEach((data, digit) => {
 const gzipped = gzipSync(encodeDataset({ pixels, labels, count, features: FEATURES, classes: CLASSES }), { level: 9 });
 const out = new URL("../ts/assets/mnist-sample.bin.gz", import.meta.url);
 writeFileSync(out, gzipped);
-console.log(`${count} digits (${digits.map((d) => d.length / FEATURES).join(", ")} of 0 … 9) → ${out.pathname}, ${gzipped.length} bytes`);
+console.log(
+  `${count} digits (${digits.map((d) => d.length / FEATURES).join(", ")} of 0 … 9) → ${out.pathname}, ${gzipped.length} bytes`,
+);

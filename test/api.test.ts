@@ -3,7 +3,15 @@
 // functional Optimizer handle against torch.optim's numbers.
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compare, ConfigError, createOptimizer, createPool, OptimizerOptionError, train, WorkerCrashError } from "../dist/index.js";
+import {
+  compare,
+  ConfigError,
+  createOptimizer,
+  createPool,
+  OptimizerOptionError,
+  train,
+  WorkerCrashError,
+} from "../dist/index.js";
 import { OptimlabPool } from "../dist/client.js";
 import { nodePlatform } from "../dist/platform-node.js";
 import { compileModule } from "../dist/wasm-node.js";
@@ -13,7 +21,7 @@ import type { Dataset, OptimizerSpec, Progress, RunResult } from "../dist/index.
 /** A learnable synthetic dataset: the label is the group of features with the largest sum. */
 function syntheticDataset(count: number, features: number, classes: number, seed: number): Dataset {
   let state = seed >>> 0;
-  const next = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) >>> 24);
+  const next = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) >>> 24;
   const pixels = new Uint8Array(count * features);
   const labels = new Uint8Array(count);
   const group = features / classes;
@@ -36,8 +44,14 @@ const stepsPerEpoch = Math.ceil(300 / 32);
 const totalSteps = stepsPerEpoch * 3;
 
 /** The same run in this thread, straight on the Trainer: all steps of an epoch in one call, then evaluate. */
-function sequentialRun({ label: _label, ...optimizer }: OptimizerSpec): { losses: Float32Array; evals: number[][]; weights: Float32Array } {
-  const trainer = new wasm.Trainer(JSON.stringify({ layers, seed: 7, batchSize: 32, normalize: 255, maxSteps: totalSteps, optimizer }));
+function sequentialRun({ label: _label, ...optimizer }: OptimizerSpec): {
+  losses: Float32Array;
+  evals: number[][];
+  weights: Float32Array;
+} {
+  const trainer = new wasm.Trainer(
+    JSON.stringify({ layers, seed: 7, batchSize: 32, normalize: 255, maxSteps: totalSteps, optimizer }),
+  );
   try {
     trainer.setTrainData(data.train.pixels, data.train.labels);
     trainer.setEvalData(data.test.pixels, data.test.labels);
@@ -64,8 +78,20 @@ describe("compare on a pool of worker threads", () => {
 
   it("gives 4 runs on 2 workers bit-identical to the same runs one after another in the main thread", async () => {
     const progress: Progress[] = [];
-    const runs = await compare({ ...base, optimizers, workers: 2, chunkSteps: 4, returnWeights: true, onProgress: (p) => progress.push(p) });
-    expect(runs.map((run) => run.label)).toEqual(["sgd lr=0.1", "sgd lr=0.05 momentum=0.9 nesterov=true", "adam lr=0.003", "Adagrad"]);
+    const runs = await compare({
+      ...base,
+      optimizers,
+      workers: 2,
+      chunkSteps: 4,
+      returnWeights: true,
+      onProgress: (p) => progress.push(p),
+    });
+    expect(runs.map((run) => run.label)).toEqual([
+      "sgd lr=0.1",
+      "sgd lr=0.05 momentum=0.9 nesterov=true",
+      "adam lr=0.003",
+      "Adagrad",
+    ]);
     runs.forEach((run, index) => {
       const reference = sequentialRun(optimizers[index]!);
       expect(run.error).toBeUndefined();
@@ -81,11 +107,19 @@ describe("compare on a pool of worker threads", () => {
     // The runs learn: the last epoch's training loss is below the first's.
     for (const run of runs) expect(run.epochs[2]!.trainLoss).toBeLessThan(run.epochs[0]!.trainLoss);
     // Every run reports its end; the throttle keeps the rest to about 10 a second.
-    for (let run = 0; run < 4; run++) expect(progress.filter((p) => p.run === run).at(-1)).toMatchObject({ step: totalSteps, totalSteps, etaSeconds: 0 });
+    for (let run = 0; run < 4; run++)
+      expect(progress.filter((p) => p.run === run).at(-1)).toMatchObject({
+        step: totalSteps,
+        totalSteps,
+        etaSeconds: 0,
+      });
   });
 
   it("isolates a diverging run and a trapping run: the others finish with the sequential numbers, and the pool goes on", async () => {
-    const pool = new OptimlabPool(nodePlatform({ workerUrl: new URL("./workers/crashing-worker.mjs", import.meta.url) }), { workers: 2 });
+    const pool = new OptimlabPool(
+      nodePlatform({ workerUrl: new URL("./workers/crashing-worker.mjs", import.meta.url) }),
+      { workers: 2 },
+    );
     try {
       const runs = await pool.compare({
         ...base,
@@ -121,7 +155,13 @@ describe("compare on a pool of worker threads", () => {
     await using pool = createPool({ workers: 2 });
     const [tooBig, healthy] = await Promise.allSettled([
       pool.train({ ...base, model: { layers: [24, 65536, 65536, 4] }, optimizer: { name: "adam", label: "too big" } }),
-      pool.compare({ ...base, optimizers: [{ name: "sgd", lr: 0.1 }, { name: "adagrad", lr: 0.05 }] }),
+      pool.compare({
+        ...base,
+        optimizers: [
+          { name: "sgd", lr: 0.1 },
+          { name: "adagrad", lr: 0.05 },
+        ],
+      }),
     ]);
     expect(tooBig.status === "rejected" && tooBig.reason).toBeInstanceOf(ConfigError);
     expect(tooBig.status === "rejected" && tooBig.reason.message).toMatch(
@@ -173,7 +213,14 @@ describe("errors", () => {
     const rejected = train({ ...base, optimizer: { name: "adam", lr: -1 } });
     await expect(rejected).rejects.toBeInstanceOf(OptimizerOptionError);
     await expect(rejected).rejects.toThrow("Invalid learning rate: -1");
-    const [good, bad]: RunResult[] = await compare({ ...base, epochs: 1, optimizers: [{ name: "sgd", lr: 0.1 }, { name: "adam", betas: [1.0, 0.999] }] });
+    const [good, bad]: RunResult[] = await compare({
+      ...base,
+      epochs: 1,
+      optimizers: [
+        { name: "sgd", lr: 0.1 },
+        { name: "adam", betas: [1.0, 0.999] },
+      ],
+    });
     expect(good!.error).toBeUndefined();
     expect(bad!.error).toEqual({ name: "OptimizerOptionError", message: "Invalid beta parameter at index 0: 1" });
   });
@@ -182,7 +229,9 @@ describe("errors", () => {
     await expect(train({ ...base, model: { layers: [10, 4] }, optimizer: { name: "sgd" } })).rejects.toThrow(
       new ConfigError("data.train has 24 features but the model's first layer takes 10"),
     );
-    await expect(train({ ...base, batchSize: 0, optimizer: { name: "sgd" } })).rejects.toThrow("batchSize must be a positive integer, got 0");
+    await expect(train({ ...base, batchSize: 0, optimizer: { name: "sgd" } })).rejects.toThrow(
+      "batchSize must be a positive integer, got 0",
+    );
     await expect(train({ ...base, model: { layers: [24, 3] }, optimizer: { name: "sgd" } })).rejects.toThrow(
       "data.train has label 3 but the model has only 3 outputs",
     );
@@ -202,14 +251,23 @@ describe("createOptimizer, the functional handle on the main thread", () => {
     const fixture = JSON.parse(await readFile(new URL("./fixtures/torch-optim-replay.json", import.meta.url), "utf8"));
     for (const name of ["adam", "adam_amsgrad"]) {
       const testCase = fixture.cases.find((c: { name: string }) => c.name === name);
-      const optimizer = (optimizers[name] = await createOptimizer(testCase.optimizer.toLowerCase(), testCase.options, testCase.shapes));
+      const optimizer = (optimizers[name] = await createOptimizer(
+        testCase.optimizer.toLowerCase(),
+        testCase.options,
+        testCase.shapes,
+      ));
       const params = testCase.init.map((values: number[]) => Float32Array.from(values));
       testCase.grads.forEach((grads: number[][], step: number) => {
-        const returned = optimizer.step(grads.map((g) => Float32Array.from(g)), params);
+        const returned = optimizer.step(
+          grads.map((g) => Float32Array.from(g)),
+          params,
+        );
         expect(returned).toBe(params);
         params.forEach((param: Float32Array, index: number) => {
           const expected = testCase.params[step][index] as number[];
-          param.forEach((value, i) => expect(Math.abs(value - expected[i]!)).toBeLessThanOrEqual(1e-6 + 1e-5 * Math.abs(expected[i]!)));
+          param.forEach((value, i) =>
+            expect(Math.abs(value - expected[i]!)).toBeLessThanOrEqual(1e-6 + 1e-5 * Math.abs(expected[i]!)),
+          );
         });
       });
     }

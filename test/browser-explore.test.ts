@@ -7,7 +7,14 @@ import { mkdir } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import * as node from "../dist/index.js";
-import { launchChromium, startServer, STRICT_CSP, watchPage, type PageProblems, type StaticServer } from "./helpers/chromium.js";
+import {
+  launchChromium,
+  startServer,
+  STRICT_CSP,
+  watchPage,
+  type PageProblems,
+  type StaticServer,
+} from "./helpers/chromium.js";
 
 let browser: Browser;
 let server: StaticServer;
@@ -47,7 +54,10 @@ const tabState = (page: Page) =>
 /** The tab states when `selected` is the chosen view: one tab stop, one panel shown. */
 const only = (selected: string) =>
   ["tab-compare", "tab-lr-find", "tab-landscape"].map((id) => ({
-    id, selected: String(id === selected), tabIndex: id === selected ? 0 : -1, panelHidden: id !== selected,
+    id,
+    selected: String(id === selected),
+    tabIndex: id === selected ? 0 : -1,
+    panelHidden: id !== selected,
   }));
 
 describe("the demo's view switcher", () => {
@@ -58,8 +68,12 @@ describe("the demo's view switcher", () => {
     expect(await activeId(page)).toBe("tab-compare");
 
     const steps: [string, string][] = [
-      ["ArrowRight", "tab-lr-find"], ["ArrowRight", "tab-landscape"], ["ArrowRight", "tab-compare"],
-      ["ArrowLeft", "tab-landscape"], ["Home", "tab-compare"], ["End", "tab-landscape"],
+      ["ArrowRight", "tab-lr-find"],
+      ["ArrowRight", "tab-landscape"],
+      ["ArrowRight", "tab-compare"],
+      ["ArrowLeft", "tab-landscape"],
+      ["Home", "tab-compare"],
+      ["End", "tab-landscape"],
     ];
     for (const [key, selected] of steps) {
       await page.keyboard.press(key);
@@ -95,26 +109,50 @@ describe("the LR finder view", () => {
     await page.getByRole("button", { name: "Add optimizer" }).click();
     await page.getByLabel("Iterations").fill("80");
     await page.getByRole("button", { name: "Find learning rates" }).click();
-    await expect.poll(() => page.locator("#lr-status").textContent(), { timeout: 60_000 }).toMatch(/^Done: 3 range tests in /);
+    await expect
+      .poll(() => page.locator("#lr-status").textContent(), { timeout: 60_000 })
+      .toMatch(/^Done: 3 range tests in /);
 
     const svg = page.locator("#lr-curves svg");
     expect(await svg.count()).toBe(1);
     expect(await svg.textContent()).toContain("Learning-rate range test");
-    const table = await page.locator("#lr-suggestions tbody tr").evaluateAll((rows) =>
-      rows.map((row) => [...row.querySelectorAll("td")].slice(0, 5).map((cell) => cell.textContent)),
-    );
+    const table = await page
+      .locator("#lr-suggestions tbody tr")
+      .evaluateAll((rows) =>
+        rows.map((row) => [...row.querySelectorAll("td")].slice(0, 5).map((cell) => cell.textContent)),
+      );
 
     const sample = await node.loadMnistSample({ seed: 4 });
-    const train = { ...sample.train, count: 2000, pixels: sample.train.pixels.slice(0, 2000 * 784), labels: sample.train.labels.slice(0, 2000) };
+    const train = {
+      ...sample.train,
+      count: 2000,
+      pixels: sample.train.pixels.slice(0, 2000 * 784),
+      labels: sample.train.labels.slice(0, 2000),
+    };
     const inNode = await node.lrFindAll({
-      data: { train }, model: { layers: [784, 100, 100, 10] }, batchSize: 128, seed: 4, startLr: 1e-7, endLr: 10, numIter: 80,
-      optimizers: [{ name: "sgd", lr: 1e-3, label: "SGD" }, { name: "adam", lr: 1e-3, label: "Adam" }, { name: "lion", lr: 1e-3, label: "lion" }],
+      data: { train },
+      model: { layers: [784, 100, 100, 10] },
+      batchSize: 128,
+      seed: 4,
+      startLr: 1e-7,
+      endLr: 10,
+      numIter: 80,
+      optimizers: [
+        { name: "sgd", lr: 1e-3, label: "SGD" },
+        { name: "adam", lr: 1e-3, label: "Adam" },
+        { name: "lion", lr: 1e-3, label: "lion" },
+      ],
     });
     const shown = (lr: { lr: number } | null) => (lr ? node.formatLr(lr.lr) : "–");
-    expect(table).toEqual(inNode.map((result) => [
-      result.label, shown(result.suggestions.valley), shown(result.suggestions.steepest), shown(result.suggestions.minimum),
-      `${result.lrs.length}${result.stoppedEarly ? " (diverged)" : ""}`,
-    ]));
+    expect(table).toEqual(
+      inNode.map((result) => [
+        result.label,
+        shown(result.suggestions.valley),
+        shown(result.suggestions.steepest),
+        shown(result.suggestions.minimum),
+        `${result.lrs.length}${result.stoppedEarly ? " (diverged)" : ""}`,
+      ]),
+    );
     const adam = inNode[1]!.suggestions.valley!;
     expect(adam.lr).toBeGreaterThan(1e-5);
     expect(adam.lr).toBeLessThan(1e-1);
@@ -125,7 +163,9 @@ describe("the LR finder view", () => {
     expect(await tabState(page)).toEqual(only("tab-compare"));
     expect(await activeId(page)).toBe("opt-5-lr");
     expect(await page.locator("#opt-5-lr").inputValue()).toBe(String(Number(node.formatLr(adam.lr))));
-    expect(await page.locator("#status").textContent()).toBe(`Adam: learning rate set to ${Number(node.formatLr(adam.lr))} (the valley of its range test).`);
+    expect(await page.locator("#status").textContent()).toBe(
+      `Adam: learning rate set to ${Number(node.formatLr(adam.lr))} (the valley of its range test).`,
+    );
 
     // An optimizer Compare does not run yet gets a row of its own, ticked, with the suggested lr.
     await page.getByRole("tab", { name: "LR finder" }).click();
@@ -144,7 +184,9 @@ describe("the Landscape view", () => {
   it("draws the default picture when first opened, then any function's trajectories; its table equals landscape() in Node", async () => {
     const { page, problems } = await openDemo();
     await page.getByRole("tab", { name: "Landscape" }).click();
-    await expect.poll(() => page.locator("#landscape-status").textContent()).toMatch(/^Drew 6 paths of 300 steps on rosenbrock in \d+ ms\.$/);
+    await expect
+      .poll(() => page.locator("#landscape-status").textContent())
+      .toMatch(/^Drew 6 paths of 300 steps on rosenbrock in \d+ ms\.$/);
     expect(await page.locator("#landscape-table tbody tr").count()).toBe(6);
 
     await page.getByLabel("Function", { exact: true }).selectOption("beale");
@@ -157,13 +199,19 @@ describe("the Landscape view", () => {
     await page.keyboard.press("Control+A");
     await page.keyboard.type("1");
     await page.getByRole("button", { name: "Draw trajectories" }).click();
-    await expect.poll(() => page.locator("#landscape-status").textContent()).toMatch(/^Drew 7 paths of 200 steps on beale in \d+ ms\.$/);
+    await expect
+      .poll(() => page.locator("#landscape-status").textContent())
+      .toMatch(/^Drew 7 paths of 200 steps on beale in \d+ ms\.$/);
 
     const svg = page.locator("#landscape-figure svg");
     expect(await svg.count()).toBe(1);
-    expect(await svg.locator('[aria-label="title"]').textContent()).toBe("Beale: f(x, y) = (1.5-x+xy)^2 + (2.25-x+xy^2)^2 + (2.625-x+xy^3)^2");
+    expect(await svg.locator('[aria-label="title"]').textContent()).toBe(
+      "Beale: f(x, y) = (1.5-x+xy)^2 + (2.25-x+xy^2)^2 + (2.625-x+xy^3)^2",
+    );
     // One line per trajectory, each a path with points.
-    const lines = await svg.locator('g[aria-label="line"] path').evaluateAll((paths) => paths.map((path) => (path.getAttribute("d") ?? "").length));
+    const lines = await svg
+      .locator('g[aria-label="line"] path')
+      .evaluateAll((paths) => paths.map((path) => (path.getAttribute("d") ?? "").length));
     expect(lines).toHaveLength(7);
     for (const length of lines) expect(length).toBeGreaterThan(20);
 
@@ -178,12 +226,22 @@ describe("the Landscape view", () => {
     const expected = result.runs.map((run) => {
       const last = run.x.length - 1;
       const [x, y] = [run.x[last]!, run.y[last]!];
-      return [run.label, node.describeOptimizer(run.optimizer), String(x), String(y), String(run.finalValue), String(node.distanceToMinimum(result.fn, x, y)), String(run.diverged?.step)];
+      return [
+        run.label,
+        node.describeOptimizer(run.optimizer),
+        String(x),
+        String(y),
+        String(run.finalValue),
+        String(node.distanceToMinimum(result.fn, x, y)),
+        String(run.diverged?.step),
+      ];
     });
     expect(rows).toEqual(expected);
     expect(rows[6]!.slice(4)).toEqual(["NaN", "undefined", "2"]); // sgd lr=1 left the plane at its third step
     // Shown with four significant digits.
-    expect(await page.locator("#landscape-table tbody tr").first().locator("td").nth(4).textContent()).toBe(result.runs[0]!.finalValue.toPrecision(4));
+    expect(await page.locator("#landscape-table tbody tr").first().locator("td").nth(4).textContent()).toBe(
+      result.runs[0]!.finalValue.toPrecision(4),
+    );
     expect(await page.locator("#landscape-table tbody tr").last().locator("td").nth(6).textContent()).toBe("2");
     await screenshot(page, "demo-landscape.png");
     expect(problems).toEqual({ errors: [], foreignRequests: [] });

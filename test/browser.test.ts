@@ -35,14 +35,20 @@ const PARITY = {
   trainRows: 600,
   testRows: 200,
   layers: [784, 32, 10],
-  optimizers: [{ name: "sgd", lr: 0.05, momentum: 0.9 }, { name: "adam", lr: 1e-3 }],
+  optimizers: [
+    { name: "sgd", lr: 0.05, momentum: 0.9 },
+    { name: "adam", lr: 1e-3 },
+  ],
   epochs: 2,
   batchSize: 64,
   seed: 3,
 };
 
 /** Runs PARITY with `lib` (Node's or the page's optimlab) and returns plain numbers; the same source runs in both. */
-async function runParity(lib: Pick<Optimlab, "compare" | "loadMnistSampleDataset" | "seededPermutation" | "selectRows">, parity: typeof PARITY) {
+async function runParity(
+  lib: Pick<Optimlab, "compare" | "loadMnistSampleDataset" | "seededPermutation" | "selectRows">,
+  parity: typeof PARITY,
+) {
   const all = await lib.loadMnistSampleDataset();
   const order = lib.seededPermutation(all.count, parity.permutationSeed);
   const train = lib.selectRows(all, order, 0, parity.trainRows);
@@ -64,7 +70,10 @@ async function runParity(lib: Pick<Optimlab, "compare" | "loadMnistSampleDataset
   }));
 }
 
-async function openPage(server: StaticServer, path: string): Promise<{ page: Page; problems: ReturnType<typeof watchPage>; workers: string[] }> {
+async function openPage(
+  server: StaticServer,
+  path: string,
+): Promise<{ page: Page; problems: ReturnType<typeof watchPage>; workers: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
   const problems = watchPage(page, origin(server));
   const workers: string[] = [];
@@ -130,12 +139,31 @@ describe("the script-tag bundle (dist/optimlab.global.js)", () => {
     const outcome = await page.evaluate(async () => {
       const { optimlab } = window as unknown as { optimlab: Optimlab };
       optimlab.setAssetLocation({ workerUrl: new URL("/nowhere/optimlab.worker.js", location.href).href });
-      const train = { pixels: new Uint8Array(4 * 784), labels: new Uint8Array([0, 1, 2, 3]), count: 4, features: 784, classes: 10 };
-      return optimlab.train({ data: { train }, model: { layers: [784, 10] }, optimizer: { name: "sgd", lr: 0.1 }, epochs: 1, batchSize: 2, seed: 0 })
-        .then(() => "resolved", (error: Error) => `${error.name}: ${error.message}`);
+      const train = {
+        pixels: new Uint8Array(4 * 784),
+        labels: new Uint8Array([0, 1, 2, 3]),
+        count: 4,
+        features: 784,
+        classes: 10,
+      };
+      return optimlab
+        .train({
+          data: { train },
+          model: { layers: [784, 10] },
+          optimizer: { name: "sgd", lr: 0.1 },
+          epochs: 1,
+          batchSize: 2,
+          seed: 0,
+        })
+        .then(
+          () => "resolved",
+          (error: Error) => `${error.name}: ${error.message}`,
+        );
     });
     await page.close();
-    expect(outcome).toBe(`WorkerCrashError: run "sgd lr=0.1" crashed: the worker script ${plainServer.url}nowhere/optimlab.worker.js failed to load`);
+    expect(outcome).toBe(
+      `WorkerCrashError: run "sgd lr=0.1" crashed: the worker script ${plainServer.url}nowhere/optimlab.worker.js failed to load`,
+    );
   });
 });
 
@@ -196,7 +224,15 @@ describe("the demo page (served with the strict CSP, as `npm run demo` does)", (
     const { page, problems } = await openPage(strictServer, "demo/");
     await configure(page, { epochs: 50, batchSize: 64, trainRows: 8000 });
     await page.getByRole("button", { name: "Run" }).click();
-    await expect.poll(() => page.locator("#progress progress").first().evaluate((bar) => (bar as HTMLProgressElement).value), { timeout: 30_000 })
+    await expect
+      .poll(
+        () =>
+          page
+            .locator("#progress progress")
+            .first()
+            .evaluate((bar) => (bar as HTMLProgressElement).value),
+        { timeout: 30_000 },
+      )
       .toBeGreaterThan(0);
     // The curves are drawn live, before any run has finished.
     await page.locator("#curves svg").first().waitFor({ timeout: 10_000 });
@@ -219,7 +255,9 @@ describe("the demo page (served with the strict CSP, as `npm run demo` does)", (
     const rows = node.selectRows(digits, node.seededPermutation(digits.count, 5), 0, 500);
     const { page, problems } = await openPage(strictServer, "demo/");
     await page.getByLabel("Epochs").fill("1");
-    await page.getByLabel("CSV file", { exact: true }).setInputFiles({ name: "digits.csv", mimeType: "text/csv", buffer: Buffer.from(node.toCsv(rows)) });
+    await page
+      .getByLabel("CSV file", { exact: true })
+      .setInputFiles({ name: "digits.csv", mimeType: "text/csv", buffer: Buffer.from(node.toCsv(rows)) });
     expect(await page.getByLabel(/^A CSV file/).isChecked()).toBe(true);
     await page.getByLabel("Held-out share").fill("0.2");
     await page.getByRole("button", { name: "Run" }).click();

@@ -16,7 +16,11 @@ describe("--opt", () => {
   it("reads numbers, booleans, a/b tuples and a label", () => {
     expect(parseOptimizer("adam:lr=3e-4,betas=0.9/0.99")).toEqual({ name: "adam", lr: 3e-4, betas: [0.9, 0.99] });
     expect(parseOptimizer("sgd:lr=0.01,momentum=0.9,nesterov=true,label=My SGD")).toEqual({
-      name: "sgd", lr: 0.01, momentum: 0.9, nesterov: true, label: "My SGD",
+      name: "sgd",
+      lr: 0.01,
+      momentum: 0.9,
+      nesterov: true,
+      label: "My SGD",
     });
     expect(parseOptimizer("RMSprop")).toEqual({ name: "rmsprop" });
   });
@@ -39,12 +43,24 @@ describe("flags", () => {
   } as const;
 
   it("takes --name value, --name=value, two-value and repeatable flags", () => {
-    const parsed = parseFlags(["--epochs=2", "--seed", "-3", "--idx", "a", "b", "--opt", "sgd", "--opt=adam", "--quiet"], flags, "t");
-    expect(Object.fromEntries(parsed)).toEqual({ epochs: [2], seed: [-3], idx: [["a", "b"]], opt: ["sgd", "adam"], quiet: [true] });
+    const parsed = parseFlags(
+      ["--epochs=2", "--seed", "-3", "--idx", "a", "b", "--opt", "sgd", "--opt=adam", "--quiet"],
+      flags,
+      "t",
+    );
+    expect(Object.fromEntries(parsed)).toEqual({
+      epochs: [2],
+      seed: [-3],
+      idx: [["a", "b"]],
+      opt: ["sgd", "adam"],
+      quiet: [true],
+    });
   });
 
   it("rejects unknown, repeated, missing and malformed values with clear messages", () => {
-    expect(() => parseFlags(["--epoch", "2"], flags, "optimlab compare")).toThrow("unknown flag --epoch for optimlab compare");
+    expect(() => parseFlags(["--epoch", "2"], flags, "optimlab compare")).toThrow(
+      "unknown flag --epoch for optimlab compare",
+    );
     expect(() => parseFlags(["--epochs", "0"], flags, "t")).toThrow("--epochs must be at least 1, got 0");
     expect(() => parseFlags(["--epochs", "1.5"], flags, "t")).toThrow('--epochs expects an integer, got "1.5"');
     expect(() => parseFlags(["--seed", "x"], flags, "t")).toThrow('--seed expects a number, got "x"');
@@ -52,7 +68,9 @@ describe("flags", () => {
     expect(() => parseFlags(["--idx", "a"], flags, "t")).toThrow("--idx needs 2 values");
     expect(() => parseFlags(["--quiet=yes"], flags, "t")).toThrow("--quiet takes no value");
     expect(() => parseFlags(["stray"], flags, "t")).toThrow('unexpected argument "stray" for t');
-    expect(() => parseLayers("784,100,0")).toThrow('--layers expects at least two positive integers separated by commas, got "784,100,0"');
+    expect(() => parseLayers("784,100,0")).toThrow(
+      '--layers expects at least two positive integers separated by commas, got "784,100,0"',
+    );
   });
 });
 
@@ -61,7 +79,7 @@ function decodePng(png: Buffer): { width: number; height: number; pixels: Buffer
   expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
   const data: Buffer[] = [];
   let header: Buffer | undefined;
-  for (let offset = 8; offset < png.length; ) {
+  for (let offset = 8; offset < png.length;) {
     const length = png.readUInt32BE(offset);
     const type = png.toString("latin1", offset + 4, offset + 8);
     const body = png.subarray(offset + 8, offset + 8 + length);
@@ -77,20 +95,33 @@ function decodePng(png: Buffer): { width: number; height: number; pixels: Buffer
 
 function run(label: string, losses: number[], extra: Partial<RunResult> = {}): RunResult {
   return {
-    label, optimizer: { name: label.toLowerCase(), lr: 0.01 }, losses: Float32Array.from(losses), stepsPerEpoch: 2,
-    epochs: [{ epoch: 1, trainLoss: 0.5, evalLoss: 0.25, evalAccuracy: 0.9, seconds: 1.5 }], seconds: 1.5, ...extra,
+    label,
+    optimizer: { name: label.toLowerCase(), lr: 0.01 },
+    losses: Float32Array.from(losses),
+    stepsPerEpoch: 2,
+    epochs: [{ epoch: 1, trainLoss: 0.5, evalLoss: 0.25, evalAccuracy: 0.9, seconds: 1.5 }],
+    seconds: 1.5,
+    ...extra,
   };
 }
 
 describe("writers", () => {
-  const runs = [run("SGD", [2.3, 1.25]), run('Odd, "quoted"', [2.5, Number.NaN], { diverged: { step: 1, loss: Number.NaN } })];
+  const runs = [
+    run("SGD", [2.3, 1.25]),
+    run('Odd, "quoted"', [2.5, Number.NaN], { diverged: { step: 1, loss: Number.NaN } }),
+  ];
 
   it("writes one CSV row per step per run, float32 values in shortest form", () => {
-    expect(lossesCsv(runs)).toBe('run,label,step,loss\n0,SGD,0,2.3\n0,SGD,1,1.25\n1,"Odd, ""quoted""",0,2.5\n1,"Odd, ""quoted""",1,NaN\n');
+    expect(lossesCsv(runs)).toBe(
+      'run,label,step,loss\n0,SGD,0,2.3\n0,SGD,1,1.25\n1,"Odd, ""quoted""",0,2.5\n1,"Odd, ""quoted""",1,NaN\n',
+    );
   });
 
   it("writes the same rows as JSON Lines with null for a non-finite loss", () => {
-    const rows = lossesJsonl(runs).trim().split("\n").map((line) => JSON.parse(line));
+    const rows = lossesJsonl(runs)
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     expect(rows).toEqual([
       { run: 0, label: "SGD", step: 0, loss: 2.3 },
       { run: 0, label: "SGD", step: 1, loss: 1.25 },
@@ -114,7 +145,11 @@ describe("progress", () => {
 
   it("prints plain lines when not on a terminal", () => {
     let text = "";
-    const reporter = progressReporter(["Adam"], { write: (chunk: string) => (text += chunk), isTTY: false }, { quiet: false });
+    const reporter = progressReporter(
+      ["Adam"],
+      { write: (chunk: string) => (text += chunk), isTTY: false },
+      { quiet: false },
+    );
     reporter.update(update);
     reporter.update({ ...update, step: 6 }); // within the 2 s interval: no line
     reporter.update({ ...update, step: 10, etaSeconds: 0 });
@@ -123,17 +158,27 @@ describe("progress", () => {
 
   it("redraws bars in place on a terminal", () => {
     let text = "";
-    const reporter = progressReporter(["Adam", "SGD"], { write: (chunk: string) => (text += chunk), isTTY: true, columns: 69 }, { quiet: false });
+    const reporter = progressReporter(
+      ["Adam", "SGD"],
+      { write: (chunk: string) => (text += chunk), isTTY: true, columns: 69 },
+      { quiet: false },
+    );
     reporter.update(update);
     reporter.finish();
     const frames = text.split("\x1b[2A");
     expect(frames.length).toBe(2); // the second frame moved up over the first's two lines
-    expect(frames[1]).toBe(`\x1b[2KAdam ${"█".repeat(10)}${"░".repeat(10)}  5/10  loss 0.5000  ETA 1m15s\n\x1b[2KSGD  ${" ".repeat(22)} waiting\n`);
+    expect(frames[1]).toBe(
+      `\x1b[2KAdam ${"█".repeat(10)}${"░".repeat(10)}  5/10  loss 0.5000  ETA 1m15s\n\x1b[2KSGD  ${" ".repeat(22)} waiting\n`,
+    );
   });
 
   it("prints nothing when quiet", () => {
     let text = "";
-    const reporter = progressReporter(["Adam"], { write: (chunk: string) => (text += chunk), isTTY: true }, { quiet: true });
+    const reporter = progressReporter(
+      ["Adam"],
+      { write: (chunk: string) => (text += chunk), isTTY: true },
+      { quiet: true },
+    );
     reporter.update(update);
     reporter.finish();
     expect(text).toBe("");
@@ -144,7 +189,8 @@ describe("optimlab command line", () => {
   it("explains every command with --help", async () => {
     const main = await cli("--help");
     expect(main.code).toBe(0);
-    for (const name of ["compare", "notebook", "bench", "lr-find", "landscape", "schedules"]) expect(main.stdout).toContain(`  ${name} `);
+    for (const name of ["compare", "notebook", "bench", "lr-find", "landscape", "schedules"])
+      expect(main.stdout).toContain(`  ${name} `);
     for (const command of ["compare", "notebook", "bench", "smoke"]) {
       const help = await cli(command, "--help");
       expect(help.code).toBe(0);
@@ -154,13 +200,25 @@ describe("optimlab command line", () => {
 
   it("exits with code 2 and a message for bad flags and unknown commands", async () => {
     expect(await cli("compare", "--epochs", "zero")).toEqual({
-      code: 2, stdout: "", stderr: 'optimlab compare: --epochs expects a number, got "zero"\nSee: optimlab compare --help\n',
+      code: 2,
+      stdout: "",
+      stderr: 'optimlab compare: --epochs expects a number, got "zero"\nSee: optimlab compare --help\n',
     });
     expect((await cli("compare", "--bogus")).stderr).toContain("unknown flag --bogus for optimlab compare");
-    expect((await cli("compare", "--csv", "a.csv", "--idx", "i", "l")).stderr).toContain("give either --csv or --idx, not both");
-    expect((await cli("compare", "--layers", "10,10")).stderr).toContain("--layers must start with the data's 784 features, got 10");
-    expect(await cli("frobnicate")).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "frobnicate"') });
-    expect(await cli("lr-find", "--bogus")).toMatchObject({ code: 2, stderr: expect.stringContaining("unknown flag --bogus for optimlab lr-find") });
+    expect((await cli("compare", "--csv", "a.csv", "--idx", "i", "l")).stderr).toContain(
+      "give either --csv or --idx, not both",
+    );
+    expect((await cli("compare", "--layers", "10,10")).stderr).toContain(
+      "--layers must start with the data's 784 features, got 10",
+    );
+    expect(await cli("frobnicate")).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('unknown command "frobnicate"'),
+    });
+    expect(await cli("lr-find", "--bogus")).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("unknown flag --bogus for optimlab lr-find"),
+    });
   });
 });
 
@@ -182,7 +240,8 @@ describe("optimlab compare, end to end", () => {
     expect(html.startsWith("<!doctype html>")).toBe(true);
     expect(html.match(/<svg /g)!.length).toBeGreaterThanOrEqual(2);
     expect(html).toContain(">Evolution of Optimizers</text>");
-    for (const label of ["SGD", "Momentum", "Nesterov", "Adagrad", "RMSProp", "Adam", "AdaMax", "NAdam"]) expect(html).toContain(`</span>${label}</td>`);
+    for (const label of ["SGD", "Momentum", "Nesterov", "Adagrad", "RMSProp", "Adam", "AdaMax", "NAdam"])
+      expect(html).toContain(`</span>${label}</td>`);
     expect(html).toContain("512 training rows; 2000 held-out rows");
   });
 

@@ -91,7 +91,10 @@ describe("readCsv: the general form", () => {
   });
 
   it("reads any number of feature columns as f32 values", async () => {
-    const { dataset } = await readCsv("label,x,y,z,w,v\n1,-0.5,1e3,3.25, 7 ,0\n0,1,2,3,4,5\n", { values: "f32", classes: 3 });
+    const { dataset } = await readCsv("label,x,y,z,w,v\n1,-0.5,1e3,3.25, 7 ,0\n0,1,2,3,4,5\n", {
+      values: "f32",
+      classes: 3,
+    });
     expect(dataset).toEqual({
       values: new Float32Array([-0.5, 1000, 3.25, 7, 0, 1, 2, 3, 4, 5]),
       labels: new Uint8Array([1, 0]),
@@ -110,50 +113,153 @@ describe("readCsv: the general form", () => {
 
 describe("readCsv: bad input, with exact messages naming file, line and column", () => {
   const cases: [string, string, object, ReturnType<typeof failure>][] = [
-    ["a ragged row", "label,p0,p1\n1,2,3\n4,5\n", {},
-      failure("t.csv", "t.csv, line 3: 2 fields, expected 3 (as in the header)", 3)],
-    ["a ragged row without header", "1,2,3\n4,5,6,7\n", {},
-      failure("t.csv", "t.csv, line 2: 4 fields, expected 3 (as in the first row)", 2)],
-    ["a non-numeric pixel", "label,p0,p1\n1,2,3\n4,x7,5\n", {},
-      failure("t.csv", 't.csv, line 3, column 2 (p0): "x7" is not a number', 3, 2)],
-    ["an empty pixel", "label,p0,p1\n1,,3\n", {},
-      failure("t.csv", "t.csv, line 2, column 2 (p0): empty field", 2, 2)],
-    ["a non-numeric label", "label,p0\nseven,3\n", {},
-      failure("t.csv", 't.csv, line 2, column 1 (label): "seven" is not a number', 2, 1)],
-    ["a label out of range", "label,p0\n3,0\n10,0\n", { classes: 10 },
-      failure("t.csv", "t.csv, line 3, column 1 (label): label 10 is out of range 0–9 (classes: 10)", 3, 1)],
-    ["a label above 255", "p0,label\n0,300\n", { label: "label" },
-      failure("t.csv", "t.csv, line 2, column 2 (label): label 300 is out of range 0–255", 2, 2)],
-    ["a negative label", "label,p0\n-1,0\n", {},
-      failure("t.csv", "t.csv, line 2, column 1 (label): label -1 is out of range 0–255", 2, 1)],
-    ["a label that is not an integer", "label,p0\n3.5,0\n", {},
-      failure("t.csv", "t.csv, line 2, column 1 (label): label 3.5 is not an integer", 2, 1)],
-    ["a pixel above 255", "label,p0,p1\n1,2,256\n", {},
-      failure("t.csv", 't.csv, line 2, column 3 (p1): value 256 is outside 0–255 (u8 data; read with values: "f32" for other numbers)', 2, 3)],
-    ["a negative pixel", "1,-1\n", {},
-      failure("t.csv", 't.csv, line 1, column 2: value -1 is outside 0–255 (u8 data; read with values: "f32" for other numbers)', 1, 2)],
-    ["a fractional pixel", "label,p0\n1,12.5\n", {},
-      failure("t.csv", 't.csv, line 2, column 2 (p0): value 12.5 is not an integer (u8 data; read with values: "f32" for other numbers)', 2, 2)],
-    ["an infinite f32 value", "label,x\n1,Infinity\n", { values: "f32" },
-      failure("t.csv", "t.csv, line 2, column 2 (x): Infinity is not a finite number", 2, 2)],
+    [
+      "a ragged row",
+      "label,p0,p1\n1,2,3\n4,5\n",
+      {},
+      failure("t.csv", "t.csv, line 3: 2 fields, expected 3 (as in the header)", 3),
+    ],
+    [
+      "a ragged row without header",
+      "1,2,3\n4,5,6,7\n",
+      {},
+      failure("t.csv", "t.csv, line 2: 4 fields, expected 3 (as in the first row)", 2),
+    ],
+    [
+      "a non-numeric pixel",
+      "label,p0,p1\n1,2,3\n4,x7,5\n",
+      {},
+      failure("t.csv", 't.csv, line 3, column 2 (p0): "x7" is not a number', 3, 2),
+    ],
+    ["an empty pixel", "label,p0,p1\n1,,3\n", {}, failure("t.csv", "t.csv, line 2, column 2 (p0): empty field", 2, 2)],
+    [
+      "a non-numeric label",
+      "label,p0\nseven,3\n",
+      {},
+      failure("t.csv", 't.csv, line 2, column 1 (label): "seven" is not a number', 2, 1),
+    ],
+    [
+      "a label out of range",
+      "label,p0\n3,0\n10,0\n",
+      { classes: 10 },
+      failure("t.csv", "t.csv, line 3, column 1 (label): label 10 is out of range 0–9 (classes: 10)", 3, 1),
+    ],
+    [
+      "a label above 255",
+      "p0,label\n0,300\n",
+      { label: "label" },
+      failure("t.csv", "t.csv, line 2, column 2 (label): label 300 is out of range 0–255", 2, 2),
+    ],
+    [
+      "a negative label",
+      "label,p0\n-1,0\n",
+      {},
+      failure("t.csv", "t.csv, line 2, column 1 (label): label -1 is out of range 0–255", 2, 1),
+    ],
+    [
+      "a label that is not an integer",
+      "label,p0\n3.5,0\n",
+      {},
+      failure("t.csv", "t.csv, line 2, column 1 (label): label 3.5 is not an integer", 2, 1),
+    ],
+    [
+      "a pixel above 255",
+      "label,p0,p1\n1,2,256\n",
+      {},
+      failure(
+        "t.csv",
+        't.csv, line 2, column 3 (p1): value 256 is outside 0–255 (u8 data; read with values: "f32" for other numbers)',
+        2,
+        3,
+      ),
+    ],
+    [
+      "a negative pixel",
+      "1,-1\n",
+      {},
+      failure(
+        "t.csv",
+        't.csv, line 1, column 2: value -1 is outside 0–255 (u8 data; read with values: "f32" for other numbers)',
+        1,
+        2,
+      ),
+    ],
+    [
+      "a fractional pixel",
+      "label,p0\n1,12.5\n",
+      {},
+      failure(
+        "t.csv",
+        't.csv, line 2, column 2 (p0): value 12.5 is not an integer (u8 data; read with values: "f32" for other numbers)',
+        2,
+        2,
+      ),
+    ],
+    [
+      "an infinite f32 value",
+      "label,x\n1,Infinity\n",
+      { values: "f32" },
+      failure("t.csv", "t.csv, line 2, column 2 (x): Infinity is not a finite number", 2, 2),
+    ],
     ["an empty file", "", {}, failure("t.csv", "t.csv: the file is empty")],
     ["a file of blank lines", "\n\r\n\n", {}, failure("t.csv", "t.csv: the file is empty")],
     ["a header only", "label,pixel0\n", {}, failure("t.csv", "t.csv: no data rows after the header on line 1", 1)],
-    ["a header only, after a BOM, CRLF", "\ufefflabel,pixel0\r\n\r\n", {}, failure("t.csv", "t.csv: no data rows after the header on line 1", 1)],
-    ["an unknown column name", "label,pixel0,pixel1,pixel2,pixel3\n1,2,3,4,5\n", { label: "digit" },
-      failure("t.csv", 't.csv, line 1: no column named "digit" in the header; its 5 columns are label, pixel0, pixel1, …, pixel3', 1)],
-    ["a column name without a header", "1,2\n", { label: "label" },
-      failure("t.csv", 't.csv: the label column "label" is given by name, but the file has no header (line 1 is numbers)', 1)],
-    ["a label index past the row", "label,p0\n1,2\n", { label: 2 },
-      failure("t.csv", "t.csv, line 1: label column index 2 is out of range: rows have 2 fields (indices 0 … 1)", 1)],
-    ["a single column", "label\n1\n", {},
-      failure("t.csv", "t.csv, line 1: rows have a single field: there is a label but no feature column", 1)],
-    ["a malformed quote", 'label,p0,p1\n1,"2"x,3\n', {},
-      failure("t.csv", "t.csv, line 2: trailing quote on quoted field is malformed", 2)],
-    ["a bad line after a quoted field holding a line break", 'label,p0\n"1","2\n"\n3,x\n', {},
-      failure("t.csv", 't.csv, line 4, column 2 (p0): "x" is not a number', 4, 2)],
-    ["a bad line after CRLF lines", "label,p0\r\n1,2\r\n3,4\r\n5,x\r\n", {},
-      failure("t.csv", 't.csv, line 4, column 2 (p0): "x" is not a number', 4, 2)],
+    [
+      "a header only, after a BOM, CRLF",
+      "\ufefflabel,pixel0\r\n\r\n",
+      {},
+      failure("t.csv", "t.csv: no data rows after the header on line 1", 1),
+    ],
+    [
+      "an unknown column name",
+      "label,pixel0,pixel1,pixel2,pixel3\n1,2,3,4,5\n",
+      { label: "digit" },
+      failure(
+        "t.csv",
+        't.csv, line 1: no column named "digit" in the header; its 5 columns are label, pixel0, pixel1, …, pixel3',
+        1,
+      ),
+    ],
+    [
+      "a column name without a header",
+      "1,2\n",
+      { label: "label" },
+      failure(
+        "t.csv",
+        't.csv: the label column "label" is given by name, but the file has no header (line 1 is numbers)',
+        1,
+      ),
+    ],
+    [
+      "a label index past the row",
+      "label,p0\n1,2\n",
+      { label: 2 },
+      failure("t.csv", "t.csv, line 1: label column index 2 is out of range: rows have 2 fields (indices 0 … 1)", 1),
+    ],
+    [
+      "a single column",
+      "label\n1\n",
+      {},
+      failure("t.csv", "t.csv, line 1: rows have a single field: there is a label but no feature column", 1),
+    ],
+    [
+      "a malformed quote",
+      'label,p0,p1\n1,"2"x,3\n',
+      {},
+      failure("t.csv", "t.csv, line 2: trailing quote on quoted field is malformed", 2),
+    ],
+    [
+      "a bad line after a quoted field holding a line break",
+      'label,p0\n"1","2\n"\n3,x\n',
+      {},
+      failure("t.csv", 't.csv, line 4, column 2 (p0): "x" is not a number', 4, 2),
+    ],
+    [
+      "a bad line after CRLF lines",
+      "label,p0\r\n1,2\r\n3,4\r\n5,x\r\n",
+      {},
+      failure("t.csv", 't.csv, line 4, column 2 (p0): "x" is not a number', 4, 2),
+    ],
   ];
   for (const [what, text, options, expected] of cases) {
     it(`rejects ${what}`, async () => {
@@ -201,7 +307,9 @@ describe("CSV sources: File/Blob, path, Node stream", () => {
     expect(dataset.source).toBe("digits.csv");
     expect(Array.from(dataset.labels)).toEqual([5, 0, 9]);
     const bad = new File(["label,p0\n1,2\n3,-\n"], "bad.csv");
-    await expect(readCsv(bad)).rejects.toMatchObject(failure("bad.csv", 'bad.csv, line 3, column 2 (p0): "-" is not a number', 3, 2));
+    await expect(readCsv(bad)).rejects.toMatchObject(
+      failure("bad.csv", 'bad.csv, line 3, column 2 (p0): "-" is not a number', 3, 2),
+    );
   });
 
   it("decodes UTF-8 split across byte chunks", async () => {
@@ -225,13 +333,17 @@ describe("CSV sources: File/Blob, path, Node stream", () => {
     expect(Array.from(dataset.pixels)).toEqual([0, 128, 255, 3, 2, 1, 10, 20, 30]);
     const badPath = join(dir, "bad.csv");
     await writeFile(badPath, "label,pixel0\n1,2\n1,2,3\n");
-    await expect(readCsvFile(badPath)).rejects.toMatchObject(failure(badPath, `${badPath}, line 3: 3 fields, expected 2 (as in the header)`, 3));
+    await expect(readCsvFile(badPath)).rejects.toMatchObject(
+      failure(badPath, `${badPath}, line 3: 3 fields, expected 2 (as in the header)`, 3),
+    );
     const missing = join(dir, "missing.csv");
     await expect(readCsvFile(missing)).rejects.toMatchObject({ name: "DataError", file: missing });
   });
 
   it("reads a Node stream of bytes (here through gzip)", async () => {
-    const stream = Readable.from([Buffer.from(KAGGLE)]).pipe(createGzip()).pipe(createGunzip());
+    const stream = Readable.from([Buffer.from(KAGGLE)])
+      .pipe(createGzip())
+      .pipe(createGunzip());
     const { dataset } = await readCsvStream(stream, { file: "train.csv.gz" });
     expect(dataset.source).toBe("train.csv.gz");
     expect(Array.from(dataset.labels)).toEqual([5, 0, 9]);
@@ -240,7 +352,13 @@ describe("CSV sources: File/Blob, path, Node stream", () => {
 
 describe("toCsv and normalize", () => {
   it("writes Kaggle's layout and reads back the same f32 values", async () => {
-    const dataset = { values: new Float32Array([0.1, -2.5, 1e-7, 3]), labels: new Uint8Array([1, 2]), count: 2, features: 2, classes: 3 };
+    const dataset = {
+      values: new Float32Array([0.1, -2.5, 1e-7, 3]),
+      labels: new Uint8Array([1, 2]),
+      count: 2,
+      features: 2,
+      classes: 3,
+    };
     const text = toCsv(dataset);
     expect(text.split("\n")[0]).toBe("label,pixel0,pixel1");
     const back = await readCsv(text, { values: "f32", classes: 3 });
@@ -251,7 +369,12 @@ describe("toCsv and normalize", () => {
   it("divides by 255 by default, by 256 when asked", () => {
     const pixels = new Uint8Array([0, 51, 128, 255]);
     expect(Array.from(normalize(pixels))).toEqual([0, Math.fround(0.2), Math.fround(128 / 255), 1]);
-    expect(Array.from(normalize(pixels, { divisor: 256 }))).toEqual([0, Math.fround(51 / 256), 0.5, Math.fround(255 / 256)]);
+    expect(Array.from(normalize(pixels, { divisor: 256 }))).toEqual([
+      0,
+      Math.fround(51 / 256),
+      0.5,
+      Math.fround(255 / 256),
+    ]);
     expect(() => normalize(pixels, { divisor: 0 })).toThrow("divisor must be a positive number, got 0");
   });
 });

@@ -22,7 +22,10 @@ const LABELS = idx([3], [7, 0, 9]);
 
 describe("IDX", () => {
   it("decodes images (0x00000803) and labels (0x00000801)", () => {
-    expect(decodeIdx(IMAGES)).toEqual({ dims: [3, 2, 2], data: new Uint8Array([0, 1, 2, 3, 10, 11, 12, 13, 250, 251, 252, 255]) });
+    expect(decodeIdx(IMAGES)).toEqual({
+      dims: [3, 2, 2],
+      data: new Uint8Array([0, 1, 2, 3, 10, 11, 12, 13, 250, 251, 252, 255]),
+    });
     expect(decodeIdx(LABELS)).toEqual({ dims: [3], data: new Uint8Array([7, 0, 9]) });
   });
 
@@ -52,26 +55,56 @@ describe("IDX", () => {
   });
 
   const bad: [string, () => Promise<unknown>, string][] = [
-    ["a wrong magic number", () => readIdx(new TextEncoder().encode("label,pixel0\n1,2\n"), "train.csv"),
-      "train.csv: not an IDX file: magic number 0x6c616265, expected 0x00000803 (images) or 0x00000801 (labels)"],
-    ["a non-byte data type", () => readIdx(new Uint8Array([0, 0, 0x0d, 1, 0, 0, 0, 0]), "f.idx"),
-      "f.idx: IDX data type f32 (magic 0x00000d01) is not supported; optimlab reads unsigned-byte IDX files (0x000008NN)"],
-    ["a file shorter than the magic", () => readIdx(new Uint8Array([0, 0]), "x.idx"),
-      "x.idx: truncated: 2 bytes, an IDX file starts with a 4-byte magic number"],
-    ["a truncated header", () => readIdx(IMAGES.slice(0, 10), "imgs"),
-      "imgs: truncated: 10 bytes, the header of a 3-dimensional IDX file has 16"],
-    ["truncated data", () => readIdx(IMAGES.slice(0, -2), "imgs"),
-      "imgs: truncated: the header declares 3×2×2 = 12 bytes of data, the file has 10"],
-    ["extra data", () => readIdx(new Uint8Array([...LABELS, 1]), "lbls"),
-      "lbls: longer than declared: the header declares 3 = 3 bytes of data, the file has 4"],
-    ["truncated gzip", () => readIdx(gzipSync(IMAGES).slice(0, 20), "imgs.gz"),
-      "imgs.gz: the gzip data is truncated or corrupt"],
-    ["counts that differ", () => readIdxPair(IMAGES, idx([2], [1, 2]), { imagesFile: "imgs", labelsFile: "lbls" }),
-      "imgs has 3 images but lbls has 2 labels"],
-    ["images and labels swapped", () => readIdxPair(LABELS, IMAGES, { imagesFile: "imgs", labelsFile: "lbls" }),
-      "imgs: an images file has at least 2 dimensions (count, features…), this one has 1"],
-    ["a label out of range", () => readIdxPair(IMAGES, LABELS, { labelsFile: "lbls", classes: 9 }),
-      "lbls: label 9 of item 2 is out of range 0–8 (classes: 9)"],
+    [
+      "a wrong magic number",
+      () => readIdx(new TextEncoder().encode("label,pixel0\n1,2\n"), "train.csv"),
+      "train.csv: not an IDX file: magic number 0x6c616265, expected 0x00000803 (images) or 0x00000801 (labels)",
+    ],
+    [
+      "a non-byte data type",
+      () => readIdx(new Uint8Array([0, 0, 0x0d, 1, 0, 0, 0, 0]), "f.idx"),
+      "f.idx: IDX data type f32 (magic 0x00000d01) is not supported; optimlab reads unsigned-byte IDX files (0x000008NN)",
+    ],
+    [
+      "a file shorter than the magic",
+      () => readIdx(new Uint8Array([0, 0]), "x.idx"),
+      "x.idx: truncated: 2 bytes, an IDX file starts with a 4-byte magic number",
+    ],
+    [
+      "a truncated header",
+      () => readIdx(IMAGES.slice(0, 10), "imgs"),
+      "imgs: truncated: 10 bytes, the header of a 3-dimensional IDX file has 16",
+    ],
+    [
+      "truncated data",
+      () => readIdx(IMAGES.slice(0, -2), "imgs"),
+      "imgs: truncated: the header declares 3×2×2 = 12 bytes of data, the file has 10",
+    ],
+    [
+      "extra data",
+      () => readIdx(new Uint8Array([...LABELS, 1]), "lbls"),
+      "lbls: longer than declared: the header declares 3 = 3 bytes of data, the file has 4",
+    ],
+    [
+      "truncated gzip",
+      () => readIdx(gzipSync(IMAGES).slice(0, 20), "imgs.gz"),
+      "imgs.gz: the gzip data is truncated or corrupt",
+    ],
+    [
+      "counts that differ",
+      () => readIdxPair(IMAGES, idx([2], [1, 2]), { imagesFile: "imgs", labelsFile: "lbls" }),
+      "imgs has 3 images but lbls has 2 labels",
+    ],
+    [
+      "images and labels swapped",
+      () => readIdxPair(LABELS, IMAGES, { imagesFile: "imgs", labelsFile: "lbls" }),
+      "imgs: an images file has at least 2 dimensions (count, features…), this one has 1",
+    ],
+    [
+      "a label out of range",
+      () => readIdxPair(IMAGES, LABELS, { labelsFile: "lbls", classes: 9 }),
+      "lbls: label 9 of item 2 is out of range 0–8 (classes: 9)",
+    ],
   ];
   for (const [what, read, message] of bad) {
     it(`rejects ${what}`, async () => {

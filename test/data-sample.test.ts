@@ -7,7 +7,14 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadMnistSample, loadMnistSampleDataset, readCsv, seededPermutation, splitDataset, toCsv } from "../dist/data/index.js";
+import {
+  loadMnistSample,
+  loadMnistSampleDataset,
+  readCsv,
+  seededPermutation,
+  splitDataset,
+  toCsv,
+} from "../dist/data/index.js";
 import { readCsvFile, writeCsvFile } from "../dist/data/node.js";
 
 const DIGIT_COUNTS = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978];
@@ -20,7 +27,9 @@ describe("the embedded MNIST sample", () => {
     const packageDir = dirname(createRequire(import.meta.url).resolve("mnist/package.json"));
     let row = 0;
     for (let digit = 0; digit < 10; digit++) {
-      const { data } = JSON.parse(await readFile(join(packageDir, "src", "digits", `${digit}.json`), "utf8")) as { data: number[] };
+      const { data } = JSON.parse(await readFile(join(packageDir, "src", "digits", `${digit}.json`), "utf8")) as {
+        data: number[];
+      };
       const rows = data.length / 784;
       expect(rows).toBe(DIGIT_COUNTS[digit]);
       expect(sample.labels.subarray(row, row + rows).every((label) => label === digit)).toBe(true);

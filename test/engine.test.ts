@@ -16,7 +16,9 @@ interface MlpFixture {
   runs: { optimizer: string; options: Record<string, unknown>; losses: number[]; final: number[][][] }[];
 }
 
-const fixture: MlpFixture = JSON.parse(await readFile(new URL("./fixtures/torch-mlp-train.json", import.meta.url), "utf8"));
+const fixture: MlpFixture = JSON.parse(
+  await readFile(new URL("./fixtures/torch-mlp-train.json", import.meta.url), "utf8"),
+);
 const flat = (layers: number[][][]) => Float32Array.from(layers.flat(2));
 
 beforeAll(async () => {
@@ -24,7 +26,9 @@ beforeAll(async () => {
 });
 
 function trainerFor(optimizer: Record<string, unknown>, extra: Record<string, unknown> = {}): wasm.Trainer {
-  return new wasm.Trainer(JSON.stringify({ layers: fixture.layers, seed: 0, batchSize: fixture.batch, maxSteps: 0, optimizer, ...extra }));
+  return new wasm.Trainer(
+    JSON.stringify({ layers: fixture.layers, seed: 0, batchSize: fixture.batch, maxSteps: 0, optimizer, ...extra }),
+  );
 }
 
 describe("the engine matches PyTorch (torch-mlp-train.json, SimpleNet [12,10,8,4], 30 batches of 6)", () => {
@@ -44,11 +48,15 @@ describe("the engine matches PyTorch (torch-mlp-train.json, SimpleNet [12,10,8,4
           const rows = [step * fixture.batch, (step + 1) * fixture.batch] as const;
           return trainer.trainBatch(inputs.subarray(rows[0] * features, rows[1] * features), labels.subarray(...rows));
         });
-        losses.forEach((loss, step) => expect(Math.abs(loss - run.losses[step]!), `step ${step}`).toBeLessThanOrEqual(1e-4));
+        losses.forEach((loss, step) =>
+          expect(Math.abs(loss - run.losses[step]!), `step ${step}`).toBeLessThanOrEqual(1e-4),
+        );
         const want = flat(run.final);
         const got = trainer.weights();
         expect(got.length).toBe(want.length);
-        got.forEach((w, i) => expect(Math.abs(w - want[i]!), `weight ${i}`).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(want[i]!))));
+        got.forEach((w, i) =>
+          expect(Math.abs(w - want[i]!), `weight ${i}`).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(want[i]!))),
+        );
       } finally {
         trainer.free();
       }
@@ -60,8 +68,17 @@ describe("the engine matches PyTorch (torch-mlp-train.json, SimpleNet [12,10,8,4
 const rows = 50;
 const features = 64;
 const labels = Uint8Array.from({ length: rows }, (_, i) => (i * 7) % 3);
-const pixels = Uint8Array.from({ length: rows * features }, (_, i) => ((i * 2654435761) >>> 25) + ((i % features) % 3 === labels[Math.floor(i / features)] ? 120 : 0));
-const config = { layers: [features, 20, 3], seed: 42, batchSize: 16, maxSteps: 40, optimizer: { name: "adam", lr: 0.01 } };
+const pixels = Uint8Array.from(
+  { length: rows * features },
+  (_, i) => ((i * 2654435761) >>> 25) + ((i % features) % 3 === labels[Math.floor(i / features)] ? 120 : 0),
+);
+const config = {
+  layers: [features, 20, 3],
+  seed: 42,
+  batchSize: 16,
+  maxSteps: 40,
+  optimizer: { name: "adam", lr: 0.01 },
+};
 
 function trainLosses(steps: number): { losses: Float32Array; trainer: wasm.Trainer } {
   const trainer = new wasm.Trainer(JSON.stringify(config));
@@ -121,7 +138,9 @@ describe("the trainer", () => {
     expect(Array.from(resumed.losses(0, 20))).toEqual(Array.from(straight.losses(0, 20)));
     expect(Array.from(resumed.weights())).toEqual(Array.from(straight.weights()));
     const sgd = new wasm.Trainer(JSON.stringify({ ...config, optimizer: { name: "sgd", lr: 0.1 } }));
-    expect(() => sgd.loadState(bytes)).toThrow("loadState: the checkpoint is for optimizer 'adam', this trainer uses 'sgd'");
+    expect(() => sgd.loadState(bytes)).toThrow(
+      "loadState: the checkpoint is for optimizer 'adam', this trainer uses 'sgd'",
+    );
     for (const t of [straight, half, resumed, sgd]) t.free();
   });
 
@@ -147,11 +166,20 @@ describe("the trainer", () => {
   });
 
   it("throws Errors with the Rust message on bad configs, options and data", () => {
-    expect(() => new wasm.Trainer(JSON.stringify({ ...config, optimizer: { name: "sgd", lr: -1 } }))).toThrow("Invalid learning rate: -1");
-    expect(() => new wasm.Trainer(JSON.stringify({ ...config, batchSize: 0 }))).toThrow("Trainer config: batchSize must be a positive integer");
+    expect(() => new wasm.Trainer(JSON.stringify({ ...config, optimizer: { name: "sgd", lr: -1 } }))).toThrow(
+      "Invalid learning rate: -1",
+    );
+    expect(() => new wasm.Trainer(JSON.stringify({ ...config, batchSize: 0 }))).toThrow(
+      "Trainer config: batchSize must be a positive integer",
+    );
     const trainer = new wasm.Trainer(JSON.stringify(config));
     expect(() => trainer.run(1)).toThrow("run: no training data; call setTrainData first");
-    expect(() => trainer.setTrainData(pixels, Uint8Array.from(labels, () => 3))).toThrow("setTrainData: label 3 at row 0 is not below the 3 classes");
+    expect(() =>
+      trainer.setTrainData(
+        pixels,
+        Uint8Array.from(labels, () => 3),
+      ),
+    ).toThrow("setTrainData: label 3 at row 0 is not below the 3 classes");
     trainer.free();
   });
 });

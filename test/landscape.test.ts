@@ -7,8 +7,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  ConfigError, OptimizerOptionError, distanceToMinimum, landscape, landscapeFunctions, landscapeGrid, landscapeLineup, landscapePlot,
-  nodeDocument, svgText, svgToPng,
+  ConfigError,
+  OptimizerOptionError,
+  distanceToMinimum,
+  landscape,
+  landscapeFunctions,
+  landscapeGrid,
+  landscapeLineup,
+  landscapePlot,
+  nodeDocument,
+  svgText,
+  svgToPng,
 } from "../dist/index.js";
 import type { LandscapeFunction } from "../dist/index.js";
 import { cli } from "./helpers/cli.js";
@@ -30,7 +39,8 @@ const fixture = JSON.parse(readFileSync(new URL("./fixtures/torch-landscapes.jso
 
 /** The fixtures README's tolerance for analytic gradients evaluated in another order than autograd's. */
 function expectClose(got: number, want: number, where: string): void {
-  if (!(Math.abs(got - want) <= 1e-4 * Math.max(Math.abs(want), 1))) throw new Error(`${where}: got ${got}, torch ${want}`);
+  if (!(Math.abs(got - want) <= 1e-4 * Math.max(Math.abs(want), 1)))
+    throw new Error(`${where}: got ${got}, torch ${want}`);
 }
 
 const FUNCTION_NAMES = ["rosenbrock", "beale", "himmelblau", "rastrigin", "saddle", "quadratic", "booth"];
@@ -38,17 +48,25 @@ const FUNCTION_NAMES = ["rosenbrock", "beale", "himmelblau", "rastrigin", "saddl
 describe("trajectories match torch", () => {
   it("covers all 12 fixture cases", () => expect(fixture.cases.length).toBe(12));
 
-  it.each(fixture.cases.map((c) => [`${c.function} ${c.optimizer} ${JSON.stringify(c.options)}`, c] as const))("%s", async (_, c) => {
-    const result = await landscape({ fn: c.function, start: c.start, optimizers: [{ name: c.optimizer.toLowerCase(), ...c.options }], steps: c.steps });
-    const [run] = result.runs;
-    expect(run.diverged).toBeUndefined();
-    expect(run.x.length).toBe(c.steps);
-    c.trajectory.forEach(([x, y], k) => {
-      expectClose(run.x[k], x, `step ${k + 1} x`);
-      expectClose(run.y[k], y, `step ${k + 1} y`);
-      expectClose(run.values[k], c.losses[k], `step ${k + 1} f`);
-    });
-  });
+  it.each(fixture.cases.map((c) => [`${c.function} ${c.optimizer} ${JSON.stringify(c.options)}`, c] as const))(
+    "%s",
+    async (_, c) => {
+      const result = await landscape({
+        fn: c.function,
+        start: c.start,
+        optimizers: [{ name: c.optimizer.toLowerCase(), ...c.options }],
+        steps: c.steps,
+      });
+      const [run] = result.runs;
+      expect(run.diverged).toBeUndefined();
+      expect(run.x.length).toBe(c.steps);
+      c.trajectory.forEach(([x, y], k) => {
+        expectClose(run.x[k], x, `step ${k + 1} x`);
+        expectClose(run.y[k], y, `step ${k + 1} y`);
+        expectClose(run.values[k], c.losses[k], `step ${k + 1} f`);
+      });
+    },
+  );
 });
 
 describe("functions", () => {
@@ -77,20 +95,36 @@ describe("functions", () => {
   it("measure the distance to the nearest minimum", () => {
     const himmelblau = functions.find((fn) => fn.name === "himmelblau")!;
     expect(distanceToMinimum(himmelblau, 3, 2.5)).toBeCloseTo(0.5, 12);
-    expect(distanceToMinimum(himmelblau, -3.779310, -3.283186 + 0.25)).toBeCloseTo(0.25, 12);
-    expect(distanceToMinimum(functions.find((fn) => fn.name === "saddle")!, 1, 1)).toBeUndefined();
+    expect(distanceToMinimum(himmelblau, -3.77931, -3.283186 + 0.25)).toBeCloseTo(0.25, 12);
+    expect(
+      distanceToMinimum(
+        functions.find((fn) => fn.name === "saddle")!,
+        1,
+        1,
+      ),
+    ).toBeUndefined();
     expect(distanceToMinimum(himmelblau, Number.NaN, 0)).toBeUndefined();
   });
 
   it("have a default line-up that stays finite for 300 steps and moves toward a minimum", async () => {
     for (const fn of functions) {
       const result = await landscape({ fn: fn.name, steps: 300 });
-      expect(result.runs.map((run) => run.label)).toEqual(["SGD", "Momentum", "Nesterov", "Adagrad", "RMSprop", "Adam"]);
+      expect(result.runs.map((run) => run.label)).toEqual([
+        "SGD",
+        "Momentum",
+        "Nesterov",
+        "Adagrad",
+        "RMSprop",
+        "Adam",
+      ]);
       for (const run of result.runs) {
         expect(run.diverged, `${fn.name} ${run.label}`).toBeUndefined();
         // The saddle has no minimum: f falls below the saddle's 0 once a run escapes.
         if (fn.name === "saddle") expect(run.finalValue).toBeLessThan(run.values[0]);
-        else expect(distanceToMinimum(fn, run.x[299], run.y[299])!).toBeLessThan(distanceToMinimum(fn, ...fn.start)! + 1e-6);
+        else
+          expect(distanceToMinimum(fn, run.x[299], run.y[299])!).toBeLessThan(
+            distanceToMinimum(fn, ...fn.start)! + 1e-6,
+          );
       }
     }
     expect(landscapeLineup("nope")).toBeUndefined();
@@ -100,7 +134,12 @@ describe("functions", () => {
 describe("runs", () => {
   it("stop at the first non-finite step and report it", async () => {
     // SGD lr 1.1 on 0.5(x² + 100y²): y is multiplied by −109 every step, and 100y² passes float32's max before step 10.
-    const result = await landscape({ fn: "quadratic", start: [1, 1], optimizers: [{ name: "sgd", lr: 1.1, label: "too fast" }], steps: 50 });
+    const result = await landscape({
+      fn: "quadratic",
+      start: [1, 1],
+      optimizers: [{ name: "sgd", lr: 1.1, label: "too fast" }],
+      steps: 50,
+    });
     const [run] = result.runs;
     expect(run.diverged).toEqual({ step: 9 });
     expect(run.x.length).toBe(10);
@@ -116,17 +155,24 @@ describe("runs", () => {
     // SGD's first step: ∇f(−5, 5) = (2·(−2) + 2·(−10)·2, 2·(−2)·2 + 2·(−10)) = (−44, −28).
     expect(run.x[0]).toBeCloseTo(-4.56, 6);
     expect(run.y[0]).toBeCloseTo(5.28, 6);
-    const second = await landscape({ fn: "booth", start: [run.x[1], run.y[1]], optimizers: [{ name: "sgd", lr: 0.01 }], steps: 1 });
+    const second = await landscape({
+      fn: "booth",
+      start: [run.x[1], run.y[1]],
+      optimizers: [{ name: "sgd", lr: 0.01 }],
+      steps: 1,
+    });
     expect(run.finalValue).toBe(second.runs[0].values[0]);
   });
 
   it("refuse bad input with clear messages", async () => {
     await expect(landscape({ fn: "rosenbrok", optimizers: [{ name: "adam" }], steps: 1 })).rejects.toThrow(
-      new ConfigError("Unknown function 'rosenbrok'; known: rosenbrock, beale, himmelblau, rastrigin, saddle, quadratic, booth"),
+      new ConfigError(
+        "Unknown function 'rosenbrok'; known: rosenbrock, beale, himmelblau, rastrigin, saddle, quadratic, booth",
+      ),
     );
-    await expect(landscape({ fn: "booth", optimizers: [{ name: "adam", lr: -1, label: "Adam" }], steps: 1 })).rejects.toThrow(
-      new OptimizerOptionError("Adam: Invalid learning rate: -1"),
-    );
+    await expect(
+      landscape({ fn: "booth", optimizers: [{ name: "adam", lr: -1, label: "Adam" }], steps: 1 }),
+    ).rejects.toThrow(new OptimizerOptionError("Adam: Invalid learning rate: -1"));
     await expect(landscape({ fn: "booth", optimizers: [{ name: "adam" }], steps: 0 })).rejects.toThrow(
       "landscape: steps must be an integer from 1 to 1000000, got 0",
     );
@@ -134,8 +180,12 @@ describe("runs", () => {
       "landscape: start must be two finite numbers [a, b], got [0,null]",
     );
     await expect(landscape({ fn: "booth", optimizers: [], steps: 1 })).rejects.toThrow(ConfigError);
-    await expect(landscapeGrid("booth", { nx: 0 })).rejects.toThrow("landscape grid: nx must be an integer from 1 to 2048, got 0");
-    await expect(landscapeGrid("booth", { x: [1, 1] })).rejects.toThrow("landscape grid: the x range must be finite with min < max, got [1, 1]");
+    await expect(landscapeGrid("booth", { nx: 0 })).rejects.toThrow(
+      "landscape grid: nx must be an integer from 1 to 2048, got 0",
+    );
+    await expect(landscapeGrid("booth", { x: [1, 1] })).rejects.toThrow(
+      "landscape grid: the x range must be finite with min < max, got [1, 1]",
+    );
   });
 });
 
@@ -175,7 +225,8 @@ describe("figure", () => {
     // SGD with lr 0.05 > 2/100 is unstable along y: y grows 4-fold a step until 100y² overflows.
     expect(result.runs[6].diverged).toBeDefined();
     expect(svg).toContain(`>SGD lr 0.05 (diverged at step ${result.runs[6].diverged!.step})</text>`);
-    for (const label of ["SGD", "Momentum", "Nesterov", "Adagrad", "RMSprop", "Adam"]) expect(svg).toContain(`>${label}</text>`);
+    for (const label of ["SGD", "Momentum", "Nesterov", "Adagrad", "RMSprop", "Adam"])
+      expect(svg).toContain(`>${label}</text>`);
     expect(svg).toContain(">Quadratic: f(x, y) = 0.5(x^2 + 100y^2)</text>");
     expect(svg).toContain(">★ minimum</text>");
     expect(svg).toContain(">× diverged</text>");
@@ -184,7 +235,9 @@ describe("figure", () => {
 
   it("refuses a grid that does not match its size", async () => {
     const { result, grid } = await figure();
-    expect(() => landscapePlot(result, { ...grid, nx: 10 }, { document })).toThrow("the grid holds 2304 values, 10 × 48 expected");
+    expect(() => landscapePlot(result, { ...grid, nx: 10 }, { document })).toThrow(
+      "the grid holds 2304 values, 10 × 48 expected",
+    );
   });
 
   it("renders to a PNG", async () => {
@@ -208,8 +261,19 @@ describe("optimlab landscape", () => {
   it("writes the figure and torch's NAdam trajectory on Booth, and prints where each run ended", async () => {
     const c = fixture.cases.find((candidate) => candidate.function === "booth")!;
     const { code, stdout, stderr } = await cli(
-      "landscape", "--fn", "booth", "--start", "-5,5", "--opt", "nadam:lr=0.1,label=NAdam", "--opt", "sgd:lr=0.2,label=SGD too fast",
-      "--steps", String(c.steps), "--out", out,
+      "landscape",
+      "--fn",
+      "booth",
+      "--start",
+      "-5,5",
+      "--opt",
+      "nadam:lr=0.1,label=NAdam",
+      "--opt",
+      "sgd:lr=0.2,label=SGD too fast",
+      "--steps",
+      String(c.steps),
+      "--out",
+      out,
     );
     expect(stderr).toBe("");
     expect(code).toBe(0);
@@ -262,19 +326,24 @@ describe("optimlab landscape", () => {
     expect(csv).toHaveLength(1 + 6 * 21);
     expect(csv[1]).toBe("0,SGD,0,-1.5,2,");
     expect(csv[2]).toBe("0,SGD,1,-1.345,2.05,12.5"); // torch's first SGD step on Rosenbrock (lr 1e-3)
-    expect(await readFile(join(dir, "landscape-rosenbrock.svg"), "utf8")).toContain(">Rosenbrock: f(x, y) = (1-x)^2 + 100(y-x^2)^2</text>");
+    expect(await readFile(join(dir, "landscape-rosenbrock.svg"), "utf8")).toContain(
+      ">Rosenbrock: f(x, y) = (1-x)^2 + 100(y-x^2)^2</text>",
+    );
   });
 
   it("explains every function in --help", async () => {
     const { code, stdout } = await cli("landscape", "--help");
     expect(code).toBe(0);
-    for (const [name, formula] of Object.entries(fixture.functions)) expect(stdout).toMatch(new RegExp(`\\n  ${name}\\s+${formula.replace(/[()^+*]/g, "\\$&")}`));
+    for (const [name, formula] of Object.entries(fixture.functions))
+      expect(stdout).toMatch(new RegExp(`\\n  ${name}\\s+${formula.replace(/[()^+*]/g, "\\$&")}`));
   });
 
   it("reports usage errors with exit code 2", async () => {
     const unknown = await cli("landscape", "--fn", "nope");
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('optimlab landscape: --fn: unknown function "nope"; known: rosenbrock, beale, himmelblau, rastrigin, saddle, quadratic, booth');
+    expect(unknown.stderr).toContain(
+      'optimlab landscape: --fn: unknown function "nope"; known: rosenbrock, beale, himmelblau, rastrigin, saddle, quadratic, booth',
+    );
     const start = await cli("landscape", "--start", "1;2");
     expect(start.code).toBe(2);
     expect(start.stderr).toContain('--start expects two numbers X,Y (e.g. -1.5,2), got "1;2"');

@@ -6,7 +6,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Resvg } from "@resvg/resvg-js";
-import { loadMnistSample, lrFind, lrFindAll, lrFindPlot, nodeDocument, preferredLr, svgText, svgToPng } from "../dist/index.js";
+import {
+  loadMnistSample,
+  lrFind,
+  lrFindAll,
+  lrFindPlot,
+  nodeDocument,
+  preferredLr,
+  svgText,
+  svgToPng,
+} from "../dist/index.js";
 import type { DataSplit, LrFindResult } from "../dist/index.js";
 import { decodeLrFind } from "../dist/lr-find.js";
 import { lossAtLr } from "../dist/plot/lr-find.js";
@@ -21,7 +30,12 @@ beforeAll(async () => {
 
 /** lrSuggest's six numbers as { rule: [lr, index] }. */
 function suggest(lrs: number[], smoothed: number[], skipStart = 0, skipEnd = 0) {
-  const [steepLr, steepAt, minLr, minAt, valleyLr, valleyAt] = wasm.lrSuggest(Float64Array.from(lrs), Float64Array.from(smoothed), skipStart, skipEnd);
+  const [steepLr, steepAt, minLr, minAt, valleyLr, valleyAt] = wasm.lrSuggest(
+    Float64Array.from(lrs),
+    Float64Array.from(smoothed),
+    skipStart,
+    skipEnd,
+  );
   return { steepest: [steepLr, steepAt], minimum: [minLr, minAt], valley: [valleyLr, valleyAt] };
 }
 
@@ -54,8 +68,14 @@ describe("suggestions on hand-made curves", () => {
     broken[60] = Number.NaN;
     broken[70] = 0;
     expect(suggest(lrs, broken, 8, 5).minimum[1]).toBe(59);
-    expect(suggest(lrs, tanh, 0, 81)).toEqual({ steepest: [Number.NaN, -1], minimum: [Number.NaN, -1], valley: [Number.NaN, -1] });
-    expect(() => wasm.lrSuggest(Float64Array.of(1, 0.5), Float64Array.of(1, 1), 0, 0)).toThrow("lrSuggest: lrs must be positive and increasing");
+    expect(suggest(lrs, tanh, 0, 81)).toEqual({
+      steepest: [Number.NaN, -1],
+      minimum: [Number.NaN, -1],
+      valley: [Number.NaN, -1],
+    });
+    expect(() => wasm.lrSuggest(Float64Array.of(1, 0.5), Float64Array.of(1, 1), 0, 0)).toThrow(
+      "lrSuggest: lrs must be positive and increasing",
+    );
   });
 });
 
@@ -67,7 +87,14 @@ describe("on a slice of the embedded MNIST sample", () => {
   beforeAll(async () => {
     const sample = await loadMnistSample({ seed: 0 });
     const rows = 2048;
-    data = { train: { ...sample.train, count: rows, pixels: sample.train.pixels.slice(0, rows * 784), labels: sample.train.labels.slice(0, rows) } };
+    data = {
+      train: {
+        ...sample.train,
+        count: rows,
+        pixels: sample.train.pixels.slice(0, rows * 784),
+        labels: sample.train.labels.slice(0, rows),
+      },
+    };
     adam = await lrFind({ data, model, optimizer: { name: "adam" }, batchSize: 128, seed: 0 });
   });
 
@@ -98,7 +125,13 @@ describe("on a slice of the embedded MNIST sample", () => {
   });
 
   it("gives the worker's curve bit for bit on a main-thread Trainer, which it leaves bit-identical", () => {
-    const config = JSON.stringify({ layers: model.layers, seed: 0, batchSize: 128, maxSteps: 140, optimizer: { name: "adam" } });
+    const config = JSON.stringify({
+      layers: model.layers,
+      seed: 0,
+      batchSize: 128,
+      maxSteps: 140,
+      optimizer: { name: "adam" },
+    });
     const probed = new wasm.Trainer(config);
     const straight = new wasm.Trainer(config);
     try {
@@ -122,7 +155,13 @@ describe("on a slice of the embedded MNIST sample", () => {
 
   it("tests several optimizers in parallel, each with its own curve", async () => {
     const [sgd, momentum] = await lrFindAll({
-      data, model, batchSize: 128, seed: 0, numIter: 30, startLr: 1e-3, endLr: 1,
+      data,
+      model,
+      batchSize: 128,
+      seed: 0,
+      numIter: 30,
+      startLr: 1e-3,
+      endLr: 1,
       optimizers: [{ name: "sgd" }, { name: "sgd", momentum: 0.9, label: "Momentum" }],
     });
     expect([sgd!.label, momentum!.label, sgd!.lrs.length, momentum!.lrs.length]).toEqual(["sgd", "Momentum", 30, 30]);
@@ -133,11 +172,18 @@ describe("on a slice of the embedded MNIST sample", () => {
   it("refuses bad settings with the option's name, and aborts", async () => {
     const base = { data, model, optimizer: { name: "adam" as const }, batchSize: 128, seed: 0 };
     await expect(lrFind({ ...base, numIter: 1 })).rejects.toMatchObject({
-      name: "ConfigError", message: "lrFind: numIter must be an integer from 2 to 10000, got 1",
+      name: "ConfigError",
+      message: "lrFind: numIter must be an integer from 2 to 10000, got 1",
     });
-    await expect(lrFind({ ...base, startLr: 1, endLr: 0.1 })).rejects.toThrow("lrFind: endLr must be greater than startLr (1), got 0.1");
-    await expect(lrFind({ ...base, stepMode: "log" as "exp" })).rejects.toThrow('lrFind: stepMode must be "exp" or "linear", got "log"');
-    await expect(lrFind({ ...base, optimizer: { name: "adam", betas: [1, 0.999] } })).rejects.toMatchObject({ name: "OptimizerOptionError" });
+    await expect(lrFind({ ...base, startLr: 1, endLr: 0.1 })).rejects.toThrow(
+      "lrFind: endLr must be greater than startLr (1), got 0.1",
+    );
+    await expect(lrFind({ ...base, stepMode: "log" as "exp" })).rejects.toThrow(
+      'lrFind: stepMode must be "exp" or "linear", got "log"',
+    );
+    await expect(lrFind({ ...base, optimizer: { name: "adam", betas: [1, 0.999] } })).rejects.toMatchObject({
+      name: "OptimizerOptionError",
+    });
     const controller = new AbortController();
     const running = lrFind({ ...base, numIter: 10_000, endLr: 1e-6, signal: controller.signal });
     setTimeout(() => controller.abort(), 50);
@@ -151,12 +197,20 @@ function syntheticResults(): LrFindResult[] {
     const lrs = Float64Array.from({ length: n }, (_, i) => 1e-7 * 10 ** ((8 * i) / 99));
     const losses = Float32Array.from(lrs, (lr, i) => {
       const x = Math.log10(lr) - center;
-      return 2.3 - 1.8 / (1 + Math.exp(-2 * x)) + (blowUp ? Math.max(0, x - 1.5) ** 2 * 3 : 0) + 0.08 * Math.sin(i * 2.1);
+      return (
+        2.3 - 1.8 / (1 + Math.exp(-2 * x)) + (blowUp ? Math.max(0, x - 1.5) ** 2 * 3 : 0) + 0.08 * Math.sin(i * 2.1)
+      );
     });
     const smoothed = new Float64Array(n);
     losses.forEach((loss, i) => (smoothed[i] = i === 0 ? loss : 0.05 * loss + 0.95 * smoothed[i - 1]!));
     return {
-      label, optimizer: { name: label as "adam" }, lrs, losses, smoothed, stoppedEarly: blowUp, seconds: 1,
+      label,
+      optimizer: { name: label as "adam" },
+      lrs,
+      losses,
+      smoothed,
+      stoppedEarly: blowUp,
+      seconds: 1,
       suggestions: {
         steepest: { lr: lrs[Math.round(n * 0.55)]!, index: Math.round(n * 0.55) },
         minimum: { lr: lrs[n - 12]! / 10, index: n - 12 },
@@ -171,21 +225,35 @@ describe("the lr-find figure", () => {
   const document = nodeDocument();
 
   it("matches its snapshot", async () => {
-    await expect(svgText(lrFindPlot(syntheticResults(), { document }))).toMatchFileSnapshot("./__snapshots__/lr-find.svg");
+    await expect(svgText(lrFindPlot(syntheticResults(), { document }))).toMatchFileSnapshot(
+      "./__snapshots__/lr-find.svg",
+    );
   });
 
   it("marks three suggestions per test with their lr, in the test's colour, on the smoothed curve", () => {
     const results = syntheticResults();
     const svg = lrFindPlot(results, { document });
     const dots = [...svg.querySelectorAll('[aria-label="dot"] path')];
-    expect(dots.map((dot) => dot.getAttribute("fill"))).toEqual(["#4e79a7", "#4e79a7", "#4e79a7", "#f28e2c", "#f28e2c", "#f28e2c"]);
+    expect(dots.map((dot) => dot.getAttribute("fill"))).toEqual([
+      "#4e79a7",
+      "#4e79a7",
+      "#4e79a7",
+      "#f28e2c",
+      "#f28e2c",
+      "#f28e2c",
+    ]);
     const text = svg.outerHTML;
-    for (const result of results) for (const rule of ["steepest", "minimum", "valley"] as const) {
-      expect(text).toContain(`>${result.suggestions[rule]!.lr.toExponential(1)}</text>`);
-    }
+    for (const result of results)
+      for (const rule of ["steepest", "minimum", "valley"] as const) {
+        expect(text).toContain(`>${result.suggestions[rule]!.lr.toExponential(1)}</text>`);
+      }
     const legend = [...svg.querySelectorAll('[aria-label="legend"] text')].map((node) => node.textContent);
     expect(legend).toEqual(["adam (diverged)", "sgd"]);
-    expect([...svg.querySelectorAll('[aria-label="suggestion key"] text')].map((node) => node.textContent)).toEqual(["● steepest", "▲ minimum ÷ 10", "◆ valley"]);
+    expect([...svg.querySelectorAll('[aria-label="suggestion key"] text')].map((node) => node.textContent)).toEqual([
+      "● steepest",
+      "▲ minimum ÷ 10",
+      "◆ valley",
+    ]);
     expect(text).toContain(">Learning-rate range test</text>");
   });
 
@@ -193,9 +261,15 @@ describe("the lr-find figure", () => {
     const svg = lrFindPlot(syntheticResults(), { document, columns: 4 });
     await expect(svgText(svg)).toMatchFileSnapshot("./__snapshots__/lr-find-grid.svg");
     expect(svg.querySelectorAll("svg").length).toBe(2);
-    expect([...svg.querySelectorAll('[aria-label="title"]')].map((node) => node.textContent)).toEqual(["Learning-rate range tests", "adam (diverged)", "sgd"]);
+    expect([...svg.querySelectorAll('[aria-label="title"]')].map((node) => node.textContent)).toEqual([
+      "Learning-rate range tests",
+      "adam (diverged)",
+      "sgd",
+    ]);
     expect(svgToPng(svgText(svg)).length).toBeGreaterThan(1000);
-    expect(() => lrFindPlot(syntheticResults(), { document, columns: 0 })).toThrow("columns must be a positive integer, got 0");
+    expect(() => lrFindPlot(syntheticResults(), { document, columns: 0 })).toThrow(
+      "columns must be a positive integer, got 0",
+    );
   });
 
   it("reads the marker height off the smoothed curve, in log lr", () => {
@@ -205,7 +279,8 @@ describe("the lr-find figure", () => {
   });
 
   it("clips a diverging curve at 1.5 × the highest starting loss, unless told not to", () => {
-    const ticks = (svg: SVGSVGElement) => [...svg.querySelectorAll('[aria-label="y-axis tick label"] text')].map((node) => Number(node.textContent));
+    const ticks = (svg: SVGSVGElement) =>
+      [...svg.querySelectorAll('[aria-label="y-axis tick label"] text')].map((node) => Number(node.textContent));
     const clipped = Math.max(...ticks(lrFindPlot(syntheticResults(), { document })));
     const full = Math.max(...ticks(lrFindPlot(syntheticResults(), { document, clipAbove: null })));
     expect(clipped).toBeLessThanOrEqual(1.5 * 2.4);
@@ -218,7 +293,21 @@ describe("optimlab lr-find, end to end", () => {
   let result: CliOutcome;
   beforeAll(async () => {
     out = await mkdtemp(join(tmpdir(), "optimlab-lr-find-"));
-    result = await cli("lr-find", "--opt", "adam", "--opt", "sgd:momentum=0.9,label=Momentum", "--limit", "1024", "--batch-size", "64", "--num-iter", "60", "--out", out);
+    result = await cli(
+      "lr-find",
+      "--opt",
+      "adam",
+      "--opt",
+      "sgd:momentum=0.9,label=Momentum",
+      "--limit",
+      "1024",
+      "--batch-size",
+      "64",
+      "--num-iter",
+      "60",
+      "--out",
+      out,
+    );
   });
   afterAll(() => rm(out, { recursive: true, force: true }));
 
@@ -226,7 +315,9 @@ describe("optimlab lr-find, end to end", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/optimizer\s+valley\s+steepest\s+minimum\/10\s+steps/);
     expect(result.stdout).toMatch(/\nadam\s+\d\.\de-\d+\s+\d\.\de-\d+\s+\d\.\de-\d+\s+\d+/);
-    expect(result.stdout).toMatch(/optimlab compare --opt adam:lr=\d\.\de-\d+ --opt sgd:momentum=0\.9,lr=\d\.\de-\d+,label=Momentum\n/);
+    expect(result.stdout).toMatch(
+      /optimlab compare --opt adam:lr=\d\.\de-\d+ --opt sgd:momentum=0\.9,lr=\d\.\de-\d+,label=Momentum\n/,
+    );
     expect(result.stdout).toContain(`wrote lr-find.svg, lr-find.png, lr-find.csv to ${out}`);
   });
 
@@ -255,9 +346,13 @@ describe("optimlab lr-find, end to end", () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("Usage: optimlab lr-find");
     expect(help.stdout).toContain("Leslie Smith's learning-rate range test");
-    expect(await cli("lr-find", "--step-mode", "log")).toMatchObject({ code: 2, stderr: expect.stringContaining('--step-mode must be exp or linear, got "log"') });
+    expect(await cli("lr-find", "--step-mode", "log")).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--step-mode must be exp or linear, got "log"'),
+    });
     expect(await cli("lr-find", "--limit", "256", "--start-lr", "0", "--quiet")).toMatchObject({
-      code: 1, stderr: "optimlab lr-find: ConfigError: lrFind: startLr must be a positive number, got 0\n",
+      code: 1,
+      stderr: "optimlab lr-find: ConfigError: lrFind: startLr must be a positive number, got 0\n",
     });
   });
 });
@@ -271,6 +366,8 @@ describe("CSV and --opt helpers", () => {
     expect(loss!.length).toBeLessThanOrEqual(10); // 2.3816597, not 2.381659746170044
     expect(Number(smoothed)).toBe(adam!.smoothed[0]);
     expect(optWithLr({ name: "adam", lr: 1e-3, betas: [0.9, 0.99] }, 3.16e-4)).toBe("adam:betas=0.9/0.99,lr=3.2e-4");
-    expect(optWithLr({ name: "sgd", momentum: 0.9, label: "SGD (notebook)" }, 0.05)).toBe("'sgd:momentum=0.9,lr=5.0e-2,label=SGD (notebook)'");
+    expect(optWithLr({ name: "sgd", momentum: 0.9, label: "SGD (notebook)" }, 0.05)).toBe(
+      "'sgd:momentum=0.9,lr=5.0e-2,label=SGD (notebook)'",
+    );
   });
 });

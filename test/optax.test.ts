@@ -15,8 +15,23 @@ const replay = (
 
 /** The registry name of each optax optimizer is its fixture case name. */
 const CASES = [
-  "lion", "lamb", "lars", "adabelief", "yogi", "novograd", "adan", "sign_sgd", "fromage", "sm3",
-  "adopt", "ademamix", "madgrad", "prodigy", "dadapt_adamw", "schedule_free_adamw", "cocob",
+  "lion",
+  "lamb",
+  "lars",
+  "adabelief",
+  "yogi",
+  "novograd",
+  "adan",
+  "sign_sgd",
+  "fromage",
+  "sm3",
+  "adopt",
+  "ademamix",
+  "madgrad",
+  "prodigy",
+  "dadapt_adamw",
+  "schedule_free_adamw",
+  "cocob",
 ];
 
 beforeAll(async () => {

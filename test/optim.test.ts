@@ -18,7 +18,9 @@ interface ErrorCase {
 const fixture = <T>(name: string): T =>
   JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8")) as T;
 
-const replay = fixture<{ cases: (ReplayCase & { name: string; optimizer: string })[] }>("torch-optim-replay.json").cases;
+const replay = fixture<{ cases: (ReplayCase & { name: string; optimizer: string })[] }>(
+  "torch-optim-replay.json",
+).cases;
 const errors = fixture<{ cases: ErrorCase[] }>("torch-errors.json").cases;
 
 /** Replay cases of the optimizers this test owns; each must be registered and match. */

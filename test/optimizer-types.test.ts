@@ -25,7 +25,10 @@ function interfaceProperties(name: string): { option: string; doc: string }[] {
   if (body === undefined) throw new Error(`interface ${name} not found in ts/optimizers.ts`);
   return [...body.matchAll(/\/\*\*([\s\S]*?)\*\/\s*(\w+)\?:/g)].map((match) => ({
     option: match[2]!,
-    doc: match[1]!.replace(/\n\s*\*/g, " ").replace(/\s+/g, " ").trim(),
+    doc: match[1]!
+      .replace(/\n\s*\*/g, " ")
+      .replace(/\s+/g, " ")
+      .trim(),
   }));
 }
 
@@ -55,7 +58,10 @@ describe("the TypeScript side knows every optimizer of the Rust registry", () =>
     let stated = 0;
     for (const { name, options } of registry) {
       const properties = interfaceProperties(interfaces.get(name)!);
-      expect(properties.map((property) => property.option), name).toEqual(options.map((option) => option.name));
+      expect(
+        properties.map((property) => property.option),
+        name,
+      ).toEqual(options.map((option) => option.name));
       properties.forEach(({ option, doc }, index) => {
         const rustDefault = options[index]!.default;
         const written = doc.match(/Default `([^`]+)`\./)?.[1];
@@ -74,11 +80,23 @@ describe("the TypeScript side knows every optimizer of the Rust registry", () =>
 
   it("spot-checks torch's and optax's defaults", () => {
     expect(OPTIMIZER_OPTIONS.adam).toEqual({
-      lr: 0.001, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, amsgrad: false, maximize: false, decoupled_weight_decay: false,
+      lr: 0.001,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weight_decay: 0,
+      amsgrad: false,
+      maximize: false,
+      decoupled_weight_decay: false,
     });
     expect(OPTIMIZER_OPTIONS.adamw.weight_decay).toBe(0.01);
     expect(OPTIMIZER_OPTIONS.rmsprop.alpha).toBe(0.99);
-    expect(OPTIMIZER_OPTIONS.lbfgs).toMatchObject({ lr: 1, max_iter: 20, max_eval: null, history_size: 100, line_search_fn: null });
+    expect(OPTIMIZER_OPTIONS.lbfgs).toMatchObject({
+      lr: 1,
+      max_iter: 20,
+      max_eval: null,
+      history_size: 100,
+      line_search_fn: null,
+    });
     expect(OPTIMIZER_OPTIONS.lion).toMatchObject({ learning_rate: null, b1: 0.9, b2: 0.99, weight_decay: 0.001 });
     expect(OPTIMIZER_OPTIONS.notebook_rmsprop).toEqual({ lr: 0.001, alpha: 0.9, eps: 1e-8 });
   });
@@ -87,7 +105,11 @@ describe("the TypeScript side knows every optimizer of the Rust registry", () =>
 describe("optimizers() and optimizerDefaults()", () => {
   it("return the Rust side's defaults by name", async () => {
     expect(await optimizerDefaults("adam")).toEqual(OPTIMIZER_OPTIONS.adam);
-    expect(await optimizerDefaults("muon")).toMatchObject({ ns_coefficients: [3.4445, -4.775, 2.0315], ns_steps: 5, adjust_lr_fn: null });
+    expect(await optimizerDefaults("muon")).toMatchObject({
+      ns_coefficients: [3.4445, -4.775, 2.0315],
+      ns_steps: 5,
+      adjust_lr_fn: null,
+    });
     expect(await optimizerDefaults("cocob")).toMatchObject({ learning_rate: 1, lr: 1, alpha: 100 });
   });
 
@@ -99,7 +121,9 @@ describe("optimizers() and optimizerDefaults()", () => {
   it("refuse an unknown name with the registry's wording", async () => {
     const failure = optimizerDefaults("adamm" as OptimizerName);
     await expect(failure).rejects.toThrow(ConfigError);
-    await expect(failure).rejects.toThrow(/^Unknown optimizer 'adamm'; known: sgd, adagrad, adadelta, .*, dadapt_adamw$/);
+    await expect(failure).rejects.toThrow(
+      /^Unknown optimizer 'adamm'; known: sgd, adagrad, adadelta, .*, dadapt_adamw$/,
+    );
   });
 });
 
@@ -140,11 +164,18 @@ export const wrong: OptimizerSpec[] = [
       const file = join(dir, "specs.ts");
       await writeFile(file, specs);
       const program = ts.createProgram([file], {
-        strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext,
-        moduleResolution: ts.ModuleResolutionKind.NodeNext, skipLibCheck: true, types: [],
+        strict: true,
+        noEmit: true,
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind.NodeNext,
+        moduleResolution: ts.ModuleResolutionKind.NodeNext,
+        skipLibCheck: true,
+        types: [],
         lib: ["lib.es2022.d.ts", "lib.dom.d.ts"],
       });
-      const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+      const diagnostics = ts
+        .getPreEmitDiagnostics(program)
+        .map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
       expect(diagnostics).toEqual([]);
     } finally {
       await rm(dir, { recursive: true, force: true });

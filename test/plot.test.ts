@@ -13,14 +13,27 @@ function syntheticRuns(): RunResult[] {
   const names = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamax", "nadam"];
   return names.map((name, k) => {
     const length = name === "rmsprop" ? 38 : name === "nadam" ? 10 : STEPS_PER_EPOCH * 3;
-    const losses = Float32Array.from({ length }, (_, step) => 2.3 * Math.exp(-step * 0.02 * (k + 1)) + 0.05 + 0.05 * ((step * 7 + k) % 5));
+    const losses = Float32Array.from(
+      { length },
+      (_, step) => 2.3 * Math.exp(-step * 0.02 * (k + 1)) + 0.05 + 0.05 * ((step * 7 + k) % 5),
+    );
     if (name === "rmsprop") losses[37] = Number.NaN;
     const epochs = [1, 2, 3]
       .filter((epoch) => epoch * STEPS_PER_EPOCH <= length)
-      .map((epoch) => ({ epoch, trainLoss: 1 / (epoch + k), evalLoss: 1.2 / (epoch + k), evalAccuracy: 0.7 + 0.05 * epoch + 0.01 * k, seconds: 0.5 + 0.1 * k }));
+      .map((epoch) => ({
+        epoch,
+        trainLoss: 1 / (epoch + k),
+        evalLoss: 1.2 / (epoch + k),
+        evalAccuracy: 0.7 + 0.05 * epoch + 0.01 * k,
+        seconds: 0.5 + 0.1 * k,
+      }));
     return {
       label: name,
-      optimizer: { name: name === "momentum" || name === "nesterov" ? "sgd" : name, lr: 0.001, ...(name === "nesterov" ? { momentum: 0.9, nesterov: true } : {}) },
+      optimizer: {
+        name: name === "momentum" || name === "nesterov" ? "sgd" : name,
+        lr: 0.001,
+        ...(name === "nesterov" ? { momentum: 0.9, nesterov: true } : {}),
+      },
       losses,
       stepsPerEpoch: STEPS_PER_EPOCH,
       epochs,
@@ -45,7 +58,15 @@ describe("figures", () => {
   it("lr schedule figure matches its snapshot", async () => {
     const stepDecay = Array.from({ length: 60 }, (_, step) => 0.1 * 0.5 ** Math.floor(step / 20));
     const cosine = Array.from({ length: 60 }, (_, step) => 0.05 * (1 + Math.cos((Math.PI * step) / 60)));
-    const svg = svgText(schedulePlot([{ label: "StepLR", lrs: stepDecay }, { label: "CosineAnnealingLR", lrs: cosine }], { document }));
+    const svg = svgText(
+      schedulePlot(
+        [
+          { label: "StepLR", lrs: stepDecay },
+          { label: "CosineAnnealingLR", lrs: cosine },
+        ],
+        { document },
+      ),
+    );
     await expect(svg).toMatchFileSnapshot("./__snapshots__/schedule.svg");
   });
 
@@ -63,7 +84,14 @@ describe("figures", () => {
     const svg = lossPlot(syntheticRuns(), { document });
     const legend = [...svg.querySelectorAll('[aria-label="legend"] text')].map((text) => text.textContent);
     expect(legend).toEqual([
-      "sgd", "momentum", "nesterov", "adagrad", "rmsprop (diverged at step 37)", "adam", "adamax", "nadam (failed)",
+      "sgd",
+      "momentum",
+      "nesterov",
+      "adagrad",
+      "rmsprop (diverged at step 37)",
+      "adam",
+      "adamax",
+      "nadam (failed)",
     ]);
     const markers = svg.querySelectorAll('[aria-label="dot"] path');
     expect(markers.length).toBe(1);
@@ -74,7 +102,9 @@ describe("figures", () => {
   it("draws one raw and one smoothed line per run, and only raw lines without smoothing", () => {
     const runs = syntheticRuns();
     expect(lossPlot(runs, { document }).querySelectorAll('[aria-label="line"] path').length).toBe(2 * runs.length);
-    expect(lossPlot(runs, { document, smoothing: 0 }).querySelectorAll('[aria-label="line"] path').length).toBe(runs.length);
+    expect(lossPlot(runs, { document, smoothing: 0 }).querySelectorAll('[aria-label="line"] path').length).toBe(
+      runs.length,
+    );
     expect(() => lossPlot(runs, { document, smoothing: 1 })).toThrow("smoothing must be in [0, 1), got 1");
   });
 
@@ -147,7 +177,9 @@ describe("HTML report", () => {
     const [sgd] = syntheticRuns();
     const html = reportHtml([sgd], info, { figures: [] });
     // sgd (k = 0): last epoch 3 → train 1/3, held-out 1.2/3, accuracy 0.85, 0.5 s per epoch
-    expect(html).toContain('<td class="number">0.3333</td>\n<td class="number">0.4000</td>\n<td class="number">85.00%</td>\n<td class="number">0.500</td>');
+    expect(html).toContain(
+      '<td class="number">0.3333</td>\n<td class="number">0.4000</td>\n<td class="number">85.00%</td>\n<td class="number">0.500</td>',
+    );
   });
 
   it("describes an optimizer with its options", () => {

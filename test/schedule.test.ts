@@ -3,7 +3,16 @@
 // (OneCycleLR's default length, ReduceLROnPlateau per epoch, optimizers without momentum), and the report's lr figure.
 import { readFile } from "node:fs/promises";
 import { beforeAll, describe, expect, it } from "vitest";
-import { compare, ConfigError, lrFigure, nodeDocument, reportHtml, scheduleLrs, schedulePlot, svgText } from "../dist/index.js";
+import {
+  compare,
+  ConfigError,
+  lrFigure,
+  nodeDocument,
+  reportHtml,
+  scheduleLrs,
+  schedulePlot,
+  svgText,
+} from "../dist/index.js";
 import type { Dataset, RunResult, ScheduleSpec } from "../dist/index.js";
 import { compileModule } from "../dist/wasm-node.js";
 import { instantiate, wasm } from "../dist/wasm.js";
@@ -17,7 +26,9 @@ interface ScheduleCase {
   metrics: number[] | null;
 }
 
-const fixture: { cases: ScheduleCase[] } = JSON.parse(await readFile(new URL("./fixtures/torch-lr-schedules.json", import.meta.url), "utf8"));
+const fixture: { cases: ScheduleCase[] } = JSON.parse(
+  await readFile(new URL("./fixtures/torch-lr-schedules.json", import.meta.url), "utf8"),
+);
 const oneCycle = fixture.cases.find((c) => c.name === "onecycle")!;
 
 beforeAll(async () => {
@@ -28,10 +39,19 @@ beforeAll(async () => {
 const rows = 50;
 const features = 64;
 const labels = Uint8Array.from({ length: rows }, (_, i) => (i * 7) % 3);
-const pixels = Uint8Array.from({ length: rows * features }, (_, i) => ((i * 2654435761) >>> 25) + ((i % features) % 3 === labels[Math.floor(i / features)]! ? 120 : 0));
+const pixels = Uint8Array.from(
+  { length: rows * features },
+  (_, i) => ((i * 2654435761) >>> 25) + ((i % features) % 3 === labels[Math.floor(i / features)]! ? 120 : 0),
+);
 
-function trainer(optimizer: Record<string, unknown>, schedule: Record<string, unknown>, maxSteps: number): wasm.Trainer {
-  const created = new wasm.Trainer(JSON.stringify({ layers: [features, 20, 3], seed: 3, batchSize: 16, maxSteps, optimizer, schedule }));
+function trainer(
+  optimizer: Record<string, unknown>,
+  schedule: Record<string, unknown>,
+  maxSteps: number,
+): wasm.Trainer {
+  const created = new wasm.Trainer(
+    JSON.stringify({ layers: [features, 20, 3], seed: 3, batchSize: 16, maxSteps, optimizer, schedule }),
+  );
   created.setTrainData(pixels, labels);
   return created;
 }
@@ -76,10 +96,16 @@ describe("scheduleLrs", () => {
   for (const c of fixture.cases) {
     it(`${c.scheduler} ${JSON.stringify(c.options)}: torch's 60 lrs within 1e-12`, async () => {
       const spec = { name: c.name, ...c.options } as ScheduleSpec;
-      const lrs = await scheduleLrs(spec, { baseLr: c.base_lr, steps: c.lrs.length, ...(c.metrics ? { metrics: c.metrics } : {}) });
+      const lrs = await scheduleLrs(spec, {
+        baseLr: c.base_lr,
+        steps: c.lrs.length,
+        ...(c.metrics ? { metrics: c.metrics } : {}),
+      });
       expect(lrs).toBeInstanceOf(Float64Array);
       expect(lrs.length).toBe(60);
-      lrs.forEach((lr, step) => expect(Math.abs(lr - c.lrs[step]!), `step ${step}`).toBeLessThanOrEqual(1e-12 * Math.abs(c.lrs[step]!)));
+      lrs.forEach((lr, step) =>
+        expect(Math.abs(lr - c.lrs[step]!), `step ${step}`).toBeLessThanOrEqual(1e-12 * Math.abs(c.lrs[step]!)),
+      );
     });
   }
 
@@ -87,9 +113,9 @@ describe("scheduleLrs", () => {
     const failure = scheduleLrs({ name: "StepLR" } as ScheduleSpec, { baseLr: 0.1, steps: 10 });
     await expect(failure).rejects.toThrow(ConfigError);
     await expect(failure).rejects.toThrow("StepLR.__init__() missing 1 required positional argument: 'step_size'");
-    await expect(scheduleLrs({ name: "onecycle", max_lr: 0.1, total_steps: 10 }, { baseLr: 0.1, steps: 12 })).rejects.toThrow(
-      "Tried to step 11 times. The specified number of total steps is 10",
-    );
+    await expect(
+      scheduleLrs({ name: "onecycle", max_lr: 0.1, total_steps: 10 }, { baseLr: 0.1, steps: 12 }),
+    ).rejects.toThrow("Tried to step 11 times. The specified number of total steps is 10");
     await expect(scheduleLrs({ name: "plateau" }, { baseLr: 0.1, steps: 10 })).rejects.toThrow(
       "ReduceLROnPlateau needs a metric after each step but the last: 10 steps, 0 metrics",
     );
@@ -101,7 +127,14 @@ describe("scheduleLrs", () => {
 
 describe("compare with a schedule", () => {
   const dataset: Dataset = { pixels, labels, count: rows, features, classes: 3, source: "synthetic" };
-  const base = { data: { train: dataset }, model: { layers: [features, 20, 3] }, epochs: 3, batchSize: 16, seed: 3, workers: 2 };
+  const base = {
+    data: { train: dataset },
+    model: { layers: [features, 20, 3] },
+    epochs: 3,
+    batchSize: 16,
+    seed: 3,
+    workers: 2,
+  };
   let runs: RunResult[];
 
   beforeAll(async () => {
@@ -113,7 +146,9 @@ describe("compare with a schedule", () => {
   });
 
   it("runs OneCycleLR over the whole run by default (total_steps = 3 epochs × 4 steps), as scheduleLrs computes it", async () => {
-    const expected = Float32Array.from(await scheduleLrs({ name: "onecycle", max_lr: 0.1, total_steps: 12 }, { baseLr: 0.1, steps: 12 }));
+    const expected = Float32Array.from(
+      await scheduleLrs({ name: "onecycle", max_lr: 0.1, total_steps: 12 }, { baseLr: 0.1, steps: 12 }),
+    );
     expect(runs[0]!.lrs).toEqual(expected);
     expect(runs[1]!.lrs).toEqual(expected);
     expect(runs[0]!.lrs![0]).toBe(Math.fround(0.1 / 25));
@@ -122,19 +157,36 @@ describe("compare with a schedule", () => {
 
   it("fails only the run whose optimizer cannot cycle momentum", () => {
     expect(runs[2]!.error?.name).toBe("ConfigError");
-    expect(runs[2]!.error?.message).toContain("OneCycleLR: optimizer must support momentum or beta1 with `cycle_momentum` option enabled");
+    expect(runs[2]!.error?.message).toContain(
+      "OneCycleLR: optimizer must support momentum or beta1 with `cycle_momentum` option enabled",
+    );
     expect(runs[0]!.error).toBeUndefined();
   });
 
   it("steps ReduceLROnPlateau once per epoch on the epoch's mean training loss", async () => {
-    const [run] = await compare({ ...base, epochs: 4, optimizers: [{ name: "sgd", lr: 0.1 }], schedule: { name: "plateau", mode: "max", factor: 0.5, patience: 0 } });
+    const [run] = await compare({
+      ...base,
+      epochs: 4,
+      optimizers: [{ name: "sgd", lr: 0.1 }],
+      schedule: { name: "plateau", mode: "max", factor: 0.5, patience: 0 },
+    });
     // mode "max" on a falling loss: each epoch after the first is worse, so with patience 0 the lr halves after it.
-    expect(Array.from(run!.lrs!)).toEqual([0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.025, 0.025, 0.025, 0.025].map(Math.fround));
-    expect(run!.epochs.map((epoch) => epoch.trainLoss)).toEqual([...run!.epochs.map((epoch) => epoch.trainLoss)].sort((a, b) => b - a));
+    expect(Array.from(run!.lrs!)).toEqual(
+      [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.025, 0.025, 0.025, 0.025].map(Math.fround),
+    );
+    expect(run!.epochs.map((epoch) => epoch.trainLoss)).toEqual(
+      [...run!.epochs.map((epoch) => epoch.trainLoss)].sort((a, b) => b - a),
+    );
   });
 
   it("refuses a OneCycleLR cycle shorter than the run before starting", async () => {
-    await expect(compare({ ...base, optimizers: [{ name: "sgd" }], schedule: { name: "OneCycleLR", max_lr: 0.1, total_steps: 10 } })).rejects.toThrow(
+    await expect(
+      compare({
+        ...base,
+        optimizers: [{ name: "sgd" }],
+        schedule: { name: "OneCycleLR", max_lr: 0.1, total_steps: 10 },
+      }),
+    ).rejects.toThrow(
       "schedule: OneCycleLR's cycle of 10 steps is shorter than the run's 12 (3 epochs × 4 steps); leave total_steps out to fit the run",
     );
   });
@@ -145,16 +197,37 @@ describe("compare with a schedule", () => {
   });
 
   it("shows the lr per step in the report", () => {
-    const html = reportHtml(runs, { source: "synthetic", layers: [features, 20, 3], epochs: 3, batchSize: 16, seed: 3, schedule: "onecycle max_lr=0.1", versions: {}, date: "2025-01-01" }, { document: nodeDocument() });
+    const html = reportHtml(
+      runs,
+      {
+        source: "synthetic",
+        layers: [features, 20, 3],
+        epochs: 3,
+        batchSize: 16,
+        seed: 3,
+        schedule: "onecycle max_lr=0.1",
+        versions: {},
+        date: "2025-01-01",
+      },
+      { document: nodeDocument() },
+    );
     expect(html).toContain("Learning rate in force at each step under the schedule");
     expect(html).toContain(">Learning rate per step (the same for every run)</text>");
-    expect(html).toContain("<dt>lr schedule</dt><dd>onecycle max_lr=0.1 (over each optimizer&#39;s lr, stepped after every step)</dd>");
+    expect(html).toContain(
+      "<dt>lr schedule</dt><dd>onecycle max_lr=0.1 (over each optimizer&#39;s lr, stepped after every step)</dd>",
+    );
   });
 });
 
 describe("the report's lr figure", () => {
   const run = (label: string, lrs?: number[]): RunResult => ({
-    label, optimizer: { name: "sgd" }, losses: new Float32Array(3), stepsPerEpoch: 3, epochs: [], seconds: 0, ...(lrs ? { lrs: Float32Array.from(lrs) } : {}),
+    label,
+    optimizer: { name: "sgd" },
+    losses: new Float32Array(3),
+    stepsPerEpoch: 3,
+    epochs: [],
+    seconds: 0,
+    ...(lrs ? { lrs: Float32Array.from(lrs) } : {}),
   });
 
   it("draws one line per run with a legend when the runs' lrs differ, one line when they are the same, none without", () => {
@@ -172,7 +245,12 @@ describe("the report's lr figure", () => {
 describe("the schedules figure", () => {
   it("draws several schedules as a grid of titled panels, matching its snapshot", async () => {
     const curves = await Promise.all(
-      fixture.cases.slice(0, 4).map(async (c) => ({ label: `${c.scheduler} ${Object.entries(c.options).map(([k, v]) => `${k}=${v}`).join(", ")}`, lrs: await scheduleLrs({ name: c.name, ...c.options } as ScheduleSpec, { baseLr: 0.1, steps: 60 }) })),
+      fixture.cases.slice(0, 4).map(async (c) => ({
+        label: `${c.scheduler} ${Object.entries(c.options)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(", ")}`,
+        lrs: await scheduleLrs({ name: c.name, ...c.options } as ScheduleSpec, { baseLr: 0.1, steps: 60 }),
+      })),
     );
     const svg = svgText(schedulePlot(curves, { document: nodeDocument(), columns: 2 }));
     expect(svg.match(/aria-label="panel title"/g)?.length).toBe(4);

@@ -32,9 +32,16 @@ function pngSize(png: Buffer): [number, number] {
 describe("--schedule", () => {
   it("reads numbers, booleans, strings and a/b/c lists", () => {
     expect(parseSchedule("onecycle:max_lr=0.01,three_phase=true,anneal_strategy=linear")).toEqual({
-      name: "onecycle", max_lr: 0.01, three_phase: true, anneal_strategy: "linear",
+      name: "onecycle",
+      max_lr: 0.01,
+      three_phase: true,
+      anneal_strategy: "linear",
     });
-    expect(parseSchedule("multistep:milestones=30/80,gamma=0.1")).toEqual({ name: "multistep", milestones: [30, 80], gamma: 0.1 });
+    expect(parseSchedule("multistep:milestones=30/80,gamma=0.1")).toEqual({
+      name: "multistep",
+      milestones: [30, 80],
+      gamma: 0.1,
+    });
     expect(parseSchedule("CosineAnnealingLR")).toEqual({ name: "CosineAnnealingLR" });
   });
 
@@ -47,8 +54,17 @@ describe("--schedule", () => {
 
   it("defaults to all eleven schedulers scaled to the steps, and a loss that flattens for the plateau", () => {
     expect(defaultSchedules(100, 0.1).map((spec) => spec.name)).toEqual([
-      "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "LinearLR",
-      "ConstantLR", "PolynomialLR", "OneCycleLR", "CyclicLR", "ReduceLROnPlateau",
+      "StepLR",
+      "MultiStepLR",
+      "ExponentialLR",
+      "CosineAnnealingLR",
+      "CosineAnnealingWarmRestarts",
+      "LinearLR",
+      "ConstantLR",
+      "PolynomialLR",
+      "OneCycleLR",
+      "CyclicLR",
+      "ReduceLROnPlateau",
     ]);
     const loss = syntheticLoss(100);
     expect([loss[0], loss[13], loss[14], loss[99]]).toEqual([1, Math.exp(-1.3), 0.25, 0.25]);
@@ -79,7 +95,10 @@ describe("optimlab schedules, end to end", () => {
     expect(svg.match(/aria-label="panel title"/g)!.length).toBe(11);
     expect(svg).toContain('<tspan font-weight="bold">CosineAnnealingWarmRestarts</tspan>');
     const [width, height] = pngSize(await readFile(join(dir, "schedules.png")));
-    expect([width, height]).toEqual([Number(/width="(\d+)"/.exec(svg)![1]) * 2, Number(/height="(\d+)"/.exec(svg)![1]) * 2]);
+    expect([width, height]).toEqual([
+      Number(/width="(\d+)"/.exec(svg)![1]) * 2,
+      Number(/height="(\d+)"/.exec(svg)![1]) * 2,
+    ]);
   });
 
   it("computes a given OneCycleLR as torch does, total_steps defaulting to --steps", async () => {
@@ -88,14 +107,21 @@ describe("optimlab schedules, end to end", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("onecycle max_lr=0.1, total_steps=60: first 0.0040000000000000036");
     const torch = fixture.cases.find((c) => c.name === "onecycle")!.lrs;
-    const lrs = curvesOf(await readFile(join(dir, "schedules.csv"), "utf8")).get("onecycle max_lr=0.1, total_steps=60")!;
+    const lrs = curvesOf(await readFile(join(dir, "schedules.csv"), "utf8")).get(
+      "onecycle max_lr=0.1, total_steps=60",
+    )!;
     expect(lrs.length).toBe(60);
-    lrs.forEach((lr, step) => expect(Math.abs(lr - torch[step]!), `step ${step}`).toBeLessThanOrEqual(1e-12 * torch[step]!));
+    lrs.forEach((lr, step) =>
+      expect(Math.abs(lr - torch[step]!), `step ${step}`).toBeLessThanOrEqual(1e-12 * torch[step]!),
+    );
   });
 
   it("reports invalid options with torch's message (exit 1) and bad flags with exit 2", async () => {
     expect(await cli("schedules", "--schedule", "step:gamma=0.5", "--out", join(out, "bad"))).toEqual({
-      code: 1, stdout: "", stderr: "optimlab schedules: step gamma=0.5: StepLR.__init__() missing 1 required positional argument: 'step_size'\n",
+      code: 1,
+      stdout: "",
+      stderr:
+        "optimlab schedules: step gamma=0.5: StepLR.__init__() missing 1 required positional argument: 'step_size'\n",
     });
     expect((await cli("schedules", "--steps", "0")).code).toBe(2);
     expect((await cli("schedules", "--base-lr", "-1")).stderr).toContain("--base-lr must be positive, got -1");
@@ -107,7 +133,22 @@ describe("optimlab compare --schedule, end to end", () => {
   let result: { code: number; stdout: string; stderr: string };
   beforeAll(async () => {
     out = await mkdtemp(join(tmpdir(), "optimlab-compare-schedule-"));
-    result = await cli("compare", "--schedule", "onecycle:max_lr=0.05", "--opt", "sgd:momentum=0.9", "--opt", "adam", "--limit", "768", "--epochs", "2", "--out", out, "--quiet");
+    result = await cli(
+      "compare",
+      "--schedule",
+      "onecycle:max_lr=0.05",
+      "--opt",
+      "sgd:momentum=0.9",
+      "--opt",
+      "adam",
+      "--limit",
+      "768",
+      "--epochs",
+      "2",
+      "--out",
+      out,
+      "--quiet",
+    );
   });
   afterAll(() => rm(out, { recursive: true, force: true }));
 
@@ -120,7 +161,9 @@ describe("optimlab compare --schedule, end to end", () => {
 
   it("says in the report which schedule ran, with total_steps = 2 epochs × 3 steps", async () => {
     const html = await readFile(join(out, "report.html"), "utf8");
-    expect(html).toContain("<dt>lr schedule</dt><dd>onecycle max_lr=0.05, total_steps=6 (over each optimizer&#39;s lr, stepped after every step)</dd>");
+    expect(html).toContain(
+      "<dt>lr schedule</dt><dd>onecycle max_lr=0.05, total_steps=6 (over each optimizer&#39;s lr, stepped after every step)</dd>",
+    );
     expect(html).toContain("Learning rate in force at each step under the schedule");
   });
 });

@@ -22,7 +22,10 @@ interface FakeApi {
 type Remote = Comlink.Remote<FakeApi>;
 
 function fakePool(size: number): WorkerPool<FakeApi> {
-  return new WorkerPool<FakeApi>(nodePlatform({ workerUrl: new URL("./workers/fake-worker.mjs", import.meta.url) }), size);
+  return new WorkerPool<FakeApi>(
+    nodePlatform({ workerUrl: new URL("./workers/fake-worker.mjs", import.meta.url) }),
+    size,
+  );
 }
 
 describe("WorkerPool", () => {
@@ -75,7 +78,9 @@ describe("WorkerPool", () => {
       expect((await pool.stats()).queued).toBe(0);
       await first;
       expect(ran).toBe(false);
-      await expect(pool.run("after", async () => "ok", AbortSignal.abort())).rejects.toMatchObject({ name: "AbortError" });
+      await expect(pool.run("after", async () => "ok", AbortSignal.abort())).rejects.toMatchObject({
+        name: "AbortError",
+      });
     } finally {
       pool.dispose();
     }
@@ -108,7 +113,9 @@ describe("WorkerPool", () => {
       await expect(bad).rejects.toBeInstanceOf(WorkerCrashError);
       await expect(bad).rejects.toThrow(message);
       expect(typeof (await healthy)).toBe("number");
-      const queuedAfter = await Promise.all([0, 1, 2].map((index) => pool.run(`after ${index}`, (remote: Remote) => remote.sleep(20))));
+      const queuedAfter = await Promise.all(
+        [0, 1, 2].map((index) => pool.run(`after ${index}`, (remote: Remote) => remote.sleep(20))),
+      );
       expect(queuedAfter).not.toContain(badThread);
       const stats = await pool.stats();
       expect(stats).toMatchObject({ workers: 2, spawned: 3, replaced: 1 });
@@ -137,7 +144,9 @@ describe("WorkerPool", () => {
       const stats = await pool.stats();
       console.log(run.losses.length, stats.workers, stats.wasmBytes.length);
     `;
-    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { timeout: 20_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], {
+      timeout: 20_000,
+    });
     expect(stdout.trim()).toBe("2 1 1");
   });
 });

@@ -3,12 +3,24 @@
 // show these doc comments on hover (a destructured `export const { … }` would lose them in the emitted .d.ts).
 import { OptimlabPool, type CompareOptions, type PoolOptions, type TrainOptions } from "./client.js";
 import {
-  landscapeFunctionsOn, landscapeGridOn, landscapeOn, type LandscapeFunction, type LandscapeGrid, type LandscapeGridOptions,
-  type LandscapeOptions, type LandscapeResult,
+  landscapeFunctionsOn,
+  landscapeGridOn,
+  landscapeOn,
+  type LandscapeFunction,
+  type LandscapeGrid,
+  type LandscapeGridOptions,
+  type LandscapeOptions,
+  type LandscapeResult,
 } from "./landscape.js";
 import { lrFindAllOn, lrFindOn, type LrFindAllOptions, type LrFindOptions, type LrFindResult } from "./lr-find.js";
 import { createOptimizerOn, type Optimizer, type OptimizerOptions } from "./optimizer.js";
-import { optimizerDefaultsOn, optimizersOn, type OptimizerDefaults, type OptimizerInfo, type OptimizerName } from "./optimizers.js";
+import {
+  optimizerDefaultsOn,
+  optimizersOn,
+  type OptimizerDefaults,
+  type OptimizerInfo,
+  type OptimizerName,
+} from "./optimizers.js";
 import { WorkerPool, type Platform } from "./pool.js";
 import { scheduleLrsOn, type ScheduleLrsOptions } from "./schedule.js";
 import type { RunResult, ScheduleSpec } from "./types.js";
@@ -101,7 +113,11 @@ export function bindApi(platform: Platform): OptimlabApi {
   const compileModule = () => platform.compileModule();
   return {
     compare: (options) => compareOn(platform, options),
-    train: (options) => withPool(() => new OptimlabPool(platform, { workers: 1 }), (pool) => pool.train(options)),
+    train: (options) =>
+      withPool(
+        () => new OptimlabPool(platform, { workers: 1 }),
+        (pool) => pool.train(options),
+      ),
     createPool: (options) => new OptimlabPool(platform, options),
     createOptimizer: (name, options, shapes) => createOptimizerOn(compileModule, name, options, shapes),
     landscape: (options) => landscapeOn(compileModule, options),
@@ -116,7 +132,10 @@ export function bindApi(platform: Platform): OptimlabApi {
       // Compiled first (the pool reuses it) so that a module the page may not compile (a CSP without
       // 'wasm-unsafe-eval') rejects with its own CompileError, not as a crashed worker.
       await compileModule();
-      return withPool(() => new WorkerPool<WorkerApi>(platform, 1), (pool) => pool.run("smoke", (worker) => worker.smoke()));
+      return withPool(
+        () => new WorkerPool<WorkerApi>(platform, 1),
+        (pool) => pool.run("smoke", (worker) => worker.smoke()),
+      );
     },
   };
 }
@@ -124,11 +143,17 @@ export function bindApi(platform: Platform): OptimlabApi {
 /** `compare` on a pool of its own (at most one worker per optimizer). */
 async function compareOn(platform: Platform, options: CompareOptions & PoolOptions): Promise<RunResult[]> {
   const runs = Array.isArray(options.optimizers) ? Math.max(options.optimizers.length, 1) : 1;
-  return withPool(() => new OptimlabPool(platform, { workers: Math.min(options.workers ?? platform.cores(), runs) }), (pool) => pool.compare(options));
+  return withPool(
+    () => new OptimlabPool(platform, { workers: Math.min(options.workers ?? platform.cores(), runs) }),
+    (pool) => pool.compare(options),
+  );
 }
 
 /** Runs `job` on a pool made for it alone, and terminates the pool's workers when the job ends; a bad option rejects, never throws. */
-async function withPool<Pool extends { dispose(): void }, T>(create: () => Pool, job: (pool: Pool) => Promise<T>): Promise<T> {
+async function withPool<Pool extends { dispose(): void }, T>(
+  create: () => Pool,
+  job: (pool: Pool) => Promise<T>,
+): Promise<T> {
   const pool = create();
   try {
     return await job(pool);

@@ -6,7 +6,9 @@
 //     dist/optimlab.worker.js (a classic worker bundle), dist/optimlab.wasm and dist/assets/ next to themselves.
 import { bindApi, type OptimlabApi, type SmokeResult } from "./api.js";
 import {
-  loadMnistSample as loadMnistSampleFrom, loadMnistSampleDataset as loadMnistSampleDatasetFrom, type SampleOptions,
+  loadMnistSample as loadMnistSampleFrom,
+  loadMnistSampleDataset as loadMnistSampleDatasetFrom,
+  type SampleOptions,
 } from "./data/index.js";
 import type { SplitOptions } from "./data/split.js";
 import type { Platform, WorkerHandle } from "./pool.js";
@@ -24,7 +26,9 @@ const bundled = typeof OPTIMLAB_BUNDLE !== "undefined";
 // by scripts/bundle-script-url.js while the script is first evaluated).
 function bundleUrl(): string {
   if (!import.meta.url) {
-    throw new Error("optimlab: cannot locate optimlab.global.js (load it with a <script src> tag, or call optimlab.setAssetLocation)");
+    throw new Error(
+      "optimlab: cannot locate optimlab.global.js (load it with a <script src> tag, or call optimlab.setAssetLocation)",
+    );
   }
   return import.meta.url;
 }
@@ -72,10 +76,14 @@ function spawnWorker(): WorkerHandle {
     endpoint: worker,
     terminate: () => worker.terminate(),
     onError(callback) {
-      worker.addEventListener("error", (event) => {
-        event.preventDefault();
-        callback(new Error(event.message || `the worker script ${workerUrl} failed to load`));
-      }, { once: true });
+      worker.addEventListener(
+        "error",
+        (event) => {
+          event.preventDefault();
+          callback(new Error(event.message || `the worker script ${workerUrl} failed to load`));
+        },
+        { once: true },
+      );
     },
   };
 }

@@ -4,7 +4,10 @@ import { UsageError, parseFlags, type FlagSpec } from "./cli/args.js";
 import { COMING_LATER, COMMANDS, packageVersion, type Command, type Io } from "./cli/commands.js";
 
 function mainHelp(): string {
-  const width = Math.max(...COMMANDS.map((command) => command.name.length), ...COMING_LATER.map(([name]) => name.length));
+  const width = Math.max(
+    ...COMMANDS.map((command) => command.name.length),
+    ...COMING_LATER.map(([name]) => name.length),
+  );
   return `optimlab: compare gradient-descent optimizers (torch.optim rules in SIMD WebAssembly) on an MLP
 
 Usage: optimlab <command> [flags]
@@ -71,7 +74,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.stderr.write(`optimlab ${command.name}: interrupted\n`);
       return 130;
     }
-    io.stderr.write(`optimlab ${command.name}: ${errorName === "Error" || !errorName ? "" : `${errorName}: `}${message}\n`);
+    io.stderr.write(
+      `optimlab ${command.name}: ${errorName === "Error" || !errorName ? "" : `${errorName}: `}${message}\n`,
+    );
     return 1;
   }
 }

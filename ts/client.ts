@@ -108,7 +108,8 @@ export class OptimlabPool {
   /** Trains one model per optimizer, in parallel across the pool. A run that fails resolves with `error` set; abort rejects the whole comparison. */
   async compare(options: CompareOptions): Promise<RunResult[]> {
     validateRun(options);
-    if (!Array.isArray(options.optimizers) || options.optimizers.length === 0) throw new ConfigError("optimizers must be a non-empty array");
+    if (!Array.isArray(options.optimizers) || options.optimizers.length === 0)
+      throw new ConfigError("optimizers must be a non-empty array");
     options.optimizers.forEach((spec, index) => validateSpec(spec, `optimizers[${index}]`));
     const progress = throttledProgress(options.onProgress);
     return Promise.all(
@@ -154,9 +155,20 @@ export class OptimlabPool {
     const label = spec.label ?? defaultLabel(spec);
     const { label: _label, ...optimizer } = spec;
     const started = performance.now();
-    const result: RunResult = { label, optimizer: spec, losses: new Float32Array(0), stepsPerEpoch: 0, epochs: [], seconds: 0 };
+    const result: RunResult = {
+      label,
+      optimizer: spec,
+      losses: new Float32Array(0),
+      stepsPerEpoch: 0,
+      epochs: [],
+      seconds: 0,
+    };
     try {
-      await this.pool.run(label, (worker) => drive(worker, options, optimizer, run, label, result, progress), options.signal);
+      await this.pool.run(
+        label,
+        (worker) => drive(worker, options, optimizer, run, label, result, progress),
+        options.signal,
+      );
       return { result };
     } catch (error) {
       result.losses = result.losses.slice(); // the steps done so far, without the rest of the history buffer
@@ -220,7 +232,14 @@ async function drive(
         }
         if (options.chunkSteps === undefined) chunk = adaptChunk(chunk, performance.now() - chunkStarted);
         const elapsed = (performance.now() - started) / 1000;
-        progress({ run, label, step: done, totalSteps, loss: losses[done - 1]!, etaSeconds: (elapsed / done) * (totalSteps - done) });
+        progress({
+          run,
+          label,
+          step: done,
+          totalSteps,
+          loss: losses[done - 1]!,
+          etaSeconds: (elapsed / done) * (totalSteps - done),
+        });
       }
       if (result.diverged) break;
       const evaluation = data.test ? await worker.evaluate() : undefined;
@@ -269,11 +288,15 @@ function mean(values: Float32Array): number {
 /** "adam", or "sgd lr=0.01 momentum=0.9" when options are given. */
 export function defaultLabel(spec: OptimizerSpec): string {
   const options = Object.entries(spec).filter(([key]) => key !== "name" && key !== "label");
-  return [spec.name, ...options.map(([key, value]) => `${key}=${Array.isArray(value) ? value.join(",") : String(value)}`)].join(" ");
+  return [
+    spec.name,
+    ...options.map(([key, value]) => `${key}=${Array.isArray(value) ? value.join(",") : String(value)}`),
+  ].join(" ");
 }
 
 function positiveInteger(name: string, value: unknown): void {
-  if (!Number.isInteger(value) || (value as number) < 1) throw new ConfigError(`${name} must be a positive integer, got ${String(value)}`);
+  if (!Number.isInteger(value) || (value as number) < 1)
+    throw new ConfigError(`${name} must be a positive integer, got ${String(value)}`);
 }
 
 function validateSpec(spec: OptimizerSpec, path: string): void {
@@ -283,13 +306,18 @@ function validateSpec(spec: OptimizerSpec, path: string): void {
 
 function validateDataset(name: string, dataset: Dataset, layers: number[]): void {
   const { pixels, labels, count, features } = dataset;
-  if (!(pixels instanceof Uint8Array) || !(labels instanceof Uint8Array)) throw new ConfigError(`${name}: pixels and labels must be Uint8Arrays`);
+  if (!(pixels instanceof Uint8Array) || !(labels instanceof Uint8Array))
+    throw new ConfigError(`${name}: pixels and labels must be Uint8Arrays`);
   if (count < 1 || labels.length !== count || pixels.length !== count * features)
-    throw new ConfigError(`${name}: expected ${count} labels and ${count} × ${features} pixels, got ${labels.length} labels and ${pixels.length} pixels`);
-  if (features !== layers[0]) throw new ConfigError(`${name} has ${features} features but the model's first layer takes ${layers[0]}`);
+    throw new ConfigError(
+      `${name}: expected ${count} labels and ${count} × ${features} pixels, got ${labels.length} labels and ${pixels.length} pixels`,
+    );
+  if (features !== layers[0])
+    throw new ConfigError(`${name} has ${features} features but the model's first layer takes ${layers[0]}`);
   const outputs = layers[layers.length - 1]!;
   const largest = labels.reduce((a, b) => Math.max(a, b), 0);
-  if (largest >= outputs) throw new ConfigError(`${name} has label ${largest} but the model has only ${outputs} outputs`);
+  if (largest >= outputs)
+    throw new ConfigError(`${name} has label ${largest} but the model has only ${outputs} outputs`);
 }
 
 function validateRun(options: RunOptions): void {
@@ -298,7 +326,8 @@ function validateRun(options: RunOptions): void {
     throw new ConfigError(`model.layers must list at least two positive integer widths, got ${JSON.stringify(layers)}`);
   positiveInteger("epochs", options.epochs);
   positiveInteger("batchSize", options.batchSize);
-  if (!Number.isInteger(options.seed) || options.seed < 0) throw new ConfigError(`seed must be a non-negative integer, got ${options.seed}`);
+  if (!Number.isInteger(options.seed) || options.seed < 0)
+    throw new ConfigError(`seed must be a non-negative integer, got ${options.seed}`);
   if (options.normalize !== undefined && options.normalize !== 255 && options.normalize !== 256)
     throw new ConfigError(`normalize must be 255 or 256, got ${options.normalize}`);
   if (options.chunkSteps !== undefined) positiveInteger("chunkSteps", options.chunkSteps);
@@ -306,6 +335,9 @@ function validateRun(options: RunOptions): void {
   validateDataset("data.train", options.data.train, layers);
   if (options.data.test) validateDataset("data.test", options.data.test, layers);
   if (options.schedule !== undefined) {
-    resolveSchedule(options.schedule, { epochs: options.epochs, stepsPerEpoch: Math.ceil(options.data.train.count / options.batchSize) });
+    resolveSchedule(options.schedule, {
+      epochs: options.epochs,
+      stepsPerEpoch: Math.ceil(options.data.train.count / options.batchSize),
+    });
   }
 }

@@ -122,7 +122,8 @@ function functionsOf(): LandscapeFunction[] {
 
 /** The function named `fn`, or a ConfigError with the Rust side's message listing the known ones. */
 function functionNamed(fn: unknown): LandscapeFunction {
-  if (typeof fn !== "string") throw new ConfigError(`landscape: fn must be a function name such as "rosenbrock", got ${String(fn)}`);
+  if (typeof fn !== "string")
+    throw new ConfigError(`landscape: fn must be a function name such as "rosenbrock", got ${String(fn)}`);
   const found = functionsOf().find((candidate) => candidate.name === fn);
   if (found) return found;
   // The Rust side owns the message (it lists the known functions).
@@ -135,18 +136,24 @@ function functionNamed(fn: unknown): LandscapeFunction {
 }
 
 function finitePair(name: string, value: unknown): value is readonly [number, number] {
-  if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === "number" && Number.isFinite(v))) return true;
+  if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === "number" && Number.isFinite(v)))
+    return true;
   throw new ConfigError(`landscape: ${name} must be two finite numbers [a, b], got ${JSON.stringify(value)}`);
 }
 
 /** The test functions with their formulas, default views, starts and minima. */
-export async function landscapeFunctionsOn(compileModule: () => Promise<WebAssembly.Module>): Promise<LandscapeFunction[]> {
+export async function landscapeFunctionsOn(
+  compileModule: () => Promise<WebAssembly.Module>,
+): Promise<LandscapeFunction[]> {
   instantiate(await compileModule());
   return structuredClone(functionsOf());
 }
 
 /** Runs every optimizer from the same start on the function and returns the trajectories. */
-export async function landscapeOn(compileModule: () => Promise<WebAssembly.Module>, options: LandscapeOptions): Promise<LandscapeResult> {
+export async function landscapeOn(
+  compileModule: () => Promise<WebAssembly.Module>,
+  options: LandscapeOptions,
+): Promise<LandscapeResult> {
   instantiate(await compileModule());
   const fn = functionNamed(options.fn);
   const start = options.start === undefined ? fn.start : options.start;
@@ -156,10 +163,13 @@ export async function landscapeOn(compileModule: () => Promise<WebAssembly.Modul
     throw new ConfigError(`landscape: steps must be an integer from 1 to ${MAX_STEPS}, got ${String(steps)}`);
   }
   const specs = options.optimizers ?? landscapeLineup(fn.name)!;
-  if (!Array.isArray(specs) || specs.length === 0) throw new ConfigError("landscape: optimizers must be a non-empty array of { name, ...options }");
+  if (!Array.isArray(specs) || specs.length === 0)
+    throw new ConfigError("landscape: optimizers must be a non-empty array of { name, ...options }");
   const runs = specs.map((spec, index) => {
     if (typeof spec !== "object" || spec === null || typeof spec.name !== "string" || spec.name === "")
-      throw new ConfigError(`landscape: optimizers[${index}] must be an object with a name, e.g. { name: "adam", lr: 1e-3 }`);
+      throw new ConfigError(
+        `landscape: optimizers[${index}] must be an object with a name, e.g. { name: "adam", lr: 1e-3 }`,
+      );
     const label = spec.label ?? defaultLabel(spec);
     const { name, label: _label, ...torchOptions } = spec;
     let rows: Float32Array;
@@ -174,7 +184,13 @@ export async function landscapeOn(compileModule: () => Promise<WebAssembly.Modul
 }
 
 /** Splits the `[x, y, f]` rows of the wasm side into columns. */
-function toRun(fn: LandscapeFunction, label: string, optimizer: OptimizerSpec, rows: Float32Array, steps: number): LandscapeRun {
+function toRun(
+  fn: LandscapeFunction,
+  label: string,
+  optimizer: OptimizerSpec,
+  rows: Float32Array,
+  steps: number,
+): LandscapeRun {
   const count = rows.length / 3;
   const x = new Float32Array(count);
   const y = new Float32Array(count);
@@ -208,9 +224,13 @@ export async function landscapeGridOn(
   finitePair("y", y);
   const nx = options.nx ?? 160;
   const ny = options.ny ?? 160;
-  for (const [name, n] of [["nx", nx], ["ny", ny]] as const) {
+  for (const [name, n] of [
+    ["nx", nx],
+    ["ny", ny],
+  ] as const) {
     // Checked here too: the wasm boundary would wrap a negative or fractional count into a u32 silently.
-    if (!Number.isInteger(n) || n < 1 || n > 2048) throw new ConfigError(`landscape grid: ${name} must be an integer from 1 to 2048, got ${String(n)}`);
+    if (!Number.isInteger(n) || n < 1 || n > 2048)
+      throw new ConfigError(`landscape grid: ${name} must be an integer from 1 to 2048, got ${String(n)}`);
   }
   let values: Float32Array;
   try {

@@ -2,7 +2,14 @@
 // each optimizer's test runs in a pool worker on a fresh Trainer (the Rust side grows the lr, smooths the loss,
 // stops at divergence, suggests lrs and restores the trainer); api.ts binds it to each entry's Platform.
 import type { Remote } from "comlink";
-import { defaultLabel, type DataBytes, type ModelSpec, type PoolOptions, type RunWorkerApi, type TrainerConfig } from "./client.js";
+import {
+  defaultLabel,
+  type DataBytes,
+  type ModelSpec,
+  type PoolOptions,
+  type RunWorkerApi,
+  type TrainerConfig,
+} from "./client.js";
 import { abortError, ConfigError, PoolDisposedError } from "./errors.js";
 import { WorkerPool, type Platform } from "./pool.js";
 import type { DataSplit, OptimizerSpec } from "./types.js";
@@ -97,31 +104,52 @@ function suggestion(lr: number, index: number): LrSuggestion | null {
 }
 
 /** Unpacks wasm `Trainer.lrFind`'s Float64Array: header, then n lrs, n losses, n smoothed losses. */
-export function decodeLrFind(packed: Float64Array): Pick<LrFindResult, "lrs" | "losses" | "smoothed" | "suggestions" | "stoppedEarly"> {
+export function decodeLrFind(
+  packed: Float64Array,
+): Pick<LrFindResult, "lrs" | "losses" | "smoothed" | "suggestions" | "stoppedEarly"> {
   const n = packed[0]!;
   const at = (k: number) => packed[k]!;
   return {
     stoppedEarly: at(1) === 1,
-    suggestions: { steepest: suggestion(at(2), at(3)), minimum: suggestion(at(4), at(5)), valley: suggestion(at(6), at(7)) },
+    suggestions: {
+      steepest: suggestion(at(2), at(3)),
+      minimum: suggestion(at(4), at(5)),
+      valley: suggestion(at(6), at(7)),
+    },
     lrs: packed.slice(HEADER, HEADER + n),
     losses: Float32Array.from(packed.subarray(HEADER + n, HEADER + 2 * n)),
     smoothed: packed.slice(HEADER + 2 * n, HEADER + 3 * n),
   };
 }
 
-const SETTINGS: readonly (keyof LrFindSettings)[] = ["startLr", "endLr", "numIter", "stepMode", "smoothF", "debias", "divergeTh", "skipStart", "skipEnd"];
+const SETTINGS: readonly (keyof LrFindSettings)[] = [
+  "startLr",
+  "endLr",
+  "numIter",
+  "stepMode",
+  "smoothF",
+  "debias",
+  "divergeTh",
+  "skipStart",
+  "skipEnd",
+];
 
 /** The settings the caller gave, as the Rust side reads them (it validates them, with messages naming each option). */
 function settingsJson(options: LrFindSettings): string {
-  return JSON.stringify(Object.fromEntries(SETTINGS.filter((key) => options[key] !== undefined).map((key) => [key, options[key]])));
+  return JSON.stringify(
+    Object.fromEntries(SETTINGS.filter((key) => options[key] !== undefined).map((key) => [key, options[key]])),
+  );
 }
 
 function checkRun(options: LrFindRunOptions): void {
   if (!options.data?.train) throw new ConfigError("data.train is required");
   const layers = options.model?.layers;
-  if (!Array.isArray(layers) || layers.length < 2) throw new ConfigError(`model.layers must list at least two widths, got ${JSON.stringify(layers)}`);
+  if (!Array.isArray(layers) || layers.length < 2)
+    throw new ConfigError(`model.layers must list at least two widths, got ${JSON.stringify(layers)}`);
   if (options.data.train.features !== layers[0]) {
-    throw new ConfigError(`data.train has ${options.data.train.features} features but the model's first layer takes ${layers[0]}`);
+    throw new ConfigError(
+      `data.train has ${options.data.train.features} features but the model's first layer takes ${layers[0]}`,
+    );
   }
 }
 
@@ -132,7 +160,11 @@ function checkSpec(spec: OptimizerSpec, path: string): void {
 }
 
 /** One optimizer's test on a pool worker: open a Trainer (maxSteps = numIter, the room the test needs), test, close. */
-async function testOn(worker: Remote<LrFindWorkerApi>, options: LrFindRunOptions, spec: OptimizerSpec): Promise<Float64Array> {
+async function testOn(
+  worker: Remote<LrFindWorkerApi>,
+  options: LrFindRunOptions,
+  spec: OptimizerSpec,
+): Promise<Float64Array> {
   const { label: _label, ...optimizer } = spec;
   const numIter = options.numIter ?? 100;
   const config: TrainerConfig = {
@@ -156,11 +188,15 @@ async function testOn(worker: Remote<LrFindWorkerApi>, options: LrFindRunOptions
 /** The range test of every optimizer, in parallel on a pool of its own (at most `workers`, default the cores), terminated at the end. */
 export async function lrFindAllOn(platform: Platform, options: LrFindAllOptions): Promise<LrFindResult[]> {
   checkRun(options);
-  if (!Array.isArray(options.optimizers) || options.optimizers.length === 0) throw new ConfigError("optimizers must be a non-empty array");
+  if (!Array.isArray(options.optimizers) || options.optimizers.length === 0)
+    throw new ConfigError("optimizers must be a non-empty array");
   options.optimizers.forEach((spec, index) => checkSpec(spec, `optimizers[${index}]`));
   const { signal } = options;
   if (signal?.aborted) throw abortError(signal);
-  const pool = new WorkerPool<LrFindWorkerApi>(platform, Math.min(options.workers ?? platform.cores(), options.optimizers.length));
+  const pool = new WorkerPool<LrFindWorkerApi>(
+    platform,
+    Math.min(options.workers ?? platform.cores(), options.optimizers.length),
+  );
   let onAbort: (() => void) | undefined;
   // A test is one call into its worker: aborting terminates the workers instead of waiting for it.
   const aborted = new Promise<never>((_, reject) => {
@@ -175,10 +211,14 @@ export async function lrFindAllOn(platform: Platform, options: LrFindAllOptions)
     const tests = options.optimizers.map(async (spec): Promise<LrFindResult> => {
       const label = spec.label ?? defaultLabel(spec);
       let started = 0;
-      const packed = await pool.run(label, (worker) => {
-        started = performance.now();
-        return testOn(worker, options, spec);
-      }, signal);
+      const packed = await pool.run(
+        label,
+        (worker) => {
+          started = performance.now();
+          return testOn(worker, options, spec);
+        },
+        signal,
+      );
       return { label, optimizer: spec, ...decodeLrFind(packed), seconds: (performance.now() - started) / 1000 };
     });
     return await Promise.race([Promise.all(tests), aborted]);

@@ -45,9 +45,15 @@ export async function createOptimizerOn<Name extends OptimizerName>(
 ): Promise<Optimizer> {
   // The types rule out a bad name, but plain JavaScript callers are not type-checked.
   const untypedName: unknown = name;
-  if (typeof untypedName !== "string" || untypedName === "") throw new ConfigError("createOptimizer: name must be a non-empty string such as \"adam\"");
-  if (!Array.isArray(shapes) || !shapes.every((shape) => Array.isArray(shape) && shape.every((dim) => Number.isInteger(dim) && dim >= 0)))
-    throw new ConfigError(`createOptimizer: shapes must be arrays of non-negative integers like [[5, 3], [5]], got ${JSON.stringify(shapes)}`);
+  if (typeof untypedName !== "string" || untypedName === "")
+    throw new ConfigError('createOptimizer: name must be a non-empty string such as "adam"');
+  if (
+    !Array.isArray(shapes) ||
+    !shapes.every((shape) => Array.isArray(shape) && shape.every((dim) => Number.isInteger(dim) && dim >= 0))
+  )
+    throw new ConfigError(
+      `createOptimizer: shapes must be arrays of non-negative integers like [[5, 3], [5]], got ${JSON.stringify(shapes)}`,
+    );
   instantiate(await compileModule());
   let inner: wasm.Optimizer;
   try {

@@ -74,7 +74,8 @@ export class WorkerPool<Api extends PoolWorkerApi> {
     /** Most workers alive at once. */
     readonly size: number,
   ) {
-    if (!Number.isInteger(size) || size < 1) throw new RangeError(`optimlab: workers must be a positive integer, got ${size}`);
+    if (!Number.isInteger(size) || size < 1)
+      throw new RangeError(`optimlab: workers must be a positive integer, got ${size}`);
   }
 
   /**

@@ -7,7 +7,12 @@ import { instantiate, wasm } from "./wasm.js";
 const ONE_CYCLE = new Set(["onecyclelr", "onecycle"]);
 
 function checkSpec(spec: unknown, path: string): asserts spec is ScheduleSpec {
-  if (typeof spec !== "object" || spec === null || Array.isArray(spec) || typeof (spec as { name?: unknown }).name !== "string") {
+  if (
+    typeof spec !== "object" ||
+    spec === null ||
+    Array.isArray(spec) ||
+    typeof (spec as { name?: unknown }).name !== "string"
+  ) {
     throw new ConfigError(`${path} must be an object with a name, e.g. { name: "onecycle", max_lr: 0.01 }`);
   }
 }
@@ -25,7 +30,7 @@ export function resolveSchedule(spec: unknown, run: { epochs: number; stepsPerEp
   if (options.total_steps === undefined && options.epochs === undefined && options.steps_per_epoch === undefined) {
     return { ...spec, total_steps: totalSteps } as ScheduleSpec;
   }
-  const cycle = options.total_steps ?? (Number(options.epochs) * Number(options.steps_per_epoch));
+  const cycle = options.total_steps ?? Number(options.epochs) * Number(options.steps_per_epoch);
   if (typeof cycle === "number" && Number.isInteger(cycle) && cycle > 0 && cycle < totalSteps) {
     throw new ConfigError(
       `schedule: OneCycleLR's cycle of ${cycle} steps is shorter than the run's ${totalSteps} (${run.epochs} epochs × ${run.stepsPerEpoch} steps); ` +
@@ -53,12 +58,20 @@ export async function scheduleLrsOn(
 ): Promise<Float64Array> {
   checkSpec(spec, "scheduleLrs: spec");
   const { baseLr, steps, metrics } = options;
-  if (typeof baseLr !== "number" || !Number.isFinite(baseLr)) throw new ConfigError(`scheduleLrs: baseLr must be a finite number, got ${String(baseLr)}`);
-  if (!Number.isInteger(steps) || steps < 0 || steps > 2 ** 32 - 1) throw new ConfigError(`scheduleLrs: steps must be a non-negative integer, got ${String(steps)}`);
+  if (typeof baseLr !== "number" || !Number.isFinite(baseLr))
+    throw new ConfigError(`scheduleLrs: baseLr must be a finite number, got ${String(baseLr)}`);
+  if (!Number.isInteger(steps) || steps < 0 || steps > 2 ** 32 - 1)
+    throw new ConfigError(`scheduleLrs: steps must be a non-negative integer, got ${String(steps)}`);
   instantiate(await compileModule());
   const { name, ...rest } = spec;
   try {
-    return wasm.scheduleLrs(name, JSON.stringify(rest), baseLr, steps, metrics === undefined ? undefined : Float64Array.from(metrics));
+    return wasm.scheduleLrs(
+      name,
+      JSON.stringify(rest),
+      baseLr,
+      steps,
+      metrics === undefined ? undefined : Float64Array.from(metrics),
+    );
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }

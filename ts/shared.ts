@@ -8,9 +8,23 @@ export type { Optimizer, OptimizerOptions } from "./optimizer.js";
 export { OPTIMIZER_OPTIONS } from "./optimizers.js";
 export type * from "./optimizers.js";
 export { distanceToMinimum, landscapeLineup } from "./landscape.js";
-export type { LandscapeFunction, LandscapeGrid, LandscapeGridOptions, LandscapeOptions, LandscapeResult, LandscapeRun } from "./landscape.js";
+export type {
+  LandscapeFunction,
+  LandscapeGrid,
+  LandscapeGridOptions,
+  LandscapeOptions,
+  LandscapeResult,
+  LandscapeRun,
+} from "./landscape.js";
 export { preferredLr } from "./lr-find.js";
-export type { LrFindAllOptions, LrFindOptions, LrFindResult, LrFindSettings, LrSuggestion, LrSuggestions } from "./lr-find.js";
+export type {
+  LrFindAllOptions,
+  LrFindOptions,
+  LrFindResult,
+  LrFindSettings,
+  LrSuggestion,
+  LrSuggestions,
+} from "./lr-find.js";
 export type { ScheduleLrsOptions } from "./schedule.js";
 export type * from "./types.js";
 export * from "./data/index.js";

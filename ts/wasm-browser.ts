@@ -20,7 +20,10 @@ export function compileModule(url: string | URL): Promise<WebAssembly.Module> {
 async function compileFrom(url: string): Promise<WebAssembly.Module> {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`optimlab: cannot load ${url}: HTTP ${response.status} ${response.statusText}`);
-  if (typeof WebAssembly.compileStreaming === "function" && response.headers.get("Content-Type")?.startsWith("application/wasm")) {
+  if (
+    typeof WebAssembly.compileStreaming === "function" &&
+    response.headers.get("Content-Type")?.startsWith("application/wasm")
+  ) {
     return WebAssembly.compileStreaming(response);
   }
   return WebAssembly.compile(await response.arrayBuffer());

@@ -151,7 +151,9 @@ pub struct JsOptimizer {
 const MAX_OPTIMIZER_SCALARS: usize = 1 << 27;
 
 fn parse_shapes(shapes_json: &str) -> Result<Vec<Vec<usize>>, JsError> {
-    let invalid = || JsError::new(&format!("Optimizer: shapes must be a JSON array of shapes like [[5,3],[5]], got {shapes_json}"));
+    let invalid = || {
+        JsError::new(&format!("Optimizer: shapes must be a JSON array of shapes like [[5,3],[5]], got {shapes_json}"))
+    };
     let value: serde_json::Value = serde_json::from_str(shapes_json).map_err(|_| invalid())?;
     value
         .as_array()
@@ -166,12 +168,16 @@ fn parse_shapes(shapes_json: &str) -> Result<Vec<Vec<usize>>, JsError> {
 impl JsOptimizer {
     #[wasm_bindgen(constructor)]
     pub fn new(name: &str, options_json: &str, shapes_json: &str) -> Result<JsOptimizer, JsError> {
-        let options: serde_json::Value =
-            serde_json::from_str(options_json).map_err(|e| JsError::new(&format!("Optimizer: options are not valid JSON ({e})")))?;
+        let options: serde_json::Value = serde_json::from_str(options_json)
+            .map_err(|e| JsError::new(&format!("Optimizer: options are not valid JSON ({e})")))?;
         let shapes = parse_shapes(shapes_json)?;
-        let scalars = shapes.iter().try_fold(0usize, |total, shape| shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d)).and_then(|n| total.checked_add(n)));
+        let scalars = shapes.iter().try_fold(0usize, |total, shape| {
+            shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d)).and_then(|n| total.checked_add(n))
+        });
         if scalars.is_none_or(|n| n > MAX_OPTIMIZER_SCALARS) {
-            return Err(JsError::new(&format!("Optimizer: the tensors hold more than {MAX_OPTIMIZER_SCALARS} values in all")));
+            return Err(JsError::new(&format!(
+                "Optimizer: the tensors hold more than {MAX_OPTIMIZER_SCALARS} values in all"
+            )));
         }
         let optimizer = optim::create(name, &options, &shapes).map_err(js_error)?;
         Ok(JsOptimizer { arena: Arena::new(&shapes), optimizer })
@@ -278,8 +284,14 @@ pub fn lr_suggest(lrs: &[f64], smoothed: &[f64], skip_start: u32, skip_end: u32)
     if lrs.len() != smoothed.len() {
         return Err(JsError::new(&format!("lrSuggest: {} lrs for {} losses", lrs.len(), smoothed.len())));
     }
-    if lrs.len() > crate::lr_find::MAX_ITERATIONS || !lrs.first().is_none_or(|&lr| lr > 0.0) || !lrs.windows(2).all(|w| w[1] > w[0]) {
-        return Err(JsError::new(&format!("lrSuggest: lrs must be positive and increasing, at most {}", crate::lr_find::MAX_ITERATIONS)));
+    if lrs.len() > crate::lr_find::MAX_ITERATIONS
+        || !lrs.first().is_none_or(|&lr| lr > 0.0)
+        || !lrs.windows(2).all(|w| w[1] > w[0])
+    {
+        return Err(JsError::new(&format!(
+            "lrSuggest: lrs must be positive and increasing, at most {}",
+            crate::lr_find::MAX_ITERATIONS
+        )));
     }
     let suggestions = crate::lr_find::suggest(lrs, smoothed, skip_start as usize, skip_end as usize);
     Ok(suggestion_values(&suggestions).to_vec())
@@ -295,11 +307,19 @@ fn landscape_function(function_name: &str) -> Result<crate::landscape::Function,
 /// `(x0, y0)`: `[x, y, f]` per step, the point after the step and f before it. Fewer rows than
 /// `steps` only when the run diverged: then the last row holds the first NaN or infinity.
 #[wasm_bindgen(js_name = landscapeTrajectory)]
-pub fn landscape_trajectory(function_name: &str, x0: f64, y0: f64, optimizer_name: &str, options_json: &str, steps: u32) -> Result<Vec<f32>, JsError> {
+pub fn landscape_trajectory(
+    function_name: &str,
+    x0: f64,
+    y0: f64,
+    optimizer_name: &str,
+    options_json: &str,
+    steps: u32,
+) -> Result<Vec<f32>, JsError> {
     let function = landscape_function(function_name)?;
     let options: serde_json::Value = serde_json::from_str(options_json)
         .map_err(|e| JsError::new(&format!("landscapeTrajectory: options are not valid JSON ({e})")))?;
-    let run = crate::landscape::trajectory(function, [x0 as f32, y0 as f32], optimizer_name, &options, steps as usize).map_err(js_error)?;
+    let run = crate::landscape::trajectory(function, [x0 as f32, y0 as f32], optimizer_name, &options, steps as usize)
+        .map_err(js_error)?;
     Ok(run.points.iter().zip(&run.values).flat_map(|(&[x, y], &f)| [x, y, f]).collect())
 }
 
@@ -312,7 +332,15 @@ pub fn landscape_value(function_name: &str, x: f64, y: f64) -> Result<f32, JsErr
 /// f on an `nx` × `ny` grid of cells over `[xMin, xMax] × [yMin, yMax]`, sampled at cell centres,
 /// row-major with row 0 at `yMin`.
 #[wasm_bindgen(js_name = landscapeGrid)]
-pub fn landscape_grid(function_name: &str, x_min: f64, x_max: f64, y_min: f64, y_max: f64, nx: u32, ny: u32) -> Result<Vec<f32>, JsError> {
+pub fn landscape_grid(
+    function_name: &str,
+    x_min: f64,
+    x_max: f64,
+    y_min: f64,
+    y_max: f64,
+    nx: u32,
+    ny: u32,
+) -> Result<Vec<f32>, JsError> {
     let function = landscape_function(function_name)?;
     crate::landscape::grid(function, [x_min, x_max], [y_min, y_max], nx as usize, ny as usize).map_err(js_error)
 }
@@ -349,9 +377,15 @@ impl JsTrainer {
 /// plotting: `name` as the Trainer's `schedule.name` ("onecycle", "StepLR", …), `optionsJson` torch's
 /// keyword arguments. ReduceLROnPlateau needs `metrics`, one after each step but the last.
 #[wasm_bindgen(js_name = scheduleLrs)]
-pub fn schedule_lrs(name: &str, options_json: &str, base_lr: f64, steps: u32, metrics: Option<Vec<f64>>) -> Result<Vec<f64>, JsError> {
-    let options: serde_json::Value =
-        serde_json::from_str(options_json).map_err(|e| JsError::new(&format!("scheduleLrs: options are not valid JSON ({e})")))?;
+pub fn schedule_lrs(
+    name: &str,
+    options_json: &str,
+    base_lr: f64,
+    steps: u32,
+    metrics: Option<Vec<f64>>,
+) -> Result<Vec<f64>, JsError> {
+    let options: serde_json::Value = serde_json::from_str(options_json)
+        .map_err(|e| JsError::new(&format!("scheduleLrs: options are not valid JSON ({e})")))?;
     crate::schedule::curve(name, &options, base_lr, steps as usize, metrics.as_deref()).map_err(js_error)
 }
 

@@ -249,14 +249,18 @@ pub fn trajectory(
     steps: usize,
 ) -> Result<Trajectory, LandscapeError> {
     if !start.iter().all(|c| c.is_finite()) {
-        return Err(LandscapeError::Invalid(format!("the start point must be finite, got ({}, {})", start[0], start[1])));
+        return Err(LandscapeError::Invalid(format!(
+            "the start point must be finite, got ({}, {})",
+            start[0], start[1]
+        )));
     }
     if steps > MAX_STEPS {
         return Err(LandscapeError::Invalid(format!("steps must be at most {MAX_STEPS}, got {steps}")));
     }
     let mut opt = optim::create(optimizer, options, &[vec![2]])?;
     let mut probe = Probe { function, point: start, grad: [0.0; 2] };
-    let mut run = Trajectory { points: Vec::with_capacity(steps), values: Vec::with_capacity(steps), diverged_at: None };
+    let mut run =
+        Trajectory { points: Vec::with_capacity(steps), values: Vec::with_capacity(steps), diverged_at: None };
     for step in 0..steps {
         let value = if opt.needs_closure() {
             opt.step_with_closure(&mut probe)?
@@ -280,7 +284,13 @@ pub const MAX_GRID_SIDE: usize = 2048;
 
 /// f over an `nx` × `ny` grid of cells covering `[x_min, x_max] × [y_min, y_max]`, each sampled at
 /// its centre (what a raster or contour of `nx` × `ny` cells draws). Row-major, row 0 at `y_min`.
-pub fn grid(function: Function, x_range: [f64; 2], y_range: [f64; 2], nx: usize, ny: usize) -> Result<Vec<f32>, LandscapeError> {
+pub fn grid(
+    function: Function,
+    x_range: [f64; 2],
+    y_range: [f64; 2],
+    nx: usize,
+    ny: usize,
+) -> Result<Vec<f32>, LandscapeError> {
     for (axis, [low, high]) in [("x", x_range), ("y", y_range)] {
         if !(low.is_finite() && high.is_finite() && low < high) {
             return Err(LandscapeError::Invalid(format!(
@@ -292,7 +302,9 @@ pub fn grid(function: Function, x_range: [f64; 2], y_range: [f64; 2], nx: usize,
     }
     for (axis, n) in [("nx", nx), ("ny", ny)] {
         if !(1..=MAX_GRID_SIDE).contains(&n) {
-            return Err(LandscapeError::Invalid(format!("grid: {axis} must be between 1 and {MAX_GRID_SIDE}, got {n}")));
+            return Err(LandscapeError::Invalid(format!(
+                "grid: {axis} must be between 1 and {MAX_GRID_SIDE}, got {n}"
+            )));
         }
     }
     let centre = |[low, high]: [f64; 2], n: usize, i: usize| (low + (high - low) * (i as f64 + 0.5) / n as f64) as f32;
@@ -337,7 +349,11 @@ mod tests {
             let info = function.info();
             for &[x, y] in info.minima.iter().chain(info.saddle_points) {
                 let (value, [gx, gy]) = function.value_and_gradient(x as f32, y as f32);
-                assert!(value.abs() < 1e-4 && gx.abs() < 1e-3 && gy.abs() < 1e-3, "{} at ({x}, {y}): {value}, ({gx}, {gy})", info.name);
+                assert!(
+                    value.abs() < 1e-4 && gx.abs() < 1e-3 && gy.abs() < 1e-3,
+                    "{} at ({x}, {y}): {value}, ({gx}, {gy})",
+                    info.name
+                );
             }
         }
     }
@@ -366,15 +382,28 @@ mod tests {
     #[test]
     fn bad_input_is_refused_with_a_message() {
         let err = |r: Result<Trajectory, LandscapeError>| r.unwrap_err().to_string();
-        assert_eq!(err(trajectory(Function::Booth, [f32::NAN, 0.0], "sgd", &json!({}), 1)), "the start point must be finite, got (NaN, 0)");
-        assert_eq!(err(trajectory(Function::Booth, [0.0, 0.0], "sgd", &json!({"lr": -1}), 1)), "Invalid learning rate: -1");
-        assert!(err(trajectory(Function::Booth, [0.0, 0.0], "sdg", &json!({}), 1)).starts_with("Unknown optimizer 'sdg'; known: sgd,"));
-        assert_eq!(err(trajectory(Function::Booth, [0.0, 0.0], "sgd", &json!({}), MAX_STEPS + 1)), "steps must be at most 1000000, got 1000001");
+        assert_eq!(
+            err(trajectory(Function::Booth, [f32::NAN, 0.0], "sgd", &json!({}), 1)),
+            "the start point must be finite, got (NaN, 0)"
+        );
+        assert_eq!(
+            err(trajectory(Function::Booth, [0.0, 0.0], "sgd", &json!({"lr": -1}), 1)),
+            "Invalid learning rate: -1"
+        );
+        assert!(err(trajectory(Function::Booth, [0.0, 0.0], "sdg", &json!({}), 1))
+            .starts_with("Unknown optimizer 'sdg'; known: sgd,"));
+        assert_eq!(
+            err(trajectory(Function::Booth, [0.0, 0.0], "sgd", &json!({}), MAX_STEPS + 1)),
+            "steps must be at most 1000000, got 1000001"
+        );
         assert_eq!(
             grid(Function::Booth, [1.0, 1.0], [0.0, 1.0], 4, 4).unwrap_err().to_string(),
             "grid: the x range must be finite with min < max, got [1, 1]"
         );
-        assert_eq!(grid(Function::Booth, [0.0, 1.0], [0.0, 1.0], 4, 0).unwrap_err().to_string(), "grid: ny must be between 1 and 2048, got 0");
+        assert_eq!(
+            grid(Function::Booth, [0.0, 1.0], [0.0, 1.0], 4, 0).unwrap_err().to_string(),
+            "grid: ny must be between 1 and 2048, got 0"
+        );
     }
 
     #[test]
@@ -383,6 +412,14 @@ mod tests {
         // x centres 0.5, 1.5, 2.5, 3.5; y centres −0.5, 0.5: f = x² − 0.25 on both rows.
         assert_eq!(values, vec![0.0, 2.0, 6.0, 12.0, 0.0, 2.0, 6.0, 12.0]);
         let booth = grid(Function::Booth, [0.0, 2.0], [2.0, 4.0], 2, 2).unwrap();
-        assert_eq!(booth, vec![Function::Booth.value(0.5, 2.5), Function::Booth.value(1.5, 2.5), Function::Booth.value(0.5, 3.5), Function::Booth.value(1.5, 3.5)]);
+        assert_eq!(
+            booth,
+            vec![
+                Function::Booth.value(0.5, 2.5),
+                Function::Booth.value(1.5, 2.5),
+                Function::Booth.value(0.5, 3.5),
+                Function::Booth.value(1.5, 3.5)
+            ]
+        );
     }
 }

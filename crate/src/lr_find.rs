@@ -82,9 +82,15 @@ impl Default for LrFindConfig {
     }
 }
 
-const OPTION_KEYS: [&str; 9] = ["startLr", "endLr", "numIter", "stepMode", "smoothF", "debias", "divergeTh", "skipStart", "skipEnd"];
+const OPTION_KEYS: [&str; 9] =
+    ["startLr", "endLr", "numIter", "stepMode", "smoothF", "debias", "divergeTh", "skipStart", "skipEnd"];
 
-fn number(options: &Map<String, Value>, key: &str, valid: impl Fn(f64) -> bool, expected: &str) -> Result<Option<f64>, LrFindError> {
+fn number(
+    options: &Map<String, Value>,
+    key: &str,
+    valid: impl Fn(f64) -> bool,
+    expected: &str,
+) -> Result<Option<f64>, LrFindError> {
     match options.get(key) {
         None => Ok(None),
         Some(value) => match value.as_f64() {
@@ -107,16 +113,21 @@ fn integer(options: &Map<String, Value>, key: &str, min: u64, max: u64) -> Resul
 impl LrFindConfig {
     /// Reads `{ startLr?, endLr?, numIter?, stepMode? ("exp" | "linear"), smoothF?, debias?, divergeTh?, skipStart?, skipEnd? }`.
     pub fn from_json(text: &str) -> Result<LrFindConfig, LrFindError> {
-        let value: Value = serde_json::from_str(text).map_err(|e| LrFindError::Options(format!("options are not valid JSON ({e})")))?;
+        let value: Value = serde_json::from_str(text)
+            .map_err(|e| LrFindError::Options(format!("options are not valid JSON ({e})")))?;
         let Value::Object(options) = value else {
             return Err(LrFindError::Options("options must be a JSON object".into()));
         };
         if let Some(unknown) = options.keys().find(|k| !OPTION_KEYS.contains(&k.as_str())) {
-            return Err(LrFindError::Options(format!("unknown option '{unknown}'; valid options: {}", OPTION_KEYS.join(", "))));
+            return Err(LrFindError::Options(format!(
+                "unknown option '{unknown}'; valid options: {}",
+                OPTION_KEYS.join(", ")
+            )));
         }
         let defaults = LrFindConfig::default();
         let start_lr = number(&options, "startLr", |n| n > 0.0, "a positive number")?.unwrap_or(defaults.start_lr);
-        let end_lr = number(&options, "endLr", |n| n > start_lr, &format!("greater than startLr ({start_lr})"))?.unwrap_or(defaults.end_lr);
+        let end_lr = number(&options, "endLr", |n| n > start_lr, &format!("greater than startLr ({start_lr})"))?
+            .unwrap_or(defaults.end_lr);
         if end_lr <= start_lr {
             return Err(LrFindError::Options(format!("endLr ({end_lr}) must be greater than startLr ({start_lr})")));
         }
@@ -125,15 +136,19 @@ impl LrFindConfig {
             None => defaults.step_mode,
             Some(Value::String(mode)) if mode == "exp" => StepMode::Exp,
             Some(Value::String(mode)) if mode == "linear" => StepMode::Linear,
-            Some(other) => return Err(LrFindError::Options(format!("stepMode must be \"exp\" or \"linear\", got {other}"))),
+            Some(other) => {
+                return Err(LrFindError::Options(format!("stepMode must be \"exp\" or \"linear\", got {other}")))
+            }
         };
-        let smooth_f = number(&options, "smoothF", |f| (0.0..1.0).contains(&f), "in [0, 1) (0 turns smoothing off)")?.unwrap_or(defaults.smooth_f);
+        let smooth_f = number(&options, "smoothF", |f| (0.0..1.0).contains(&f), "in [0, 1) (0 turns smoothing off)")?
+            .unwrap_or(defaults.smooth_f);
         let debias = match options.get("debias") {
             None => defaults.debias,
             Some(Value::Bool(debias)) => *debias,
             Some(other) => return Err(LrFindError::Options(format!("debias must be true or false, got {other}"))),
         };
-        let diverge_th = number(&options, "divergeTh", |th| th > 1.0, "a number greater than 1")?.unwrap_or(defaults.diverge_th);
+        let diverge_th =
+            number(&options, "divergeTh", |th| th > 1.0, "a number greater than 1")?.unwrap_or(defaults.diverge_th);
         let skip_start = integer(&options, "skipStart", 0, MAX_ITERATIONS as u64)?.unwrap_or(num_iter / 10);
         let skip_end = integer(&options, "skipEnd", 0, MAX_ITERATIONS as u64)?.unwrap_or(defaults.skip_end);
         Ok(LrFindConfig { start_lr, end_lr, num_iter, step_mode, smooth_f, debias, diverge_th, skip_start, skip_end })
@@ -221,10 +236,13 @@ pub fn suggest(lrs: &[f64], smoothed: &[f64], skip_start: usize, skip_end: usize
 
 /// Index of the first smallest value.
 fn argmin(values: impl Iterator<Item = f64>) -> Option<usize> {
-    values.enumerate().fold(None, |best: Option<(usize, f64)>, (i, v)| match best {
-        Some((_, b)) if b <= v => best,
-        _ => Some((i, v)),
-    }).map(|(i, _)| i)
+    values
+        .enumerate()
+        .fold(None, |best: Option<(usize, f64)>, (i, v)| match best {
+            Some((_, b)) if b <= v => best,
+            _ => Some((i, v)),
+        })
+        .map(|(i, _)| i)
 }
 
 /// fastai's steep: argmin of (losses[i+1] − losses[i]) / (ln lrs[i+1] − ln lrs[i]).
@@ -278,7 +296,10 @@ pub fn range_test(trainer: &mut Trainer, config: &LrFindConfig) -> Result<RangeT
         return Err(TrainError::Usage("lrFind: no training data; call setTrainData first".into()).into());
     }
     if let Some(step) = trainer.diverged_at() {
-        return Err(TrainError::Usage(format!("lrFind: the trainer stopped at a non-finite loss (step {step}); load a checkpoint from before it")).into());
+        return Err(TrainError::Usage(format!(
+            "lrFind: the trainer stopped at a non-finite loss (step {step}); load a checkpoint from before it"
+        ))
+        .into());
     }
     let (done, max_steps) = (trainer.steps_done(), trainer.config().max_steps);
     if config.num_iter > max_steps - done {
@@ -349,7 +370,8 @@ mod tests {
         assert_eq!(lrs[0], 1e-7);
         assert!(close(lrs[8], 10.0));
         assert!(close(lrs[1], 1e-6), "eight decades in eight steps: one per step, {}", lrs[1]);
-        let linear = LrFindConfig::from_json(r#"{"startLr":0.1,"endLr":1.1,"numIter":11,"stepMode":"linear"}"#).unwrap();
+        let linear =
+            LrFindConfig::from_json(r#"{"startLr":0.1,"endLr":1.1,"numIter":11,"stepMode":"linear"}"#).unwrap();
         assert!(close(linear.lr_at(3), 0.4) && close(linear.lr_at(10), 1.1));
     }
 
@@ -424,7 +446,10 @@ mod tests {
     fn options_are_validated_with_clear_messages() {
         let message = |json: &str| LrFindConfig::from_json(json).unwrap_err().to_string();
         assert_eq!(message(r#"{"startLr":0}"#), "lrFind: startLr must be a positive number, got 0");
-        assert_eq!(message(r#"{"startLr":0.1,"endLr":0.01}"#), "lrFind: endLr must be greater than startLr (0.1), got 0.01");
+        assert_eq!(
+            message(r#"{"startLr":0.1,"endLr":0.01}"#),
+            "lrFind: endLr must be greater than startLr (0.1), got 0.01"
+        );
         assert_eq!(message(r#"{"startLr":20}"#), "lrFind: endLr (10) must be greater than startLr (20)");
         assert_eq!(message(r#"{"numIter":1}"#), "lrFind: numIter must be an integer from 2 to 10000, got 1");
         assert_eq!(message(r#"{"stepMode":"log"}"#), "lrFind: stepMode must be \"exp\" or \"linear\", got \"log\"");
@@ -440,14 +465,17 @@ mod tests {
         let mut rng = Rng::new(seed);
         let labels: Vec<u8> = (0..rows).map(|_| rng.below(4) as u8).collect();
         let pixels = (0..rows * features)
-            .map(|i| (rng.below(56) + if i % features % 4 == usize::from(labels[i / features]) { 200 } else { 0 }) as u8)
+            .map(|i| {
+                (rng.below(56) + if i % features % 4 == usize::from(labels[i / features]) { 200 } else { 0 }) as u8
+            })
             .collect();
         (pixels, labels)
     }
 
-
     fn trainer_with(optimizer: &str, schedule: &str, max_steps: usize) -> Trainer {
-        let config = format!(r#"{{"layers":[16,12,4],"seed":5,"batchSize":8,"maxSteps":{max_steps},"optimizer":{optimizer}{schedule}}}"#);
+        let config = format!(
+            r#"{{"layers":[16,12,4],"seed":5,"batchSize":8,"maxSteps":{max_steps},"optimizer":{optimizer}{schedule}}}"#
+        );
         let mut trainer = Trainer::from_json(&config).unwrap();
         let (pixels, labels) = synthetic(70, 16, 3);
         trainer.set_train_data(&pixels, &labels).unwrap();
@@ -462,14 +490,25 @@ mod tests {
     fn the_trainer_is_bit_identical_afterwards() {
         let bits = |values: &[f32]| values.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
         // Adam mid-training, and SGD with momentum driven by a StepLR schedule (restored with the checkpoint).
-        for (optimizer, schedule) in [(r#"{"name":"adam","lr":0.01}"#, ""), (r#"{"name":"sgd","lr":0.1,"momentum":0.9}"#, r#","schedule":{"name":"steplr","step_size":4,"gamma":0.5}"#)] {
+        for (optimizer, schedule) in [
+            (r#"{"name":"adam","lr":0.01}"#, ""),
+            (r#"{"name":"sgd","lr":0.1,"momentum":0.9}"#, r#","schedule":{"name":"steplr","step_size":4,"gamma":0.5}"#),
+        ] {
             let mut probed = trainer_with(optimizer, schedule, 200);
             let mut straight = trainer_with(optimizer, schedule, 200);
             probed.run(13).unwrap();
             let lr_before = probed.lr();
-            let test = range_test(&mut probed, &LrFindConfig::from_json(r#"{"numIter":60,"startLr":1e-5,"endLr":100}"#).unwrap()).unwrap();
+            let test = range_test(
+                &mut probed,
+                &LrFindConfig::from_json(r#"{"numIter":60,"startLr":1e-5,"endLr":100}"#).unwrap(),
+            )
+            .unwrap();
             assert!(test.losses.len() > 10);
-            assert_eq!(test.lrs[1], LrFindConfig::from_json(r#"{"numIter":60,"startLr":1e-5,"endLr":100}"#).unwrap().lr_at(1), "the test's lrs, not the schedule's");
+            assert_eq!(
+                test.lrs[1],
+                LrFindConfig::from_json(r#"{"numIter":60,"startLr":1e-5,"endLr":100}"#).unwrap().lr_at(1),
+                "the test's lrs, not the schedule's"
+            );
             assert_eq!((probed.steps_done(), probed.lr()), (13, lr_before));
             probed.run(20).unwrap();
             straight.run(33).unwrap();
@@ -501,7 +540,9 @@ mod tests {
         assert!(steepest.lr > 1e-3 && steepest.lr < 1e3, "{steepest:?}");
         // At tiny lrs nothing moves: the loss stays where it started.
         let mut calm = trainer(r#"{"name":"sgd"}"#, 100);
-        let tiny = range_test(&mut calm, &LrFindConfig::from_json(r#"{"numIter":20,"startLr":1e-9,"endLr":1e-8}"#).unwrap()).unwrap();
+        let tiny =
+            range_test(&mut calm, &LrFindConfig::from_json(r#"{"numIter":20,"startLr":1e-9,"endLr":1e-8}"#).unwrap())
+                .unwrap();
         assert!(!tiny.stopped_early);
         assert!(tiny.smoothed.iter().all(|s| (s - tiny.smoothed[0]).abs() < 0.2));
     }
@@ -515,7 +556,11 @@ mod tests {
             range_test(&mut short, &config).unwrap_err().to_string(),
             "lrFind: numIter (100) needs that many free steps in the loss history, but maxSteps is 120 with 30 done (the test's steps are recorded there, then rolled back)"
         );
-        let mut empty = Trainer::from_json(r#"{"layers":[16,4],"batchSize":8,"maxSteps":200,"optimizer":{"name":"sgd"}}"#).unwrap();
-        assert_eq!(range_test(&mut empty, &config).unwrap_err().to_string(), "lrFind: no training data; call setTrainData first");
+        let mut empty =
+            Trainer::from_json(r#"{"layers":[16,4],"batchSize":8,"maxSteps":200,"optimizer":{"name":"sgd"}}"#).unwrap();
+        assert_eq!(
+            range_test(&mut empty, &config).unwrap_err().to_string(),
+            "lrFind: no training data; call setTrainData first"
+        );
     }
 }

@@ -124,7 +124,8 @@ impl<'a> Reader<'a> {
 
 impl Checkpoint {
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(64 + 4 * (self.weights.len() + self.history.len()) + self.optimizer_state.len());
+        let mut out =
+            Vec::with_capacity(64 + 4 * (self.weights.len() + self.history.len()) + self.optimizer_state.len());
         out.extend_from_slice(MAGIC);
         put_u32(&mut out, VERSION);
         put_bytes(&mut out, self.optimizer.as_bytes());
@@ -154,9 +155,12 @@ impl Checkpoint {
         }
         let version = r.u32()?;
         if version > VERSION {
-            return Err(StateError(format!("checkpoint format version {version} is newer than this build's ({VERSION}); update optimlab")));
+            return Err(StateError(format!(
+                "checkpoint format version {version} is newer than this build's ({VERSION}); update optimlab"
+            )));
         }
-        let optimizer = String::from_utf8(r.bytes()?.to_vec()).map_err(|_| StateError("the optimizer name is not UTF-8".into()))?;
+        let optimizer =
+            String::from_utf8(r.bytes()?.to_vec()).map_err(|_| StateError("the optimizer name is not UTF-8".into()))?;
         let layer_count = r.u32()? as usize;
         if layer_count > r.rest.len() / 4 {
             return Err(StateError("the checkpoint is truncated".into()));
@@ -172,7 +176,8 @@ impl Checkpoint {
         let optimizer_state = r.bytes()?.to_vec();
         let (lrs, schedule) = if version >= 2 {
             let lrs = r.f32s()?;
-            let spec = String::from_utf8(r.bytes()?.to_vec()).map_err(|_| StateError("the schedule is not UTF-8".into()))?;
+            let spec =
+                String::from_utf8(r.bytes()?.to_vec()).map_err(|_| StateError("the schedule is not UTF-8".into()))?;
             let (steps, metrics) = (r.u64()?, r.f64s()?);
             (lrs, (!spec.is_empty()).then_some(ScheduleState { spec, steps, metrics }))
         } else {
@@ -217,7 +222,11 @@ mod tests {
             history: vec![2.0, 1.5],
             optimizer_state: vec![1, 2, 3],
             lrs: vec![0.1, 0.05],
-            schedule: Some(ScheduleState { spec: r#"{"name":"StepLR","step_size":1}"#.into(), steps: 2, metrics: vec![0.25] }),
+            schedule: Some(ScheduleState {
+                spec: r#"{"name":"StepLR","step_size":1}"#.into(),
+                steps: 2,
+                metrics: vec![0.25],
+            }),
         }
     }
 
@@ -254,7 +263,10 @@ mod tests {
         assert_eq!(message(&bytes[..bytes.len() - 1]), "loadState: the checkpoint is truncated");
         let mut newer = bytes.clone();
         newer[8..12].copy_from_slice(&3u32.to_le_bytes());
-        assert_eq!(message(&newer), "loadState: checkpoint format version 3 is newer than this build's (2); update optimlab");
+        assert_eq!(
+            message(&newer),
+            "loadState: checkpoint format version 3 is newer than this build's (2); update optimlab"
+        );
         let mut padded = bytes.clone();
         padded.push(0);
         assert_eq!(message(&padded), "loadState: 1 unexpected bytes after the checkpoint");

@@ -109,8 +109,14 @@ impl TrainerConfig {
                 .iter()
                 .map(|s| s.as_u64().filter(|&n| (1..=1 << 16).contains(&n)).map(|n| n as usize))
                 .collect::<Option<_>>()
-                .ok_or_else(|| TrainError::Config(format!("layers must be integers from 1 to 65536, got {}", config["layers"])))?,
-            _ => return Err(TrainError::Config("layers must be an array of at least two sizes, e.g. [784, 100, 100, 10]".into())),
+                .ok_or_else(|| {
+                    TrainError::Config(format!("layers must be integers from 1 to 65536, got {}", config["layers"]))
+                })?,
+            _ => {
+                return Err(TrainError::Config(
+                    "layers must be an array of at least two sizes, e.g. [784, 100, 100, 10]".into(),
+                ))
+            }
         };
         if *layers.last().unwrap_or(&0) > 256 {
             return Err(TrainError::Config("the last layer (classes) must be at most 256, labels being bytes".into()));
@@ -118,14 +124,20 @@ impl TrainerConfig {
         let seed = bounded_int(&config, "seed", (1 << 53) - 1)?.unwrap_or(0);
         let batch_size = bounded_int(&config, "batchSize", 1 << 16)?
             .filter(|&b| b > 0)
-            .ok_or_else(|| TrainError::Config("batchSize must be a positive integer".into()))? as usize;
+            .ok_or_else(|| TrainError::Config("batchSize must be a positive integer".into()))?
+            as usize;
         let max_steps = bounded_int(&config, "maxSteps", MAX_HISTORY as u64)?
-            .ok_or_else(|| TrainError::Config("maxSteps (the loss history capacity) is required".into()))? as usize;
+            .ok_or_else(|| TrainError::Config("maxSteps (the loss history capacity) is required".into()))?
+            as usize;
         let normalize = match config.get("normalize") {
             None => 255.0,
             Some(v) => match v.as_f64() {
                 Some(n) if n > 0.0 && n.is_finite() => n as f32,
-                _ => return Err(TrainError::Config(format!("normalize must be a positive number (255 or 256), got {v}"))),
+                _ => {
+                    return Err(TrainError::Config(format!(
+                        "normalize must be a positive number (255 or 256), got {v}"
+                    )))
+                }
             },
         };
         let bytes = memory_estimate(&layers, batch_size);
@@ -144,12 +156,25 @@ impl TrainerConfig {
             Some(Value::String(name)) => name,
             _ => return Err(TrainError::Config("optimizer.name must be a string such as \"sgd\"".into())),
         };
-        let schedule = match config.get("schedule") {
-            None | Some(Value::Null) => None,
-            Some(Value::Object(spec)) if spec.get("name").is_some_and(Value::is_string) => Some(spec.clone()),
-            Some(_) => return Err(TrainError::Config("schedule must be an object like {\"name\": \"onecycle\", \"max_lr\": 0.1, \"total_steps\": 1000}".into())),
-        };
-        Ok(TrainerConfig { layers, seed, batch_size, normalize, max_steps, optimizer: name, optimizer_options: Value::Object(options), schedule })
+        let schedule =
+            match config.get("schedule") {
+                None | Some(Value::Null) => None,
+                Some(Value::Object(spec)) if spec.get("name").is_some_and(Value::is_string) => Some(spec.clone()),
+                Some(_) => return Err(TrainError::Config(
+                    "schedule must be an object like {\"name\": \"onecycle\", \"max_lr\": 0.1, \"total_steps\": 1000}"
+                        .into(),
+                )),
+            };
+        Ok(TrainerConfig {
+            layers,
+            seed,
+            batch_size,
+            normalize,
+            max_steps,
+            optimizer: name,
+            optimizer_options: Value::Object(options),
+            schedule,
+        })
     }
 }
 
@@ -251,7 +276,13 @@ impl Closure for BatchClosure<'_> {
 /// One training step on a batch: returns the loss at the current parameters. Gradient optimizers
 /// update only after a finite loss; closure optimizers (LBFGS) evaluate the batch themselves as
 /// often as they need and return their first loss, like torch's `optimizer.step(closure)`.
-fn train_step(mlp: &mut Mlp, optimizer: &mut dyn Optimizer, slot_buffer: &mut Vec<Slot<'static>>, inputs: &[f32], labels: &[u8]) -> Result<f32, TrainError> {
+fn train_step(
+    mlp: &mut Mlp,
+    optimizer: &mut dyn Optimizer,
+    slot_buffer: &mut Vec<Slot<'static>>,
+    inputs: &[f32],
+    labels: &[u8],
+) -> Result<f32, TrainError> {
     if optimizer.needs_closure() {
         return Ok(optimizer.step_with_closure(&mut BatchClosure { mlp, slot_buffer, inputs, labels })?);
     }
@@ -286,9 +317,13 @@ impl Trainer {
         // Weights come from their own stream of the seed, so they do not depend on the optimizer or batch order.
         mlp.init(&mut Rng::derived(config.seed, INIT_STREAM));
         let mut history = Vec::new();
-        history.try_reserve_exact(config.max_steps).map_err(|_| TrainError::Config(format!("cannot reserve a history of {} steps", config.max_steps)))?;
+        history
+            .try_reserve_exact(config.max_steps)
+            .map_err(|_| TrainError::Config(format!("cannot reserve a history of {} steps", config.max_steps)))?;
         let mut lr_history = Vec::new();
-        lr_history.try_reserve_exact(config.max_steps).map_err(|_| TrainError::Config(format!("cannot reserve an lr history of {} steps", config.max_steps)))?;
+        lr_history
+            .try_reserve_exact(config.max_steps)
+            .map_err(|_| TrainError::Config(format!("cannot reserve an lr history of {} steps", config.max_steps)))?;
         let tensors = mlp.arena().entries().len();
         Ok(Trainer {
             batch_x: vec![0.0; config.batch_size * mlp.inputs()],
@@ -331,7 +366,9 @@ impl Trainer {
             )));
         }
         if let Some((row, label)) = labels.iter().enumerate().find(|(_, &l)| usize::from(l) >= classes) {
-            return Err(TrainError::Data(format!("{what}: label {label} at row {row} is not below the {classes} classes")));
+            return Err(TrainError::Data(format!(
+                "{what}: label {label} at row {row} is not below the {classes} classes"
+            )));
         }
         Ok(())
     }
@@ -418,7 +455,8 @@ impl Trainer {
         let batch = batch_rows.len();
         let inputs = &self.batch_x[..batch * inputs];
         let lr = self.optimizer.lr(0);
-        let loss = train_step(&mut self.mlp, self.optimizer.as_mut(), &mut self.slot_buffer, inputs, &self.batch_y[..batch])?;
+        let loss =
+            train_step(&mut self.mlp, self.optimizer.as_mut(), &mut self.slot_buffer, inputs, &self.batch_y[..batch])?;
         self.history.push(loss);
         self.lr_history.push(lr as f32);
         self.steps_done += 1;
@@ -469,7 +507,9 @@ impl Trainer {
             )));
         }
         if let Some((row, label)) = labels.iter().enumerate().find(|(_, &l)| usize::from(l) >= classes) {
-            return Err(TrainError::Data(format!("trainBatch: label {label} at row {row} is not below the {classes} classes")));
+            return Err(TrainError::Data(format!(
+                "trainBatch: label {label} at row {row} is not below the {classes} classes"
+            )));
         }
         train_step(&mut self.mlp, self.optimizer.as_mut(), &mut self.slot_buffer, inputs, labels)
     }
@@ -495,14 +535,20 @@ impl Trainer {
     /// loaded from a version-1 checkpoint, which did not record them).
     pub fn lrs(&self, start: usize, end: usize) -> Result<&[f32], TrainError> {
         self.lr_history.get(start..end).ok_or_else(|| {
-            TrainError::Usage(format!("lrs: range {start}..{end} is outside the {} recorded steps", self.lr_history.len()))
+            TrainError::Usage(format!(
+                "lrs: range {start}..{end} is outside the {} recorded steps",
+                self.lr_history.len()
+            ))
         })
     }
 
     /// Losses of steps `start..end` (already done).
     pub fn losses(&self, start: usize, end: usize) -> Result<&[f32], TrainError> {
         self.history.get(start..end).ok_or_else(|| {
-            TrainError::Usage(format!("losses: range {start}..{end} is outside the {} recorded steps", self.history.len()))
+            TrainError::Usage(format!(
+                "losses: range {start}..{end} is outside the {} recorded steps",
+                self.history.len()
+            ))
         })
     }
 
@@ -514,7 +560,12 @@ impl Trainer {
     pub fn set_weights(&mut self, weights: &[f32]) -> Result<(), TrainError> {
         let params = self.mlp.arena_mut().params_mut();
         if weights.len() != params.len() {
-            return Err(TrainError::Data(format!("setWeights: {} values, expected {} for layers {:?}", weights.len(), params.len(), self.config.layers)));
+            return Err(TrainError::Data(format!(
+                "setWeights: {} values, expected {} for layers {:?}",
+                weights.len(),
+                params.len(),
+                self.config.layers
+            )));
         }
         params.copy_from_slice(weights);
         Ok(())
@@ -563,10 +614,17 @@ impl Trainer {
         let checkpoint = Checkpoint::decode(bytes)?;
         let mismatch = |what: String| Err(TrainError::State(StateError(what)));
         if checkpoint.optimizer != self.optimizer.name() {
-            return mismatch(format!("the checkpoint is for optimizer '{}', this trainer uses '{}'", checkpoint.optimizer, self.optimizer.name()));
+            return mismatch(format!(
+                "the checkpoint is for optimizer '{}', this trainer uses '{}'",
+                checkpoint.optimizer,
+                self.optimizer.name()
+            ));
         }
         if checkpoint.layers != self.config.layers {
-            return mismatch(format!("the checkpoint has layers {:?}, this trainer {:?}", checkpoint.layers, self.config.layers));
+            return mismatch(format!(
+                "the checkpoint has layers {:?}, this trainer {:?}",
+                checkpoint.layers, self.config.layers
+            ));
         }
         if checkpoint.batch_size != self.config.batch_size || checkpoint.normalize != self.config.normalize {
             return mismatch(format!(
@@ -581,7 +639,11 @@ impl Trainer {
             return mismatch("the checkpoint's weights or history have the wrong length".into());
         }
         if checkpoint.history.len() > self.config.max_steps {
-            return mismatch(format!("the checkpoint holds {} steps, more than this trainer's maxSteps ({})", checkpoint.history.len(), self.config.max_steps));
+            return mismatch(format!(
+                "the checkpoint holds {} steps, more than this trainer's maxSteps ({})",
+                checkpoint.history.len(),
+                self.config.max_steps
+            ));
         }
         let schedule = self.replay_schedule(checkpoint.schedule.as_ref())?;
         self.optimizer.load_state(&checkpoint.optimizer_state)?;
@@ -624,7 +686,9 @@ impl Trainer {
         let mut schedule = build_schedule(spec, &own.base_lrs)?;
         let plateau = schedule.name() == PLATEAU;
         if plateau && state.metrics.len() as u64 != state.steps {
-            return Err(TrainError::State(StateError("the checkpoint's schedule metrics do not match its steps".into())));
+            return Err(TrainError::State(StateError(
+                "the checkpoint's schedule metrics do not match its steps".into(),
+            )));
         }
         for step in 0..state.steps as usize {
             // A step the saved run's schedule refused (OneCycleLR past total_steps) is refused here too and
@@ -664,7 +728,8 @@ mod tests {
     #[test]
     fn matches_pytorch_training_of_simplenet() {
         let fixture: Value = serde_json::from_str(FIXTURE).unwrap();
-        let layers: Vec<usize> = fixture["layers"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+        let layers: Vec<usize> =
+            fixture["layers"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
         let (batch, features) = (fixture["batch"].as_u64().unwrap() as usize, layers[0]);
         let inputs = floats(&fixture["inputs"]);
         let labels: Vec<u8> = fixture["labels"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u8).collect();
@@ -679,11 +744,17 @@ mod tests {
             let want = floats(&run["losses"]);
             for (step, &want_loss) in want.iter().enumerate() {
                 let rows = step * batch..(step + 1) * batch;
-                let loss = trainer.train_batch(&inputs[rows.start * features..rows.end * features], &labels[rows]).unwrap();
+                let loss =
+                    trainer.train_batch(&inputs[rows.start * features..rows.end * features], &labels[rows]).unwrap();
                 assert!((loss - want_loss).abs() <= 1e-4, "{}: step {step}: {loss} vs {want_loss}", run["optimizer"]);
             }
             for (i, (got, want)) in trainer.weights().iter().zip(layer_params(&run["final"])).enumerate() {
-                assert!((got - want).abs() <= 1e-4 * (1.0 + want.abs()), "{} {}: weight {i}: {got} vs {want}", run["optimizer"], run["options"]);
+                assert!(
+                    (got - want).abs() <= 1e-4 * (1.0 + want.abs()),
+                    "{} {}: weight {i}: {got} vs {want}",
+                    run["optimizer"],
+                    run["options"]
+                );
             }
         }
     }
@@ -693,7 +764,9 @@ mod tests {
         let labels: Vec<u8> = (0..rows).map(|_| rng.below(4) as u8).collect();
         // Features at positions ≡ label (mod 4) are bright, the rest dim: a learnable pattern.
         let pixels = (0..rows * features)
-            .map(|i| (rng.below(56) + if i % features % 4 == usize::from(labels[i / features]) { 200 } else { 0 }) as u8)
+            .map(|i| {
+                (rng.below(56) + if i % features % 4 == usize::from(labels[i / features]) { 200 } else { 0 }) as u8
+            })
             .collect();
         (pixels, labels)
     }
@@ -753,9 +826,17 @@ mod tests {
         assert!(resumed.weights().iter().zip(straight.weights()).all(|(a, b)| a.to_bits() == b.to_bits()));
 
         let mut sgd = trainer(r#"{"name":"sgd","lr":0.01}"#);
-        assert_eq!(sgd.load_state(&bytes).unwrap_err().to_string(), "loadState: the checkpoint is for optimizer 'adam', this trainer uses 'sgd'");
-        let mut other_shape = Trainer::from_json(r#"{"layers":[16,5,4],"batchSize":8,"maxSteps":40,"optimizer":{"name":"adam"}}"#).unwrap();
-        assert_eq!(other_shape.load_state(&bytes).unwrap_err().to_string(), "loadState: the checkpoint has layers [16, 12, 4], this trainer [16, 5, 4]");
+        assert_eq!(
+            sgd.load_state(&bytes).unwrap_err().to_string(),
+            "loadState: the checkpoint is for optimizer 'adam', this trainer uses 'sgd'"
+        );
+        let mut other_shape =
+            Trainer::from_json(r#"{"layers":[16,5,4],"batchSize":8,"maxSteps":40,"optimizer":{"name":"adam"}}"#)
+                .unwrap();
+        assert_eq!(
+            other_shape.load_state(&bytes).unwrap_err().to_string(),
+            "loadState: the checkpoint has layers [16, 12, 4], this trainer [16, 5, 4]"
+        );
     }
 
     #[test]
@@ -789,16 +870,31 @@ mod tests {
     #[test]
     fn bad_configs_and_data_fail_with_clear_messages() {
         let message = |json: &str| Trainer::from_json(json).err().unwrap().to_string();
-        assert_eq!(message(r#"{"layers":[4],"batchSize":2,"maxSteps":1,"optimizer":{"name":"sgd"}}"#), "Trainer config: layers must be an array of at least two sizes, e.g. [784, 100, 100, 10]");
-        assert_eq!(message(r#"{"layers":[4,2],"batchSize":0,"maxSteps":1,"optimizer":{"name":"sgd"}}"#), "Trainer config: batchSize must be a positive integer");
-        assert_eq!(message(r#"{"layers":[4,2],"batchSize":2,"maxSteps":1,"optimizer":{"name":"sgd","lr":-1}}"#), "Invalid learning rate: -1");
+        assert_eq!(
+            message(r#"{"layers":[4],"batchSize":2,"maxSteps":1,"optimizer":{"name":"sgd"}}"#),
+            "Trainer config: layers must be an array of at least two sizes, e.g. [784, 100, 100, 10]"
+        );
+        assert_eq!(
+            message(r#"{"layers":[4,2],"batchSize":0,"maxSteps":1,"optimizer":{"name":"sgd"}}"#),
+            "Trainer config: batchSize must be a positive integer"
+        );
+        assert_eq!(
+            message(r#"{"layers":[4,2],"batchSize":2,"maxSteps":1,"optimizer":{"name":"sgd","lr":-1}}"#),
+            "Invalid learning rate: -1"
+        );
         assert_eq!(
             message(r#"{"layers":[65536,65536,10],"batchSize":256,"maxSteps":1,"optimizer":{"name":"sgd"}}"#),
             "Trainer config: layers [65536, 65536, 10] with batchSize 256 need about 82189 MiB, more than the 2048 MiB a wasm instance can hold"
         );
         assert_eq!(message(r#"{"layers":[4,2],"batchsize":2}"#), "Trainer config: unknown key 'batchsize'; valid keys: layers, seed, batchSize, normalize, maxSteps, optimizer, schedule");
         let mut t = trainer(r#"{"name":"sgd"}"#);
-        assert_eq!(t.set_train_data(&[0; 32], &[1, 4]).unwrap_err().to_string(), "setTrainData: label 4 at row 1 is not below the 4 classes");
-        assert_eq!(t.set_train_data(&[0; 31], &[1, 2]).unwrap_err().to_string(), "setTrainData: 31 pixels for 2 labels; expected labels × 16 = 32");
+        assert_eq!(
+            t.set_train_data(&[0; 32], &[1, 4]).unwrap_err().to_string(),
+            "setTrainData: label 4 at row 1 is not below the 4 classes"
+        );
+        assert_eq!(
+            t.set_train_data(&[0; 31], &[1, 2]).unwrap_err().to_string(),
+            "setTrainData: 31 pixels for 2 labels; expected labels × 16 = 32"
+        );
     }
 }

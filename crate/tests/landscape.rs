@@ -6,7 +6,8 @@ use optimlab::landscape::{trajectory, Function};
 use serde_json::Value;
 
 fn cases() -> Vec<Value> {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../test/fixtures/torch-landscapes.json")).unwrap();
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../test/fixtures/torch-landscapes.json"))
+        .unwrap();
     let fixture: Value = serde_json::from_str(&text).unwrap();
     fixture["cases"].as_array().unwrap().clone()
 }
@@ -35,7 +36,10 @@ fn check(case: &Value) -> Result<f64, String> {
         for (got, want) in [(point[0], want_point[0]), (point[1], want_point[1]), (*value, want_value)] {
             worst = worst.max((got as f64 - want).abs() / (1e-4 * want.abs().max(1.0)));
             if !close(got, want) {
-                return Err(format!("{name}: step {}: got {point:?} f {value}, torch {want_point:?} f {want_value}", k + 1));
+                return Err(format!(
+                    "{name}: step {}: got {point:?} f {value}, torch {want_point:?} f {want_value}",
+                    k + 1
+                ));
             }
         }
     }

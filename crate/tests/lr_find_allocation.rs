@@ -35,7 +35,7 @@ fn allocations_of_a_test(num_iter: usize) -> usize {
     let labels: Vec<u8> = (0..rows).map(|i| (i % 10) as u8).collect();
     trainer.set_train_data(&pixels, &labels).unwrap();
     trainer.run(1).unwrap(); // the optimizer creates its state in its first step
-    // Up to lr 1e-3 Adam does not diverge, so every step runs.
+                             // Up to lr 1e-3 Adam does not diverge, so every step runs.
     let options = LrFindConfig::from_json(&format!(r#"{{"numIter":{num_iter},"startLr":1e-6,"endLr":1e-3}}"#)).unwrap();
     let before = ALLOCATIONS.load(Ordering::Relaxed);
     let test = range_test(&mut trainer, &options).unwrap();

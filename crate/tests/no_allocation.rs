@@ -29,7 +29,8 @@ static GLOBAL: CountingAllocator = CountingAllocator;
 #[test]
 fn training_steps_allocate_nothing() {
     for optimizer in [r#"{"name":"sgd","lr":0.01,"momentum":0.9}"#, r#"{"name":"adam"}"#] {
-        let config = format!(r#"{{"layers":[784,100,100,10],"seed":1,"batchSize":256,"maxSteps":20,"optimizer":{optimizer}}}"#);
+        let config =
+            format!(r#"{{"layers":[784,100,100,10],"seed":1,"batchSize":256,"maxSteps":20,"optimizer":{optimizer}}}"#);
         let mut trainer = Trainer::from_json(&config).unwrap();
         let rows = 1000; // 4 steps per epoch, the last one partial
         let pixels: Vec<u8> = (0..rows * 784).map(|i| (i * 37 % 251) as u8).collect();

@@ -25,7 +25,8 @@ impl Closure for Rosenbrock {
 }
 
 fn landscape_case(optimizer: &str) -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../test/fixtures/torch-landscapes.json")).unwrap();
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../test/fixtures/torch-landscapes.json"))
+        .unwrap();
     let fixture: Value = serde_json::from_str(&text).unwrap();
     fixture["cases"].as_array().unwrap().iter().find(|c| c["optimizer"] == optimizer).unwrap().clone()
 }
@@ -38,7 +39,9 @@ fn close(got: f64, want: f64) -> bool {
 fn strong_wolfe_lbfgs_follows_torch_on_rosenbrock() {
     let case = landscape_case("LBFGS");
     assert_eq!(case["function"], "rosenbrock");
-    let mut opt = create("lbfgs", &json!({"lr": 1, "max_iter": 20, "line_search_fn": "strong_wolfe"}), &[vec![1], vec![1]]).unwrap();
+    let mut opt =
+        create("lbfgs", &json!({"lr": 1, "max_iter": 20, "line_search_fn": "strong_wolfe"}), &[vec![1], vec![1]])
+            .unwrap();
     assert!(opt.needs_closure());
     let mut problem = Rosenbrock { point: [-1.5, 2.0], grad: [0.0; 2], evaluations: 0 };
     let trajectory = case["trajectory"].as_array().unwrap();

@@ -94,7 +94,10 @@ fn muon_refuses_every_tensor_that_is_not_a_matrix() {
         let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
         assert_eq!(
             err,
-            format!("Muon only supports 2D parameters whereas we found a parameter with size: torch.Size([{}])", dims.join(", "))
+            format!(
+                "Muon only supports 2D parameters whereas we found a parameter with size: torch.Size([{}])",
+                dims.join(", ")
+            )
         );
     }
     assert_eq!(
@@ -129,7 +132,8 @@ fn adafactor_factors_the_last_two_dimensions_of_higher_rank_tensors() {
 
 #[test]
 fn rprop_follows_torch_on_rastrigin() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../test/fixtures/torch-landscapes.json")).unwrap();
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../test/fixtures/torch-landscapes.json"))
+        .unwrap();
     let fixture: Value = serde_json::from_str(&text).unwrap();
     let case = fixture["cases"].as_array().unwrap().iter().find(|c| c["optimizer"] == "Rprop").unwrap();
     assert_eq!(case["function"], "rastrigin");

@@ -16,14 +16,30 @@ struct OptimInfo {
 }
 
 const TABLE: &[OptimInfo] = &[
-    OptimInfo { name: "sgd", options: || json!({"lr": 0.1, "momentum": 0.9, "dampening": 0.1, "weight_decay": 0.01}), lr_zero_keeps_params: true },
-    OptimInfo { name: "adagrad", options: || json!({"lr": 0.1, "lr_decay": 0.01, "weight_decay": 0.01, "initial_accumulator_value": 0.1}), lr_zero_keeps_params: true },
+    OptimInfo {
+        name: "sgd",
+        options: || json!({"lr": 0.1, "momentum": 0.9, "dampening": 0.1, "weight_decay": 0.01}),
+        lr_zero_keeps_params: true,
+    },
+    OptimInfo {
+        name: "adagrad",
+        options: || json!({"lr": 0.1, "lr_decay": 0.01, "weight_decay": 0.01, "initial_accumulator_value": 0.1}),
+        lr_zero_keeps_params: true,
+    },
     OptimInfo { name: "adadelta", options: || json!({"weight_decay": 0.01}), lr_zero_keeps_params: true },
-    OptimInfo { name: "rmsprop", options: || json!({"centered": true, "momentum": 0.9, "weight_decay": 0.01}), lr_zero_keeps_params: true },
+    OptimInfo {
+        name: "rmsprop",
+        options: || json!({"centered": true, "momentum": 0.9, "weight_decay": 0.01}),
+        lr_zero_keeps_params: true,
+    },
     OptimInfo { name: "adam", options: || json!({"amsgrad": true, "weight_decay": 0.01}), lr_zero_keeps_params: true },
     OptimInfo { name: "adamw", options: || json!({"amsgrad": true}), lr_zero_keeps_params: true },
     OptimInfo { name: "adamax", options: || json!({"weight_decay": 0.01}), lr_zero_keeps_params: true },
-    OptimInfo { name: "nadam", options: || json!({"weight_decay": 0.01, "decoupled_weight_decay": true}), lr_zero_keeps_params: true },
+    OptimInfo {
+        name: "nadam",
+        options: || json!({"weight_decay": 0.01, "decoupled_weight_decay": true}),
+        lr_zero_keeps_params: true,
+    },
     OptimInfo { name: "radam", options: || json!({"weight_decay": 0.01}), lr_zero_keeps_params: true },
     OptimInfo { name: "notebook_sgd", options: || json!({"lr": 0.1}), lr_zero_keeps_params: true },
     OptimInfo { name: "notebook_momentum", options: || json!({"lr": 0.1}), lr_zero_keeps_params: true },
@@ -35,8 +51,20 @@ const TABLE: &[OptimInfo] = &[
 
 /// The replay cases this table must cover (torch class names lower-cased are registry names).
 const OWN_REPLAY_CASES: &[&str] = &[
-    "sgd", "sgd_momentum", "sgd_nesterov", "sgd_dampening_wd", "adagrad", "adadelta", "rmsprop",
-    "rmsprop_centered_momentum", "adam", "adam_amsgrad", "adamw", "adamax", "nadam", "radam",
+    "sgd",
+    "sgd_momentum",
+    "sgd_nesterov",
+    "sgd_dampening_wd",
+    "adagrad",
+    "adadelta",
+    "rmsprop",
+    "rmsprop_centered_momentum",
+    "adam",
+    "adam_amsgrad",
+    "adamw",
+    "adamax",
+    "nadam",
+    "radam",
 ];
 
 fn fixture(name: &str) -> Value {
@@ -136,8 +164,8 @@ fn javascript_numbers(message: &str) -> String {
     let mut out = String::new();
     let mut i = 0;
     while i < chars.len() {
-        let starts_number = chars[i].is_ascii_digit()
-            || (chars[i] == '-' && chars.get(i + 1).is_some_and(|c| c.is_ascii_digit()));
+        let starts_number =
+            chars[i].is_ascii_digit() || (chars[i] == '-' && chars.get(i + 1).is_some_and(|c| c.is_ascii_digit()));
         let inside_word = i > 0 && chars[i - 1].is_alphanumeric();
         if starts_number && !inside_word {
             let mut end = i + 1;

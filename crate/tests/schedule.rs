@@ -4,8 +4,9 @@ use optimlab::schedule::{create, Schedule};
 use serde_json::{json, Value};
 
 fn fixture() -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../test/fixtures/torch-lr-schedules.json"))
-        .expect("fixture file");
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../test/fixtures/torch-lr-schedules.json"))
+            .expect("fixture file");
     serde_json::from_str(&text).expect("fixture JSON")
 }
 
@@ -32,12 +33,7 @@ fn every_fixture_schedule_matches_torch() {
         let mut schedule = create(case["scheduler"].as_str().unwrap(), &case["options"], &[base_lr]).unwrap();
         let actual = lrs_in_force(schedule.as_mut(), expected.len(), case["metrics"].as_array());
         for (k, (a, e)) in actual.iter().zip(&expected).enumerate() {
-            assert!(
-                (a - e).abs() <= 1e-9 * e.abs().max(1e-12),
-                "{} step {}: got {a}, torch {e}",
-                case["name"],
-                k + 1
-            );
+            assert!((a - e).abs() <= 1e-9 * e.abs().max(1e-12), "{} step {}: got {a}, torch {e}", case["name"], k + 1);
         }
     }
 }
@@ -58,7 +54,8 @@ fn one_cycle_runs_momentum_opposite_to_the_lr() {
         schedule.step(None).unwrap_err().to_string(),
         "Tried to step 11 times. The specified number of total steps is 10"
     );
-    let plain = create("OneCycleLR", &json!({"max_lr": 0.1, "total_steps": 10, "cycle_momentum": false}), &[0.1]).unwrap();
+    let plain =
+        create("OneCycleLR", &json!({"max_lr": 0.1, "total_steps": 10, "cycle_momentum": false}), &[0.1]).unwrap();
     assert_eq!(plain.momentum(0), None);
 }
 
@@ -105,7 +102,11 @@ fn param_groups_each_follow_their_own_lr() {
 #[test]
 fn invalid_options_give_torch_messages() {
     let cases = [
-        ("LinearLR", json!({"start_factor": 0}), "Starting multiplicative factor expected to be greater than 0 and less or equal to 1."),
+        (
+            "LinearLR",
+            json!({"start_factor": 0}),
+            "Starting multiplicative factor expected to be greater than 0 and less or equal to 1.",
+        ),
         ("LinearLR", json!({"end_factor": 1.5}), "Ending multiplicative factor expected to be between 0 and 1."),
         ("ConstantLR", json!({"factor": -0.1}), "Constant multiplicative factor expected to be between 0 and 1."),
         ("CosineAnnealingWarmRestarts", json!({"T_0": 0}), "Expected positive integer T_0, but got 0"),
@@ -118,8 +119,16 @@ fn invalid_options_give_torch_messages() {
         ),
         ("OneCycleLR", json!({"max_lr": 0.1}), "You must define either total_steps OR (epochs AND steps_per_epoch)"),
         ("OneCycleLR", json!({"max_lr": 0.1, "total_steps": -3}), "Expected positive integer total_steps, but got -3"),
-        ("OneCycleLR", json!({"max_lr": 0.1, "epochs": 0, "steps_per_epoch": 3}), "Expected positive integer epochs, but got 0"),
-        ("OneCycleLR", json!({"max_lr": 0.1, "total_steps": 9, "pct_start": 1.5}), "Expected float between 0 and 1 pct_start, but got 1.5"),
+        (
+            "OneCycleLR",
+            json!({"max_lr": 0.1, "epochs": 0, "steps_per_epoch": 3}),
+            "Expected positive integer epochs, but got 0",
+        ),
+        (
+            "OneCycleLR",
+            json!({"max_lr": 0.1, "total_steps": 9, "pct_start": 1.5}),
+            "Expected float between 0 and 1 pct_start, but got 1.5",
+        ),
         (
             "OneCycleLR",
             json!({"max_lr": 0.1, "total_steps": 9, "anneal_strategy": "exp"}),
@@ -143,5 +152,9 @@ fn invalid_options_give_torch_messages() {
         let err = create(name, &options, &[0.1]).err().unwrap_or_else(|| panic!("{name} {options} accepted"));
         assert_eq!(err.to_string(), message, "{name} {options}");
     }
-    assert!(create("WarmupLR", &json!({}), &[0.1]).err().unwrap().to_string().starts_with("Unknown lr schedule: WarmupLR"));
+    assert!(create("WarmupLR", &json!({}), &[0.1])
+        .err()
+        .unwrap()
+        .to_string()
+        .starts_with("Unknown lr schedule: WarmupLR"));
 }

@@ -7,7 +7,9 @@ use optimlab::train::Trainer;
 use serde_json::{json, Value};
 
 fn fixture_case(name: &str) -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../test/fixtures/torch-lr-schedules.json")).unwrap();
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../test/fixtures/torch-lr-schedules.json"))
+            .unwrap();
     let fixture: Value = serde_json::from_str(&text).unwrap();
     fixture["cases"].as_array().unwrap().iter().find(|case| case["name"] == name).unwrap().clone()
 }
@@ -49,7 +51,11 @@ fn one_cycle_lrs_recorded_by_the_trainer_are_torchs() {
         t.run(1).unwrap_err().to_string(),
         "run: OneCycleLR after step 60: Tried to step 61 times. The specified number of total steps is 60"
     );
-    assert_eq!((t.steps_done(), t.lrs(60, 61).unwrap()), (61, [next as f32].as_slice()), "the refused step itself was done and recorded");
+    assert_eq!(
+        (t.steps_done(), t.lrs(60, 61).unwrap()),
+        (61, [next as f32].as_slice()),
+        "the refused step itself was done and recorded"
+    );
     assert_eq!(t.lrs(0, 62).unwrap_err().to_string(), "lrs: range 0..62 is outside the 61 recorded steps");
 }
 
@@ -70,7 +76,10 @@ fn schedules_that_cycle_momentum_need_an_optimizer_with_momentum_or_beta1() {
         "Trainer config: schedule: OneCycleLR: optimizer must support momentum or beta1 with `cycle_momentum` option enabled (adagrad has neither; set cycle_momentum: false)"
     );
     let cyclic = json!({"name": "cyclic", "base_lr": 0.01, "max_lr": 0.1});
-    assert!(trainer(json!({"name": "adadelta"}), cyclic, 20).err().unwrap().contains("CyclicLR: optimizer must support momentum or beta1"));
+    assert!(trainer(json!({"name": "adadelta"}), cyclic, 20)
+        .err()
+        .unwrap()
+        .contains("CyclicLR: optimizer must support momentum or beta1"));
     let mut plain = one_cycle.clone();
     plain["cycle_momentum"] = json!(false);
     assert!(trainer(json!({"name": "adagrad"}), plain, 20).is_ok());
@@ -102,7 +111,10 @@ fn set_momentum_equals_building_the_optimizer_with_that_momentum() {
         let mut cycled = optim::create(name, &zero, &shapes).unwrap();
         assert!(cycled.set_momentum(0, 0.8), "{name}");
         assert!(!cycled.set_momentum(1, 0.8), "{name}: no second group");
-        let mut params = [vec![0.5f32, -1.0, 0.25, 2.0, -0.75, 1.5, 0.1, 0.2, 0.3], vec![0.5f32, -1.0, 0.25, 2.0, -0.75, 1.5, 0.1, 0.2, 0.3]];
+        let mut params = [
+            vec![0.5f32, -1.0, 0.25, 2.0, -0.75, 1.5, 0.1, 0.2, 0.3],
+            vec![0.5f32, -1.0, 0.25, 2.0, -0.75, 1.5, 0.1, 0.2, 0.3],
+        ];
         for step in 0..4 {
             let grads: Vec<f32> = (0..9).map(|i| ((i * 5 + step * 3) % 7) as f32 / 7.0 - 0.4).collect();
             for (optimizer, p) in [(&mut reference, 0), (&mut cycled, 1)] {
@@ -142,7 +154,8 @@ fn reduce_on_plateau_steps_once_per_epoch_on_the_mean_training_loss() {
     let mut t = trainer(json!({"name": "sgd", "lr": 0.1}), spec, 63).unwrap();
     t.run(63).unwrap();
     let losses = t.losses(0, 63).unwrap();
-    let means: Vec<f64> = losses.chunks(9).map(|epoch| epoch.iter().map(|&l| f64::from(l)).sum::<f64>() / 9.0).collect();
+    let means: Vec<f64> =
+        losses.chunks(9).map(|epoch| epoch.iter().map(|&l| f64::from(l)).sum::<f64>() / 9.0).collect();
     let mut alone = schedule::create("ReduceLROnPlateau", &options, &[0.1]).unwrap();
     let mut per_epoch = Vec::new();
     for mean in &means {
@@ -173,10 +186,30 @@ fn resumed_equals_straight(optimizer: Value, schedule: Value, split: usize, tota
 #[test]
 fn a_checkpoint_mid_schedule_continues_bit_identically() {
     // OneCycleLR cycles Adam's beta1, which lives in the schedule, not in the optimizer state.
-    resumed_equals_straight(json!({"name": "adam", "lr": 0.01}), json!({"name": "onecycle", "max_lr": 0.02, "total_steps": 45}), 17, 45);
-    resumed_equals_straight(json!({"name": "sgd", "lr": 0.1}), json!({"name": "cyclic", "base_lr": 0.01, "max_lr": 0.2, "step_size_up": 5}), 12, 30);
-    resumed_equals_straight(json!({"name": "sgd", "lr": 0.1}), json!({"name": "plateau", "factor": 0.5, "patience": 0, "mode": "max"}), 22, 40);
-    resumed_equals_straight(json!({"name": "sgd", "lr": 0.1}), json!({"name": "cosine_restarts", "T_0": 4, "T_mult": 2}), 9, 30);
+    resumed_equals_straight(
+        json!({"name": "adam", "lr": 0.01}),
+        json!({"name": "onecycle", "max_lr": 0.02, "total_steps": 45}),
+        17,
+        45,
+    );
+    resumed_equals_straight(
+        json!({"name": "sgd", "lr": 0.1}),
+        json!({"name": "cyclic", "base_lr": 0.01, "max_lr": 0.2, "step_size_up": 5}),
+        12,
+        30,
+    );
+    resumed_equals_straight(
+        json!({"name": "sgd", "lr": 0.1}),
+        json!({"name": "plateau", "factor": 0.5, "patience": 0, "mode": "max"}),
+        22,
+        40,
+    );
+    resumed_equals_straight(
+        json!({"name": "sgd", "lr": 0.1}),
+        json!({"name": "cosine_restarts", "T_0": 4, "T_mult": 2}),
+        9,
+        30,
+    );
 }
 
 #[test]
@@ -191,7 +224,11 @@ fn a_checkpoint_loads_only_into_a_trainer_with_the_same_schedule() {
         r#"loadState: the checkpoint was saved with schedule {"name":"steplr","step_size":3}, this trainer has no schedule"#
     );
     let mut other = trainer(json!({"name": "sgd", "lr": 0.1}), json!({"name": "steplr", "step_size": 4}), 20).unwrap();
-    assert!(other.load_state(&bytes).unwrap_err().to_string().ends_with(r#"this trainer has schedule {"name":"steplr","step_size":4}"#));
+    assert!(other
+        .load_state(&bytes)
+        .unwrap_err()
+        .to_string()
+        .ends_with(r#"this trainer has schedule {"name":"steplr","step_size":4}"#));
     assert_eq!(other.steps_done(), 0, "a refused checkpoint changes nothing");
     let unscheduled = plain.save_state();
     assert_eq!(

@@ -25,7 +25,8 @@ export function expectReplay(name: string, c: ReplayCase, reference: string): vo
       const got = optimizer.params();
       c.params[k]!.flat().forEach((want, i) => {
         const tolerance = Math.max(1e-6, 1e-5 * Math.abs(want));
-        if (!(Math.abs(got[i]! - want) <= tolerance)) expect.fail(`step ${k + 1}, value ${i}: got ${got[i]}, ${reference} ${want}`);
+        if (!(Math.abs(got[i]! - want) <= tolerance))
+          expect.fail(`step ${k + 1}, value ${i}: got ${got[i]}, ${reference} ${want}`);
       });
     });
   } finally {

@@ -47,7 +47,9 @@ export function parseFlags(argv: readonly string[], flags: Record<string, FlagSp
       while (raw.length < arity) {
         const next = argv[i + 1];
         if (next === undefined || (next.startsWith("--") && next.length > 2)) {
-          throw new UsageError(`--${name} needs ${arity === 1 ? "a value" : `${arity} values`} (${spec.value ?? spec.kind})`);
+          throw new UsageError(
+            `--${name} needs ${arity === 1 ? "a value" : `${arity} values`} (${spec.value ?? spec.kind})`,
+          );
         }
         raw.push(next);
         i++;
@@ -85,7 +87,13 @@ export function flag<T extends FlagValue>(parsed: ParsedFlags, name: string): T 
  */
 export function parseOptimizer(text: string): OptimizerSpec {
   // Any name and options: the Rust side validates them with torch's wording.
-  const spec = parseSpecText(text, { flag: "--opt", noun: "optimizer", example: "adam:lr=3e-4,betas=0.9/0.99", list: "tuple", textKeys: ["label"] });
+  const spec = parseSpecText(text, {
+    flag: "--opt",
+    noun: "optimizer",
+    example: "adam:lr=3e-4,betas=0.9/0.99",
+    list: "tuple",
+    textKeys: ["label"],
+  });
   spec.name = spec.name.toLowerCase();
   return spec as OptimizerSpec;
 }
@@ -107,7 +115,8 @@ export function parseSpecText(text: string, syntax: SpecSyntax): { name: string;
   const where = `${syntax.flag} "${text}"`;
   const colon = text.indexOf(":");
   const name = (colon < 0 ? text : text.slice(0, colon)).trim();
-  if (!/^[a-z][a-z0-9_]*$/i.test(name)) throw new UsageError(`${where}: expected NAME or NAME:KEY=VALUE,… (e.g. ${syntax.example})`);
+  if (!/^[a-z][a-z0-9_]*$/i.test(name))
+    throw new UsageError(`${where}: expected NAME or NAME:KEY=VALUE,… (e.g. ${syntax.example})`);
   const spec: { name: string; [option: string]: unknown } = { name };
   if (colon < 0) return spec;
   for (const pair of text.slice(colon + 1).split(",")) {
@@ -117,7 +126,9 @@ export function parseSpecText(text: string, syntax: SpecSyntax): { name: string;
     if (equals < 0 || key === "" || raw === "") throw new UsageError(`${where}: "${pair}" is not KEY=VALUE`);
     if (key === "name") throw new UsageError(`${where}: the ${syntax.noun} name goes before the colon`);
     if (key in spec) throw new UsageError(`${where}: ${key} given twice`);
-    spec[key] = syntax.textKeys?.includes(key) ? raw : specValue(raw, `${where}: ${syntax.list} "${raw}" must hold numbers separated by "/"`);
+    spec[key] = syntax.textKeys?.includes(key)
+      ? raw
+      : specValue(raw, `${where}: ${syntax.list} "${raw}" must hold numbers separated by "/"`);
   }
   return spec;
 }
@@ -148,8 +159,10 @@ export function layersFlag(flags: ParsedFlags, data: { features: number; classes
   const { features, classes } = data;
   const text = flag<string>(flags, "layers");
   const layers = text === undefined ? [features, 100, 100, classes] : parseLayers(text);
-  if (layers[0] !== features) throw new UsageError(`--layers must start with the data's ${features} features, got ${layers[0]}`);
-  if (layers.at(-1)! < classes) throw new UsageError(`--layers must end with at least the data's ${classes} classes, got ${layers.at(-1)}`);
+  if (layers[0] !== features)
+    throw new UsageError(`--layers must start with the data's ${features} features, got ${layers[0]}`);
+  if (layers.at(-1)! < classes)
+    throw new UsageError(`--layers must end with at least the data's ${classes} classes, got ${layers.at(-1)}`);
   return layers;
 }
 

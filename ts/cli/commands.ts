@@ -9,7 +9,15 @@ import { compare, loadMnistSample, readCsvFile, readIdxFiles, smoke, splitDatase
 import { defaultLabel } from "../client.js";
 import { PAIRED_PALETTE, uniqueLabels } from "../plot/common.js";
 import type { Dataset, DataSplit, OptimizerSpec, RunResult } from "../types.js";
-import { UsageError, flag, layersFlag, normalizeFlag, parseOptimizer, type FlagSpec, type ParsedFlags } from "./args.js";
+import {
+  UsageError,
+  flag,
+  layersFlag,
+  normalizeFlag,
+  parseOptimizer,
+  type FlagSpec,
+  type ParsedFlags,
+} from "./args.js";
 import { runSummaries, summaryTable, writeOutputs } from "./output.js";
 import { progressReporter, type ProgressStream } from "./progress.js";
 import { describeSchedule, parseSchedule, schedulesCommand } from "./schedules.js";
@@ -72,21 +80,57 @@ export const NOTEBOOK_PAIRS: OptimizerSpec[] = [
 const HELP_FLAG: FlagSpec = { kind: "boolean", help: "show this help" };
 
 const DATA_FLAGS: Record<string, FlagSpec> = {
-  csv: { kind: "string", value: "FILE", help: "train on a CSV file (Kaggle MNIST format by default: header label,pixel0,…)" },
-  "label-column": { kind: "string", value: "NAME|INDEX", help: "the CSV's label column, by header name or 0-based index (default: label, else the first)" },
-  "skip-bad-rows": { kind: "boolean", help: "leave out bad CSV rows (counted, first reasons printed) instead of stopping at the first" },
-  idx: { kind: "string", arity: 2, value: "IMAGES LABELS", help: "train on IDX files (original MNIST format, gzipped or not)" },
-  holdout: { kind: "number", value: "FRACTION", help: "share of a CSV/IDX file held out for evaluation (default 0.2; 0 for none)" },
+  csv: {
+    kind: "string",
+    value: "FILE",
+    help: "train on a CSV file (Kaggle MNIST format by default: header label,pixel0,…)",
+  },
+  "label-column": {
+    kind: "string",
+    value: "NAME|INDEX",
+    help: "the CSV's label column, by header name or 0-based index (default: label, else the first)",
+  },
+  "skip-bad-rows": {
+    kind: "boolean",
+    help: "leave out bad CSV rows (counted, first reasons printed) instead of stopping at the first",
+  },
+  idx: {
+    kind: "string",
+    arity: 2,
+    value: "IMAGES LABELS",
+    help: "train on IDX files (original MNIST format, gzipped or not)",
+  },
+  holdout: {
+    kind: "number",
+    value: "FRACTION",
+    help: "share of a CSV/IDX file held out for evaluation (default 0.2; 0 for none)",
+  },
   limit: { kind: "count", value: "N", help: "use only the first N training rows (quick trials, tests)" },
 };
 
 const TRAINING_FLAGS: Record<string, FlagSpec> = {
-  layers: { kind: "string", value: "784,100,100,10", help: "MLP widths from input to output (default: features,100,100,classes)" },
+  layers: {
+    kind: "string",
+    value: "784,100,100,10",
+    help: "MLP widths from input to output (default: features,100,100,classes)",
+  },
   epochs: { kind: "count", value: "N", help: "passes over the training data (default 3)" },
   "batch-size": { kind: "count", value: "N", help: "rows per step (default 256)" },
-  seed: { kind: "integer", value: "N", help: "seed of the split, the initial weights and the batch order, shared by all runs (default 0)" },
-  workers: { kind: "count", value: "N", help: "worker threads running optimizers in parallel (default: number of cores)" },
-  normalize: { kind: "integer", value: "255|256", help: "divide pixels by 255 (default) or by 256 as the notebook did" },
+  seed: {
+    kind: "integer",
+    value: "N",
+    help: "seed of the split, the initial weights and the batch order, shared by all runs (default 0)",
+  },
+  workers: {
+    kind: "count",
+    value: "N",
+    help: "worker threads running optimizers in parallel (default: number of cores)",
+  },
+  normalize: {
+    kind: "integer",
+    value: "255|256",
+    help: "divide pixels by 255 (default) or by 256 as the notebook did",
+  },
 };
 
 const OUTPUT_FLAGS: Record<string, FlagSpec> = {
@@ -108,7 +152,8 @@ async function loadData(flags: ParsedFlags, seed: number, io: Io): Promise<{ dat
   if (holdout !== undefined && csv === undefined && idx === undefined) {
     throw new UsageError("--holdout applies to --csv and --idx (the embedded sample has its own 2,000-row test set)");
   }
-  if (holdout !== undefined && !(holdout >= 0 && holdout < 1)) throw new UsageError(`--holdout must be in [0, 1), got ${holdout}`);
+  if (holdout !== undefined && !(holdout >= 0 && holdout < 1))
+    throw new UsageError(`--holdout must be in [0, 1), got ${holdout}`);
   let data: DataSplit;
   let source: string;
   if (csv !== undefined || idx !== undefined) {
@@ -120,7 +165,9 @@ async function loadData(flags: ParsedFlags, seed: number, io: Io): Promise<{ dat
         onBadRow: flags.has("skip-bad-rows") ? "skip" : "fail",
       });
       if (result.skippedRows > 0) {
-        io.stderr.write(`optimlab: left out ${result.skippedRows} bad rows of ${csv}; first: ${result.skipReasons.join("; ")}\n`);
+        io.stderr.write(
+          `optimlab: left out ${result.skippedRows} bad rows of ${csv}; first: ${result.skipReasons.join("; ")}\n`,
+        );
       }
       dataset = result.dataset;
     } else {
@@ -138,7 +185,12 @@ async function loadData(flags: ParsedFlags, seed: number, io: Io): Promise<{ dat
     const { train } = data;
     data = {
       ...data,
-      train: { ...train, count: limit, pixels: train.pixels.subarray(0, limit * train.features), labels: train.labels.subarray(0, limit) },
+      train: {
+        ...train,
+        count: limit,
+        pixels: train.pixels.subarray(0, limit * train.features),
+        labels: train.labels.subarray(0, limit),
+      },
     };
   }
   return { data, source };
@@ -162,7 +214,8 @@ async function runComparison(
   const { data, source } = await loadData(flags, seed, io);
   // Completed here (OneCycleLR's total_steps) so the report shows the schedule that ran.
   const stepsPerEpoch = Math.ceil(data.train.count / batchSize);
-  const schedule = scheduleText === undefined ? undefined : resolveSchedule(parseSchedule(scheduleText), { epochs, stepsPerEpoch });
+  const schedule =
+    scheduleText === undefined ? undefined : resolveSchedule(parseSchedule(scheduleText), { epochs, stepsPerEpoch });
   const layers = layersFlag(flags, data.train);
 
   // The labels the runs will carry, made unique as the figures make them.
@@ -208,12 +261,15 @@ async function runComparison(
   if (json) {
     io.stdout.write(JSON.stringify({ ...info, runs: runSummaries(runs), files }, null, 2) + "\n");
   } else if (!quiet) {
-    io.stdout.write(`\n${summaryTable(runs)}\n\nwrote ${Object.keys(files).join(", ")} to ${out}\nopen ${files["report.html"]}\n`);
+    io.stdout.write(
+      `\n${summaryTable(runs)}\n\nwrote ${Object.keys(files).join(", ")} to ${out}\nopen ${files["report.html"]}\n`,
+    );
   }
   const failed = runs.filter((run) => run.error);
   if (quiet || json) {
     // The summary table shows failures; without it, they go to stderr.
-    for (const run of failed) io.stderr.write(`optimlab: run "${run.label}" failed: ${run.error!.name}: ${run.error!.message}\n`);
+    for (const run of failed)
+      io.stderr.write(`optimlab: run "${run.label}" failed: ${run.error!.name}: ${run.error!.message}\n`);
   }
   return failed.length > 0 ? 1 : 0;
 }
@@ -246,8 +302,17 @@ epochs.svg/png (held-out loss and accuracy), losses.csv and losses.jsonl (run,la
 With --schedule also lr.svg/png (the lr of every step) and the curve in the report.
 Exit code 0 when every run ended (a diverged run counts as ended), 1 when a run failed, 2 for bad flags.`,
     flags: {
-      opt: { kind: "string", repeatable: true, value: "SPEC", help: "an optimizer and its options, once per run (default: the notebook's line-up)" },
-      schedule: { kind: "string", value: "SPEC", help: "an lr schedule for every run, e.g. onecycle:max_lr=0.01 (see optimlab schedules)" },
+      opt: {
+        kind: "string",
+        repeatable: true,
+        value: "SPEC",
+        help: "an optimizer and its options, once per run (default: the notebook's line-up)",
+      },
+      schedule: {
+        kind: "string",
+        value: "SPEC",
+        help: "an lr schedule for every run, e.g. onecycle:max_lr=0.01 (see optimlab schedules)",
+      },
       title: { kind: "string", value: "TEXT", help: 'title of the loss figure (default "Evolution of Optimizers")' },
       ...DATA_FLAGS,
       ...TRAINING_FLAGS,
@@ -292,7 +357,9 @@ One benchmark alone: npx tsx bench/run.ts mlp. The benchmarks ship with the sour
     async run(_flags, io) {
       const script = resolve(PACKAGE_ROOT, "bench/run.ts");
       if (!existsSync(script)) {
-        io.stderr.write(`optimlab bench: the benchmarks need a source checkout (no ${script}); clone the repository and run npm run bench there\n`);
+        io.stderr.write(
+          `optimlab bench: the benchmarks need a source checkout (no ${script}); clone the repository and run npm run bench there\n`,
+        );
         return 1;
       }
       const child = spawn("npx", ["tsx", "--expose-gc", "bench/run.ts"], { cwd: PACKAGE_ROOT, stdio: "inherit" });
@@ -309,11 +376,14 @@ One benchmark alone: npx tsx bench/run.ts mlp. The benchmarks ship with the sour
     name: "smoke",
     summary: "check that the wasm module loads in a worker thread and its SIMD agrees with the scalar path",
     usage: "optimlab smoke",
-    description: "Loads the SIMD WebAssembly module in a worker thread and compares a SIMD dot product with the scalar one.",
+    description:
+      "Loads the SIMD WebAssembly module in a worker thread and compares a SIMD dot product with the scalar one.",
     flags: { help: HELP_FLAG },
     async run(_flags, io) {
       const result = await smoke();
-      io.stdout.write(`optimlab: wasm loaded in a worker thread; simd128=${result.simd}; dot=${result.dot} (scalar ${result.dotScalar})\n`);
+      io.stdout.write(
+        `optimlab: wasm loaded in a worker thread; simd128=${result.simd}; dot=${result.dot} (scalar ${result.dotScalar})\n`,
+      );
       return 0;
     },
   },

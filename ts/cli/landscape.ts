@@ -18,9 +18,13 @@ export function trajectoriesCsv(result: LandscapeResult): string {
   const lines = ["run,label,step,x,y,value"];
   result.runs.forEach((run, r) => {
     const label = csvField(labels[r]);
-    lines.push(`${r},${label},0,${float32Number(Math.fround(result.start[0]))},${float32Number(Math.fround(result.start[1]))},`);
+    lines.push(
+      `${r},${label},0,${float32Number(Math.fround(result.start[0]))},${float32Number(Math.fround(result.start[1]))},`,
+    );
     for (let k = 0; k < run.x.length; k++) {
-      lines.push(`${r},${label},${k + 1},${float32Number(run.x[k])},${float32Number(run.y[k])},${float32Number(run.values[k])}`);
+      lines.push(
+        `${r},${label},${k + 1},${float32Number(run.x[k])},${float32Number(run.y[k])},${float32Number(run.values[k])}`,
+      );
     }
   });
   return lines.join("\n") + "\n";
@@ -45,7 +49,11 @@ export function landscapeTable(result: LandscapeResult): string {
   });
   const numeric = new Set([2, 3, 4, 5, 6]);
   const widths = header.map((title, c) => Math.max(title.length, ...rows.map((row) => row[c].length)));
-  const line = (cells: string[]) => cells.map((cell, c) => (numeric.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, c) => (numeric.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+      .join("  ")
+      .trimEnd();
   return [line(header), widths.map((width) => "-".repeat(width)).join("  "), ...rows.map(line)].join("\n");
 }
 
@@ -92,9 +100,18 @@ export const landscapeCommand: Command = {
   usage: "optimlab landscape [--fn rosenbrock] [--start X,Y] [--opt SPEC]… [--steps 300] [--out DIR]",
   description: DESCRIPTION,
   flags: {
-    fn: { kind: "string", value: "NAME", help: "rosenbrock (default), beale, himmelblau, rastrigin, saddle, quadratic or booth" },
+    fn: {
+      kind: "string",
+      value: "NAME",
+      help: "rosenbrock (default), beale, himmelblau, rastrigin, saddle, quadratic or booth",
+    },
     start: { kind: "string", value: "X,Y", help: "start point (default: the function's, see above)" },
-    opt: { kind: "string", repeatable: true, value: "SPEC", help: "an optimizer and its options, once per path (default: the function's line-up)" },
+    opt: {
+      kind: "string",
+      repeatable: true,
+      value: "SPEC",
+      help: "an optimizer and its options, once per path (default: the function's line-up)",
+    },
     steps: { kind: "count", value: "N", help: "steps per optimizer (default 300; LBFGS: outer steps)" },
     out: { kind: "string", value: "DIR", help: "where the figure and trajectories.csv go (default ./optimlab-out)" },
     quiet: { kind: "boolean", help: "print nothing but errors" },
@@ -124,7 +141,9 @@ export const landscapeCommand: Command = {
     for (const [name, content] of Object.entries(files)) await writeFile(join(out, name), content);
     if (!(flag<boolean>(flags, "quiet") ?? false)) {
       const [x0, y0] = result.start;
-      io.stdout.write(`${fnName}: f(x, y) = ${result.fn.formula}, ${steps} steps from (${x0}, ${y0})\n\n${landscapeTable(result)}\n\n`);
+      io.stdout.write(
+        `${fnName}: f(x, y) = ${result.fn.formula}, ${steps} steps from (${x0}, ${y0})\n\n${landscapeTable(result)}\n\n`,
+      );
       io.stdout.write(`wrote ${Object.keys(files).join(", ")} to ${out}\n`);
     }
     return 0;

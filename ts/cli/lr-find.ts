@@ -7,7 +7,15 @@ import { uniqueLabels } from "../plot/common.js";
 import { formatLr, lrFindPlot } from "../plot/lr-find.js";
 import { nodeDocument, svgText, svgToPng } from "../plot/render-node.js";
 import type { DataSplit, OptimizerSpec } from "../types.js";
-import { UsageError, flag, layersFlag, normalizeFlag, parseOptimizer, type FlagSpec, type ParsedFlags } from "./args.js";
+import {
+  UsageError,
+  flag,
+  layersFlag,
+  normalizeFlag,
+  parseOptimizer,
+  type FlagSpec,
+  type ParsedFlags,
+} from "./args.js";
 import type { Command, Io } from "./commands.js";
 import { csvField, float32Number } from "./csv.js";
 
@@ -27,7 +35,9 @@ export function lrFindCsv(results: readonly LrFindResult[]): string {
   results.forEach((result, r) => {
     const label = csvField(labels[r]);
     for (let step = 0; step < result.lrs.length; step++) {
-      lines.push(`${r},${label},${step},${result.lrs[step]},${float32Number(result.losses[step])},${result.smoothed[step]}`);
+      lines.push(
+        `${r},${label},${step},${result.lrs[step]},${float32Number(result.losses[step])},${result.smoothed[step]}`,
+      );
     }
   });
   return lines.join("\n") + "\n";
@@ -59,18 +69,22 @@ export function suggestionTable(results: readonly LrFindResult[]): string {
     `${result.lrs.length}${result.stoppedEarly ? ` (diverged at lr ${formatLr(result.lrs[result.lrs.length - 1])})` : ""}`,
   ]);
   const widths = header.map((title, c) => Math.max(title.length, ...rows.map((row) => row[c].length)));
-  const line = (cells: string[]) => cells.map((cell, c) => (c === cells.length - 1 ? cell : cell.padEnd(widths[c]))).join("  ");
+  const line = (cells: string[]) =>
+    cells.map((cell, c) => (c === cells.length - 1 ? cell : cell.padEnd(widths[c]))).join("  ");
   return [line(header), widths.map((width) => "-".repeat(width)).join("  "), ...rows.map(line)].join("\n");
 }
 
 async function runLrFind(flags: ParsedFlags, io: Io, parts: CompareParts): Promise<number> {
   // The line-up's lrs are what the test replaces: without --opt, the notebook's optimizers with their other options.
-  const specs = (flags.get("opt") as string[] | undefined)?.map(parseOptimizer) ?? parts.lineup.map(({ lr: _lr, ...spec }) => spec as OptimizerSpec);
+  const specs =
+    (flags.get("opt") as string[] | undefined)?.map(parseOptimizer) ??
+    parts.lineup.map(({ lr: _lr, ...spec }) => spec as OptimizerSpec);
   const seed = flag<number>(flags, "seed") ?? 0;
   const batchSize = flag<number>(flags, "batch-size") ?? 256;
   const normalize = normalizeFlag(flags);
   const stepMode = flag<string>(flags, "step-mode") ?? "exp";
-  if (stepMode !== "exp" && stepMode !== "linear") throw new UsageError(`--step-mode must be exp or linear, got "${stepMode}"`);
+  if (stepMode !== "exp" && stepMode !== "linear")
+    throw new UsageError(`--step-mode must be exp or linear, got "${stepMode}"`);
   const quiet = flag<boolean>(flags, "quiet") ?? false;
   const json = flag<boolean>(flags, "json") ?? false;
   const out = resolve(flag<string>(flags, "out") ?? "optimlab-out");
@@ -79,7 +93,9 @@ async function runLrFind(flags: ParsedFlags, io: Io, parts: CompareParts): Promi
 
   const numIter = flag<number>(flags, "num-iter") ?? 100;
   if (!quiet && !json) {
-    io.stderr.write(`optimlab lr-find: ${specs.length} optimizer${specs.length === 1 ? "" : "s"}, up to ${numIter} steps each, on ${source} (${data.train.count} rows)\n`);
+    io.stderr.write(
+      `optimlab lr-find: ${specs.length} optimizer${specs.length === 1 ? "" : "s"}, up to ${numIter} steps each, on ${source} (${data.train.count} rows)\n`,
+    );
   }
   const abort = new AbortController();
   const onInterrupt = () => abort.abort();
@@ -109,7 +125,11 @@ async function runLrFind(flags: ParsedFlags, io: Io, parts: CompareParts): Promi
   await mkdir(out, { recursive: true });
   // Up to three curves read well overlaid; more get a panel each, four to a row.
   const svg = svgText(lrFindPlot(results, { document: nodeDocument(), ...(results.length > 3 ? { columns: 4 } : {}) }));
-  const files: Record<string, string | Uint8Array> = { "lr-find.svg": svg, "lr-find.png": svgToPng(svg), "lr-find.csv": lrFindCsv(results) };
+  const files: Record<string, string | Uint8Array> = {
+    "lr-find.svg": svg,
+    "lr-find.png": svgToPng(svg),
+    "lr-find.csv": lrFindCsv(results),
+  };
   const paths: Record<string, string> = {};
   for (const [name, content] of Object.entries(files)) {
     paths[name] = join(out, name);
@@ -127,7 +147,22 @@ async function runLrFind(flags: ParsedFlags, io: Io, parts: CompareParts): Promi
       suggestions: result.suggestions,
       seconds: result.seconds,
     }));
-    io.stdout.write(JSON.stringify({ source, trainCount: data.train.count, layers, batchSize, seed, results: summary, compare: usable.length ? command : null, files: paths }, null, 2) + "\n");
+    io.stdout.write(
+      JSON.stringify(
+        {
+          source,
+          trainCount: data.train.count,
+          layers,
+          batchSize,
+          seed,
+          results: summary,
+          compare: usable.length ? command : null,
+          files: paths,
+        },
+        null,
+        2,
+      ) + "\n",
+    );
   } else if (!quiet) {
     io.stdout.write(`\n${suggestionTable(results)}\n\n`);
     io.stdout.write(
@@ -162,13 +197,26 @@ line-up (its options except lr). Then train with a suggestion: optimlab compare 
 Writes into --out: lr-find.svg/png (loss vs lr, log scale, suggestions marked) and lr-find.csv
 (run,label,step,lr,loss,smoothed per step).`,
     flags: {
-      opt: { kind: "string", repeatable: true, value: "SPEC", help: "an optimizer and its options as in compare (lr is ignored), once per test (default: the notebook's line-up)" },
+      opt: {
+        kind: "string",
+        repeatable: true,
+        value: "SPEC",
+        help: "an optimizer and its options as in compare (lr is ignored), once per test (default: the notebook's line-up)",
+      },
       "start-lr": { kind: "number", value: "LR", help: "first lr (default 1e-7)" },
       "end-lr": { kind: "number", value: "LR", help: "last lr (default 10)" },
       "num-iter": { kind: "count", value: "N", help: "steps at most, 2 to 10000 (default 100)" },
       "step-mode": { kind: "string", value: "exp|linear", help: "how the lr grows (default exp)" },
-      "smooth-f": { kind: "number", value: "F", help: "loss smoothing factor in [0, 1): s = F·loss + (1−F)·s (default 0.05)" },
-      "diverge-th": { kind: "number", value: "X", help: "stop when the smoothed loss exceeds X × its lowest (default 5)" },
+      "smooth-f": {
+        kind: "number",
+        value: "F",
+        help: "loss smoothing factor in [0, 1): s = F·loss + (1−F)·s (default 0.05)",
+      },
+      "diverge-th": {
+        kind: "number",
+        value: "X",
+        help: "stop when the smoothed loss exceeds X × its lowest (default 5)",
+      },
       ...parts.dataFlags,
       ...training,
       out: { kind: "string", value: "DIR", help: "where lr-find.svg/png/csv go (default ./optimlab-out)" },

@@ -7,7 +7,16 @@ import { epochPlot } from "../plot/epochs.js";
 import { lossPlot } from "../plot/loss.js";
 import { nodeDocument, svgText, svgToPng } from "../plot/render-node.js";
 import {
-  describeOptimizer, finalTrainLoss, formatNumber, formatPercent, LR_CAPTION, lrFigure, reportHtml, runOutcome, secondsPerEpoch, type ReportInfo,
+  describeOptimizer,
+  finalTrainLoss,
+  formatNumber,
+  formatPercent,
+  LR_CAPTION,
+  lrFigure,
+  reportHtml,
+  runOutcome,
+  secondsPerEpoch,
+  type ReportInfo,
 } from "../plot/report.js";
 import { uniqueLabels } from "../plot/common.js";
 import { csvField, float32Number } from "./csv.js";
@@ -18,7 +27,8 @@ export function lossesCsv(runs: readonly RunResult[]): string {
   const lines = ["run,label,step,loss"];
   runs.forEach((run, r) => {
     const label = csvField(labels[r]);
-    for (let step = 0; step < run.losses.length; step++) lines.push(`${r},${label},${step},${float32Number(run.losses[step])}`);
+    for (let step = 0; step < run.losses.length; step++)
+      lines.push(`${r},${label},${step},${float32Number(run.losses[step])}`);
   });
   return lines.join("\n") + "\n";
 }
@@ -30,7 +40,9 @@ export function lossesJsonl(runs: readonly RunResult[]): string {
   runs.forEach((run, r) => {
     for (let step = 0; step < run.losses.length; step++) {
       const loss = run.losses[step];
-      text += JSON.stringify({ run: r, label: labels[r], step, loss: Number.isFinite(loss) ? float32Number(loss) : null }) + "\n";
+      text +=
+        JSON.stringify({ run: r, label: labels[r], step, loss: Number.isFinite(loss) ? float32Number(loss) : null }) +
+        "\n";
     }
   });
   return text;
@@ -69,7 +81,11 @@ export function summaryTable(runs: readonly RunResult[]): string {
   const numeric = new Set([2, 3, 4, 5]);
   const widths = header.map((title, c) => Math.max(title.length, ...rows.map((row) => row[c].length)));
   const line = (cells: string[]) =>
-    cells.map((cell, c) => (c === cells.length - 1 ? cell : numeric.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join("  ");
+    cells
+      .map((cell, c) =>
+        c === cells.length - 1 ? cell : numeric.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]),
+      )
+      .join("  ");
   return [line(header), widths.map((width) => "-".repeat(width)).join("  "), ...rows.map(line)].join("\n");
 }
 
@@ -89,7 +105,11 @@ export async function writeOutputs(
   const html = reportHtml(runs, info, {
     colors: figureOptions.colors,
     figures: [
-      { caption: "Training loss per step (log scale): faint lines are the raw batch losses, solid lines their moving average.", svg: loss },
+      {
+        caption:
+          "Training loss per step (log scale): faint lines are the raw batch losses, solid lines their moving average.",
+        svg: loss,
+      },
       { caption: "Per epoch: held-out loss (solid) and mean training loss (dashed); held-out accuracy.", svg: epochs },
       ...(lr ? [{ caption: LR_CAPTION, svg: lr }] : []),
     ],

@@ -18,7 +18,11 @@ export interface ProgressStream {
 }
 
 /** Picks the view: none when quiet, bars on a terminal, lines otherwise. */
-export function progressReporter(labels: readonly string[], stream: ProgressStream, options: { quiet: boolean }): ProgressReporter {
+export function progressReporter(
+  labels: readonly string[],
+  stream: ProgressStream,
+  options: { quiet: boolean },
+): ProgressReporter {
   if (options.quiet) return { update() {}, finish() {} };
   return stream.isTTY ? new BarReporter(labels, stream) : new LineReporter(labels, stream);
 }
@@ -48,7 +52,10 @@ class BarReporter implements ProgressReporter {
   private drawnLines = 0;
   private lastDraw = 0;
 
-  constructor(labels: readonly string[], private readonly stream: ProgressStream) {
+  constructor(
+    labels: readonly string[],
+    private readonly stream: ProgressStream,
+  ) {
     this.runs = initialStates(labels);
   }
 
@@ -67,7 +74,8 @@ class BarReporter implements ProgressReporter {
     const labelWidth = Math.min(24, Math.max(...this.runs.map((run) => run.label.length)));
     const barWidth = Math.max(10, Math.min(30, (this.stream.columns ?? 80) - labelWidth - 45));
     const lines = this.runs.map((run) => {
-      const label = run.label.length > labelWidth ? run.label.slice(0, labelWidth - 1) + "…" : run.label.padEnd(labelWidth);
+      const label =
+        run.label.length > labelWidth ? run.label.slice(0, labelWidth - 1) + "…" : run.label.padEnd(labelWidth);
       if (run.totalSteps === 0) return `${label} ${" ".repeat(barWidth + 2)} waiting`;
       const filled = Math.round((barWidth * run.step) / run.totalSteps);
       const bar = "█".repeat(filled) + "░".repeat(barWidth - filled);
@@ -85,7 +93,11 @@ class LineReporter implements ProgressReporter {
   private readonly runs: RunState[];
   private readonly lastLine: number[];
 
-  constructor(labels: readonly string[], private readonly stream: ProgressStream, private readonly intervalMs = 2000) {
+  constructor(
+    labels: readonly string[],
+    private readonly stream: ProgressStream,
+    private readonly intervalMs = 2000,
+  ) {
     this.runs = initialStates(labels);
     this.lastLine = labels.map(() => -Infinity);
   }

@@ -15,7 +15,12 @@ import { csvField } from "./csv.js";
  * (numbers), or else a string. Example: `onecycle:max_lr=0.01,pct_start=0.25`, `multistep:milestones=30/80,gamma=0.1`.
  */
 export function parseSchedule(text: string): ScheduleSpec {
-  return parseSpecText(text, { flag: "--schedule", noun: "schedule", example: "onecycle:max_lr=0.01", list: "list" }) as unknown as ScheduleSpec;
+  return parseSpecText(text, {
+    flag: "--schedule",
+    noun: "schedule",
+    example: "onecycle:max_lr=0.01",
+    list: "list",
+  }) as unknown as ScheduleSpec;
 }
 
 /** "OneCycleLR max_lr=0.1, total_steps=100": a schedule and its options on one line. */
@@ -55,7 +60,8 @@ export function syntheticLoss(steps: number): Float64Array {
 /** `label,step,lr`: one row per step per schedule (step from 0; lr as computed, in f64). */
 export function schedulesCsv(curves: readonly { label: string; lrs: ArrayLike<number> }[]): string {
   const lines = ["label,step,lr"];
-  for (const { label, lrs } of curves) for (let step = 0; step < lrs.length; step++) lines.push(`${csvField(label)},${step},${lrs[step]}`);
+  for (const { label, lrs } of curves)
+    for (let step = 0; step < lrs.length; step++) lines.push(`${csvField(label)},${step},${lrs[step]}`);
   return lines.join("\n") + "\n";
 }
 
@@ -79,10 +85,19 @@ after step k, which stops improving after about 14% of the steps (in training it
 Writes into --out: schedules.svg/png (one panel per schedule when there are more than four) and schedules.csv
 (label,step,lr). Exit code 0, or 1 when a schedule's options are invalid (torch's message), 2 for bad flags.`,
   flags: {
-    schedule: { kind: "string", repeatable: true, value: "SPEC", help: "a schedule and its options, once per curve (default: all eleven)" },
+    schedule: {
+      kind: "string",
+      repeatable: true,
+      value: "SPEC",
+      help: "a schedule and its options, once per curve (default: all eleven)",
+    },
     steps: { kind: "count", value: "N", help: "optimizer steps to show (default 100)" },
     "base-lr": { kind: "number", value: "LR", help: "the optimizer's lr the schedules start from (default 0.1)" },
-    out: { kind: "string", value: "DIR", help: "where schedules.svg/png and schedules.csv go (default ./optimlab-out)" },
+    out: {
+      kind: "string",
+      value: "DIR",
+      help: "where schedules.svg/png and schedules.csv go (default ./optimlab-out)",
+    },
     quiet: { kind: "boolean", help: "print nothing but errors" },
     help: { kind: "boolean", help: "show this help" },
   },
@@ -95,7 +110,8 @@ Writes into --out: schedules.svg/png (one panel per schedule when there are more
     const specs = (given ?? defaultSchedules(steps, baseLr)).map((spec): ScheduleSpec => {
       const options = spec as unknown as Record<string, unknown>;
       const oneCycle = /^onecycle(lr)?$/i.test(spec.name);
-      const sized = options.total_steps !== undefined || options.epochs !== undefined || options.steps_per_epoch !== undefined;
+      const sized =
+        options.total_steps !== undefined || options.epochs !== undefined || options.steps_per_epoch !== undefined;
       return oneCycle && !sized ? ({ ...spec, total_steps: steps } as ScheduleSpec) : spec;
     });
     const metrics = syntheticLoss(steps);
@@ -111,10 +127,17 @@ Writes into --out: schedules.svg/png (one panel per schedule when there are more
     const document = nodeDocument();
     const svg = svgText(schedulePlot(curves, { document, ...(curves.length > 4 ? { columns: 3 } : {}) }));
     await mkdir(out, { recursive: true });
-    const files: Record<string, string | Uint8Array> = { "schedules.svg": svg, "schedules.png": svgToPng(svg), "schedules.csv": schedulesCsv(curves) };
+    const files: Record<string, string | Uint8Array> = {
+      "schedules.svg": svg,
+      "schedules.png": svgToPng(svg),
+      "schedules.csv": schedulesCsv(curves),
+    };
     for (const [name, content] of Object.entries(files)) await writeFile(join(out, name), content);
     if (!(flag<boolean>(flags, "quiet") ?? false)) {
-      const table = curves.map(({ label, lrs }) => `  ${label}: first ${lrs[0]}, last ${lrs[lrs.length - 1]}, lowest ${lrs.reduce((a, b) => Math.min(a, b))}, highest ${lrs.reduce((a, b) => Math.max(a, b))}`);
+      const table = curves.map(
+        ({ label, lrs }) =>
+          `  ${label}: first ${lrs[0]}, last ${lrs[lrs.length - 1]}, lowest ${lrs.reduce((a, b) => Math.min(a, b))}, highest ${lrs.reduce((a, b) => Math.max(a, b))}`,
+      );
       io.stdout.write(`${table.join("\n")}\nwrote ${Object.keys(files).join(", ")} to ${out}\n`);
     }
     return 0;

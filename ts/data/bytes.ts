@@ -43,6 +43,7 @@ export async function readUrl(url: URL): Promise<Uint8Array> {
     }
   }
   const response = await fetch(url);
-  if (!response.ok) throw new DataError(`${url}: HTTP ${response.status} ${response.statusText}`, { file: String(url) });
+  if (!response.ok)
+    throw new DataError(`${url}: HTTP ${response.status} ${response.statusText}`, { file: String(url) });
   return new Uint8Array(await response.arrayBuffer());
 }

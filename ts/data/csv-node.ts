@@ -5,15 +5,28 @@ import { stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { finished } from "node:stream/promises";
 import type { Dataset } from "../types.js";
-import { parseCsvChunks, toCsvChunks, type CsvOptions, type CsvResult, type CsvWriteOptions, type FloatDataset } from "./csv.js";
+import {
+  parseCsvChunks,
+  toCsvChunks,
+  type CsvOptions,
+  type CsvResult,
+  type CsvWriteOptions,
+  type FloatDataset,
+} from "./csv.js";
 import { DataError } from "./errors.js";
 
 const READ_CHUNK = 1 << 18;
 
 /** Reads a CSV file (see readCsv for the format and options); `file` defaults to the path. */
-export async function readCsvFile(path: string, options: CsvOptions & { values: "f32" }): Promise<CsvResult<FloatDataset>>;
+export async function readCsvFile(
+  path: string,
+  options: CsvOptions & { values: "f32" },
+): Promise<CsvResult<FloatDataset>>;
 export async function readCsvFile(path: string, options?: CsvOptions): Promise<CsvResult<Dataset>>;
-export async function readCsvFile(path: string, options: CsvOptions = {}): Promise<CsvResult<Dataset> | CsvResult<FloatDataset>> {
+export async function readCsvFile(
+  path: string,
+  options: CsvOptions = {},
+): Promise<CsvResult<Dataset> | CsvResult<FloatDataset>> {
   let size: number;
   try {
     size = (await stat(path)).size;
@@ -25,9 +38,15 @@ export async function readCsvFile(path: string, options: CsvOptions = {}): Promi
 }
 
 /** Reads CSV from a Node Readable of bytes or text (a socket, process.stdin, a gunzip pipe). */
-export async function readCsvStream(stream: Readable, options: CsvOptions & { values: "f32" }): Promise<CsvResult<FloatDataset>>;
+export async function readCsvStream(
+  stream: Readable,
+  options: CsvOptions & { values: "f32" },
+): Promise<CsvResult<FloatDataset>>;
 export async function readCsvStream(stream: Readable, options?: CsvOptions): Promise<CsvResult<Dataset>>;
-export async function readCsvStream(stream: Readable, options: CsvOptions = {}): Promise<CsvResult<Dataset> | CsvResult<FloatDataset>> {
+export async function readCsvStream(
+  stream: Readable,
+  options: CsvOptions = {},
+): Promise<CsvResult<Dataset> | CsvResult<FloatDataset>> {
   if (!stream.readableEncoding) stream.setEncoding("utf8"); // decodes characters split across chunks
   try {
     return await parseCsvChunks(stream as AsyncIterable<string>, { file: "<stream>", ...options });
@@ -37,7 +56,11 @@ export async function readCsvStream(stream: Readable, options: CsvOptions = {}):
 }
 
 /** Writes the dataset as CSV (Kaggle's MNIST layout; see toCsvChunks), streaming, with backpressure. */
-export async function writeCsvFile(path: string, dataset: Dataset | FloatDataset, options: CsvWriteOptions = {}): Promise<void> {
+export async function writeCsvFile(
+  path: string,
+  dataset: Dataset | FloatDataset,
+  options: CsvWriteOptions = {},
+): Promise<void> {
   const out = createWriteStream(path);
   for (const chunk of toCsvChunks(dataset, options)) {
     if (!out.write(chunk)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));

@@ -57,7 +57,11 @@ const DEFAULT_CHUNK = 1 << 20;
 // handle class): parse(text, baseIndex, ignoreLastRow) returns the complete rows and, in meta.cursor,
 // where the unfinished last row starts, which is how Papa's own chunk streamers use it.
 interface RowParser {
-  parse(input: string, baseIndex: number, ignoreLastRow: boolean): {
+  parse(
+    input: string,
+    baseIndex: number,
+    ignoreLastRow: boolean,
+  ): {
     data: string[][];
     errors: { message: string; row?: number }[];
     meta: { cursor: number };
@@ -140,7 +144,10 @@ class RowSink {
     this.labelOption = options.label;
     this.headerOption = options.header ?? "auto";
     this.sizeHint = options.sizeHint ?? 0;
-    if (options.classes !== undefined && !(Number.isInteger(options.classes) && options.classes >= 1 && options.classes <= 256)) {
+    if (
+      options.classes !== undefined &&
+      !(Number.isInteger(options.classes) && options.classes >= 1 && options.classes <= 256)
+    ) {
       throw new RangeError(`classes must be an integer in 1 … 256, got ${options.classes}`);
     }
   }
@@ -186,16 +193,24 @@ class RowSink {
     const label = this.labelOption;
     if (typeof label === "string") {
       if (!this.columns) {
-        throw new DataError(`${this.file}: the label column "${label}" is given by name, but the file has no header (line ${this.line} is numbers)`, { file: this.file, line: this.line });
+        throw new DataError(
+          `${this.file}: the label column "${label}" is given by name, but the file has no header (line ${this.line} is numbers)`,
+          { file: this.file, line: this.line },
+        );
       }
       this.labelIndex = this.columns.indexOf(label);
       if (this.labelIndex === -1) {
-        const shown = this.columns.length > 4 ? `${this.columns.slice(0, 3).join(", ")}, …, ${this.columns.at(-1)}` : this.columns.join(", ");
+        const shown =
+          this.columns.length > 4
+            ? `${this.columns.slice(0, 3).join(", ")}, …, ${this.columns.at(-1)}`
+            : this.columns.join(", ");
         throw this.error(`no column named "${label}" in the header; its ${this.columns.length} columns are ${shown}`);
       }
     } else if (typeof label === "number") {
       if (!(Number.isInteger(label) && label >= 0 && label < this.fieldCount)) {
-        throw this.error(`label column index ${label} is out of range: rows have ${this.fieldCount} fields (indices 0 … ${this.fieldCount - 1})`);
+        throw this.error(
+          `label column index ${label} is out of range: rows have ${this.fieldCount} fields (indices 0 … ${this.fieldCount - 1})`,
+        );
       }
       this.labelIndex = label;
     } else {
@@ -233,7 +248,9 @@ class RowSink {
   /** Why the row is bad, or undefined when it is stored (as row `count`, which then grows by one). */
   private store(row: string[]): DataError | undefined {
     if (row.length !== this.fieldCount) {
-      return this.error(`${row.length} ${row.length === 1 ? "field" : "fields"}, expected ${this.fieldCount}${this.columns ? " (as in the header)" : " (as in the first row)"}`);
+      return this.error(
+        `${row.length} ${row.length === 1 ? "field" : "fields"}, expected ${this.fieldCount}${this.columns ? " (as in the header)" : " (as in the first row)"}`,
+      );
     }
     this.reserve(this.count + 1);
     const labelIndex = this.labelIndex;
@@ -256,7 +273,8 @@ class RowSink {
       for (let i = 0; i < row.length; i++) {
         if (i === labelIndex) continue;
         const value = parseNumber(row[i]);
-        if (!Number.isFinite(value)) return this.error(Number.isNaN(value) ? quote(row[i]) : `${row[i]} is not a finite number`, i + 1);
+        if (!Number.isFinite(value))
+          return this.error(Number.isNaN(value) ? quote(row[i]) : `${row[i]} is not a finite number`, i + 1);
         values[at++] = value;
       }
     } else {
@@ -268,8 +286,16 @@ class RowSink {
           const field = row[i];
           value = parseNumber(field);
           if (Number.isNaN(value)) return this.error(quote(field), i + 1);
-          if (value < 0 || value > 255) return this.error(`value ${field} is outside 0–255 (u8 data; read with values: "f32" for other numbers)`, i + 1);
-          if (!Number.isInteger(value)) return this.error(`value ${field} is not an integer (u8 data; read with values: "f32" for other numbers)`, i + 1);
+          if (value < 0 || value > 255)
+            return this.error(
+              `value ${field} is outside 0–255 (u8 data; read with values: "f32" for other numbers)`,
+              i + 1,
+            );
+          if (!Number.isInteger(value))
+            return this.error(
+              `value ${field} is not an integer (u8 data; read with values: "f32" for other numbers)`,
+              i + 1,
+            );
         }
         bytes[at++] = value;
       }
@@ -286,7 +312,8 @@ class RowSink {
    */
   take(rows: string[][], parseErrors: { message: string; row?: number }[], quoted: boolean): void {
     const quoteErrors = new Map<number, string>();
-    for (const { message, row } of parseErrors) if (row !== undefined && row < rows.length && !quoteErrors.has(row)) quoteErrors.set(row, message);
+    for (const { message, row } of parseErrors)
+      if (row !== undefined && row < rows.length && !quoteErrors.has(row)) quoteErrors.set(row, message);
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r];
       this.line++;
@@ -310,9 +337,15 @@ class RowSink {
     if (!this.started) throw new DataError(`${this.file}: the file is empty`, { file: this.file });
     if (this.count === 0) {
       if (this.skippedRows > 0) {
-        throw new DataError(`${this.file}: all ${this.skippedRows} data rows are bad; the first: ${this.skipReasons[0]}`, { file: this.file });
+        throw new DataError(
+          `${this.file}: all ${this.skippedRows} data rows are bad; the first: ${this.skipReasons[0]}`,
+          { file: this.file },
+        );
       }
-      throw new DataError(`${this.file}: no data rows after the header on line ${this.headerLine}`, { file: this.file, line: this.headerLine });
+      throw new DataError(`${this.file}: no data rows after the header on line ${this.headerLine}`, {
+        file: this.file,
+        line: this.headerLine,
+      });
     }
     const { count, features } = this;
     const exact = count === this.capacity;
@@ -329,9 +362,18 @@ class RowSink {
 }
 
 /** Parses CSV text arriving in chunks of any size (rows may straddle chunks). The core of every reader. */
-export async function parseCsvChunks(chunks: AsyncIterable<string> | Iterable<string>, options: CsvOptions & { values: "f32" }): Promise<CsvResult<FloatDataset>>;
-export async function parseCsvChunks(chunks: AsyncIterable<string> | Iterable<string>, options?: CsvOptions): Promise<CsvResult<Dataset>>;
-export async function parseCsvChunks(chunks: AsyncIterable<string> | Iterable<string>, options: CsvOptions = {}): Promise<CsvResult<Dataset> | CsvResult<FloatDataset>> {
+export async function parseCsvChunks(
+  chunks: AsyncIterable<string> | Iterable<string>,
+  options: CsvOptions & { values: "f32" },
+): Promise<CsvResult<FloatDataset>>;
+export async function parseCsvChunks(
+  chunks: AsyncIterable<string> | Iterable<string>,
+  options?: CsvOptions,
+): Promise<CsvResult<Dataset>>;
+export async function parseCsvChunks(
+  chunks: AsyncIterable<string> | Iterable<string>,
+  options: CsvOptions = {},
+): Promise<CsvResult<Dataset> | CsvResult<FloatDataset>> {
   const file = options.file ?? "<csv>";
   const sink = new RowSink(options, file);
   const delimiter = options.delimiter ?? ",";
@@ -393,15 +435,25 @@ export async function* decodeByteStream(stream: ReadableStream<Uint8Array>): Asy
  * or a worker), a byte stream, or text chunks. Kaggle's MNIST train.csv (`label,pixel0,…,pixel783`) reads
  * with the defaults.
  */
-export async function readCsv(input: CsvInput, options: CsvOptions & { values: "f32" }): Promise<CsvResult<FloatDataset>>;
+export async function readCsv(
+  input: CsvInput,
+  options: CsvOptions & { values: "f32" },
+): Promise<CsvResult<FloatDataset>>;
 export async function readCsv(input: CsvInput, options?: CsvOptions): Promise<CsvResult<Dataset>>;
-export async function readCsv(input: CsvInput, options: CsvOptions = {}): Promise<CsvResult<Dataset> | CsvResult<FloatDataset>> {
+export async function readCsv(
+  input: CsvInput,
+  options: CsvOptions = {},
+): Promise<CsvResult<Dataset> | CsvResult<FloatDataset>> {
   if (typeof input === "string") {
     return parseCsvChunks(sliceText(input, options.chunkSize ?? DEFAULT_CHUNK), { sizeHint: input.length, ...options });
   }
   if (typeof Blob !== "undefined" && input instanceof Blob) {
     const name = (input as Partial<File>).name;
-    return parseCsvChunks(decodeByteStream(input.stream()), { sizeHint: input.size, ...(name ? { file: name } : {}), ...options });
+    return parseCsvChunks(decodeByteStream(input.stream()), {
+      sizeHint: input.size,
+      ...(name ? { file: name } : {}),
+      ...options,
+    });
   }
   if (typeof ReadableStream !== "undefined" && input instanceof ReadableStream) {
     return parseCsvChunks(decodeByteStream(input), options);

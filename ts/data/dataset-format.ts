@@ -29,13 +29,17 @@ export function decodeDataset(bytes: Uint8Array, file: string, source: string): 
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(4, true);
-  if (version !== VERSION) throw new DataError(`${file}: dataset format version ${version}, this reader knows ${VERSION}`, { file });
+  if (version !== VERSION)
+    throw new DataError(`${file}: dataset format version ${version}, this reader knows ${VERSION}`, { file });
   const count = view.getUint32(8, true);
   const features = view.getUint32(12, true);
   const classes = view.getUint32(16, true);
   const expected = HEADER_BYTES + count * (1 + features);
   if (bytes.length !== expected) {
-    throw new DataError(`${file}: ${bytes.length} bytes, the header declares ${count} rows of ${features} features (${expected} bytes)`, { file });
+    throw new DataError(
+      `${file}: ${bytes.length} bytes, the header declares ${count} rows of ${features} features (${expected} bytes)`,
+      { file },
+    );
   }
   const labels = bytes.slice(HEADER_BYTES, HEADER_BYTES + count);
   const pixels = bytes.slice(HEADER_BYTES + count, expected);

@@ -18,7 +18,11 @@ export async function readIdxFile(path: string): Promise<IdxArray> {
 }
 
 /** An images file and its labels file, e.g. train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz. */
-export async function readIdxFiles(imagesPath: string, labelsPath: string, options: { classes?: number } = {}): Promise<Dataset> {
+export async function readIdxFiles(
+  imagesPath: string,
+  labelsPath: string,
+  options: { classes?: number } = {},
+): Promise<Dataset> {
   const [images, labels] = await Promise.all([readBytes(imagesPath), readBytes(labelsPath)]);
   return readIdxPair(images, labels, { imagesFile: imagesPath, labelsFile: labelsPath, ...options });
 }

@@ -1,6 +1,12 @@
 // The data readers that run anywhere (browsers, workers, Node). Node-only sources are in ./node.ts.
 export { DataError } from "./errors.js";
-export { loadMnistSample, loadMnistSampleDataset, MNIST_SAMPLE_SOURCE, mnistSampleUrl, type SampleOptions } from "./mnist-sample.js";
+export {
+  loadMnistSample,
+  loadMnistSampleDataset,
+  MNIST_SAMPLE_SOURCE,
+  mnistSampleUrl,
+  type SampleOptions,
+} from "./mnist-sample.js";
 export {
   readCsv,
   parseCsvChunks,

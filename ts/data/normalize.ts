@@ -10,7 +10,8 @@ export interface NormalizeOptions {
 /** `values[i] / divisor` as float32, in a new array. */
 export function normalize(values: Uint8Array | Float32Array, options: NormalizeOptions = {}): Float32Array {
   const { divisor = 255 } = options;
-  if (!(Number.isFinite(divisor) && divisor > 0)) throw new RangeError(`divisor must be a positive number, got ${divisor}`);
+  if (!(Number.isFinite(divisor) && divisor > 0))
+    throw new RangeError(`divisor must be a positive number, got ${divisor}`);
   const scaled = new Float32Array(values.length);
   for (let i = 0; i < values.length; i++) scaled[i] = values[i] / divisor;
   return scaled;

@@ -63,7 +63,9 @@ export function splitDataset(dataset: Dataset, options: SplitOptions = {}): Data
   }
   const testCount = options.testCount ?? Math.round(dataset.count * testFraction);
   if (!Number.isInteger(testCount) || testCount < 0 || testCount >= dataset.count) {
-    throw new RangeError(`testCount must be an integer in 0 … ${dataset.count - 1} (the dataset has ${dataset.count} rows), got ${testCount}`);
+    throw new RangeError(
+      `testCount must be an integer in 0 … ${dataset.count - 1} (the dataset has ${dataset.count} rows), got ${testCount}`,
+    );
   }
   const order = seededPermutation(dataset.count, seed);
   const trainCount = dataset.count - testCount;

@@ -5,8 +5,16 @@ import type { RunResult } from "../types.js";
 
 /** Tableau 10: one colour per run, in run order, the same in every figure and in the report's tables. */
 export const PALETTE = [
-  "#4e79a7", "#f28e2c", "#e15759", "#76b7b2", "#59a14f",
-  "#edc949", "#af7aa1", "#ff9da7", "#9c755f", "#bab0ab",
+  "#4e79a7",
+  "#f28e2c",
+  "#e15759",
+  "#76b7b2",
+  "#59a14f",
+  "#edc949",
+  "#af7aa1",
+  "#ff9da7",
+  "#9c755f",
+  "#bab0ab",
 ];
 
 /**
@@ -14,8 +22,18 @@ export const PALETTE = [
  * beside torch's. Darker than ColorBrewer's "Paired", whose light yellow vanishes on white.
  */
 export const PAIRED_PALETTE = [
-  "#6baed6", "#08519c", "#74c476", "#006d2c", "#fb6a4a", "#a50f15",
-  "#fdae6b", "#a63603", "#9e9ac8", "#54278f", "#d6b656", "#7f6000",
+  "#6baed6",
+  "#08519c",
+  "#74c476",
+  "#006d2c",
+  "#fb6a4a",
+  "#a50f15",
+  "#fdae6b",
+  "#a63603",
+  "#9e9ac8",
+  "#54278f",
+  "#d6b656",
+  "#7f6000",
 ];
 
 export const SVG_NS = "http://www.w3.org/2000/svg";
@@ -80,7 +98,12 @@ export function runStatus(run: RunResult): string {
 }
 
 /** An SVG element with its attributes (in the order given) and, when given, its text. */
-export function svgElement(document: Document, name: string, attributes: Record<string, string | number>, text?: string): SVGElement {
+export function svgElement(
+  document: Document,
+  name: string,
+  attributes: Record<string, string | number>,
+  text?: string,
+): SVGElement {
   const element = document.createElementNS(SVG_NS, name) as SVGElement;
   for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, String(value));
   if (text !== undefined) element.textContent = text;
@@ -89,10 +112,23 @@ export function svgElement(document: Document, name: string, attributes: Record<
 
 /** The outer <svg> of a figure laid out as panels (nested <svg>s): white background, and the bold title on top unless null. */
 export function panelFigure(document: Document, width: number, height: number, title: string | null): SVGSVGElement {
-  const figure = svgElement(document, "svg", { width, height, viewBox: `0 0 ${width} ${height}`, "font-family": "system-ui, sans-serif", "font-size": 10 }) as SVGSVGElement;
+  const figure = svgElement(document, "svg", {
+    width,
+    height,
+    viewBox: `0 0 ${width} ${height}`,
+    "font-family": "system-ui, sans-serif",
+    "font-size": 10,
+  }) as SVGSVGElement;
   figure.append(svgElement(document, "rect", { width, height, fill: "white" }));
   if (title !== null) {
-    figure.append(svgElement(document, "text", { x: width / 2, y: 20, "text-anchor": "middle", "font-size": 15, "font-weight": "bold", "aria-label": "title" }, title));
+    figure.append(
+      svgElement(
+        document,
+        "text",
+        { x: width / 2, y: 20, "text-anchor": "middle", "font-size": 15, "font-weight": "bold", "aria-label": "title" },
+        title,
+      ),
+    );
   }
   return figure;
 }
@@ -108,7 +144,12 @@ export function topMargin(title: string | null): number {
  */
 export function yLabelMark(label: string): RenderFunction {
   return (_index, _scales, _values, dimensions: Dimensions, context) => {
-    const text = svgElement(context.document, "text", { x: 3, y: dimensions.marginTop - 14, "text-anchor": "start", "aria-label": "y-axis label" });
+    const text = svgElement(context.document, "text", {
+      x: 3,
+      y: dimensions.marginTop - 14,
+      "text-anchor": "start",
+      "aria-label": "y-axis label",
+    });
     text.textContent = `↑ ${label}`;
     return text;
   };
@@ -143,7 +184,11 @@ export function legendMark(entries: readonly LegendEntry[], options: { top?: num
     const { width, marginRight, marginTop } = dimensions;
     const left = width - marginRight + 14;
     const top = marginTop + (options.top ?? 6);
-    const group = svgElement(context.document, "g", { "aria-label": "legend", "text-anchor": "start", "font-size": 11 });
+    const group = svgElement(context.document, "g", {
+      "aria-label": "legend",
+      "text-anchor": "start",
+      "font-size": 11,
+    });
     entries.forEach((entry, row) => {
       const y = top + row * 17;
       group.append(

@@ -3,7 +3,15 @@
 import * as Plot from "@observablehq/plot";
 import type { RunResult } from "../types.js";
 import {
-  baseOptions, legendMark, legendWidth, runColor, runStatus, svgElement, topMargin, uniqueLabels, type FigureOptions,
+  baseOptions,
+  legendMark,
+  legendWidth,
+  runColor,
+  runStatus,
+  svgElement,
+  topMargin,
+  uniqueLabels,
+  type FigureOptions,
 } from "./common.js";
 
 interface EpochPoint {
@@ -66,7 +74,13 @@ export function epochPlot(runs: readonly RunResult[], options: FigureOptions = {
       hasAccuracy ? null : legendMark(legend),
     ],
   }) as SVGSVGElement;
-  const outer = svgElement(document, "svg", { width, height, viewBox: `0 0 ${width} ${height}`, "font-family": "system-ui, sans-serif", "font-size": 10 }) as SVGSVGElement;
+  const outer = svgElement(document, "svg", {
+    width,
+    height,
+    viewBox: `0 0 ${width} ${height}`,
+    "font-family": "system-ui, sans-serif",
+    "font-size": 10,
+  }) as SVGSVGElement;
   const background = svgElement(document, "rect", { width, height, fill: "white" });
   lossPanel.setAttribute("y", String(titleBand));
   outer.append(background, lossPanel);
@@ -76,14 +90,25 @@ export function epochPlot(runs: readonly RunResult[], options: FigureOptions = {
       width: width - lossWidth,
       marginRight: legendSpace,
       y: { label: "held-out accuracy (%)", grid: true },
-      marks: [Plot.lineY(accuracy, { ...series, strokeWidth: 2 }), Plot.dot(accuracy, { ...series, fill: "label", r: 3 }), legendMark(legend)],
+      marks: [
+        Plot.lineY(accuracy, { ...series, strokeWidth: 2 }),
+        Plot.dot(accuracy, { ...series, fill: "label", r: 3 }),
+        legendMark(legend),
+      ],
     }) as SVGSVGElement;
     accuracyPanel.setAttribute("x", String(lossWidth));
     accuracyPanel.setAttribute("y", String(titleBand));
     outer.append(accuracyPanel);
   }
   if (title !== null) {
-    outer.append(svgElement(document, "text", { x: width / 2, y: 18, "font-size": 15, "font-weight": "bold", "text-anchor": "middle" }, title));
+    outer.append(
+      svgElement(
+        document,
+        "text",
+        { x: width / 2, y: 18, "font-size": 15, "font-weight": "bold", "text-anchor": "middle" },
+        title,
+      ),
+    );
   }
   return outer;
 }

@@ -4,6 +4,13 @@ export { PAIRED_PALETTE, PALETTE, smoothEma, type FigureOptions } from "./common
 export { lossPlot, type LossPlotOptions } from "./loss.js";
 export { epochPlot } from "./epochs.js";
 export { schedulePlot, type ScheduleCurve, type SchedulePlotOptions } from "./schedule.js";
-export { describeOptimizer, lrFigure, reportHtml, type ReportFigure, type ReportInfo, type ReportOptions } from "./report.js";
+export {
+  describeOptimizer,
+  lrFigure,
+  reportHtml,
+  type ReportFigure,
+  type ReportInfo,
+  type ReportOptions,
+} from "./report.js";
 export { landscapePlot, type LandscapePlotOptions } from "./landscape.js";
 export { formatLr, lossAtLr, lrFindPlot, type LrFindCurve, type LrFindPlotOptions } from "./lr-find.js";

@@ -5,7 +5,17 @@
 import * as Plot from "@observablehq/plot";
 import type { Dimensions, RenderFunction } from "@observablehq/plot";
 import type { LandscapeGrid, LandscapeResult, LandscapeRun } from "../landscape.js";
-import { baseOptions, legendMark, legendWidth, runColor, svgElement, titleMark, topMargin, uniqueLabels, type FigureOptions } from "./common.js";
+import {
+  baseOptions,
+  legendMark,
+  legendWidth,
+  runColor,
+  svgElement,
+  titleMark,
+  topMargin,
+  uniqueLabels,
+  type FigureOptions,
+} from "./common.js";
 
 export interface LandscapePlotOptions extends FigureOptions {
   /** About how many contour bands (log-spaced in f − min f). Default 14. */
@@ -22,12 +32,19 @@ interface PathPoint {
 }
 
 /** The function's landscape and every run's path, as an SVG element; the view is the grid's x and y range. */
-export function landscapePlot(result: LandscapeResult, grid: LandscapeGrid, options: LandscapePlotOptions = {}): SVGSVGElement {
+export function landscapePlot(
+  result: LandscapeResult,
+  grid: LandscapeGrid,
+  options: LandscapePlotOptions = {},
+): SVGSVGElement {
   const levels = options.levels ?? 14;
-  if (!(Number.isInteger(levels) && levels >= 2)) throw new RangeError(`levels must be an integer of at least 2, got ${levels}`);
+  if (!(Number.isInteger(levels) && levels >= 2))
+    throw new RangeError(`levels must be an integer of at least 2, got ${levels}`);
   const maxPoints = options.maxPoints ?? 2000;
-  if (!(Number.isInteger(maxPoints) && maxPoints >= 2)) throw new RangeError(`maxPoints must be an integer of at least 2, got ${maxPoints}`);
-  if (grid.values.length !== grid.nx * grid.ny) throw new RangeError(`the grid holds ${grid.values.length} values, ${grid.nx} × ${grid.ny} expected`);
+  if (!(Number.isInteger(maxPoints) && maxPoints >= 2))
+    throw new RangeError(`maxPoints must be an integer of at least 2, got ${maxPoints}`);
+  if (grid.values.length !== grid.nx * grid.ny)
+    throw new RangeError(`the grid holds ${grid.values.length} values, ${grid.nx} × ${grid.ny} expected`);
   const { fn } = result;
   const title = options.title === undefined ? `${capitalized(fn.name)}: f(x, y) = ${fn.formula}` : options.title;
   const labels = uniqueLabels(result.runs);
@@ -45,7 +62,13 @@ export function landscapePlot(result: LandscapeResult, grid: LandscapeGrid, opti
     label: labels[r] + (run.diverged ? ` (diverged at step ${run.diverged.step})` : ""),
     color: colors[r],
   }));
-  const keyRows = ["○ start", "● end", ...(fn.minima.length ? ["★ minimum"] : []), ...(fn.saddlePoints.length ? ["◆ saddle point"] : []), ...(stops.length ? ["× diverged"] : [])];
+  const keyRows = [
+    "○ start",
+    "● end",
+    ...(fn.minima.length ? ["★ minimum"] : []),
+    ...(fn.saddlePoints.length ? ["◆ saddle point"] : []),
+    ...(stops.length ? ["× diverged"] : []),
+  ];
 
   return Plot.plot({
     ...baseOptions(options),
@@ -57,7 +80,9 @@ export function landscapePlot(result: LandscapeResult, grid: LandscapeGrid, opti
     marginRight: legendWidth([...legend.map((entry) => entry.label), "log₁₀(f − min f) bands"]),
     x: { domain: grid.x, label: "x", labelAnchor: "center", nice: false },
     y: { domain: grid.y, label: "y", labelAnchor: "center", nice: false },
-    color: options.scheme ? { type: "linear", scheme: options.scheme } : { type: "linear", range: ["#fdfdf3", "#8fa3b8"], interpolate: "hcl" },
+    color: options.scheme
+      ? { type: "linear", scheme: options.scheme }
+      : { type: "linear", range: ["#fdfdf3", "#8fa3b8"], interpolate: "hcl" },
     marks: [
       Plot.contour(logValues(grid.values), {
         width: grid.nx,
@@ -74,11 +99,21 @@ export function landscapePlot(result: LandscapeResult, grid: LandscapeGrid, opti
       }),
       Plot.frame({ stroke: "#888" }),
       ...paths.map((path, r) => Plot.line(path, { x: "x", y: "y", stroke: colors[r], strokeWidth: 2, clip: true })),
-      Plot.dot(fn.minima.map(([x, y]) => ({ x, y })), { x: "x", y: "y", symbol: "star", r: 7, fill: "white", stroke: "#222", strokeWidth: 1.2, clip: true }),
-      Plot.dot(fn.saddlePoints.map(([x, y]) => ({ x, y })), { x: "x", y: "y", symbol: "diamond", r: 6, fill: "white", stroke: "#222", strokeWidth: 1.2, clip: true }),
+      Plot.dot(
+        fn.minima.map(([x, y]) => ({ x, y })),
+        { x: "x", y: "y", symbol: "star", r: 7, fill: "white", stroke: "#222", strokeWidth: 1.2, clip: true },
+      ),
+      Plot.dot(
+        fn.saddlePoints.map(([x, y]) => ({ x, y })),
+        { x: "x", y: "y", symbol: "diamond", r: 6, fill: "white", stroke: "#222", strokeWidth: 1.2, clip: true },
+      ),
       // One mark per run with its colour as a constant: a colour channel would go through the bands' colour scale.
-      ...ends.map((end) => Plot.dot([end], { x: "x", y: "y", r: 4.5, fill: end.color, stroke: "white", strokeWidth: 1.2, clip: true })),
-      ...stops.map((stop) => Plot.dot([stop], { x: "x", y: "y", symbol: "times", r: 6, stroke: stop.color, strokeWidth: 2.5, clip: true })),
+      ...ends.map((end) =>
+        Plot.dot([end], { x: "x", y: "y", r: 4.5, fill: end.color, stroke: "white", strokeWidth: 1.2, clip: true }),
+      ),
+      ...stops.map((stop) =>
+        Plot.dot([stop], { x: "x", y: "y", symbol: "times", r: 6, stroke: stop.color, strokeWidth: 2.5, clip: true }),
+      ),
       Plot.dot([start], { x: "x", y: "y", r: 6, fill: "none", stroke: "white", strokeWidth: 3, clip: true }),
       Plot.dot([start], { x: "x", y: "y", r: 6, fill: "none", stroke: "#222", strokeWidth: 1.2, clip: true }),
       title === null ? null : titleMark(title),
@@ -105,7 +140,9 @@ function logValues(values: Float32Array): Float64Array {
     high = Math.max(high, value);
   }
   const epsilon = Math.max((high - low) * 1e-4, Number.MIN_VALUE);
-  return Float64Array.from(values, (value) => (Number.isFinite(value) ? Math.log10(value - low + epsilon) : Number.NaN));
+  return Float64Array.from(values, (value) =>
+    Number.isFinite(value) ? Math.log10(value - low + epsilon) : Number.NaN,
+  );
 }
 
 /** The run's points, every k-th of them when there are more than `maxPoints`, always with the last. */
@@ -141,7 +178,12 @@ function lastFinitePoint(run: LandscapeRun): PathPoint | undefined {
 function keyMark(rows: readonly string[], legendRows: number): RenderFunction {
   return (_index, _scales, _values, dimensions: Dimensions, context) => {
     const { width, marginRight, marginTop } = dimensions;
-    const group = svgElement(context.document, "g", { "aria-label": "marker key", "font-size": 11, "text-anchor": "start", fill: "#444" });
+    const group = svgElement(context.document, "g", {
+      "aria-label": "marker key",
+      "font-size": 11,
+      "text-anchor": "start",
+      fill: "#444",
+    });
     rows.forEach((row, index) => {
       const y = marginTop + 6 + (legendRows + 1 + index) * 17;
       group.append(svgElement(context.document, "text", { x: width - marginRight + 14, y, dy: "0.32em" }, row));

@@ -5,7 +5,17 @@
 import * as Plot from "@observablehq/plot";
 import type { RunResult } from "../types.js";
 import {
-  baseOptions, lastFiniteIndex, legendMark, legendWidth, runColor, runStatus, smoothEma, titleMark, topMargin, yLabelMark, uniqueLabels,
+  baseOptions,
+  lastFiniteIndex,
+  legendMark,
+  legendWidth,
+  runColor,
+  runStatus,
+  smoothEma,
+  titleMark,
+  topMargin,
+  yLabelMark,
+  uniqueLabels,
   type FigureOptions,
 } from "./common.js";
 
@@ -63,7 +73,11 @@ export function lossPlot(runs: readonly RunResult[], options: LossPlotOptions = 
     for (let step = stepsPerEpoch; step < longest; step += stepsPerEpoch) epochBoundaries.push(step);
   }
 
-  const legend = runs.map((run, r) => ({ label: labels[r] + runStatus(run), color: runColor(r, options.colors), dashed: options.dashed?.[r] }));
+  const legend = runs.map((run, r) => ({
+    label: labels[r] + runStatus(run),
+    color: runColor(r, options.colors),
+    dashed: options.dashed?.[r],
+  }));
   const line = { x: "step", y: "loss", stroke: "label", z: "label" } as const;
   return Plot.plot({
     ...baseOptions(options),
@@ -93,6 +107,9 @@ export function lossPlot(runs: readonly RunResult[], options: LossPlotOptions = 
 /** EMA of the losses, taken over log(loss) on a log axis (a geometric moving average). */
 function smoothLosses(losses: Float32Array, beta: number, logScale: boolean): Float64Array {
   if (!logScale) return smoothEma(losses, beta);
-  const smoothed = smoothEma(Array.from(losses, (loss) => (loss > 0 ? Math.log(loss) : Number.NaN)), beta);
+  const smoothed = smoothEma(
+    Array.from(losses, (loss) => (loss > 0 ? Math.log(loss) : Number.NaN)),
+    beta,
+  );
   return smoothed.map(Math.exp);
 }

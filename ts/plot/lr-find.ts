@@ -5,7 +5,17 @@ import * as Plot from "@observablehq/plot";
 import type { LrFindResult, LrSuggestions } from "../lr-find.js";
 import type { Dimensions, RenderFunction } from "@observablehq/plot";
 import {
-  baseOptions, legendMark, legendWidth, panelFigure, runColor, svgElement, titleMark, topMargin, uniqueLabels, yLabelMark, type FigureOptions,
+  baseOptions,
+  legendMark,
+  legendWidth,
+  panelFigure,
+  runColor,
+  svgElement,
+  titleMark,
+  topMargin,
+  uniqueLabels,
+  yLabelMark,
+  type FigureOptions,
 } from "./common.js";
 
 /** What the figure needs of a range test (an `LrFindResult` has it all). */
@@ -70,7 +80,7 @@ export function cutAbove(points: readonly CurvePoint[], top: number | undefined)
   const out: CurvePoint[] = [];
   points.forEach((point, i) => {
     const previous = points[i - 1];
-    if (previous && previous.label === point.label && (previous.loss > top) !== (point.loss > top)) {
+    if (previous && previous.label === point.label && previous.loss > top !== point.loss > top) {
       const t = (top - previous.loss) / (point.loss - previous.loss);
       const lr = Math.exp(Math.log(previous.lr) + t * (Math.log(point.lr) - Math.log(previous.lr)));
       out.push({ label: point.label, lr, loss: top });
@@ -94,7 +104,14 @@ function ruleKeyMark(rows: number): RenderFunction {
     const group = svgElement(context.document, "g", { "aria-label": "suggestion key", "text-anchor": "start" });
     KEY.forEach((line, row) => {
       const y = marginTop + 6 + (rows + 0.6 + row) * 17;
-      group.append(svgElement(context.document, "text", { x: width - marginRight + 14, y, dy: "0.32em", "font-size": 11, fill: "#444" }, line));
+      group.append(
+        svgElement(
+          context.document,
+          "text",
+          { x: width - marginRight + 14, y, dy: "0.32em", "font-size": 11, fill: "#444" },
+          line,
+        ),
+      );
     });
     return group;
   };
@@ -103,7 +120,8 @@ function ruleKeyMark(rows: number): RenderFunction {
 /** Loss against lr of every range test, as an SVG element (default title "Learning-rate range test"). */
 export function lrFindPlot(curves: readonly LrFindCurve[], options: LrFindPlotOptions = {}): SVGSVGElement {
   if (options.columns !== undefined) {
-    if (!(Number.isInteger(options.columns) && options.columns >= 1)) throw new RangeError(`columns must be a positive integer, got ${options.columns}`);
+    if (!(Number.isInteger(options.columns) && options.columns >= 1))
+      throw new RangeError(`columns must be a positive integer, got ${options.columns}`);
     return lrFindGrid(curves, options.columns, options);
   }
   return overlaid(curves, options, true);
@@ -113,7 +131,8 @@ export function lrFindPlot(curves: readonly LrFindCurve[], options: LrFindPlotOp
 function overlaid(curves: readonly LrFindCurve[], options: LrFindPlotOptions, withLegend: boolean): SVGSVGElement {
   const title = options.title === undefined ? "Learning-rate range test" : options.title;
   const clipAbove = options.clipAbove === undefined ? 1.5 : options.clipAbove;
-  if (clipAbove !== null && !(clipAbove > 1)) throw new RangeError(`clipAbove must be greater than 1 (or null), got ${clipAbove}`);
+  if (clipAbove !== null && !(clipAbove > 1))
+    throw new RangeError(`clipAbove must be greater than 1 (or null), got ${clipAbove}`);
   const labels = uniqueLabels(curves);
   const drawable = (lr: number, loss: number) => lr > 0 && Number.isFinite(lr) && Number.isFinite(loss);
 
@@ -124,13 +143,15 @@ function overlaid(curves: readonly LrFindCurve[], options: LrFindPlotOptions, wi
     const label = labels[c];
     for (let i = 0; i < curve.lrs.length; i++) {
       if (drawable(curve.lrs[i], curve.losses[i])) raw.push({ label, lr: curve.lrs[i], loss: curve.losses[i] });
-      if (drawable(curve.lrs[i], curve.smoothed[i])) smoothed.push({ label, lr: curve.lrs[i], loss: curve.smoothed[i] });
+      if (drawable(curve.lrs[i], curve.smoothed[i]))
+        smoothed.push({ label, lr: curve.lrs[i], loss: curve.smoothed[i] });
     }
     for (const { rule } of RULES) {
       const suggestion = curve.suggestions[rule];
       if (!suggestion) continue;
       const loss = lossAtLr(curve.lrs, curve.smoothed, suggestion.lr);
-      if (drawable(suggestion.lr, loss)) marks.push({ label, rule, lr: suggestion.lr, loss, text: formatLr(suggestion.lr) });
+      if (drawable(suggestion.lr, loss))
+        marks.push({ label, rule, lr: suggestion.lr, loss, text: formatLr(suggestion.lr) });
     }
   });
 
@@ -144,7 +165,10 @@ function overlaid(curves: readonly LrFindCurve[], options: LrFindPlotOptions, wi
   // Marks outside the frame are left out rather than clipped (resvg fails on clipped marks in a grid's nested panels).
   const shown = yDomain ? marks.filter((mark) => mark.loss <= yDomain[1]!) : marks;
 
-  const legend = curves.map((curve, c) => ({ label: labels[c] + (curve.stoppedEarly ? " (diverged)" : ""), color: runColor(c, options.colors) }));
+  const legend = curves.map((curve, c) => ({
+    label: labels[c] + (curve.stoppedEarly ? " (diverged)" : ""),
+    color: runColor(c, options.colors),
+  }));
   const line = { x: "lr", y: "loss", stroke: "label", z: "label" } as const;
   return Plot.plot({
     ...baseOptions(options),
@@ -162,7 +186,17 @@ function overlaid(curves: readonly LrFindCurve[], options: LrFindPlotOptions, wi
       Plot.lineY(cutAbove(raw, yDomain?.[1]), { ...line, strokeWidth: 1, strokeOpacity: 0.3 }),
       Plot.lineY(cutAbove(smoothed, yDomain?.[1]), { ...line, strokeWidth: 1.8 }),
       Plot.dot(shown, { x: "lr", y: "loss", symbol: "rule", fill: "label", stroke: "white", strokeWidth: 1, r: 5.5 }),
-      Plot.text(shown, { x: "lr", y: "loss", text: "text", fill: "label", dy: -11, fontSize: 10, stroke: "white", strokeWidth: 3, paintOrder: "stroke" }),
+      Plot.text(shown, {
+        x: "lr",
+        y: "loss",
+        text: "text",
+        fill: "label",
+        dy: -11,
+        fontSize: 10,
+        stroke: "white",
+        strokeWidth: 3,
+        paintOrder: "stroke",
+      }),
       title === null ? null : titleMark(title),
       yLabelMark(withLegend ? "loss (smoothed; raw batch losses faint)" : "loss"),
       withLegend ? legendMark(legend) : null,
@@ -181,13 +215,35 @@ function lrFindGrid(curves: readonly LrFindCurve[], columns: number, options: Lr
   const top = (title === null ? 0 : 28) + 22;
   const height = top + Math.ceil(curves.length / columns) * panelHeight;
   const figure = panelFigure(document, width, height, title);
-  figure.append(svgElement(document, "text", { x: width / 2, y: top - 8, "text-anchor": "middle", "font-size": 11, fill: "#444", "aria-label": "suggestion key" }, `${KEY.join("     ")}     (lrs written beside the marks)`));
+  figure.append(
+    svgElement(
+      document,
+      "text",
+      {
+        x: width / 2,
+        y: top - 8,
+        "text-anchor": "middle",
+        "font-size": 11,
+        fill: "#444",
+        "aria-label": "suggestion key",
+      },
+      `${KEY.join("     ")}     (lrs written beside the marks)`,
+    ),
+  );
   const labels = uniqueLabels(curves);
   curves.forEach((curve, index) => {
     const status = curve.stoppedEarly ? " (diverged)" : "";
-    const panel = overlaid([{ ...curve, label: labels[index] }], {
-      ...options, title: labels[index] + status, width: panelWidth, height: panelHeight, colors: [runColor(index, options.colors)],
-    }, false);
+    const panel = overlaid(
+      [{ ...curve, label: labels[index] }],
+      {
+        ...options,
+        title: labels[index] + status,
+        width: panelWidth,
+        height: panelHeight,
+        colors: [runColor(index, options.colors)],
+      },
+      false,
+    );
     panel.setAttribute("x", String((index % columns) * panelWidth));
     panel.setAttribute("y", String(top + Math.floor(index / columns) * panelHeight));
     figure.append(panel);

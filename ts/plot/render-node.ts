@@ -18,7 +18,9 @@ export function svgText(figure: Element): string {
 
 const require = createRequire(import.meta.url);
 // Fonts shipped in an npm package, so PNG text draws on machines without system fonts.
-const FONT_FILES = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"].map((file) => require.resolve(`dejavu-fonts-ttf/ttf/${file}`));
+const FONT_FILES = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"].map((file) =>
+  require.resolve(`dejavu-fonts-ttf/ttf/${file}`),
+);
 
 /** Renders SVG text to PNG bytes at `scale` × its size (2 by default, sharp on high-density screens). */
 export function svgToPng(svg: string, options: { scale?: number } = {}): Uint8Array {

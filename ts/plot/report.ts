@@ -53,15 +53,23 @@ export function describeOptimizer(spec: OptimizerSpec): string {
 export const LR_CAPTION = "Learning rate in force at each step under the schedule (first param group).";
 
 /** The lr per step of every run that recorded one (runs with a schedule), as an SVG element; undefined when none did. */
-export function lrFigure(runs: readonly RunResult[], options: { document?: Document; colors?: readonly string[] } = {}): SVGSVGElement | undefined {
+export function lrFigure(
+  runs: readonly RunResult[],
+  options: { document?: Document; colors?: readonly string[] } = {},
+): SVGSVGElement | undefined {
   const labels = uniqueLabels(runs);
   const curves = runs.flatMap((run, r) => (run.lrs ? [{ label: labels[r], lrs: run.lrs }] : []));
   if (curves.length === 0) return undefined;
   const title = "Learning rate per step";
   // Schedules that set absolute lrs (OneCycleLR, CyclicLR) give every run the same curve: draw it once.
-  const same = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((lr, step) => Object.is(lr, b[step]));
+  const same = (a: Float32Array, b: Float32Array) =>
+    a.length === b.length && a.every((lr, step) => Object.is(lr, b[step]));
   if (curves.length > 1 && curves.every((curve) => same(curve.lrs, curves[0]!.lrs))) {
-    return schedulePlot([{ label: "every run", lrs: curves[0]!.lrs }], { document: options.document, colors: ["#222"], title: `${title} (the same for every run)` });
+    return schedulePlot([{ label: "every run", lrs: curves[0]!.lrs }], {
+      document: options.document,
+      colors: ["#222"],
+      title: `${title} (the same for every run)`,
+    });
   }
   const colors = runs.flatMap((run, r) => (run.lrs ? [runColor(r, options.colors)] : []));
   return schedulePlot(curves, { document: options.document, colors, title });
@@ -123,8 +131,15 @@ dd { margin: 0; }
 /** The report as one HTML document (a string). */
 export function reportHtml(runs: readonly RunResult[], info: ReportInfo, options: ReportOptions = {}): string {
   const figures = options.figures ?? [
-    { caption: "Training loss per step (log scale): faint lines are the raw batch losses, solid lines their moving average.", svg: lossPlot(runs, { document: options.document, colors: options.colors }).outerHTML },
-    { caption: "Per epoch: held-out loss (solid) and mean training loss (dashed); held-out accuracy.", svg: epochPlot(runs, { document: options.document, colors: options.colors }).outerHTML },
+    {
+      caption:
+        "Training loss per step (log scale): faint lines are the raw batch losses, solid lines their moving average.",
+      svg: lossPlot(runs, { document: options.document, colors: options.colors }).outerHTML,
+    },
+    {
+      caption: "Per epoch: held-out loss (solid) and mean training loss (dashed); held-out accuracy.",
+      svg: epochPlot(runs, { document: options.document, colors: options.colors }).outerHTML,
+    },
     ...lrFigures(runs, options),
   ];
   const labels = uniqueLabels(runs);
@@ -148,9 +163,19 @@ export function reportHtml(runs: readonly RunResult[], info: ReportInfo, options
   const facts: [string, string][] = [
     ["data", [info.source, ...sizes].join("; ")],
     ["model", `MLP ${info.layers.join("-")} (Linear + ReLU, log_softmax + NLL)`],
-    ["training", `${info.epochs} epoch${info.epochs === 1 ? "" : "s"}, batch size ${info.batchSize}, seed ${info.seed} (same initial weights and batch order for every run)`],
-    ...(info.schedule === undefined ? [] : [["lr schedule", `${info.schedule} (over each optimizer's lr, stepped after every step)`] as [string, string]]),
-    ["versions", Object.entries(info.versions).map(([name, version]) => `${name} ${version}`).join(", ")],
+    [
+      "training",
+      `${info.epochs} epoch${info.epochs === 1 ? "" : "s"}, batch size ${info.batchSize}, seed ${info.seed} (same initial weights and batch order for every run)`,
+    ],
+    ...(info.schedule === undefined
+      ? []
+      : [["lr schedule", `${info.schedule} (over each optimizer's lr, stepped after every step)`] as [string, string]]),
+    [
+      "versions",
+      Object.entries(info.versions)
+        .map(([name, version]) => `${name} ${version}`)
+        .join(", "),
+    ],
     ["date", info.date],
   ];
   const title = info.title ?? "optimlab: optimizer comparison";

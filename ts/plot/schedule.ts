@@ -1,7 +1,16 @@
 // Learning-rate schedules: the lr in force at each step, one line per schedule.
 import * as Plot from "@observablehq/plot";
 import {
-  baseOptions, legendMark, legendWidth, panelFigure, runColor, svgElement, titleMark, topMargin, yLabelMark, type FigureOptions,
+  baseOptions,
+  legendMark,
+  legendWidth,
+  panelFigure,
+  runColor,
+  svgElement,
+  titleMark,
+  topMargin,
+  yLabelMark,
+  type FigureOptions,
 } from "./common.js";
 
 /** One schedule's lr per step (index = step). */
@@ -21,7 +30,10 @@ export interface SchedulePlotOptions extends FigureOptions {
 }
 
 /** The lr per step of one schedule (an array) or several (labelled curves), as an SVG element. */
-export function schedulePlot(curves: ArrayLike<number> | readonly ScheduleCurve[], options: SchedulePlotOptions = {}): SVGSVGElement {
+export function schedulePlot(
+  curves: ArrayLike<number> | readonly ScheduleCurve[],
+  options: SchedulePlotOptions = {},
+): SVGSVGElement {
   const list: readonly ScheduleCurve[] = isCurveList(curves) ? curves : [{ label: "lr", lrs: curves }];
   if (options.columns !== undefined && list.length > 1) return scheduleGrid(list, options.columns, options);
   const title = options.title === undefined ? "Learning rate schedule" : options.title;
@@ -77,13 +89,33 @@ function scheduleGrid(list: readonly ScheduleCurve[], columns: number, options: 
     let firstLine = name;
     let taken = 0;
     while (taken < words.length && `${firstLine} ${words[taken]}`.length <= fits) firstLine += ` ${words[taken++]}`;
-    const label = svgElement(document, "text", { x: x + panelWidth / 2, y: y + 11, "text-anchor": "middle", "font-size": 11, "aria-label": "panel title" });
+    const label = svgElement(document, "text", {
+      x: x + panelWidth / 2,
+      y: y + 11,
+      "text-anchor": "middle",
+      "font-size": 11,
+      "aria-label": "panel title",
+    });
     label.append(svgElement(document, "tspan", { "font-weight": "bold" }, name), firstLine.slice(name.length));
     figure.append(label);
     if (taken < words.length) {
-      figure.append(svgElement(document, "text", { x: x + panelWidth / 2, y: y + 24, "text-anchor": "middle", "font-size": 11 }, words.slice(taken).join(" ")));
+      figure.append(
+        svgElement(
+          document,
+          "text",
+          { x: x + panelWidth / 2, y: y + 24, "text-anchor": "middle", "font-size": 11 },
+          words.slice(taken).join(" "),
+        ),
+      );
     }
-    const panel = schedulePlot([curve], { ...options, columns: undefined, title: null, width: panelWidth, height: panelHeight, colors: [runColor(index, options.colors)] });
+    const panel = schedulePlot([curve], {
+      ...options,
+      columns: undefined,
+      title: null,
+      width: panelWidth,
+      height: panelHeight,
+      colors: [runColor(index, options.colors)],
+    });
     panel.setAttribute("x", String(x));
     panel.setAttribute("y", String(y + labelHeight));
     figure.append(panel);

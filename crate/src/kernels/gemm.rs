@@ -126,7 +126,8 @@ impl Gemm {
         assert!(c.len() >= m * n);
         let kc_max = k_block(k);
         assert!(
-            self.pack_a.len() >= round_up(m.min(MC_MAX), MR) * kc_max && self.pack_b.len() >= kc_max * round_up(n.min(NC_MAX), NR),
+            self.pack_a.len() >= round_up(m.min(MC_MAX), MR) * kc_max
+                && self.pack_b.len() >= kc_max * round_up(n.min(NC_MAX), NR),
             "gemm: workspace sized for smaller products"
         );
         if k == 0 {
@@ -259,7 +260,18 @@ fn pack_b(pack: &mut [f32], b: Strided, p0: usize, kc: usize, j0: usize, nc: usi
 /// later blocks add, the last applies ReLU.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn write_tile(tile: &[f32; MR * NR], c: &mut [f32], ldc: usize, i: usize, j: usize, rows: usize, cols: usize, epilogue: Epilogue, first: bool, last: bool) {
+fn write_tile(
+    tile: &[f32; MR * NR],
+    c: &mut [f32],
+    ldc: usize,
+    i: usize,
+    j: usize,
+    rows: usize,
+    cols: usize,
+    epilogue: Epilogue,
+    first: bool,
+    last: bool,
+) {
     for r in 0..rows {
         let out = &mut c[(i + r) * ldc + j..(i + r) * ldc + j + cols];
         let sums = &tile[r * NR..r * NR + cols];
@@ -355,15 +367,25 @@ mod tests {
     }
 
     // Shapes around the tile and block sizes (MR = 4, NR = 8, KC_MAX = 512, MC_MAX = 256) and the MLP's own.
-    const SHAPES: [(usize, usize, usize); 9] =
-        [(1, 1, 1), (3, 5, 7), (4, 8, 16), (5, 9, 17), (13, 11, 3), (257, 10, 100), (256, 100, 784), (6, 1025, 13), (37, 23, 1100)];
+    const SHAPES: [(usize, usize, usize); 9] = [
+        (1, 1, 1),
+        (3, 5, 7),
+        (4, 8, 16),
+        (5, 9, 17),
+        (13, 11, 3),
+        (257, 10, 100),
+        (256, 100, 784),
+        (6, 1025, 13),
+        (37, 23, 1100),
+    ];
 
     #[test]
     fn three_products_match_f64_reference_on_odd_shapes() {
         let mut rng = Rng::new(1);
         for &(batch, fan_out, fan_in) in &SHAPES {
             let d = LinearDims { batch, fan_in, fan_out };
-            let (x, w, bias) = (random(batch * fan_in, &mut rng), random(fan_out * fan_in, &mut rng), random(fan_out, &mut rng));
+            let (x, w, bias) =
+                (random(batch * fan_in, &mut rng), random(fan_out * fan_in, &mut rng), random(fan_out, &mut rng));
             let dy = random(batch * fan_out, &mut rng);
             let mut gemm = Gemm::new(batch.max(fan_out), fan_out.max(fan_in), fan_in.max(batch).max(fan_out));
             for relu in [false, true] {
@@ -374,13 +396,21 @@ mod tests {
             let mut dx = vec![f32::NAN; batch * fan_in];
             gemm.linear_backward_input(&dy, &w, &mut dx, d);
             let dx_ref: Vec<f64> = (0..batch * fan_in)
-                .map(|idx| (0..fan_out).map(|j| f64::from(dy[idx / fan_in * fan_out + j]) * f64::from(w[j * fan_in + idx % fan_in])).sum())
+                .map(|idx| {
+                    (0..fan_out)
+                        .map(|j| f64::from(dy[idx / fan_in * fan_out + j]) * f64::from(w[j * fan_in + idx % fan_in]))
+                        .sum()
+                })
                 .collect();
             assert_close(&dx, &dx_ref, fan_out, "dx");
             let mut dw = vec![f32::NAN; fan_out * fan_in];
             gemm.linear_backward_weight(&dy, &x, &mut dw, d);
             let dw_ref: Vec<f64> = (0..fan_out * fan_in)
-                .map(|idx| (0..batch).map(|i| f64::from(dy[i * fan_out + idx / fan_in]) * f64::from(x[i * fan_in + idx % fan_in])).sum())
+                .map(|idx| {
+                    (0..batch)
+                        .map(|i| f64::from(dy[i * fan_out + idx / fan_in]) * f64::from(x[i * fan_in + idx % fan_in]))
+                        .sum()
+                })
                 .collect();
             assert_close(&dw, &dw_ref, batch, "dw");
         }

@@ -27,7 +27,16 @@ impl Linear {
     }
 
     #[allow(clippy::too_many_arguments)]
-    pub fn forward(&self, gemm: &mut Gemm, x: &[f32], weight: &[f32], bias: &[f32], y: &mut [f32], batch: usize, relu: bool) {
+    pub fn forward(
+        &self,
+        gemm: &mut Gemm,
+        x: &[f32],
+        weight: &[f32],
+        bias: &[f32],
+        y: &mut [f32],
+        batch: usize,
+        relu: bool,
+    ) {
         gemm.linear_forward(x, weight, bias, y, self.dims(batch), relu);
     }
 

@@ -101,7 +101,8 @@ impl Mlp {
         let classes = self.classes();
         let scale = 1.0 / batch as f32;
         let logits = &self.outputs[self.layers.len() - 1][..batch * classes];
-        let loss = log_softmax_nll(logits, &labels[..batch], classes, Some((&mut self.grad_out[..batch * classes], scale)));
+        let loss =
+            log_softmax_nll(logits, &labels[..batch], classes, Some((&mut self.grad_out[..batch * classes], scale)));
         self.backward(x, batch);
         (loss / batch as f64) as f32
     }
@@ -117,7 +118,16 @@ impl Mlp {
             let (weight_part, bias_part) = grads.split_at_mut(b.start);
             let dx = if l > 0 { Some(&mut grad_in[..batch * layer.fan_in]) } else { None };
             let dy = &grad_out[..batch * layer.fan_out];
-            layer.backward(gemm, input, &params[w.clone()], dy, &mut weight_part[w], &mut bias_part[..b.len()], dx, batch);
+            layer.backward(
+                gemm,
+                input,
+                &params[w.clone()],
+                dy,
+                &mut weight_part[w],
+                &mut bias_part[..b.len()],
+                dx,
+                batch,
+            );
             if l > 0 {
                 relu_backward(&mut grad_in[..batch * layer.fan_in], input);
                 std::mem::swap(grad_out, grad_in);
@@ -147,7 +157,10 @@ mod tests {
         let mut offset = 0;
         for l in 0..sizes.len() - 1 {
             let (fan_in, fan_out) = (sizes[l], sizes[l + 1]);
-            let (w, b) = (&params[offset..offset + fan_out * fan_in], &params[offset + fan_out * fan_in..offset + fan_out * (fan_in + 1)]);
+            let (w, b) = (
+                &params[offset..offset + fan_out * fan_in],
+                &params[offset + fan_out * fan_in..offset + fan_out * (fan_in + 1)],
+            );
             offset += fan_out * (fan_in + 1);
             let mut next = vec![0.0; batch * fan_out];
             for i in 0..batch {
@@ -189,9 +202,13 @@ mod tests {
                 let (mut plus, mut minus) = (params.clone(), params.clone());
                 plus[idx] += eps;
                 minus[idx] -= eps;
-                let numeric = (loss_f64(&sizes, &plus, &x, &labels) - loss_f64(&sizes, &minus, &x, &labels)) / (2.0 * eps);
+                let numeric =
+                    (loss_f64(&sizes, &plus, &x, &labels) - loss_f64(&sizes, &minus, &x, &labels)) / (2.0 * eps);
                 let analytic = f64::from(mlp.arena().grads()[idx]);
-                assert!((analytic - numeric).abs() <= 1e-5 + 1e-3 * numeric.abs(), "tensor {tensor} index {idx}: {analytic} vs {numeric}");
+                assert!(
+                    (analytic - numeric).abs() <= 1e-5 + 1e-3 * numeric.abs(),
+                    "tensor {tensor} index {idx}: {analytic} vs {numeric}"
+                );
             }
         }
     }

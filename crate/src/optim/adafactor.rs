@@ -124,7 +124,15 @@ impl TensorRule for Adafactor {
             State { step: 0, rows, cols, row_var, col_var, variance: Vec::new(), row_means: vec![0.0; batch] }
         } else {
             let variance = vec![0.0; numel];
-            State { step: 0, rows: 0, cols: 0, row_var: Vec::new(), col_var: Vec::new(), variance, row_means: Vec::new() }
+            State {
+                step: 0,
+                rows: 0,
+                cols: 0,
+                row_var: Vec::new(),
+                col_var: Vec::new(),
+                variance,
+                row_means: Vec::new(),
+            }
         })
     }
 

@@ -1,8 +1,8 @@
 //! AdEMAMix: m₁ ← (1−β₁)g + β₁m₁;  m₂ ← (1−β₃)g + β₃m₂;  ν ← (1−β₂)g² + β₂ν;
 //! θ ← θ − γ((m₁/(1−β₁ᵗ) + α·m₂) / (√(ν/(1−β₂ᵗ) + ε_root) + ε) + λθ).  Source: optax.contrib.ademamix (`scale_by_ademamix`), optax 0.2.8.
 use super::{
-    check_betas, lr_field, non_negative, optax_bias_correction, optax_learning_rate, persist, unit_interval, OptimError,
-    Options, TensorRule,
+    check_betas, lr_field, non_negative, optax_bias_correction, optax_learning_rate, persist, unit_interval,
+    OptimError, Options, TensorRule,
 };
 
 pub struct Ademamix;
@@ -65,7 +65,8 @@ impl TensorRule for Ademamix {
     fn update(c: &Config, s: &mut State, param: &mut [f32], grad: &[f32], _shape: &[usize]) {
         s.count += 1;
         let (b1, b2, b3) = (c.b1 as f32, c.b2 as f32, c.b3 as f32);
-        let (one_minus_b1, one_minus_b2, one_minus_b3) = ((1.0 - c.b1) as f32, (1.0 - c.b2) as f32, (1.0 - c.b3) as f32);
+        let (one_minus_b1, one_minus_b2, one_minus_b3) =
+            ((1.0 - c.b1) as f32, (1.0 - c.b2) as f32, (1.0 - c.b3) as f32);
         let (correction1, correction2) = (optax_bias_correction(c.b1, s.count), optax_bias_correction(c.b2, s.count));
         let (alpha, eps, eps_root) = (c.alpha as f32, c.eps as f32, c.eps_root as f32);
         let (weight_decay, neg_lr) = (c.weight_decay as f32, -c.learning_rate as f32);

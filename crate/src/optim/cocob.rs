@@ -66,14 +66,17 @@ impl TensorRule for Cocob {
         let (lr, alpha, weight_decay) = (c.learning_rate as f32, c.alpha as f32, c.weight_decay as f32);
         let sums = s.cumulative_gradients.iter_mut().zip(s.subgradients.iter_mut());
         let bets = s.scale.iter_mut().zip(s.reward.iter_mut()).zip(&s.init_particles);
-        for ((p, &g), ((cumulative, subgradient), ((scale, reward), &p0))) in param.iter_mut().zip(grad).zip(sums.zip(bets)) {
+        for ((p, &g), ((cumulative, subgradient), ((scale, reward), &p0))) in
+            param.iter_mut().zip(grad).zip(sums.zip(bets))
+        {
             let decayed = if c.weight_decay != 0.0 { g + weight_decay * *p } else { g };
             let scaled = lr * decayed;
             *scale = maximum(*scale, scaled.abs());
             *subgradient += scaled.abs();
             *reward = maximum(*reward - scaled * (*p - p0), 0.0);
             *cumulative -= scaled;
-            let next = p0 + *cumulative / (*scale * maximum(*subgradient + *scale, alpha * *scale)) * (*scale + *reward);
+            let next =
+                p0 + *cumulative / (*scale * maximum(*subgradient + *scale, alpha * *scale)) * (*scale + *reward);
             *p += next - *p;
         }
     }

@@ -1,6 +1,8 @@
 //! What the optimizer files share: torch's and optax's elementwise functions and option checks, and
 //! the pieces of a `TensorRule` that are the same in every file (state persistence, lr accessors).
-use super::{js_number, param_groups, put_f32s, put_f64, put_u64, record_default, BlobReader, OptimError, Options, Persist};
+use super::{
+    js_number, param_groups, put_f32s, put_f64, put_u64, record_default, BlobReader, OptimError, Options, Persist,
+};
 use serde_json::Value;
 
 /// torch's `lerp` kernel: `a + w(b − a)` for |w| < 0.5, else `b − (b − a)(1 − w)`.
@@ -71,15 +73,12 @@ pub fn optax_learning_rate(o: &Options, default: Option<f64>) -> Result<f64, Opt
     record_default("lr", default.into());
     let value = match given {
         (Some(_), Some(_)) => {
-            return Err(OptimError::Invalid(format!(
-                "{}: give learning_rate or its alias lr, not both",
-                o.optimizer()
-            )))
+            return Err(OptimError::Invalid(format!("{}: give learning_rate or its alias lr, not both", o.optimizer())))
         }
         (Some(lr), None) | (None, Some(lr)) => lr,
-        (None, None) => default.ok_or_else(|| {
-            OptimError::Invalid(format!("{} requires learning_rate (or lr)", o.optimizer()))
-        })?,
+        (None, None) => {
+            default.ok_or_else(|| OptimError::Invalid(format!("{} requires learning_rate (or lr)", o.optimizer())))?
+        }
     };
     non_negative(value, "Invalid learning rate")?;
     Ok(value)
@@ -88,10 +87,9 @@ pub fn optax_learning_rate(o: &Options, default: Option<f64>) -> Result<f64, Opt
 /// torch's beta check `0 <= beta < 1` over optax's `b1, b2, …`, reported by index like torch's betas.
 pub fn check_beta_list(betas: &[f64]) -> Result<(), OptimError> {
     match betas.iter().position(|beta| !(0.0..1.0).contains(beta)) {
-        Some(index) => Err(OptimError::Invalid(format!(
-            "Invalid beta parameter at index {index}: {}",
-            js_number(betas[index])
-        ))),
+        Some(index) => {
+            Err(OptimError::Invalid(format!("Invalid beta parameter at index {index}: {}", js_number(betas[index]))))
+        }
         None => Ok(()),
     }
 }
@@ -241,7 +239,8 @@ impl<const N: usize> DistanceState<N> {
         if !input.is_empty() {
             return Err(OptimError::State("trailing bytes after the last tensor".into()));
         }
-        *self = DistanceState { count, estim_lr: estim_lr as f32, numerator_weighted: numerator_weighted as f32, tensors };
+        *self =
+            DistanceState { count, estim_lr: estim_lr as f32, numerator_weighted: numerator_weighted as f32, tensors };
         Ok(lr)
     }
 }

@@ -86,7 +86,11 @@ impl Optimizer for DAdaptAdamW {
         1
     }
     fn lr(&self, group: usize) -> f64 {
-        if group == 0 { self.config.learning_rate } else { f64::NAN }
+        if group == 0 {
+            self.config.learning_rate
+        } else {
+            f64::NAN
+        }
     }
     fn set_lr(&mut self, group: usize, lr: f64) {
         if group == 0 {

@@ -410,16 +410,8 @@ impl Optimizer for Lbfgs {
             let mut ls_func_evals = 0;
             if c.line_search_fn.is_some() {
                 copy_params(closure, &mut self.x_init);
-                let (new_loss, t, evals) = strong_wolfe(
-                    closure,
-                    &self.x_init,
-                    s.t,
-                    &s.d,
-                    loss,
-                    &mut self.flat_grad,
-                    gtd,
-                    c.tolerance_change,
-                );
+                let (new_loss, t, evals) =
+                    strong_wolfe(closure, &self.x_init, s.t, &s.d, loss, &mut self.flat_grad, gtd, c.tolerance_change);
                 loss = new_loss;
                 s.t = t;
                 ls_func_evals = evals;
@@ -514,7 +506,10 @@ impl Optimizer for Lbfgs {
         input.f32s_into(&mut s.prev_flat_grad)?;
         let pairs = input.u64()? as usize;
         if pairs > self.config.history_size {
-            return Err(OptimError::State(format!("{pairs} history pairs, history_size is {}", self.config.history_size)));
+            return Err(OptimError::State(format!(
+                "{pairs} history pairs, history_size is {}",
+                self.config.history_size
+            )));
         }
         for _ in 0..pairs {
             let (mut y, mut step) = (vec![0.0; numel], vec![0.0; numel]);

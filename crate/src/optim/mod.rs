@@ -17,22 +17,22 @@ pub use common::*;
 pub mod adabelief;
 pub mod adadelta;
 pub mod adafactor;
-pub mod ademamix;
 pub mod adagrad;
 pub mod adam;
 pub mod adamax;
 pub mod adamw;
 pub mod adan;
+pub mod ademamix;
 pub mod adopt;
 pub mod asgd;
-pub mod fromage;
 pub mod cocob;
 pub mod dadapt_adamw;
+pub mod fromage;
 pub mod lamb;
 pub mod lars;
 pub mod lbfgs;
-pub mod madgrad;
 pub mod lion;
+pub mod madgrad;
 pub mod muon;
 pub mod nadam;
 pub mod notebook;
@@ -44,8 +44,8 @@ pub mod rprop;
 pub mod schedule_free_adamw;
 pub mod sgd;
 pub mod sign_sgd;
-pub mod yogi;
 pub mod sm3;
+pub mod yogi;
 
 /// One parameter tensor as an optimizer sees it: its values and its gradient (same length).
 pub struct Slot<'a> {
@@ -99,9 +99,20 @@ pub trait Optimizer {
 pub enum OptimError {
     /// An option value torch rejects; the message is torch's (`Invalid learning rate: -1`).
     Invalid(String),
-    UnknownOption { optimizer: String, option: String, valid: Vec<&'static str> },
-    WrongType { option: String, expected: &'static str, got: String },
-    UnknownOptimizer { name: String, known: Vec<&'static str> },
+    UnknownOption {
+        optimizer: String,
+        option: String,
+        valid: Vec<&'static str>,
+    },
+    WrongType {
+        option: String,
+        expected: &'static str,
+        got: String,
+    },
+    UnknownOptimizer {
+        name: String,
+        known: Vec<&'static str>,
+    },
     ParamGroups(String),
     /// The slots given to `step` do not match the tensors the optimizer was built for.
     Slots(String),
@@ -113,11 +124,9 @@ impl fmt::Display for OptimError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             OptimError::Invalid(message) => f.write_str(message),
-            OptimError::UnknownOption { optimizer, option, valid } => write!(
-                f,
-                "Unknown option '{option}' for {optimizer}; valid options: {}",
-                valid.join(", ")
-            ),
+            OptimError::UnknownOption { optimizer, option, valid } => {
+                write!(f, "Unknown option '{option}' for {optimizer}; valid options: {}", valid.join(", "))
+            }
             OptimError::WrongType { option, expected, got } => {
                 write!(f, "Option '{option}' must be {expected}, got {got}")
             }
@@ -234,10 +243,7 @@ impl Options {
         record_default(name, (default as u64).into());
         match self.map.get(name) {
             None => Ok(default),
-            Some(value) => value
-                .as_u64()
-                .map(|n| n as usize)
-                .ok_or_else(|| self.wrong(name, "a non-negative integer")),
+            Some(value) => value.as_u64().map(|n| n as usize).ok_or_else(|| self.wrong(name, "a non-negative integer")),
         }
     }
 
@@ -447,9 +453,7 @@ pub fn param_groups(
                 }
             };
             if group_of[i] != usize::MAX {
-                return Err(OptimError::ParamGroups(
-                    "some parameters appear in more than one parameter group".into(),
-                ));
+                return Err(OptimError::ParamGroups("some parameters appear in more than one parameter group".into()));
             }
             group_of[i] = g;
         }
@@ -802,19 +806,37 @@ mod tests {
     fn describe_lists_every_optimizer_with_its_valid_options_and_defaults() {
         let described = describe().unwrap();
         let optimizers = described.as_array().unwrap();
-        assert_eq!(optimizers.iter().map(|o| o["name"].as_str().unwrap()).collect::<Vec<_>>(), names().collect::<Vec<_>>());
+        assert_eq!(
+            optimizers.iter().map(|o| o["name"].as_str().unwrap()).collect::<Vec<_>>(),
+            names().collect::<Vec<_>>()
+        );
         let options = |name: &str| -> Vec<(String, Value)> {
             let entry = optimizers.iter().find(|o| o["name"] == name).unwrap();
-            entry["options"].as_array().unwrap().iter().map(|o| (o["name"].as_str().unwrap().to_string(), o["default"].clone())).collect()
+            entry["options"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| (o["name"].as_str().unwrap().to_string(), o["default"].clone()))
+                .collect()
         };
         // The names are those of the "valid options" error, so the two can never disagree.
         for name in names() {
             let listed: Vec<String> = options(name).into_iter().map(|(option, _)| option).collect();
             let err = create(name, &json!({"no_such_option": 1}), &[]).err().unwrap().to_string();
-            assert_eq!(err, format!("Unknown option 'no_such_option' for {name}; valid options: {}", listed.join(", ")));
+            assert_eq!(
+                err,
+                format!("Unknown option 'no_such_option' for {name}; valid options: {}", listed.join(", "))
+            );
         }
-        let adam = json!([["lr", 0.001], ["betas", [0.9, 0.999]], ["eps", 1e-8], ["weight_decay", 0.0], ["amsgrad", false],
-            ["maximize", false], ["decoupled_weight_decay", false]]);
+        let adam = json!([
+            ["lr", 0.001],
+            ["betas", [0.9, 0.999]],
+            ["eps", 1e-8],
+            ["weight_decay", 0.0],
+            ["amsgrad", false],
+            ["maximize", false],
+            ["decoupled_weight_decay", false]
+        ]);
         let as_pairs = |name: &str| Value::Array(options(name).into_iter().map(|(o, d)| json!([o, d])).collect());
         assert_eq!(as_pairs("adam"), adam);
         assert_eq!(as_pairs("adamw")[3], json!(["weight_decay", 0.01]));
@@ -831,9 +853,6 @@ mod tests {
         let mut opt = create("sgd", &json!({}), &[vec![2, 2]]).unwrap();
         let (mut p, g) = (vec![0.0; 3], vec![0.0; 3]);
         let err = opt.step(&mut [Slot { param: &mut p, grad: &g }]).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "optimizer step: tensor 0 has 3 values and 3 gradients, its shape [2, 2] has 4"
-        );
+        assert_eq!(err.to_string(), "optimizer step: tensor 0 has 3 values and 3 gradients, its shape [2, 2] has 4");
     }
 }

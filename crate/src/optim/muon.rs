@@ -92,7 +92,15 @@ fn bf16(x: f32) -> f32 {
 }
 
 /// out (r×c) = left (r×k) · right (k×c), float32 accumulation, then `finish(i, sum)` per element.
-fn matmul(out: &mut [f32], left: &[f32], right: &[f32], r: usize, k: usize, c: usize, finish: impl Fn(usize, f32) -> f32) {
+fn matmul(
+    out: &mut [f32],
+    left: &[f32],
+    right: &[f32],
+    r: usize,
+    k: usize,
+    c: usize,
+    finish: impl Fn(usize, f32) -> f32,
+) {
     for i in 0..r {
         for j in 0..c {
             let dot: f32 = (0..k).map(|l| left[i * k + l] * right[l * c + j]).sum();

@@ -21,7 +21,8 @@ pub struct Config {
     pub safeguard_warmup: bool,
 }
 
-const OPTIONS: &[&str] = &["learning_rate", "lr", "betas", "beta3", "eps", "estim_lr0", "estim_lr_coef", "weight_decay", "safeguard_warmup"];
+const OPTIONS: &[&str] =
+    &["learning_rate", "lr", "betas", "beta3", "eps", "estim_lr0", "estim_lr_coef", "weight_decay", "safeguard_warmup"];
 const MAGIC: &[u8] = b"OLPRODIGY\0";
 
 pub struct Prodigy {
@@ -60,7 +61,11 @@ impl Optimizer for Prodigy {
         check_slot_sizes(slots, &self.shapes)?;
         let (c, state) = (&self.config, &mut self.state);
         if state.count == 0 {
-            state.tensors.iter_mut().zip(slots.iter()).for_each(|(buffers, slot)| buffers[3].copy_from_slice(slot.param));
+            state
+                .tensors
+                .iter_mut()
+                .zip(slots.iter())
+                .for_each(|(buffers, slot)| buffers[3].copy_from_slice(slot.param));
         }
         state.count += 1;
         let (b1, b2) = c.betas;
@@ -69,7 +74,8 @@ impl Optimizer for Prodigy {
         let d = state.estim_lr;
         let dlr = d * c.learning_rate as f32 * bias_correction;
         let (estim_lr0, grad_sum_scale) = (c.estim_lr0 as f32, if c.safeguard_warmup { d } else { dlr });
-        let (beta1, one_minus_beta1, beta2, one_minus_beta2) = (b1 as f32, (1.0 - b1) as f32, b2 as f32, (1.0 - b2) as f32);
+        let (beta1, one_minus_beta1, beta2, one_minus_beta2) =
+            (b1 as f32, (1.0 - b1) as f32, b2 as f32, (1.0 - b2) as f32);
         let (mut numerator, mut denominator) = (0.0f32, 0.0f32);
         for (slot, [exp_avg, exp_avg_sq, grad_sum, params0]) in slots.iter().zip(&mut state.tensors) {
             let (mut dot, mut l1) = (0.0f32, 0.0f32);
@@ -101,7 +107,11 @@ impl Optimizer for Prodigy {
         1
     }
     fn lr(&self, group: usize) -> f64 {
-        if group == 0 { self.config.learning_rate } else { f64::NAN }
+        if group == 0 {
+            self.config.learning_rate
+        } else {
+            f64::NAN
+        }
     }
     fn set_lr(&mut self, group: usize, lr: f64) {
         if group == 0 {

@@ -23,7 +23,14 @@ impl Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { lr: 1e-3, betas: (0.9, 0.999), eps: 1e-8, weight_decay: 0.0, decoupled_weight_decay: false, maximize: false }
+        Config {
+            lr: 1e-3,
+            betas: (0.9, 0.999),
+            eps: 1e-8,
+            weight_decay: 0.0,
+            decoupled_weight_decay: false,
+            maximize: false,
+        }
     }
 }
 
@@ -73,9 +80,11 @@ impl TensorRule for RAdam {
         let rho_t = rho_inf - 2.0 * t * beta2.powf(t) / bias_correction2;
         // Below ρ = 5 the variance of the adaptive lr is intractable: plain momentum SGD.
         let rectified = rho_t > 5.0;
-        let rect = (((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t)).powf(0.5)) as f32;
+        let rect =
+            (((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t)).powf(0.5)) as f32;
         let bias_correction2_sqrt = bias_correction2.powf(0.5) as f32;
-        let (lr, wd, eps, decay) = (c.lr as f32, c.weight_decay as f32, c.eps as f32, (1.0 - c.lr * c.weight_decay) as f32);
+        let (lr, wd, eps, decay) =
+            (c.lr as f32, c.weight_decay as f32, c.eps as f32, (1.0 - c.lr * c.weight_decay) as f32);
         let (one_minus_beta1, beta2_f, one_minus_beta2) = ((1.0 - beta1) as f32, beta2 as f32, (1.0 - beta2) as f32);
         let sign = if c.maximize { -1.0f32 } else { 1.0 };
         let (coupled, decoupled) = (wd != 0.0 && !c.decoupled_weight_decay, wd != 0.0 && c.decoupled_weight_decay);
@@ -88,7 +97,8 @@ impl TensorRule for RAdam {
             *m = lerp(*m, g, one_minus_beta1);
             *v = *v * beta2_f + one_minus_beta2 * g * g;
             let corrected = *m / bias_correction1 * lr;
-            let delta = if rectified { corrected * (bias_correction2_sqrt / (v.sqrt() + eps)) * rect } else { corrected };
+            let delta =
+                if rectified { corrected * (bias_correction2_sqrt / (v.sqrt() + eps)) * rect } else { corrected };
             *p += -delta;
         }
     }

@@ -65,7 +65,9 @@ impl TensorRule for ScheduleFreeAdamW {
         check_betas((config.b1, config.b2))?;
         // x is recovered from y and z by a division by b1.
         if config.b1 == 0.0 {
-            return Err(OptimError::Invalid("Invalid beta parameter at index 0: 0 (schedule-free divides by b1)".into()));
+            return Err(OptimError::Invalid(
+                "Invalid beta parameter at index 0: 0 (schedule-free divides by b1)".into(),
+            ));
         }
         non_negative(config.eps, "Invalid epsilon value")?;
         non_negative(config.weight_decay, "Invalid weight_decay value")?;

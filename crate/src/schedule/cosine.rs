@@ -72,9 +72,12 @@ impl CosineAnnealingWarmRestarts {
 
     pub(crate) fn new(options: &Options, base_lrs: &[f64]) -> Result<Self, ScheduleError> {
         let t_0 = match options.raw("T_0") {
-            None => return Err(ScheduleError::MissingOption { schedule: "CosineAnnealingWarmRestarts", option: "T_0" }),
-            Some(value) => positive_integer(value)
-                .ok_or_else(|| ScheduleError::InvalidValue(format!("Expected positive integer T_0, but got {}", format_number(value))))?,
+            None => {
+                return Err(ScheduleError::MissingOption { schedule: "CosineAnnealingWarmRestarts", option: "T_0" })
+            }
+            Some(value) => positive_integer(value).ok_or_else(|| {
+                ScheduleError::InvalidValue(format!("Expected positive integer T_0, but got {}", format_number(value)))
+            })?,
         };
         let t_mult = match options.raw("T_mult") {
             None => 1,

@@ -51,8 +51,7 @@ impl Schedule for LinearLr {
             return Ok(());
         }
         let delta = self.end_factor - self.start_factor;
-        let ratio = 1.0
-            + delta / (self.total_iters as f64 * self.start_factor + (self.last_epoch - 1) as f64 * delta);
+        let ratio = 1.0 + delta / (self.total_iters as f64 * self.start_factor + (self.last_epoch - 1) as f64 * delta);
         self.lrs.iter_mut().for_each(|lr| *lr *= ratio);
         Ok(())
     }

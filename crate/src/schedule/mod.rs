@@ -50,9 +50,19 @@ pub enum ScheduleError {
     /// Torch's own ValueError wording for a rejected option value.
     InvalidValue(String),
     UnknownSchedule(String),
-    UnknownOption { schedule: &'static str, option: String, valid: &'static [&'static str] },
-    MissingOption { schedule: &'static str, option: &'static str },
-    WrongType { option: String, expected: &'static str },
+    UnknownOption {
+        schedule: &'static str,
+        option: String,
+        valid: &'static [&'static str],
+    },
+    MissingOption {
+        schedule: &'static str,
+        option: &'static str,
+    },
+    WrongType {
+        option: String,
+        expected: &'static str,
+    },
     MissingMetric,
     /// Error torch raises while stepping (OneCycleLR past its total steps, ConstantLR factor 0).
     StepFailed(String),
@@ -68,16 +78,13 @@ impl fmt::Display for ScheduleError {
                 SCHEDULE_NAMES.join(", "),
                 SHORT_NAMES.iter().map(|(short, _)| *short).collect::<Vec<_>>().join(", ")
             ),
-            ScheduleError::UnknownOption { schedule, option, valid } => write!(
-                f,
-                "{schedule} got an unexpected option '{option}'; valid options: {}",
-                valid.join(", ")
-            ),
+            ScheduleError::UnknownOption { schedule, option, valid } => {
+                write!(f, "{schedule} got an unexpected option '{option}'; valid options: {}", valid.join(", "))
+            }
             // Python's own TypeError for a missing required argument.
-            ScheduleError::MissingOption { schedule, option } => write!(
-                f,
-                "{schedule}.__init__() missing 1 required positional argument: '{option}'"
-            ),
+            ScheduleError::MissingOption { schedule, option } => {
+                write!(f, "{schedule}.__init__() missing 1 required positional argument: '{option}'")
+            }
             ScheduleError::WrongType { option, expected } => write!(f, "{option} must be {expected}"),
             ScheduleError::MissingMetric => {
                 f.write_str("ReduceLROnPlateau.step() missing 1 required positional argument: 'metrics'")
@@ -132,7 +139,13 @@ pub const MAX_CURVE_STEPS: usize = 1 << 24;
 /// The lr of each of `steps` optimizer steps for a single param group starting at `base_lr` (torch's loop:
 /// read the lr, step the optimizer, `scheduler.step()`), for plotting a schedule on its own.
 /// ReduceLROnPlateau takes `metrics[k]` after step k+1 and needs one per step; the others ignore them.
-pub fn curve(name: &str, options: &Value, base_lr: f64, steps: usize, metrics: Option<&[f64]>) -> Result<Vec<f64>, ScheduleError> {
+pub fn curve(
+    name: &str,
+    options: &Value,
+    base_lr: f64,
+    steps: usize,
+    metrics: Option<&[f64]>,
+) -> Result<Vec<f64>, ScheduleError> {
     if steps > MAX_CURVE_STEPS {
         return Err(ScheduleError::InvalidValue(format!("steps must be at most {MAX_CURVE_STEPS}, got {steps}")));
     }
@@ -169,9 +182,15 @@ pub fn create(name: &str, options: &Value, base_lrs: &[f64]) -> Result<Box<dyn S
     };
     Ok(match canonical {
         "StepLR" => Box::new(StepLr::new(&Options::new("StepLR", object, StepLr::OPTIONS)?, base_lrs)?),
-        "MultiStepLR" => Box::new(MultiStepLr::new(&Options::new("MultiStepLR", object, MultiStepLr::OPTIONS)?, base_lrs)?),
-        "ExponentialLR" => Box::new(ExponentialLr::new(&Options::new("ExponentialLR", object, ExponentialLr::OPTIONS)?, base_lrs)?),
-        "PolynomialLR" => Box::new(PolynomialLr::new(&Options::new("PolynomialLR", object, PolynomialLr::OPTIONS)?, base_lrs)?),
+        "MultiStepLR" => {
+            Box::new(MultiStepLr::new(&Options::new("MultiStepLR", object, MultiStepLr::OPTIONS)?, base_lrs)?)
+        }
+        "ExponentialLR" => {
+            Box::new(ExponentialLr::new(&Options::new("ExponentialLR", object, ExponentialLr::OPTIONS)?, base_lrs)?)
+        }
+        "PolynomialLR" => {
+            Box::new(PolynomialLr::new(&Options::new("PolynomialLR", object, PolynomialLr::OPTIONS)?, base_lrs)?)
+        }
         "LinearLR" => Box::new(LinearLr::new(&Options::new("LinearLR", object, LinearLr::OPTIONS)?, base_lrs)?),
         "ConstantLR" => Box::new(ConstantLr::new(&Options::new("ConstantLR", object, ConstantLr::OPTIONS)?, base_lrs)?),
         "CosineAnnealingLR" => Box::new(CosineAnnealingLr::new(
@@ -262,7 +281,12 @@ impl<'a> Options<'a> {
     }
 
     /// A float or a list with one float per param group (torch's `_format_param`).
-    pub(crate) fn per_group(&self, key: &'static str, default: Option<f64>, groups: usize) -> Result<Vec<f64>, ScheduleError> {
+    pub(crate) fn per_group(
+        &self,
+        key: &'static str,
+        default: Option<f64>,
+        groups: usize,
+    ) -> Result<Vec<f64>, ScheduleError> {
         match self.given(key) {
             None => default
                 .map(|value| vec![value; groups])
@@ -282,9 +306,7 @@ impl<'a> Options<'a> {
 }
 
 fn as_float(key: &str, value: &Value) -> Result<f64, ScheduleError> {
-    value
-        .as_f64()
-        .ok_or_else(|| ScheduleError::WrongType { option: key.to_string(), expected: "a number" })
+    value.as_f64().ok_or_else(|| ScheduleError::WrongType { option: key.to_string(), expected: "a number" })
 }
 
 /// A whole number ≥ 1, as torch's `isinstance(x, int) and x > 0` checks accept it (T_0, total_steps).

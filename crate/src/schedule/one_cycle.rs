@@ -71,11 +71,17 @@ impl OneCycleLr {
     pub(crate) fn new(options: &Options, base_lrs: &[f64]) -> Result<Self, ScheduleError> {
         let total_steps = match (options.raw("total_steps"), options.raw("epochs"), options.raw("steps_per_epoch")) {
             (Some(total), _, _) => positive_integer(total).ok_or_else(|| {
-                ScheduleError::InvalidValue(format!("Expected positive integer total_steps, but got {}", format_number(total)))
+                ScheduleError::InvalidValue(format!(
+                    "Expected positive integer total_steps, but got {}",
+                    format_number(total)
+                ))
             })?,
             (None, Some(epochs), Some(steps_per_epoch)) => {
                 let epochs = positive_integer(epochs).ok_or_else(|| {
-                    ScheduleError::InvalidValue(format!("Expected positive integer epochs, but got {}", format_number(epochs)))
+                    ScheduleError::InvalidValue(format!(
+                        "Expected positive integer epochs, but got {}",
+                        format_number(epochs)
+                    ))
                 })?;
                 let steps_per_epoch = positive_integer(steps_per_epoch).ok_or_else(|| {
                     ScheduleError::InvalidValue(format!(
