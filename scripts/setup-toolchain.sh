@@ -31,8 +31,9 @@ step() { # step NAME COMMAND...: runs a step, prints its time, names it and its 
 
 apt_updated=0
 apt_install() {
-  if [ "$apt_updated" = 0 ]; then apt-get update -qq; apt_updated=1; fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  # Waits for another apt/dpkg (a parallel setup, unattended upgrades) instead of failing on its lock.
+  if [ "$apt_updated" = 0 ]; then apt-get -o DPkg::Lock::Timeout=600 update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "$@" >/dev/null
 }
 
 has_wasm_std() { # a toolchain that can link for wasm32
@@ -79,15 +80,30 @@ else
   echo "setup: rust wasm32 target present"
 fi
 
+# The slow installs (two cargo builds of a few minutes each, chromium from apt) run side by side: each
+# has serial stretches (build scripts, linking, downloads) that leave a core idle when run alone.
+background_pids=()
+background_names=()
+background() { # background NAME COMMAND...: like step, in the background, output kept in a log
+  local name=$1; shift
+  local log; log=$(mktemp "${TMPDIR:-/tmp}/optimlab-setup.XXXXXX")
+  echo "setup: $name ... (in the background)"
+  ( start=$SECONDS
+    if "$@" >"$log" 2>&1; then echo "setup: $name done in $((SECONDS - start)) s"; rm -f "$log"
+    else echo "setup: FAILED step '$name': $* — last lines of its log ($log):" >&2; tail -n 20 "$log" >&2; exit 1; fi ) &
+  background_pids+=($!)
+  background_names+=("$name")
+}
+
 if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
-  step "wasm-bindgen-cli $WASM_BINDGEN_VERSION (cargo install, ~2 min)" \
+  background "wasm-bindgen-cli $WASM_BINDGEN_VERSION (cargo install, ~3 min)" \
     cargo install --force wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 else
   echo "setup: wasm-bindgen $WASM_BINDGEN_VERSION present"
 fi
 
 if [ "$(wasm-pack --version 2>/dev/null)" != "wasm-pack $WASM_PACK_VERSION" ]; then
-  step "wasm-pack $WASM_PACK_VERSION (cargo install, ~2 min)" \
+  background "wasm-pack $WASM_PACK_VERSION (cargo install, ~3 min)" \
     cargo install --force wasm-pack --version "$WASM_PACK_VERSION"
 else
   echo "setup: wasm-pack $WASM_PACK_VERSION present"
@@ -97,6 +113,12 @@ if [ "$want_browser" = 1 ]; then
   if [ -x /usr/bin/chromium ]; then
     echo "setup: chromium present"
   else
-    step "chromium (Debian package)" apt_install chromium
+    background "chromium (Debian package)" apt_install chromium
   fi
 fi
+
+failed=0
+for i in "${!background_pids[@]}"; do
+  wait "${background_pids[$i]}" || { failed=1; echo "setup: '${background_names[$i]}' failed (see above)" >&2; }
+done
+exit "$failed"
