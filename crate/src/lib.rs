@@ -6,6 +6,7 @@ pub mod landscape;
 pub mod lr_find;
 pub mod nn;
 pub mod optim;
+pub mod options;
 pub mod rng;
 pub mod schedule;
 pub mod state;

@@ -14,8 +14,10 @@
 //! - suggestions, fastai's `lr_find`: on the smoothed curve without its first `num_iter / 10` and last 5
 //!   points, cut before its first non-finite value: "steep" (the lr where the loss falls fastest per unit of
 //!   ln lr), "minimum" (the lr of the lowest loss, divided by 10), "valley" (fastai's longest-valley rule).
+use crate::options::JsonOptions;
 use crate::train::{TrainError, Trainer};
-use serde_json::{Map, Value};
+use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -85,29 +87,33 @@ impl Default for LrFindConfig {
 const OPTION_KEYS: [&str; 9] =
     ["startLr", "endLr", "numIter", "stepMode", "smoothF", "debias", "divergeTh", "skipStart", "skipEnd"];
 
+/// A finite number option that `valid` accepts, `None` when absent.
 fn number(
-    options: &Map<String, Value>,
+    options: &JsonOptions,
     key: &str,
     valid: impl Fn(f64) -> bool,
     expected: &str,
 ) -> Result<Option<f64>, LrFindError> {
-    match options.get(key) {
-        None => Ok(None),
-        Some(value) => match value.as_f64() {
-            Some(n) if n.is_finite() && valid(n) => Ok(Some(n)),
-            _ => Err(LrFindError::Options(format!("{key} must be {expected}, got {value}"))),
-        },
+    match options.optional::<f64>(key) {
+        Ok(None) => Ok(None),
+        Ok(Some(n)) if n.is_finite() && valid(n) => Ok(Some(n)),
+        _ => Err(LrFindError::Options(format!("{key} must be {expected}, got {}", given(options, key)))),
     }
 }
 
-fn integer(options: &Map<String, Value>, key: &str, min: u64, max: u64) -> Result<Option<usize>, LrFindError> {
-    match options.get(key) {
-        None => Ok(None),
-        Some(value) => match value.as_u64() {
-            Some(n) if (min..=max).contains(&n) => Ok(Some(n as usize)),
-            _ => Err(LrFindError::Options(format!("{key} must be an integer from {min} to {max}, got {value}"))),
-        },
+fn integer(options: &JsonOptions, key: &str, min: u64, max: u64) -> Result<Option<usize>, LrFindError> {
+    match options.optional::<u64>(key) {
+        Ok(None) => Ok(None),
+        Ok(Some(n)) if (min..=max).contains(&n) => Ok(Some(n as usize)),
+        _ => Err(LrFindError::Options(format!(
+            "{key} must be an integer from {min} to {max}, got {}",
+            given(options, key)
+        ))),
     }
+}
+
+fn given<'a>(options: &'a JsonOptions, key: &str) -> &'a Value {
+    options.value(key).unwrap_or(&Value::Null)
 }
 
 impl LrFindConfig {
@@ -118,12 +124,8 @@ impl LrFindConfig {
         let Value::Object(options) = value else {
             return Err(LrFindError::Options("options must be a JSON object".into()));
         };
-        if let Some(unknown) = options.keys().find(|k| !OPTION_KEYS.contains(&k.as_str())) {
-            return Err(LrFindError::Options(format!(
-                "unknown option '{unknown}'; valid options: {}",
-                OPTION_KEYS.join(", ")
-            )));
-        }
+        let options = JsonOptions::new(Cow::Owned(options), &OPTION_KEYS)
+            .map_err(|error| LrFindError::Options(error.to_string()))?;
         let defaults = LrFindConfig::default();
         let start_lr = number(&options, "startLr", |n| n > 0.0, "a positive number")?.unwrap_or(defaults.start_lr);
         let end_lr = number(&options, "endLr", |n| n > start_lr, &format!("greater than startLr ({start_lr})"))?
@@ -132,21 +134,18 @@ impl LrFindConfig {
             return Err(LrFindError::Options(format!("endLr ({end_lr}) must be greater than startLr ({start_lr})")));
         }
         let num_iter = integer(&options, "numIter", 2, MAX_ITERATIONS as u64)?.unwrap_or(defaults.num_iter);
-        let step_mode = match options.get("stepMode") {
-            None => defaults.step_mode,
-            Some(Value::String(mode)) if mode == "exp" => StepMode::Exp,
-            Some(Value::String(mode)) if mode == "linear" => StepMode::Linear,
-            Some(other) => {
-                return Err(LrFindError::Options(format!("stepMode must be \"exp\" or \"linear\", got {other}")))
+        let step_mode = match options.optional::<String>("stepMode").as_ref().map(|mode| mode.as_deref()) {
+            Ok(None) => defaults.step_mode,
+            Ok(Some("exp")) => StepMode::Exp,
+            Ok(Some("linear")) => StepMode::Linear,
+            _ => {
+                let got = given(&options, "stepMode");
+                return Err(LrFindError::Options(format!("stepMode must be \"exp\" or \"linear\", got {got}")));
             }
         };
         let smooth_f = number(&options, "smoothF", |f| (0.0..1.0).contains(&f), "in [0, 1) (0 turns smoothing off)")?
             .unwrap_or(defaults.smooth_f);
-        let debias = match options.get("debias") {
-            None => defaults.debias,
-            Some(Value::Bool(debias)) => *debias,
-            Some(other) => return Err(LrFindError::Options(format!("debias must be true or false, got {other}"))),
-        };
+        let debias = options.get("debias", defaults.debias).map_err(|error| LrFindError::Options(error.to_string()))?;
         let diverge_th =
             number(&options, "divergeTh", |th| th > 1.0, "a number greater than 1")?.unwrap_or(defaults.diverge_th);
         let skip_start = integer(&options, "skipStart", 0, MAX_ITERATIONS as u64)?.unwrap_or(num_iter / 10);

@@ -11,10 +11,12 @@
 use crate::kernels::elementwise::normalize_pixels;
 use crate::nn::mlp::Mlp;
 use crate::optim::{self, Closure, OptimError, Optimizer, Slot};
+use crate::options::{JsonOptions, OptionError};
 use crate::rng::Rng;
 use crate::schedule::{self, Schedule};
 use crate::state::{Checkpoint, ScheduleState, StateError};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::fmt;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -85,13 +87,15 @@ fn memory_estimate(layers: &[usize], batch: usize) -> u64 {
 
 const CONFIG_KEYS: [&str; 7] = ["layers", "seed", "batchSize", "normalize", "maxSteps", "optimizer", "schedule"];
 
-fn bounded_int(config: &Map<String, Value>, key: &str, max: u64) -> Result<Option<u64>, TrainError> {
-    match config.get(key) {
-        None => Ok(None),
-        Some(value) => match value.as_u64() {
-            Some(n) if n <= max => Ok(Some(n)),
-            _ => Err(TrainError::Config(format!("{key} must be an integer from 0 to {max}, got {value}"))),
-        },
+/// An integer option from 0 to `max`, `None` when absent.
+fn bounded_int(config: &JsonOptions, key: &str, max: u64) -> Result<Option<u64>, TrainError> {
+    match config.optional::<u64>(key) {
+        Ok(None) => Ok(None),
+        Ok(Some(n)) if n <= max => Ok(Some(n)),
+        _ => Err(TrainError::Config(format!(
+            "{key} must be an integer from 0 to {max}, got {}",
+            config.value(key).unwrap_or(&Value::Null)
+        ))),
     }
 }
 
@@ -101,16 +105,22 @@ impl TrainerConfig {
         let Value::Object(config) = value else {
             return Err(TrainError::Config("expected a JSON object".into()));
         };
-        if let Some(unknown) = config.keys().find(|k| !CONFIG_KEYS.contains(&k.as_str())) {
-            return Err(TrainError::Config(format!("unknown key '{unknown}'; valid keys: {}", CONFIG_KEYS.join(", "))));
-        }
-        let layers: Vec<usize> = match config.get("layers").and_then(Value::as_array) {
-            Some(sizes) if sizes.len() >= 2 => sizes
+        let config = JsonOptions::new(Cow::Owned(config), &CONFIG_KEYS).map_err(|error| match error {
+            OptionError::Unknown { key, valid } => {
+                TrainError::Config(format!("unknown key '{key}'; valid keys: {}", valid.join(", ")))
+            }
+            other => TrainError::Config(other.to_string()),
+        })?;
+        let layers: Vec<usize> = match config.value("layers") {
+            Some(Value::Array(sizes)) if sizes.len() >= 2 => sizes
                 .iter()
                 .map(|s| s.as_u64().filter(|&n| (1..=1 << 16).contains(&n)).map(|n| n as usize))
                 .collect::<Option<_>>()
                 .ok_or_else(|| {
-                    TrainError::Config(format!("layers must be integers from 1 to 65536, got {}", config["layers"]))
+                    TrainError::Config(format!(
+                        "layers must be integers from 1 to 65536, got {}",
+                        Value::from(sizes.clone())
+                    ))
                 })?,
             _ => {
                 return Err(TrainError::Config(
@@ -129,7 +139,7 @@ impl TrainerConfig {
         let max_steps = bounded_int(&config, "maxSteps", MAX_HISTORY as u64)?
             .ok_or_else(|| TrainError::Config("maxSteps (the loss history capacity) is required".into()))?
             as usize;
-        let normalize = match config.get("normalize") {
+        let normalize = match config.value("normalize") {
             None => 255.0,
             Some(v) => match v.as_f64() {
                 Some(n) if n > 0.0 && n.is_finite() => n as f32,
@@ -148,7 +158,7 @@ impl TrainerConfig {
                 MAX_MODEL_BYTES >> 20
             )));
         }
-        let Some(Value::Object(optimizer)) = config.get("optimizer") else {
+        let Some(Value::Object(optimizer)) = config.value("optimizer") else {
             return Err(TrainError::Config("optimizer must be an object like {\"name\": \"sgd\", \"lr\": 0.1}".into()));
         };
         let mut options = optimizer.clone();
@@ -157,7 +167,7 @@ impl TrainerConfig {
             _ => return Err(TrainError::Config("optimizer.name must be a string such as \"sgd\"".into())),
         };
         let schedule =
-            match config.get("schedule") {
+            match config.value("schedule") {
                 None | Some(Value::Null) => None,
                 Some(Value::Object(spec)) if spec.get("name").is_some_and(Value::is_string) => Some(spec.clone()),
                 Some(_) => return Err(TrainError::Config(

@@ -7,7 +7,9 @@
 //! Tensor `i` of an optimizer is the `i`-th entry of `shapes` given to [`create`] and the `i`-th
 //! [`Slot`] of every `step`. Param groups: explicit groups from `"param_groups"` come first, in the
 //! order given; tensors listed in no group form one more group, the last.
+use crate::options::{JsonOptions, OptionError, OptionValue};
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
 
@@ -182,11 +184,22 @@ pub fn js_number(x: f64) -> String {
     }
 }
 
-/// The options of one param group: the top-level options with the group's overrides on top.
-/// Reading an option by name checks its type; construction checks every name is known.
+/// The options of one param group: the top-level options with the group's overrides on top, read with the
+/// crate's options reader; errors are worded for optimizers ("Option 'lr' must be a number, got \"fast\"").
 pub struct Options {
     optimizer: &'static str,
-    map: Map<String, Value>,
+    values: JsonOptions<'static>,
+}
+
+impl From<(&'static str, OptionError)> for OptimError {
+    fn from((optimizer, error): (&'static str, OptionError)) -> Self {
+        match error {
+            OptionError::Unknown { key, valid } => {
+                OptimError::UnknownOption { optimizer: optimizer.to_string(), option: key, valid: valid.to_vec() }
+            }
+            OptionError::WrongType { key, expected, got } => OptimError::WrongType { option: key, expected, got },
+        }
+    }
 }
 
 impl Options {
@@ -196,69 +209,44 @@ impl Options {
         map: Map<String, Value>,
         valid: &'static [&'static str],
     ) -> Result<Self, OptimError> {
-        if let Some(unknown) = map.keys().find(|key| !valid.contains(&key.as_str())) {
-            return Err(OptimError::UnknownOption {
-                optimizer: optimizer.to_string(),
-                option: unknown.clone(),
-                valid: valid.to_vec(),
-            });
-        }
+        let values = JsonOptions::new(Cow::Owned(map), valid).map_err(|error| (optimizer, error))?;
         record(|recording| recording.valid = valid.to_vec());
-        Ok(Options { optimizer, map })
+        Ok(Options { optimizer, values })
     }
 
     pub fn optimizer(&self) -> &'static str {
         self.optimizer
     }
 
-    fn wrong(&self, name: &str, expected: &'static str) -> OptimError {
-        OptimError::WrongType {
-            option: name.to_string(),
-            expected,
-            got: self.map.get(name).map(Value::to_string).unwrap_or_default(),
-        }
+    /// The option's value, `default` when absent.
+    fn get<T: OptionValue>(&self, name: &str, default: T) -> Result<T, OptimError> {
+        record_default(name, default.to_json());
+        self.values.get(name, default).map_err(|error| (self.optimizer, error).into())
     }
 
     /// A number option (torch float or int), `default` when absent.
     pub fn num(&self, name: &str, default: f64) -> Result<f64, OptimError> {
-        record_default(name, default.into());
-        match self.map.get(name) {
-            None => Ok(default),
-            Some(value) => value.as_f64().ok_or_else(|| self.wrong(name, "a number")),
-        }
+        self.get(name, default)
     }
 
     /// A number option that may be absent or null (torch's `Optional[float]`).
     pub fn opt_num(&self, name: &str, default: Option<f64>) -> Result<Option<f64>, OptimError> {
-        record_default(name, default.into());
-        match self.map.get(name) {
-            None => Ok(default),
-            Some(Value::Null) => Ok(None),
-            Some(value) => value.as_f64().map(Some).ok_or_else(|| self.wrong(name, "a number or null")),
-        }
+        self.get(name, default)
     }
 
     /// A non-negative integer option (iteration counts, history sizes).
     pub fn count(&self, name: &str, default: usize) -> Result<usize, OptimError> {
-        record_default(name, (default as u64).into());
-        match self.map.get(name) {
-            None => Ok(default),
-            Some(value) => value.as_u64().map(|n| n as usize).ok_or_else(|| self.wrong(name, "a non-negative integer")),
-        }
+        self.get(name, default)
     }
 
     pub fn flag(&self, name: &str, default: bool) -> Result<bool, OptimError> {
-        record_default(name, default.into());
-        match self.map.get(name) {
-            None => Ok(default),
-            Some(value) => value.as_bool().ok_or_else(|| self.wrong(name, "true or false")),
-        }
+        self.get(name, default)
     }
 
     /// The option's JSON value when present and not null, for shapes the typed readers do not
     /// cover (Muon's three `ns_coefficients`).
     pub fn raw(&self, name: &str) -> Option<&Value> {
-        self.map.get(name).filter(|value| !value.is_null())
+        self.values.value(name).filter(|value| !value.is_null())
     }
 
     /// States the default of an option read with `raw`, which cannot know it, for [`describe`].
@@ -268,19 +256,12 @@ impl Options {
 
     /// A string option that may be absent or null (e.g. LBFGS's `line_search_fn`).
     pub fn text(&self, name: &str) -> Result<Option<String>, OptimError> {
-        match self.map.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(self.wrong(name, "a string or null")),
-        }
+        self.values.get(name, None).map_err(|error| (self.optimizer, error).into())
     }
 
     /// A torch tuple of two numbers, written `[a, b]` (`betas`, `etas`, `step_sizes`).
     pub fn pair(&self, name: &str, default: (f64, f64)) -> Result<(f64, f64), OptimError> {
-        match self.opt_pair(name, (Some(default.0), Some(default.1)))? {
-            (Some(a), Some(b)) => Ok((a, b)),
-            _ => Err(self.wrong(name, "a pair of numbers [a, b]")),
-        }
+        self.get(name, default)
     }
 
     /// A torch tuple of two optional numbers, `[a, b]` where either may be null (Adafactor's eps).
@@ -289,19 +270,7 @@ impl Options {
         name: &str,
         default: (Option<f64>, Option<f64>),
     ) -> Result<(Option<f64>, Option<f64>), OptimError> {
-        record_default(name, json!([default.0, default.1]));
-        let item = |v: &Value| match v {
-            Value::Null => Some(None),
-            _ => v.as_f64().map(Some),
-        };
-        match self.map.get(name) {
-            None => Ok(default),
-            Some(Value::Array(items)) if items.len() == 2 => match (item(&items[0]), item(&items[1])) {
-                (Some(a), Some(b)) => Ok((a, b)),
-                _ => Err(self.wrong(name, "a pair of numbers [a, b]")),
-            },
-            Some(_) => Err(self.wrong(name, "a pair of numbers [a, b]")),
-        }
+        self.get(name, default)
     }
 }
 

@@ -13,7 +13,9 @@ mod factor;
 mod one_cycle;
 mod plateau;
 
+use crate::options::{JsonOptions, OptionError, OptionValue};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::fmt;
 
 pub use cosine::{CosineAnnealingLr, CosineAnnealingWarmRestarts};
@@ -210,10 +212,11 @@ pub fn create(name: &str, options: &Value, base_lrs: &[f64]) -> Result<Box<dyn S
     })
 }
 
-/// A scheduler's keyword arguments, checked against the names it accepts.
+/// A scheduler's keyword arguments, read by the crate's options reader; `None` stands for the default,
+/// as in Python.
 pub(crate) struct Options<'a> {
     schedule: &'static str,
-    values: &'a Map<String, Value>,
+    values: JsonOptions<'a>,
 }
 
 impl<'a> Options<'a> {
@@ -222,62 +225,55 @@ impl<'a> Options<'a> {
         values: &'a Map<String, Value>,
         valid: &'static [&'static str],
     ) -> Result<Self, ScheduleError> {
-        if let Some(unknown) = values.keys().find(|key| !valid.contains(&key.as_str())) {
-            return Err(ScheduleError::UnknownOption { schedule, option: unknown.clone(), valid });
-        }
+        let values =
+            JsonOptions::new(Cow::Borrowed(values), valid).map_err(|error| refused(schedule, error))?.nulls_as_absent();
         Ok(Options { schedule, values })
     }
 
-    fn given(&self, key: &str) -> Option<&'a Value> {
-        self.values.get(key).filter(|value| !value.is_null())
+    fn read<T: OptionValue>(&self, key: &str, default: T) -> Result<T, ScheduleError> {
+        self.values.get(key, default).map_err(|error| refused(self.schedule, error))
+    }
+
+    fn read_required<T: OptionValue>(&self, key: &'static str) -> Result<T, ScheduleError> {
+        match self.values.optional(key) {
+            Ok(Some(value)) => Ok(value),
+            Ok(None) => Err(ScheduleError::MissingOption { schedule: self.schedule, option: key }),
+            Err(error) => Err(refused(self.schedule, error)),
+        }
     }
 
     pub(crate) fn float(&self, key: &str, default: f64) -> Result<f64, ScheduleError> {
-        self.given(key).map_or(Ok(default), |value| as_float(key, value))
+        self.read(key, default)
     }
 
     pub(crate) fn required_float(&self, key: &'static str) -> Result<f64, ScheduleError> {
-        let value = self.given(key).ok_or(ScheduleError::MissingOption { schedule: self.schedule, option: key })?;
-        as_float(key, value)
+        self.read_required(key)
     }
 
     /// A whole number (torch's int options); anything else is a type error.
     pub(crate) fn integer(&self, key: &str, default: i64) -> Result<i64, ScheduleError> {
-        self.given(key).map_or(Ok(default), |value| as_integer(key, value))
+        self.read(key, default)
     }
 
     pub(crate) fn required_integer(&self, key: &'static str) -> Result<i64, ScheduleError> {
-        let value = self.given(key).ok_or(ScheduleError::MissingOption { schedule: self.schedule, option: key })?;
-        as_integer(key, value)
+        self.read_required(key)
     }
 
     /// The raw JSON value, for options torch checks itself (e.g. "positive integer T_0").
-    pub(crate) fn raw(&self, key: &str) -> Option<&'a Value> {
-        self.given(key)
+    pub(crate) fn raw(&self, key: &str) -> Option<&Value> {
+        self.values.value(key)
     }
 
     pub(crate) fn boolean(&self, key: &str, default: bool) -> Result<bool, ScheduleError> {
-        match self.given(key) {
-            None => Ok(default),
-            Some(Value::Bool(flag)) => Ok(*flag),
-            Some(_) => Err(ScheduleError::WrongType { option: key.to_string(), expected: "a boolean" }),
-        }
+        self.read(key, default)
     }
 
     pub(crate) fn text(&self, key: &str, default: &'static str) -> Result<String, ScheduleError> {
-        match self.given(key) {
-            None => Ok(default.to_string()),
-            Some(Value::String(text)) => Ok(text.clone()),
-            Some(_) => Err(ScheduleError::WrongType { option: key.to_string(), expected: "a string" }),
-        }
+        self.read(key, default.to_string())
     }
 
     pub(crate) fn integer_list(&self, key: &'static str) -> Result<Vec<i64>, ScheduleError> {
-        match self.given(key) {
-            None => Err(ScheduleError::MissingOption { schedule: self.schedule, option: key }),
-            Some(Value::Array(items)) => items.iter().map(|item| as_integer(key, item)).collect(),
-            Some(_) => Err(ScheduleError::WrongType { option: key.to_string(), expected: "a list of integers" }),
-        }
+        self.read_required(key)
     }
 
     /// A float or a list with one float per param group (torch's `_format_param`).
@@ -287,7 +283,7 @@ impl<'a> Options<'a> {
         default: Option<f64>,
         groups: usize,
     ) -> Result<Vec<f64>, ScheduleError> {
-        match self.given(key) {
+        match self.values.value(key) {
             None => default
                 .map(|value| vec![value; groups])
                 .ok_or(ScheduleError::MissingOption { schedule: self.schedule, option: key }),
@@ -305,21 +301,22 @@ impl<'a> Options<'a> {
     }
 }
 
+/// The reader's refusal in torch's words: "StepLR got an unexpected option 'gama'", "gamma must be a number".
+fn refused(schedule: &'static str, error: OptionError) -> ScheduleError {
+    match error {
+        OptionError::Unknown { key, valid } => ScheduleError::UnknownOption { schedule, option: key, valid },
+        OptionError::WrongType { key, expected, .. } => ScheduleError::WrongType { option: key, expected },
+    }
+}
+
 fn as_float(key: &str, value: &Value) -> Result<f64, ScheduleError> {
-    value.as_f64().ok_or_else(|| ScheduleError::WrongType { option: key.to_string(), expected: "a number" })
+    f64::from_json(value).ok_or_else(|| ScheduleError::WrongType { option: key.to_string(), expected: f64::EXPECTED })
 }
 
 /// A whole number ≥ 1, as torch's `isinstance(x, int) and x > 0` checks accept it (T_0, total_steps).
 pub(crate) fn positive_integer(value: &Value) -> Option<i64> {
     let number = value.as_f64()?;
     (number.fract() == 0.0 && number >= 1.0 && number < 9.0e15).then_some(number as i64)
-}
-
-fn as_integer(key: &str, value: &Value) -> Result<i64, ScheduleError> {
-    match value.as_f64() {
-        Some(number) if number.fract() == 0.0 && number.abs() < 9.0e15 => Ok(number as i64),
-        _ => Err(ScheduleError::WrongType { option: key.to_string(), expected: "an integer" }),
-    }
 }
 
 /// A number as Python's f-string would print it for the messages torch formats, in JavaScript's
