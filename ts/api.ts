@@ -22,18 +22,9 @@ import {
   type OptimizerName,
 } from "./optimizers.js";
 import { WorkerPool, type Platform } from "./pool.js";
+import type { SmokeResult, WorkerApi } from "./protocol.js";
 import { scheduleLrsOn, type ScheduleLrsOptions } from "./schedule.js";
 import type { RunResult, ScheduleSpec } from "./types.js";
-import type { WorkerApi } from "./worker-api.js";
-
-/** What `smoke()` reports. */
-export interface SmokeResult {
-  /** The module's SIMD kernels are in use (it was built with simd128 and the engine validated it). */
-  simd: boolean;
-  /** A dot product by the SIMD kernel and by its scalar twin: equal up to float32 rounding. */
-  dot: number;
-  dotScalar: number;
-}
 
 /** optimlab's functions, the same in Node (worker threads, the .wasm on disk) and browsers (Web Workers, the .wasm from a URL). */
 export interface OptimlabApi {

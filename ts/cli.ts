@@ -1,13 +1,11 @@
 #!/usr/bin/env node
 // The `optimlab` command line. Exit codes: 0 done, 1 a run or the input failed, 2 bad command line, 130 interrupted.
 import { UsageError, parseFlags, type FlagSpec } from "./cli/args.js";
-import { COMING_LATER, COMMANDS, packageVersion, type Command, type Io } from "./cli/commands.js";
+import { packageVersion, type Command, type Io } from "./cli/command.js";
+import { COMMANDS } from "./cli/commands.js";
 
 function mainHelp(): string {
-  const width = Math.max(
-    ...COMMANDS.map((command) => command.name.length),
-    ...COMING_LATER.map(([name]) => name.length),
-  );
+  const width = Math.max(...COMMANDS.map((command) => command.name.length));
   return `optimlab: compare gradient-descent optimizers (torch.optim rules in SIMD WebAssembly) on an MLP
 
 Usage: optimlab <command> [flags]
@@ -16,7 +14,7 @@ Usage: optimlab <command> [flags]
 Commands:
 ${COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join("\n")}
 
-${COMING_LATER.length === 0 ? "" : `Coming later:\n${COMING_LATER.map(([name, summary]) => `  ${name.padEnd(width)}  ${summary}`).join("\n")}\n\n`}npm start runs "optimlab compare": the notebook's optimizers on the embedded MNIST sample, report in ./optimlab-out.
+npm start runs "optimlab compare": the notebook's optimizers on the embedded MNIST sample, report in ./optimlab-out.
 `;
 }
 
@@ -50,11 +48,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   const command = COMMANDS.find((candidate) => candidate.name === name);
   if (!command) {
-    const later = COMING_LATER.find(([soon]) => soon === name);
     io.stderr.write(
-      later
-        ? `optimlab: "${name}" (${later[1]}) is coming in a later version\n`
-        : `optimlab: unknown command "${name}"; commands: ${COMMANDS.map((known) => known.name).join(", ")} (optimlab --help)\n`,
+      `optimlab: unknown command "${name}"; commands: ${COMMANDS.map((known) => known.name).join(", ")} (optimlab --help)\n`,
     );
     return 2;
   }

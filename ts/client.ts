@@ -3,8 +3,10 @@
 // each epoch) and assembles plain-data results. api.ts binds it to each entry's Platform.
 import type { Remote } from "comlink";
 import { abortError, ConfigError, isCleanRefusal, PoolDisposedError, reviveError } from "./errors.js";
-import { WorkerPool, type Platform, type PoolStats, type PoolWorkerApi } from "./pool.js";
+import { WorkerPool, type Platform, type PoolStats } from "./pool.js";
+import type { DataBytes, RunWorkerApi, TrainerConfig } from "./protocol.js";
 import { resolveSchedule } from "./schedule.js";
+import { checkSpec, defaultLabel } from "./spec.js";
 import type { Dataset, DataSplit, EpochResult, OptimizerSpec, Progress, RunResult, ScheduleSpec } from "./types.js";
 
 /** The network: a multilayer perceptron, Linear layers with ReLU between, log_softmax + NLL loss (the notebook's SimpleNet). */
@@ -56,42 +58,6 @@ export interface PoolOptions {
   workers?: number;
 }
 
-/** The Trainer's configuration as the worker passes it to Rust. */
-export interface TrainerConfig {
-  layers: number[];
-  seed: number;
-  batchSize: number;
-  normalize: number;
-  /** Capacity of the loss history, reserved up front. */
-  maxSteps: number;
-  optimizer: { name: string; [option: string]: unknown };
-  schedule?: ScheduleSpec;
-}
-
-export interface DataBytes {
-  pixels: Uint8Array;
-  labels: Uint8Array;
-}
-
-/** What `run(steps)` reports back for one chunk. */
-export interface ChunkResult {
-  /** Loss of each step of the chunk (including the step that diverged, if one did). */
-  losses: Float32Array;
-  /** -1, or the 0-based step whose loss was NaN/inf: the run stopped there. */
-  divergedAt: number;
-  /** The lr in force at each step of the chunk. */
-  lrs?: Float32Array;
-}
-
-/** What the client calls on a worker: one run at a time, opened, driven chunk by chunk, then closed (Trainer freed). */
-export interface RunWorkerApi extends PoolWorkerApi {
-  open(config: TrainerConfig, train: DataBytes, test: DataBytes | undefined): { stepsPerEpoch: number };
-  run(steps: number): ChunkResult;
-  evaluate(): { loss: number; accuracy: number };
-  weights(): Float32Array;
-  close(): void;
-}
-
 const progressIntervalMs = 100;
 const targetChunkMs = 100;
 
@@ -110,7 +76,7 @@ export class OptimlabPool {
     validateRun(options);
     if (!Array.isArray(options.optimizers) || options.optimizers.length === 0)
       throw new ConfigError("optimizers must be a non-empty array");
-    options.optimizers.forEach((spec, index) => validateSpec(spec, `optimizers[${index}]`));
+    options.optimizers.forEach((spec, index) => checkSpec(spec, `optimizers[${index}]`));
     const progress = throttledProgress(options.onProgress);
     return Promise.all(
       options.optimizers.map(async (spec, run) => {
@@ -126,7 +92,7 @@ export class OptimlabPool {
   /** Trains one model; rejects when the run fails (invalid option, crashed worker, abort). A diverged run resolves with `diverged` set. */
   async train(options: TrainOptions): Promise<RunResult> {
     validateRun(options);
-    validateSpec(options.optimizer, "optimizer");
+    checkSpec(options.optimizer, "optimizer");
     const outcome = await this.execute(options, options.optimizer, 0, throttledProgress(options.onProgress));
     if (outcome.error !== undefined) throw outcome.error;
     return outcome.result;
@@ -285,23 +251,9 @@ function mean(values: Float32Array): number {
   return sum / values.length;
 }
 
-/** "adam", or "sgd lr=0.01 momentum=0.9" when options are given. */
-export function defaultLabel(spec: OptimizerSpec): string {
-  const options = Object.entries(spec).filter(([key]) => key !== "name" && key !== "label");
-  return [
-    spec.name,
-    ...options.map(([key, value]) => `${key}=${Array.isArray(value) ? value.join(",") : String(value)}`),
-  ].join(" ");
-}
-
 function positiveInteger(name: string, value: unknown): void {
   if (!Number.isInteger(value) || (value as number) < 1)
     throw new ConfigError(`${name} must be a positive integer, got ${String(value)}`);
-}
-
-function validateSpec(spec: OptimizerSpec, path: string): void {
-  if (typeof spec !== "object" || spec === null || typeof spec.name !== "string" || spec.name.length === 0)
-    throw new ConfigError(`${path} must be an object with a name, e.g. { name: "adam", lr: 1e-3 }`);
 }
 
 function validateDataset(name: string, dataset: Dataset, layers: number[]): void {

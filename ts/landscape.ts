@@ -1,8 +1,8 @@
 // Optimizer trajectories on 2-D test functions (Rosenbrock, Beale, …), the classic way to watch optimizers move.
 // Everything runs on the calling thread's wasm instance, as createOptimizer does: a whole trajectory is one call
 // (a few thousand float32 operations), far cheaper than starting a worker.
-import { defaultLabel } from "./client.js";
 import { ConfigError, OptimizerOptionError } from "./errors.js";
+import { checkSpec, defaultLabel, landscapeLineup } from "./spec.js";
 import type { OptimizerSpec } from "./types.js";
 import { instantiate, wasm } from "./wasm.js";
 
@@ -76,37 +76,6 @@ export interface LandscapeGridOptions {
 
 const MAX_STEPS = 1_000_000;
 
-/**
- * Each function's default line-up: SGD, Momentum, Nesterov, Adagrad, RMSprop and Adam, with learning rates picked
- * from a sweep over 300 steps so that none diverges and together they show what the function tests (Rosenbrock:
- * who follows the valley; Rastrigin: who leaves the local minimum by the start; saddle: who escapes first).
- */
-const LINEUPS: Record<string, OptimizerSpec[]> = {
-  rosenbrock: lineup({ sgd: 1e-3, momentum: 1e-3, nesterov: 1e-3, adagrad: 0.5, rmsprop: 1e-2, adam: 0.1 }),
-  beale: lineup({ sgd: 1e-2, momentum: 1e-3, nesterov: 1e-3, adagrad: 0.5, rmsprop: 3e-2, adam: 0.1 }),
-  himmelblau: lineup({ sgd: 1e-3, momentum: 3e-4, nesterov: 3e-4, adagrad: 0.3, rmsprop: 1e-2, adam: 3e-2 }),
-  rastrigin: lineup({ sgd: 1e-3, momentum: 3e-3, nesterov: 3e-3, adagrad: 2, rmsprop: 1e-2, adam: 0.1 }),
-  saddle: lineup({ sgd: 1e-2, momentum: 1e-3, nesterov: 1e-3, adagrad: 0.05, rmsprop: 3e-3, adam: 1e-2 }),
-  quadratic: lineup({ sgd: 1.5e-2, momentum: 1e-3, nesterov: 1e-3, adagrad: 0.1, rmsprop: 3e-3, adam: 5e-2 }),
-  booth: lineup({ sgd: 1e-2, momentum: 1e-3, nesterov: 1e-3, adagrad: 1, rmsprop: 0.1, adam: 0.1 }),
-};
-
-function lineup(lr: Record<"sgd" | "momentum" | "nesterov" | "adagrad" | "rmsprop" | "adam", number>): OptimizerSpec[] {
-  return [
-    { name: "sgd", label: "SGD", lr: lr.sgd },
-    { name: "sgd", label: "Momentum", lr: lr.momentum, momentum: 0.9 },
-    { name: "sgd", label: "Nesterov", lr: lr.nesterov, momentum: 0.9, nesterov: true },
-    { name: "adagrad", label: "Adagrad", lr: lr.adagrad },
-    { name: "rmsprop", label: "RMSprop", lr: lr.rmsprop },
-    { name: "adam", label: "Adam", lr: lr.adam },
-  ];
-}
-
-/** The default line-up for a function (a fresh copy), or undefined for an unknown name. */
-export function landscapeLineup(fn: string): OptimizerSpec[] | undefined {
-  return LINEUPS[fn]?.map((spec) => ({ ...spec }));
-}
-
 /** The distance from (x, y) to the function's nearest minimum; undefined when it has none (the saddle) or the point is not finite. */
 export function distanceToMinimum(fn: LandscapeFunction, x: number, y: number): number | undefined {
   if (fn.minima.length === 0 || !Number.isFinite(x) || !Number.isFinite(y)) return undefined;
@@ -166,10 +135,7 @@ export async function landscapeOn(
   if (!Array.isArray(specs) || specs.length === 0)
     throw new ConfigError("landscape: optimizers must be a non-empty array of { name, ...options }");
   const runs = specs.map((spec, index) => {
-    if (typeof spec !== "object" || spec === null || typeof spec.name !== "string" || spec.name === "")
-      throw new ConfigError(
-        `landscape: optimizers[${index}] must be an object with a name, e.g. { name: "adam", lr: 1e-3 }`,
-      );
+    checkSpec(spec, `landscape: optimizers[${index}]`);
     const label = spec.label ?? defaultLabel(spec);
     const { name, label: _label, ...torchOptions } = spec;
     let rows: Float32Array;

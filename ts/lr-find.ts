@@ -2,16 +2,11 @@
 // each optimizer's test runs in a pool worker on a fresh Trainer (the Rust side grows the lr, smooths the loss,
 // stops at divergence, suggests lrs and restores the trainer); api.ts binds it to each entry's Platform.
 import type { Remote } from "comlink";
-import {
-  defaultLabel,
-  type DataBytes,
-  type ModelSpec,
-  type PoolOptions,
-  type RunWorkerApi,
-  type TrainerConfig,
-} from "./client.js";
+import type { ModelSpec, PoolOptions } from "./client.js";
 import { abortError, ConfigError, PoolDisposedError } from "./errors.js";
 import { WorkerPool, type Platform } from "./pool.js";
+import type { DataBytes, LrFindWorkerApi, TrainerConfig } from "./protocol.js";
+import { checkSpec, defaultLabel } from "./spec.js";
 import type { DataSplit, OptimizerSpec } from "./types.js";
 
 /** How the range test runs, with torch-lr-finder's and fastai's defaults. */
@@ -91,10 +86,8 @@ export interface LrFindResult {
   seconds: number;
 }
 
-/** What the worker adds to the run API for the range test (see workerApi.lrFind). */
-export interface LrFindWorkerApi extends RunWorkerApi {
-  lrFind(optionsJson: string): Float64Array;
-}
+/** The test sets every step's lr itself, so the example spec has none. */
+const LR_FIND_EXAMPLE = '{ name: "adam" }';
 
 /** Numbers before the curve in the packed result of wasm `Trainer.lrFind`. */
 const HEADER = 8;
@@ -153,12 +146,6 @@ function checkRun(options: LrFindRunOptions): void {
   }
 }
 
-function checkSpec(spec: OptimizerSpec, path: string): void {
-  if (typeof spec !== "object" || spec === null || typeof spec.name !== "string" || spec.name.length === 0) {
-    throw new ConfigError(`${path} must be an object with a name, e.g. { name: "adam" }`);
-  }
-}
-
 /** One optimizer's test on a pool worker: open a Trainer (maxSteps = numIter, the room the test needs), test, close. */
 async function testOn(
   worker: Remote<LrFindWorkerApi>,
@@ -190,7 +177,7 @@ export async function lrFindAllOn(platform: Platform, options: LrFindAllOptions)
   checkRun(options);
   if (!Array.isArray(options.optimizers) || options.optimizers.length === 0)
     throw new ConfigError("optimizers must be a non-empty array");
-  options.optimizers.forEach((spec, index) => checkSpec(spec, `optimizers[${index}]`));
+  options.optimizers.forEach((spec, index) => checkSpec(spec, `optimizers[${index}]`, LR_FIND_EXAMPLE));
   const { signal } = options;
   if (signal?.aborted) throw abortError(signal);
   const pool = new WorkerPool<LrFindWorkerApi>(
@@ -232,7 +219,7 @@ export async function lrFindAllOn(platform: Platform, options: LrFindAllOptions)
 
 /** The range test of one optimizer on a worker of its own. */
 export async function lrFindOn(platform: Platform, options: LrFindOptions): Promise<LrFindResult> {
-  checkSpec(options.optimizer, "optimizer");
+  checkSpec(options.optimizer, "optimizer", LR_FIND_EXAMPLE);
   const { optimizer, ...rest } = options;
   const [result] = await lrFindAllOn(platform, { ...rest, optimizers: [optimizer], workers: 1 });
   return result!;

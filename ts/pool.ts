@@ -3,6 +3,7 @@
 // Platform-neutral: Node and browsers differ only in the `Platform` adapter that spawns workers.
 import * as Comlink from "comlink";
 import { abortError, isCleanRefusal, PoolDisposedError, reviveError, WorkerCrashError } from "./errors.js";
+import type { PoolWorkerApi } from "./protocol.js";
 
 /** One spawned worker, as the platform gives it to the pool. */
 export interface WorkerHandle {
@@ -21,14 +22,6 @@ export interface Platform {
   compileModule(): Promise<WebAssembly.Module>;
   /** Logical cores: the default number of workers. */
   cores(): number;
-}
-
-/** The part of a worker's API the pool itself calls. */
-export interface PoolWorkerApi {
-  /** Instantiates the wasm module in the worker; called once, before the worker's first job. */
-  init(module: WebAssembly.Module): unknown;
-  /** Current size of the worker's wasm memory in bytes. */
-  memoryBytes(): number;
 }
 
 /** A snapshot of the pool, for monitoring and soak tests. */

@@ -1,13 +1,15 @@
 // What both entries (index.ts for Node, browser.ts) export as it is: errors, types, the data readers that need no
 // platform, pure helpers and the figures. The functions bound to a platform come from api.ts's bindApi.
-export type { OptimlabApi, SmokeResult } from "./api.js";
+export type { OptimlabApi } from "./api.js";
+export type { SmokeResult } from "./protocol.js";
 export { ConfigError, OptimizerOptionError, PoolDisposedError, WorkerCrashError } from "./errors.js";
 export type { CompareOptions, ModelSpec, OptimlabPool, PoolOptions, RunOptions, TrainOptions } from "./client.js";
 export type { PoolStats } from "./pool.js";
 export type { Optimizer, OptimizerOptions } from "./optimizer.js";
 export { OPTIMIZER_OPTIONS } from "./optimizers.js";
 export type * from "./optimizers.js";
-export { distanceToMinimum, landscapeLineup } from "./landscape.js";
+export { distanceToMinimum } from "./landscape.js";
+export { landscapeLineup } from "./spec.js";
 export type {
   LandscapeFunction,
   LandscapeGrid,

@@ -1,10 +1,8 @@
 // What a worker exposes through comlink, the same in Node worker threads and browser workers: one training run at
 // a time on this thread's wasm instance, opened with its data, driven chunk by chunk by the client, then closed.
 import * as Comlink from "comlink";
-import type { SmokeResult } from "./api.js";
-import type { ChunkResult, DataBytes, RunWorkerApi, TrainerConfig } from "./client.js";
 import { ConfigError, OptimizerOptionError } from "./errors.js";
-import type { LrFindWorkerApi } from "./lr-find.js";
+import type { ChunkResult, DataBytes, SmokeResult, TrainerConfig, WorkerApi } from "./protocol.js";
 import { instantiate, memoryBytes, wasm } from "./wasm.js";
 
 let trainer: wasm.Trainer | undefined;
@@ -101,6 +99,4 @@ export const workerApi = {
     }
     return Comlink.transfer(curve, [curve.buffer]);
   },
-} satisfies RunWorkerApi & LrFindWorkerApi & { smoke(): SmokeResult };
-
-export type WorkerApi = typeof workerApi;
+} satisfies WorkerApi;

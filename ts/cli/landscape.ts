@@ -9,7 +9,7 @@ import { landscapePlot } from "../plot/landscape.js";
 import { nodeDocument, svgText, svgToPng } from "../plot/render-node.js";
 import { describeOptimizer, formatNumber } from "../plot/report.js";
 import { UsageError, flag, parseOptimizer } from "./args.js";
-import type { Command } from "./commands.js";
+import type { Command } from "./command.js";
 import { csvField, float32Number } from "./csv.js";
 
 /** `run,label,step,x,y,value`: step k (from 1) is the point after step k and f before it; step 0 is the start. */

@@ -6,27 +6,12 @@ import { lrFindAll, preferredLr, type LrFindResult, type LrSuggestions } from ".
 import { uniqueLabels } from "../plot/common.js";
 import { formatLr, lrFindPlot } from "../plot/lr-find.js";
 import { nodeDocument, svgText, svgToPng } from "../plot/render-node.js";
-import type { DataSplit, OptimizerSpec } from "../types.js";
-import {
-  UsageError,
-  flag,
-  layersFlag,
-  normalizeFlag,
-  parseOptimizer,
-  type FlagSpec,
-  type ParsedFlags,
-} from "./args.js";
-import type { Command, Io } from "./commands.js";
+import { NOTEBOOK_LINEUP } from "../spec.js";
+import type { OptimizerSpec } from "../types.js";
+import { UsageError, flag, layersFlag, normalizeFlag, parseOptimizer, type ParsedFlags } from "./args.js";
+import { HELP_FLAG, type Command, type Io } from "./command.js";
 import { csvField, float32Number } from "./csv.js";
-
-/** What the command shares with compare; commands.ts hands it over (this file imports nothing from there at run time). */
-export interface CompareParts {
-  dataFlags: Record<string, FlagSpec>;
-  trainingFlags: Record<string, FlagSpec>;
-  loadData(flags: ParsedFlags, seed: number, io: Io): Promise<{ data: DataSplit; source: string }>;
-  /** The optimizers tested without --opt (their lrs are dropped). */
-  lineup: readonly OptimizerSpec[];
-}
+import { DATA_FLAGS, loadData, TRAINING_FLAGS } from "./data.js";
 
 /** `run,label,step,lr,loss,smoothed`: one row per step of each test (run is the 0-based index in the line-up); lrs and smoothed losses are f64, losses float32. */
 export function lrFindCsv(results: readonly LrFindResult[]): string {
@@ -74,11 +59,11 @@ export function suggestionTable(results: readonly LrFindResult[]): string {
   return [line(header), widths.map((width) => "-".repeat(width)).join("  "), ...rows.map(line)].join("\n");
 }
 
-async function runLrFind(flags: ParsedFlags, io: Io, parts: CompareParts): Promise<number> {
+async function runLrFind(flags: ParsedFlags, io: Io): Promise<number> {
   // The line-up's lrs are what the test replaces: without --opt, the notebook's optimizers with their other options.
   const specs =
     (flags.get("opt") as string[] | undefined)?.map(parseOptimizer) ??
-    parts.lineup.map(({ lr: _lr, ...spec }) => spec as OptimizerSpec);
+    NOTEBOOK_LINEUP.map(({ lr: _lr, ...spec }) => spec as OptimizerSpec);
   const seed = flag<number>(flags, "seed") ?? 0;
   const batchSize = flag<number>(flags, "batch-size") ?? 256;
   const normalize = normalizeFlag(flags);
@@ -88,7 +73,7 @@ async function runLrFind(flags: ParsedFlags, io: Io, parts: CompareParts): Promi
   const quiet = flag<boolean>(flags, "quiet") ?? false;
   const json = flag<boolean>(flags, "json") ?? false;
   const out = resolve(flag<string>(flags, "out") ?? "optimlab-out");
-  const { data, source } = await parts.loadData(flags, seed, io);
+  const { data, source } = await loadData(flags, seed, io);
   const layers = layersFlag(flags, data.train);
 
   const numIter = flag<number>(flags, "num-iter") ?? 100;
@@ -175,14 +160,15 @@ async function runLrFind(flags: ParsedFlags, io: Io, parts: CompareParts): Promi
   return 0;
 }
 
+/** compare's training flags but --epochs: the test runs numIter steps, across epochs as needed. */
+const { epochs: _epochs, ...LR_FIND_TRAINING_FLAGS } = TRAINING_FLAGS;
+
 /** The command, with compare's data flags, training flags (but --epochs), data loader and line-up. */
-export function lrFindCommand(parts: CompareParts): Command {
-  const { epochs: _epochs, ...training } = parts.trainingFlags;
-  return {
-    name: "lr-find",
-    summary: "learning-rate range test: the loss as the lr grows, and suggested learning rates per optimizer",
-    usage: "optimlab lr-find [--opt SPEC]… [data flags] [--start-lr LR] [--end-lr LR] [--num-iter N] [--out DIR]",
-    description: `Leslie Smith's learning-rate range test (as fastai's lr_find and torch-lr-finder's range_test run it):
+export const lrFindCommand: Command = {
+  name: "lr-find",
+  summary: "learning-rate range test: the loss as the lr grows, and suggested learning rates per optimizer",
+  usage: "optimlab lr-find [--opt SPEC]… [data flags] [--start-lr LR] [--end-lr LR] [--num-iter N] [--out DIR]",
+  description: `Leslie Smith's learning-rate range test (as fastai's lr_find and torch-lr-finder's range_test run it):
 trains the network compare would start from (same data, seed and initial weights) for --num-iter batches
 while the lr grows geometrically from --start-lr to --end-lr, one step per lr. The loss first stays flat (lr
 too small to matter), then falls, then blows up; the test stops once the smoothed loss exceeds --diverge-th
@@ -196,34 +182,33 @@ line-up (its options except lr). Then train with a suggestion: optimlab compare 
 
 Writes into --out: lr-find.svg/png (loss vs lr, log scale, suggestions marked) and lr-find.csv
 (run,label,step,lr,loss,smoothed per step).`,
-    flags: {
-      opt: {
-        kind: "string",
-        repeatable: true,
-        value: "SPEC",
-        help: "an optimizer and its options as in compare (lr is ignored), once per test (default: the notebook's line-up)",
-      },
-      "start-lr": { kind: "number", value: "LR", help: "first lr (default 1e-7)" },
-      "end-lr": { kind: "number", value: "LR", help: "last lr (default 10)" },
-      "num-iter": { kind: "count", value: "N", help: "steps at most, 2 to 10000 (default 100)" },
-      "step-mode": { kind: "string", value: "exp|linear", help: "how the lr grows (default exp)" },
-      "smooth-f": {
-        kind: "number",
-        value: "F",
-        help: "loss smoothing factor in [0, 1): s = F·loss + (1−F)·s (default 0.05)",
-      },
-      "diverge-th": {
-        kind: "number",
-        value: "X",
-        help: "stop when the smoothed loss exceeds X × its lowest (default 5)",
-      },
-      ...parts.dataFlags,
-      ...training,
-      out: { kind: "string", value: "DIR", help: "where lr-find.svg/png/csv go (default ./optimlab-out)" },
-      quiet: { kind: "boolean", help: "print nothing but errors" },
-      json: { kind: "boolean", help: "print a machine-readable JSON summary on stdout" },
-      help: { kind: "boolean", help: "show this help" },
+  flags: {
+    opt: {
+      kind: "string",
+      repeatable: true,
+      value: "SPEC",
+      help: "an optimizer and its options as in compare (lr is ignored), once per test (default: the notebook's line-up)",
     },
-    run: (flags, io) => runLrFind(flags, io, parts),
-  };
-}
+    "start-lr": { kind: "number", value: "LR", help: "first lr (default 1e-7)" },
+    "end-lr": { kind: "number", value: "LR", help: "last lr (default 10)" },
+    "num-iter": { kind: "count", value: "N", help: "steps at most, 2 to 10000 (default 100)" },
+    "step-mode": { kind: "string", value: "exp|linear", help: "how the lr grows (default exp)" },
+    "smooth-f": {
+      kind: "number",
+      value: "F",
+      help: "loss smoothing factor in [0, 1): s = F·loss + (1−F)·s (default 0.05)",
+    },
+    "diverge-th": {
+      kind: "number",
+      value: "X",
+      help: "stop when the smoothed loss exceeds X × its lowest (default 5)",
+    },
+    ...DATA_FLAGS,
+    ...LR_FIND_TRAINING_FLAGS,
+    out: { kind: "string", value: "DIR", help: "where lr-find.svg/png/csv go (default ./optimlab-out)" },
+    quiet: { kind: "boolean", help: "print nothing but errors" },
+    json: { kind: "boolean", help: "print a machine-readable JSON summary on stdout" },
+    help: HELP_FLAG,
+  },
+  run: (flags, io) => runLrFind(flags, io),
+};

@@ -7,7 +7,7 @@ import { nodeDocument, svgText, svgToPng } from "../plot/render-node.js";
 import { schedulePlot } from "../plot/schedule.js";
 import type { ScheduleSpec } from "../types.js";
 import { UsageError, flag, parseSpecText } from "./args.js";
-import type { Command } from "./commands.js";
+import type { Command } from "./command.js";
 import { csvField } from "./csv.js";
 
 /**
