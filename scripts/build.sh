@@ -22,6 +22,10 @@ tsc -p tsconfig.json || tsc_status=$?
 mkdir -p dist/pkg
 cp ts/pkg/optimlab_bg.wasm dist/pkg/
 if [ -d ts/assets ]; then cp -r ts/assets dist/; fi
+# The PNG renderer's font ships inside the package (with its licence), not as a 12 MB font-collection dependency.
+mkdir -p dist/assets/fonts
+cp node_modules/dejavu-fonts-ttf/ttf/DejaVuSans.ttf node_modules/dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf dist/assets/fonts/
+cp node_modules/dejavu-fonts-ttf/LICENSE dist/assets/fonts/LICENSE-DejaVu.txt
 if [ -f scripts/bundle.mjs ]; then node scripts/bundle.mjs; fi
 chmod +x dist/cli.js
 exit "$tsc_status"

@@ -1,12 +1,13 @@
 // Browser bundles (run by scripts/build.sh after tsc):
 //   dist/optimlab.global.js   IIFE exposing `optimlab`, for a plain <script src> tag
 //   dist/optimlab.browser.mjs ES module, for <script type="module"> and import maps
-//   dist/optimlab.worker.js   the Web Worker both of them start (a classic worker: no module-worker support needed)
-//   dist/optimlab.wasm        the module they compile, next to them
+//   dist/optimlab.worker.js   the Web Worker every browser build starts (dist/browser.js too): a classic worker with
+//                             no imports, so bundlers and CDNs can serve it as a plain file
+// All of them compile dist/pkg/optimlab_bg.wasm, the one .wasm of the package, found relative to their own URL.
 //   dist/demo/demo.js         the demo page's script, importing ../optimlab.browser.mjs
 // A browser bundle that would pull in a Node built-in fails the build, naming the importer.
 import { build } from "esbuild";
-import { copyFile, mkdir } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { builtinModules } from "node:module";
 import { fileURLToPath } from "node:url";
 
@@ -68,14 +69,12 @@ await Promise.all([
     format: "iife",
     globalName: "optimlab",
     ...classicScript,
-    define: { ...classicScript.define, OPTIMLAB_BUNDLE: '"global"' },
   }),
   build({
     ...common,
     entryPoints: ["ts/browser.ts"],
     outfile: "dist/optimlab.browser.mjs",
     format: "esm",
-    define: { OPTIMLAB_BUNDLE: '"esm"' },
   }),
   build({
     ...common,
@@ -91,5 +90,4 @@ await Promise.all([
     format: "esm",
     plugins: [noNodeBuiltins, demoUsesPublicBundle],
   }),
-  copyFile("dist/pkg/optimlab_bg.wasm", "dist/optimlab.wasm"),
 ]);

@@ -1,9 +1,7 @@
 // optimlab's public API for browsers: the same names as the Node entry, with Web Workers and a .wasm
-// fetched from a URL. Three builds share this file:
-//   - dist/browser.js (tsc): for bundlers, which follow `new Worker(new URL("./worker-browser.js", import.meta.url))`
-//     and `new URL("./pkg/optimlab_bg.wasm", import.meta.url)` and bundle the worker and the .wasm themselves;
-//   - dist/optimlab.browser.mjs (esbuild, ESM) and dist/optimlab.global.js (esbuild, IIFE `optimlab`): they find
-//     dist/optimlab.worker.js (a classic worker bundle), dist/optimlab.wasm and dist/assets/ next to themselves.
+// fetched from a URL. Three builds share this file, and all three find their files relative to their own URL (see
+// platform-browser.ts): dist/browser.js (tsc), for bundlers; dist/optimlab.browser.mjs (esbuild, ESM) and
+// dist/optimlab.global.js (esbuild, IIFE `optimlab`).
 import { bindApi, type OptimlabApi } from "./api.js";
 import {
   loadMnistSample as loadMnistSampleFrom,

@@ -1,24 +1,20 @@
 // The browser's platform adapter for the worker pool: Web Workers, the .wasm fetched from its URL, navigator's core
-// count, and where the files are found. Three builds share it (see browser.ts): in dist/browser.js (tsc) bundlers
-// follow its `new Worker(new URL(…, import.meta.url))` and `new URL("./pkg/optimlab_bg.wasm", import.meta.url)`; in
-// optimlab's own bundles it finds dist/optimlab.worker.js, dist/optimlab.wasm and dist/assets/ next to the bundle.
+// count, and where the files are found. Every browser build (dist/browser.js from tsc, and optimlab's own bundles
+// dist/optimlab.browser.mjs and dist/optimlab.global.js) finds them relative to its own URL (import.meta.url; dist/
+// in the package): the worker script ./optimlab.worker.js (a self-contained classic-worker bundle), the module
+// ./pkg/optimlab_bg.wasm and the sample ./assets/mnist-sample.bin.gz. Bundlers (Vite, webpack, Parcel, Rollup,
+// esbuild's meta-url plugins) copy the files named in `new URL("…", import.meta.url)` to their output as assets.
 import type { Platform, WorkerHandle } from "./pool.js";
 import { compileModule as compileModuleFrom } from "./wasm-browser.js";
 
-/** Set by scripts/bundle.mjs ("global" or "esm"); undefined in the tsc build that bundlers consume. */
-declare const OPTIMLAB_BUNDLE: "global" | "esm" | undefined;
-
-const bundled = typeof OPTIMLAB_BUNDLE !== "undefined";
-
-// In the bundles, import.meta.url is the bundle's own URL (for the IIFE: document.currentScript.src, captured
-// by scripts/bundle-script-url.js while the script is first evaluated).
-function bundleUrl(): string {
+// In the IIFE bundle import.meta.url is document.currentScript.src, captured by scripts/bundle-script-url.js while
+// the script is first evaluated; it is missing when the script was not loaded from a <script src> tag.
+function checkPackageUrl(): void {
   if (!import.meta.url) {
     throw new Error(
       "optimlab: cannot locate optimlab.global.js (load it with a <script src> tag, or call optimlab.setAssetLocation)",
     );
   }
-  return import.meta.url;
 }
 
 /** Where the browser build finds its worker script, its .wasm and the embedded MNIST sample. */
@@ -35,14 +31,14 @@ export function setAssetLocation(location: Partial<AssetLocation>): void {
   assetOverride = { ...location };
 }
 
-/** The URLs in use: the overrides from setAssetLocation, else the files next to this bundle (dist/). */
+/** The URLs in use: the overrides from setAssetLocation, else the files next to this module (dist/). */
 export function assetLocation(): AssetLocation {
-  const next = (file: string, unbundled: string) =>
-    bundled ? new URL(file, bundleUrl()).href : new URL(unbundled, import.meta.url).href;
+  if (!assetOverride.workerUrl || !assetOverride.wasmUrl || !assetOverride.sampleUrl) checkPackageUrl();
+  // Literal `new URL("./file", import.meta.url)` expressions: the form bundlers recognise and rewrite.
   return {
-    workerUrl: assetOverride.workerUrl ?? next("optimlab.worker.js", "./worker-browser.js"),
-    wasmUrl: assetOverride.wasmUrl ?? next("optimlab.wasm", "./pkg/optimlab_bg.wasm"),
-    sampleUrl: assetOverride.sampleUrl ?? next("assets/mnist-sample.bin.gz", "./assets/mnist-sample.bin.gz"),
+    workerUrl: assetOverride.workerUrl ?? new URL("./optimlab.worker.js", import.meta.url).href,
+    wasmUrl: assetOverride.wasmUrl ?? new URL("./pkg/optimlab_bg.wasm", import.meta.url).href,
+    sampleUrl: assetOverride.sampleUrl ?? new URL("./assets/mnist-sample.bin.gz", import.meta.url).href,
   };
 }
 
@@ -51,15 +47,29 @@ export function compileModule(): Promise<WebAssembly.Module> {
   return compileModuleFrom(assetLocation().wasmUrl);
 }
 
+const bootstraps = new Map<string, string>();
+
+/**
+ * A URL the page may start a worker from. Browsers refuse a worker script from another origin (the bundle served by
+ * a CDN): a same-origin blob: bootstrap then imports it with importScripts (the page's CSP must allow `worker-src
+ * blob:` and the script's origin in `script-src`).
+ */
+function sameOriginWorkerUrl(workerUrl: string): string {
+  if (new URL(workerUrl, location.href).origin === location.origin) return workerUrl;
+  let bootstrap = bootstraps.get(workerUrl);
+  if (!bootstrap) {
+    const source = `importScripts(${JSON.stringify(workerUrl)});`;
+    bootstrap = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+    bootstraps.set(workerUrl, bootstrap);
+  }
+  return bootstrap;
+}
+
 /** Starts one Web Worker running the worker API. */
 function spawnWorker(): WorkerHandle {
   const { workerUrl } = assetLocation();
-  // Bundlers recognise this exact `new Worker(new URL(…, import.meta.url), { type: "module" })` form and bundle the
-  // worker; optimlab's own bundles start their classic-script worker, which needs no module-worker support.
-  const worker =
-    bundled || assetOverride.workerUrl
-      ? new Worker(workerUrl, { name: "optimlab" })
-      : new Worker(new URL("./worker-browser.js", import.meta.url), { type: "module", name: "optimlab" });
+  // A classic worker: the worker bundle has no imports, and classic workers need no module-worker support.
+  const worker = new Worker(sameOriginWorkerUrl(workerUrl), { name: "optimlab" });
   return {
     endpoint: worker,
     terminate: () => worker.terminate(),

@@ -1,5 +1,8 @@
 // Node's platform adapter for the pool: worker_threads running worker-node.js, the .wasm read from disk.
+import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { basename } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
 import type { Platform } from "./pool.js";
@@ -16,6 +19,13 @@ export function nodePlatform(options: NodePlatformOptions = {}): Platform {
     compileModule,
     cores: availableParallelism,
     spawnWorker() {
+      // Node's own error for a missing worker file arrives later as a crash; this one says what is wrong.
+      if (workerUrl.protocol === "file:" && !existsSync(workerUrl)) {
+        throw new Error(
+          `optimlab: the worker script ${basename(workerUrl.pathname)} is missing: looked for ${fileURLToPath(workerUrl)} ` +
+            "(the optimlab package is installed incompletely; reinstall it)",
+        );
+      }
       // No inherited flags: workers run plain built JS, and Node refuses many parent flags in workers
       // (--expose-gc, --input-type, …), which would fail every run.
       const worker = new Worker(workerUrl, { execArgv: [] });

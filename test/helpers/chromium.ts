@@ -29,8 +29,13 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-/** Serves the package root on 127.0.0.1; `csp: null` sends no Content-Security-Policy. */
-export function startServer(options: { csp?: string | null } = {}): Promise<StaticServer> {
+/**
+ * Serves `root` (default: the package root) on 127.0.0.1; `csp: null` sends no Content-Security-Policy; `headers`
+ * are added to every response.
+ */
+export function startServer(
+  options: { csp?: string | null; root?: string; headers?: Record<string, string> } = {},
+): Promise<StaticServer> {
   return startStaticServer(options);
 }
 

@@ -27,9 +27,9 @@ async function nodeFs(): Promise<NodeFs> {
   const getBuiltin = (globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }).process
     ?.getBuiltinModule;
   if (getBuiltin) return getBuiltin("node:fs/promises") as NodeFs;
-  // Node 20 before 20.16: a computed specifier, which bundlers leave alone.
+  // Node 20 before 20.16: a computed specifier, which bundlers leave alone (Vite is told so: it would warn).
   const specifier = "node:fs/promises";
-  return (await import(specifier)) as NodeFs;
+  return (await import(/* @vite-ignore */ specifier)) as NodeFs;
 }
 
 /** The bytes at `url`: fs for file: URLs (Node), fetch otherwise (browsers, http in Node). */

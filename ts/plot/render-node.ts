@@ -1,6 +1,7 @@
 // Node-only rendering: a DOM for Observable Plot (linkedom), SVG text for files, PNG through resvg.
 // The figure modules stay browser-safe; only this file knows about Node.
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import type { Resvg as ResvgClass } from "@resvg/resvg-js";
 import { parseHTML } from "linkedom";
 import { SVG_NS } from "./common.js";
@@ -17,9 +18,10 @@ export function svgText(figure: Element): string {
 }
 
 const require = createRequire(import.meta.url);
-// Fonts shipped in an npm package, so PNG text draws on machines without system fonts.
+// DejaVu Sans, shipped in the package (dist/assets/fonts/, copied by scripts/build.sh), so PNG text draws on
+// machines without system fonts.
 const FONT_FILES = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"].map((file) =>
-  require.resolve(`dejavu-fonts-ttf/ttf/${file}`),
+  fileURLToPath(new URL(`../assets/fonts/${file}`, import.meta.url)),
 );
 
 /** Renders SVG text to PNG bytes at `scale` × its size (2 by default, sharp on high-density screens). */
