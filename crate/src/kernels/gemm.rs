@@ -39,10 +39,18 @@ impl<'a> Strided<'a> {
 /// What happens to the tile sums before they land in C.
 #[derive(Clone, Copy)]
 struct Epilogue<'a> {
-    /// Added to every row of C (indexed by column), once.
+    /// Added to every row of C (indexed by column), once: a linear layer's bias.
     bias: Option<&'a [f32]>,
+    /// Added to every column of C (indexed by row), once: a convolution's bias, one per output channel.
+    row_bias: Option<&'a [f32]>,
     /// max(x, 0) after the last K block (NaN stays NaN, like torch.relu).
     relu: bool,
+    /// C += A·B instead of C = A·B: a convolution's weight gradient summed over the batch's samples.
+    accumulate: bool,
+}
+
+impl Epilogue<'_> {
+    const PLAIN: Epilogue<'static> = Epilogue { bias: None, row_bias: None, relu: false, accumulate: false };
 }
 
 /// Packing buffers, allocated once for the largest product a model needs; the products allocate nothing.
@@ -72,10 +80,18 @@ impl Gemm {
         Gemm { pack_a: vec![0.0; mc * kc], pack_b: vec![0.0; kc * nc] }
     }
 
+    /// Buffers for every product in `products`, each given as (m, n, k). Sized per product, since the
+    /// K block of a smaller K can be larger (512 → 512, but 513 → 2 × 257).
+    pub fn for_products(products: &[(usize, usize, usize)]) -> Gemm {
+        let pack_a = products.iter().map(|&(m, _, k)| round_up(m.min(MC_MAX), MR) * k_block(k)).max();
+        let pack_b = products.iter().map(|&(_, n, k)| k_block(k) * round_up(n.min(NC_MAX), NR)).max();
+        Gemm { pack_a: vec![0.0; pack_a.unwrap_or(0)], pack_b: vec![0.0; pack_b.unwrap_or(0)] }
+    }
+
     /// Buffers for every product of an MLP with these layer sizes and batches up to `max_batch`.
     pub fn for_mlp(sizes: &[usize], max_batch: usize) -> Gemm {
-        let widest = sizes.iter().copied().max().unwrap_or(0);
-        Gemm::new(max_batch.max(widest), widest, max_batch.max(widest))
+        let products: Vec<_> = sizes.windows(2).flat_map(|w| LinearDims::products(w[0], w[1], max_batch)).collect();
+        Gemm::for_products(&products)
     }
 
     /// Forward of a linear layer: `y[batch, out] = x[batch, in] · w[out, in]ᵀ + bias`, then ReLU if asked.
@@ -84,7 +100,7 @@ impl Gemm {
         assert!(x.len() >= batch * fan_in && w.len() == fan_out * fan_in && bias.len() == fan_out);
         let a = Strided::row_major(x, fan_in);
         let b = Strided::transposed(w, fan_in);
-        self.product(batch, fan_out, fan_in, a, b, y, Epilogue { bias: Some(bias), relu });
+        self.product(batch, fan_out, fan_in, a, b, y, Epilogue { bias: Some(bias), relu, ..Epilogue::PLAIN });
     }
 
     /// Gradient with respect to the layer's input: `dx[batch, in] = dy[batch, out] · w[out, in]`.
@@ -93,7 +109,7 @@ impl Gemm {
         assert!(dy.len() >= batch * fan_out && w.len() == fan_out * fan_in);
         let a = Strided::row_major(dy, fan_out);
         let b = Strided::row_major(w, fan_in);
-        self.product(batch, fan_in, fan_out, a, b, dx, Epilogue { bias: None, relu: false });
+        self.product(batch, fan_in, fan_out, a, b, dx, Epilogue::PLAIN);
     }
 
     /// Gradient with respect to the weight: `dw[out, in] = dy[batch, out]ᵀ · x[batch, in]`.
@@ -102,7 +118,50 @@ impl Gemm {
         assert!(dy.len() >= batch * fan_out && x.len() >= batch * fan_in && dw.len() == fan_out * fan_in);
         let a = Strided::transposed(dy, fan_out);
         let b = Strided::row_major(x, fan_in);
-        self.product(fan_out, fan_in, batch, a, b, dw, Epilogue { bias: None, relu: false });
+        self.product(fan_out, fan_in, batch, a, b, dw, Epilogue::PLAIN);
+    }
+
+    /// Forward of a linear layer without bias (torch's `bias=False`).
+    pub fn linear_forward_no_bias(&mut self, x: &[f32], w: &[f32], y: &mut [f32], dims: LinearDims, relu: bool) {
+        let LinearDims { batch, fan_in, fan_out } = dims;
+        assert!(x.len() >= batch * fan_in && w.len() == fan_out * fan_in);
+        let (a, b) = (Strided::row_major(x, fan_in), Strided::transposed(w, fan_in));
+        self.product(batch, fan_out, fan_in, a, b, y, Epilogue { relu, ..Epilogue::PLAIN });
+    }
+
+    /// Forward of a convolution on one sample: `y[out_ch, pixels] = w[out_ch, patch] · columns[patch, pixels]`
+    /// plus each channel's bias, then ReLU if asked (`columns` from im2col).
+    pub fn conv_forward(
+        &mut self,
+        w: &[f32],
+        columns: &[f32],
+        bias: Option<&[f32]>,
+        y: &mut [f32],
+        dims: ConvDims,
+        relu: bool,
+    ) {
+        let ConvDims { channels, patch, pixels } = dims;
+        assert!(
+            w.len() == channels * patch && columns.len() >= patch * pixels && bias.is_none_or(|b| b.len() == channels)
+        );
+        let (a, b) = (Strided::row_major(w, patch), Strided::row_major(columns, pixels));
+        self.product(channels, pixels, patch, a, b, y, Epilogue { row_bias: bias, relu, ..Epilogue::PLAIN });
+    }
+
+    /// Weight gradient of a convolution, one sample added in: `dw[out_ch, patch] += dy[out_ch, pixels] · columnsᵀ`.
+    pub fn conv_backward_weight(&mut self, dy: &[f32], columns: &[f32], dw: &mut [f32], dims: ConvDims) {
+        let ConvDims { channels, patch, pixels } = dims;
+        assert!(dy.len() >= channels * pixels && columns.len() >= patch * pixels && dw.len() == channels * patch);
+        let (a, b) = (Strided::row_major(dy, pixels), Strided::transposed(columns, pixels));
+        self.product(channels, patch, pixels, a, b, dw, Epilogue { accumulate: true, ..Epilogue::PLAIN });
+    }
+
+    /// Gradient of one sample's columns: `d_columns[patch, pixels] = wᵀ · dy[out_ch, pixels]` (then col2im).
+    pub fn conv_backward_columns(&mut self, w: &[f32], dy: &[f32], d_columns: &mut [f32], dims: ConvDims) {
+        let ConvDims { channels, patch, pixels } = dims;
+        assert!(w.len() == channels * patch && dy.len() >= channels * pixels);
+        let (a, b) = (Strided::transposed(w, patch), Strided::row_major(dy, pixels));
+        self.product(patch, pixels, channels, a, b, d_columns, Epilogue::PLAIN);
     }
 
     /// `c[m, n] (row-major) = a[m, k] · b[k, n]` with the epilogue applied.
@@ -173,6 +232,30 @@ pub struct LinearDims {
     pub batch: usize,
     pub fan_in: usize,
     pub fan_out: usize,
+}
+
+impl LinearDims {
+    /// (m, n, k) of the forward, input-gradient and weight-gradient products, for `Gemm::for_products`.
+    pub fn products(fan_in: usize, fan_out: usize, batch: usize) -> [(usize, usize, usize); 3] {
+        [(batch, fan_out, fan_in), (batch, fan_in, fan_out), (fan_out, fan_in, batch)]
+    }
+}
+
+/// Sizes of a convolution's per-sample products: output channels, patch length (in_channels · kh · kw)
+/// and output pixels (out_h · out_w).
+#[derive(Clone, Copy, Debug)]
+pub struct ConvDims {
+    pub channels: usize,
+    pub patch: usize,
+    pub pixels: usize,
+}
+
+impl ConvDims {
+    /// (m, n, k) of the forward, weight-gradient and column-gradient products, for `Gemm::for_products`.
+    pub fn products(&self) -> [(usize, usize, usize); 3] {
+        let ConvDims { channels, patch, pixels } = *self;
+        [(channels, pixels, patch), (channels, patch, pixels), (patch, pixels, channels)]
+    }
 }
 
 /// Packs rows `i0..i0+mc`, columns `p0..p0+kc` of A as MR-row panels, k-major inside a panel
@@ -256,8 +339,8 @@ fn pack_b(pack: &mut [f32], b: Strided, p0: usize, kc: usize, j0: usize, nc: usi
     }
 }
 
-/// Moves a tile's `rows × cols` valid part into C at (i, j): the first K block overwrites (plus bias),
-/// later blocks add, the last applies ReLU.
+/// Moves a tile's `rows × cols` valid part into C at (i, j): the first K block overwrites (plus bias)
+/// unless accumulating, later blocks add, the last applies ReLU.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn write_tile(
@@ -275,10 +358,13 @@ fn write_tile(
     for r in 0..rows {
         let out = &mut c[(i + r) * ldc + j..(i + r) * ldc + j + cols];
         let sums = &tile[r * NR..r * NR + cols];
-        match (first, epilogue.bias) {
-            (true, Some(bias)) => out.iter_mut().zip(sums).zip(&bias[j..j + cols]).for_each(|((o, &s), &b)| *o = s + b),
-            (true, None) => out.copy_from_slice(sums),
-            (false, _) => out.iter_mut().zip(sums).for_each(|(o, &s)| *o += s),
+        match (first && !epilogue.accumulate, epilogue.bias, epilogue.row_bias) {
+            (true, Some(bias), _) => {
+                out.iter_mut().zip(sums).zip(&bias[j..j + cols]).for_each(|((o, &s), &b)| *o = s + b)
+            }
+            (true, None, Some(row_bias)) => out.iter_mut().zip(sums).for_each(|(o, &s)| *o = s + row_bias[i + r]),
+            (true, None, None) => out.copy_from_slice(sums),
+            (false, _, _) => out.iter_mut().zip(sums).for_each(|(o, &s)| *o += s),
         }
         if last && epilogue.relu {
             out.iter_mut().for_each(|o| *o = if *o < 0.0 { 0.0 } else { *o });
@@ -438,7 +524,7 @@ mod tests {
                 (Strided::row_major(&a, k), Strided::row_major(&b, n)),
                 (Strided::transposed(&a, m), Strided::transposed(&b, k)),
             ] {
-                let epilogue = Epilogue { bias: Some(&bias), relu: true };
+                let epilogue = Epilogue { bias: Some(&bias), relu: true, ..Epilogue::PLAIN };
                 gemm.product_with(m, n, k, a_view, b_view, &mut fast, epilogue, micro_kernel);
                 gemm.product_with(m, n, k, a_view, b_view, &mut twin, epilogue, micro_kernel_scalar);
                 assert!(fast.iter().zip(&twin).all(|(x, y)| x.to_bits() == y.to_bits()), "m={m} n={n} k={k}");

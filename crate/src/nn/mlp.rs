@@ -1,9 +1,9 @@
 //! SimpleNet: Linear → ReLU → … → Linear, then log_softmax + NLL. Parameters and gradients live in one
 //! arena (W1, b1, W2, b2, … in torch layout); activations and gradient buffers are sized for the
 //! largest batch once, so a training step allocates nothing.
-use super::activation::relu_backward;
+use super::cross_entropy::{correct_count, log_softmax_nll};
 use super::linear::Linear;
-use super::loss::{correct_count, log_softmax_nll};
+use super::relu::relu_backward;
 use crate::arena::Arena;
 use crate::kernels::gemm::Gemm;
 use crate::rng::Rng;
@@ -26,7 +26,8 @@ pub struct Mlp {
 impl Mlp {
     /// `sizes` = [inputs, hidden…, classes] (at least two entries, all non-zero; checked by callers).
     pub fn new(sizes: &[usize], max_batch: usize) -> Mlp {
-        let layers: Vec<Linear> = sizes.windows(2).map(|w| Linear { fan_in: w[0], fan_out: w[1] }).collect();
+        let layers: Vec<Linear> =
+            sizes.windows(2).map(|w| Linear { fan_in: w[0], fan_out: w[1], bias: true }).collect();
         let shapes: Vec<Vec<usize>> = layers.iter().flat_map(|l| [l.weight_shape(), vec![l.fan_out]]).collect();
         let widest = sizes.iter().copied().max().unwrap_or(0);
         let arena = Arena::new(&shapes);

@@ -1,6 +1,76 @@
-//! The notebook's network, `SimpleNet(layers)`: Linear layers with ReLU between them, log_softmax +
-//! NLL on the last layer's output, forward and backward over buffers allocated once.
-pub mod activation;
+//! Neural-network layers and losses, forward and backward over buffers allocated once, each matched to
+//! its torch.nn counterpart; `model` assembles them from a JSON layer list. `mlp` is the notebook's
+//! network, `SimpleNet(layers)`, that the Trainer runs.
+pub mod avgpool2d;
+pub mod bce_with_logits;
+pub mod clip;
+pub mod conv2d;
+pub mod cross_entropy;
+pub mod flatten;
+pub mod gelu;
+pub mod leaky_relu;
 pub mod linear;
-pub mod loss;
+pub mod maxpool2d;
 pub mod mlp;
+pub mod model;
+pub mod mse;
+pub mod pool;
+pub mod relu;
+pub mod sigmoid;
+pub mod spec;
+pub mod tanh;
+
+use crate::kernels::gemm::Gemm;
+use crate::rng::Rng;
+
+/// Buffers every layer of a model shares, sized once for the largest need: the GEMM packing panels
+/// and the im2col columns of a convolution.
+pub struct Workspace {
+    pub gemm: Gemm,
+    pub columns: Vec<f32>,
+}
+
+/// What a layer needs from the shared workspace for a batch: its GEMM products (m, n, k) and the
+/// length of its column buffer.
+#[derive(Default)]
+pub struct Needs {
+    pub products: Vec<(usize, usize, usize)>,
+    pub columns: usize,
+}
+
+/// One layer of a model. Inputs and outputs are whole batches, row-major per sample (NCHW for images);
+/// `params`/`grads` are this layer's tensors back to back in torch's order (weight, then bias).
+pub trait Layer {
+    /// The name in a JSON layer list ("linear", "conv2d", …).
+    fn kind(&self) -> &'static str;
+    /// Shape of one sample's output.
+    fn output_shape(&self) -> Vec<usize>;
+    /// Shapes of the parameter tensors, torch's order.
+    fn param_shapes(&self) -> Vec<Vec<usize>> {
+        Vec::new()
+    }
+    /// torch's default initialization, drawn from `rng`.
+    fn init(&self, _params: &mut [f32], _rng: &mut Rng) {}
+    fn needs(&self, _batch: usize) -> Needs {
+        Needs::default()
+    }
+    /// True when a following ReLU can be applied as the output is written (linear and conv2d).
+    fn fuses_relu(&self) -> bool {
+        false
+    }
+    /// `y = layer(x)`, then max(y, 0) when `relu` (only asked of layers that fuse it).
+    fn forward(&self, work: &mut Workspace, x: &[f32], params: &[f32], y: &mut [f32], batch: usize, relu: bool);
+    /// From `dy` (∂loss/∂y), overwrites `grads` with ∂loss/∂params and writes `dx` when given.
+    #[allow(clippy::too_many_arguments)]
+    fn backward(
+        &self,
+        work: &mut Workspace,
+        x: &[f32],
+        y: &[f32],
+        params: &[f32],
+        dy: &[f32],
+        grads: &mut [f32],
+        dx: Option<&mut [f32]>,
+        batch: usize,
+    );
+}
