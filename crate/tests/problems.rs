@@ -6,6 +6,9 @@ use optimlab::nn::clip::Clip;
 use optimlab::nn::model::{Model, Targets};
 use optimlab::optim::{create, Slot};
 use serde_json::{json, Value};
+// Under wasm-bindgen-test-runner the same tests run in the simd128 build (its GEMM kernel sums in another order).
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
 
 const FIXTURE: &str = include_str!("../../test/fixtures/torch-problems.json");
 

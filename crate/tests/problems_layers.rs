@@ -6,6 +6,9 @@ use optimlab::nn::mlp::Mlp;
 use optimlab::nn::model::{Model, Targets};
 use optimlab::rng::Rng;
 use serde_json::{json, Value};
+// Under wasm-bindgen-test-runner the same tests run in the simd128 build (its GEMM kernel sums in another order).
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
 
 fn model(input: Value, layers: Value, loss: &str, batch: usize) -> Model {
     Model::from_json(&json!({ "input": input, "layers": layers, "loss": loss }).to_string(), batch).unwrap()

@@ -234,10 +234,12 @@ impl Plan {
         }
         match (loss, shape.as_slice()) {
             (Loss::CrossEntropy, [classes]) if (2..=256).contains(classes) => {}
-            (Loss::CrossEntropy, _) => return Err(err(format!(
+            (Loss::CrossEntropy, _) => {
+                return Err(err(format!(
                 "loss cross_entropy needs the last layer to give one score per class (2 to 256 classes), it gives {}",
                 spec::describe_shape(&shape)
-            ))),
+            )))
+            }
             _ => {}
         }
         let spec = serde_json::json!({ "input": input, "layers": layers, "loss": loss.name() });
