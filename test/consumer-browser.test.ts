@@ -187,6 +187,19 @@ describe("script tag", () => {
     expect(new Set(run.workers)).toEqual(new Set([server.url + "optimlab/optimlab.worker.js"]));
   });
 
+  it("without the .wasm: every run's error names optimlab_bg.wasm and the URL where it was looked for", async () => {
+    const site = await copySite("script-tag-no-wasm");
+    await rm(join(site, "optimlab/pkg/optimlab_bg.wasm"));
+    await writeFile(join(site, "page.js"), COMPARE_SOURCE("optimlab"));
+    await writeFile(join(site, "index.html"), PAGE_HTML(["optimlab/optimlab.global.js", "page.js"]));
+    const server = await serve({ root: site, csp: STRICT_CSP });
+    const { result } = await runPage(server.url + "index.html", server.url.slice(0, -1));
+    const message = `optimlab: the WebAssembly module optimlab_bg.wasm is missing: looked for ${server.url}optimlab/pkg/optimlab_bg.wasm`;
+    const errors = "failed" in result ? [result.failed] : result.map((run) => run.error ?? "");
+    expect(errors.length).toBeGreaterThan(0);
+    for (const error of errors) expect(error).toContain(message);
+  });
+
   it("served by another origin (a CDN): workers start through a same-origin blob: bootstrap", async () => {
     const cdnFiles = await copySite("cdn-files");
     const cdn = await serve({ root: cdnFiles, csp: null, headers: { "Access-Control-Allow-Origin": "*" } });

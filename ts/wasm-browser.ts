@@ -19,6 +19,12 @@ export function compileModule(url: string | URL): Promise<WebAssembly.Module> {
 
 async function compileFrom(url: string): Promise<WebAssembly.Module> {
   const response = await fetch(url);
+  if (response.status === 404) {
+    throw new Error(
+      `optimlab: the WebAssembly module optimlab_bg.wasm is missing: looked for ${url} (HTTP 404; deploy it next to ` +
+        "optimlab's script, or point setAssetLocation({ wasmUrl }) at it)",
+    );
+  }
   if (!response.ok) throw new Error(`optimlab: cannot load ${url}: HTTP ${response.status} ${response.statusText}`);
   if (
     typeof WebAssembly.compileStreaming === "function" &&
