@@ -6,14 +6,15 @@
 //! An optional lr schedule (torch.optim.lr_scheduler semantics, see `schedule`) is built over the
 //! optimizer's param-group lrs and stepped after every optimizer step of `run`, torch's convention for
 //! per-iteration schedulers; ReduceLROnPlateau instead steps once per epoch, at the epoch's last step,
-//! on the epoch's mean training loss (torch users call it once per epoch with a validation metric).
+//! on the epoch's mean training loss (torch users call it once per epoch with a validation metric), and a
+//! SequentialLR holding one steps every step and gets that metric at each epoch's last step.
 //! The lr in force at every step is recorded beside its loss.
 use crate::kernels::elementwise::normalize_pixels;
 use crate::nn::mlp::Mlp;
 use crate::optim::{self, Closure, OptimError, Optimizer, Slot};
 use crate::options::{JsonOptions, OptionError};
 use crate::rng::Rng;
-use crate::schedule::{self, Schedule};
+use crate::schedule::{self, Schedule, Stepping};
 use crate::state::{Checkpoint, ScheduleState, StateError};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -222,11 +223,10 @@ struct ScheduleRun {
     /// Each param group's lr when the schedule was built (torch's `initial_lr`).
     base_lrs: Vec<f64>,
     steps: u64,
-    /// The metric of every ReduceLROnPlateau step (epoch mean training losses); empty for the others.
+    /// What the schedule was fed at each step: the epoch mean training losses of a ReduceLROnPlateau; for a
+    /// schedule stepped every step with a metric, one per step, NaN for the steps without; empty for the others.
     metrics: Vec<f64>,
 }
-
-const PLATEAU: &str = "ReduceLROnPlateau";
 
 /// torch's check in OneCycleLR and CyclicLR when `cycle_momentum` is on.
 const NO_MOMENTUM: &str = "optimizer must support momentum or beta1 with `cycle_momentum` option enabled";
@@ -389,10 +389,15 @@ impl Trainer {
         self.train = Some(Data { pixels: pixels.to_vec(), labels: labels.to_vec() });
         self.order = Vec::with_capacity(labels.len());
         self.order_epoch = None;
-        // Room for one plateau metric per epoch, so stepping never allocates.
-        let epochs_left = (self.config.max_steps - self.steps_done).div_ceil(self.steps_per_epoch());
-        if let Some(run) = self.schedule.as_mut().filter(|run| run.schedule.name() == PLATEAU) {
-            run.metrics.reserve(epochs_left);
+        // Room for the metrics still to come, so stepping never allocates.
+        let steps_left = self.config.max_steps - self.steps_done;
+        let epochs_left = steps_left.div_ceil(self.steps_per_epoch());
+        if let Some(run) = self.schedule.as_mut() {
+            match run.schedule.stepping() {
+                Stepping::EveryStep => {}
+                Stepping::OnMetric => run.metrics.reserve(epochs_left),
+                Stepping::EveryStepWithMetric => run.metrics.reserve(steps_left),
+            }
         }
         Ok(())
     }
@@ -486,17 +491,18 @@ impl Trainer {
         let Some(run) = self.schedule.as_mut() else {
             return Ok(());
         };
-        let metric = if run.schedule.name() == PLATEAU {
-            if (step + 1) % per_epoch != 0 {
-                return Ok(());
-            }
+        let stepping = run.schedule.stepping();
+        let epoch_ends = (step + 1) % per_epoch == 0;
+        if stepping == Stepping::OnMetric && !epoch_ends {
+            return Ok(());
+        }
+        let metric = (stepping != Stepping::EveryStep && epoch_ends).then(|| {
             let epoch = &self.history[step + 1 - per_epoch..=step];
-            let mean = epoch.iter().map(|&loss| f64::from(loss)).sum::<f64>() / per_epoch as f64;
-            run.metrics.push(mean);
-            Some(mean)
-        } else {
-            None
-        };
+            epoch.iter().map(|&loss| f64::from(loss)).sum::<f64>() / per_epoch as f64
+        });
+        if stepping != Stepping::EveryStep {
+            run.metrics.push(metric.unwrap_or(f64::NAN));
+        }
         run.steps += 1;
         run.schedule
             .step(metric)
@@ -694,8 +700,8 @@ impl Trainer {
         };
         let spec = self.config.schedule.as_ref().expect("a schedule run has its spec");
         let mut schedule = build_schedule(spec, &own.base_lrs)?;
-        let plateau = schedule.name() == PLATEAU;
-        if plateau && state.metrics.len() as u64 != state.steps {
+        let stepping = schedule.stepping();
+        if stepping != Stepping::EveryStep && state.metrics.len() as u64 != state.steps {
             return Err(TrainError::State(StateError(
                 "the checkpoint's schedule metrics do not match its steps".into(),
             )));
@@ -703,11 +709,16 @@ impl Trainer {
         for step in 0..state.steps as usize {
             // A step the saved run's schedule refused (OneCycleLR past total_steps) is refused here too and
             // leaves the same state; the run reported it when it happened.
-            let _ = schedule.step(plateau.then(|| state.metrics[step]));
+            let metric = state.metrics.get(step).copied().filter(|metric| !metric.is_nan());
+            let _ = schedule.step(metric);
         }
-        // Room for the plateau metrics of the epochs still to come, as `set_train_data` reserves it.
-        let epochs_left = if plateau { self.config.max_steps.div_ceil(self.steps_per_epoch().max(1)) } else { 0 };
-        let mut metrics = Vec::with_capacity(state.metrics.len() + epochs_left);
+        // Room for the metrics still to come, as `set_train_data` reserves it.
+        let to_come = match stepping {
+            Stepping::EveryStep => 0,
+            Stepping::OnMetric => self.config.max_steps.div_ceil(self.steps_per_epoch().max(1)),
+            Stepping::EveryStepWithMetric => self.config.max_steps,
+        };
+        let mut metrics = Vec::with_capacity(state.metrics.len() + to_come);
         metrics.extend_from_slice(&state.metrics);
         Ok(Some(ScheduleRun { schedule, base_lrs: own.base_lrs.clone(), steps: state.steps, metrics }))
     }

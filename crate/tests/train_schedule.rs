@@ -266,5 +266,5 @@ fn the_curve_of_a_schedule_alone_matches_torch() {
     assert!(schedule::curve("warmup", &json!({}), 0.1, 5, None)
         .unwrap_err()
         .to_string()
-        .ends_with("(or their short names: step, multistep, exponential, cosine, cosine_restarts, linear, constant, polynomial, onecycle, cyclic, plateau)"));
+        .ends_with("(or their short names: step, multistep, exponential, cosine, cosine_restarts, linear, constant, polynomial, onecycle, cyclic, plateau, sequential, chained, lambda, multiplicative)"));
 }

@@ -40,6 +40,16 @@ impl Schedule for CosineAnnealingLr {
     fn lrs(&self) -> &[f64] {
         &self.lrs
     }
+    fn lrs_mut(&mut self) -> &mut [f64] {
+        &mut self.lrs
+    }
+    /// torch's closed form at epoch 0: η_min + (base − η_min)·(1 + cos 0)/2, which may differ from base in the last bit.
+    fn restart_from(&mut self, _current: &[f64]) -> Result<(), ScheduleError> {
+        for (lr, base_lr) in self.lrs.iter_mut().zip(&self.base_lrs) {
+            *lr = self.eta_min + (base_lr - self.eta_min) * (1.0 + 0f64.cos()) / 2.0;
+        }
+        Ok(())
+    }
     fn step(&mut self, _metric: Option<f64>) -> Result<(), ScheduleError> {
         self.last_epoch += 1;
         let (epoch, t_max) = (self.last_epoch as f64, self.t_max as f64);
@@ -122,6 +132,11 @@ impl Schedule for CosineAnnealingWarmRestarts {
     fn lrs(&self) -> &[f64] {
         &self.lrs
     }
+    fn lrs_mut(&mut self) -> &mut [f64] {
+        &mut self.lrs
+    }
+    /// Computed from its own options alone, whatever lr is in force.
+    fn start_from(&mut self, _current: &[f64]) {}
     fn step(&mut self, _metric: Option<f64>) -> Result<(), ScheduleError> {
         self.t_cur += 1;
         if self.t_cur >= self.t_i {

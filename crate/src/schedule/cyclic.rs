@@ -105,6 +105,11 @@ impl Schedule for CyclicLr {
     fn lrs(&self) -> &[f64] {
         &self.lrs
     }
+    fn lrs_mut(&mut self) -> &mut [f64] {
+        &mut self.lrs
+    }
+    /// Computed from its own options alone, whatever lr is in force.
+    fn start_from(&mut self, _current: &[f64]) {}
     fn momentum(&self, group: usize) -> Option<f64> {
         self.cycle_momentum.then(|| self.momentums[group])
     }

@@ -32,6 +32,9 @@ impl Schedule for StepLr {
     fn lrs(&self) -> &[f64] {
         &self.lrs
     }
+    fn lrs_mut(&mut self) -> &mut [f64] {
+        &mut self.lrs
+    }
     fn step(&mut self, _metric: Option<f64>) -> Result<(), ScheduleError> {
         self.last_epoch += 1;
         if self.last_epoch % self.step_size == 0 {
@@ -69,6 +72,9 @@ impl Schedule for MultiStepLr {
     fn lrs(&self) -> &[f64] {
         &self.lrs
     }
+    fn lrs_mut(&mut self) -> &mut [f64] {
+        &mut self.lrs
+    }
     fn step(&mut self, _metric: Option<f64>) -> Result<(), ScheduleError> {
         self.last_epoch += 1;
         // torch keeps a Counter: a milestone listed twice decays twice at once.
@@ -101,6 +107,9 @@ impl Schedule for ExponentialLr {
     }
     fn lrs(&self) -> &[f64] {
         &self.lrs
+    }
+    fn lrs_mut(&mut self) -> &mut [f64] {
+        &mut self.lrs
     }
     fn step(&mut self, _metric: Option<f64>) -> Result<(), ScheduleError> {
         self.lrs.iter_mut().for_each(|lr| *lr *= self.gamma);
@@ -136,6 +145,9 @@ impl Schedule for PolynomialLr {
     }
     fn lrs(&self) -> &[f64] {
         &self.lrs
+    }
+    fn lrs_mut(&mut self) -> &mut [f64] {
+        &mut self.lrs
     }
     fn step(&mut self, _metric: Option<f64>) -> Result<(), ScheduleError> {
         self.last_epoch += 1;

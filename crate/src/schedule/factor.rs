@@ -45,6 +45,14 @@ impl Schedule for LinearLr {
     fn lrs(&self) -> &[f64] {
         &self.lrs
     }
+    fn lrs_mut(&mut self) -> &mut [f64] {
+        &mut self.lrs
+    }
+    fn start_from(&mut self, current: &[f64]) {
+        for (lr, current) in self.lrs.iter_mut().zip(current) {
+            *lr = current * self.start_factor;
+        }
+    }
     fn step(&mut self, _metric: Option<f64>) -> Result<(), ScheduleError> {
         self.last_epoch += 1;
         if self.last_epoch > self.total_iters {
@@ -90,6 +98,14 @@ impl Schedule for ConstantLr {
     }
     fn lrs(&self) -> &[f64] {
         &self.lrs
+    }
+    fn lrs_mut(&mut self) -> &mut [f64] {
+        &mut self.lrs
+    }
+    fn start_from(&mut self, current: &[f64]) {
+        for (lr, current) in self.lrs.iter_mut().zip(current) {
+            *lr = current * self.factor;
+        }
     }
     fn step(&mut self, _metric: Option<f64>) -> Result<(), ScheduleError> {
         self.last_epoch += 1;

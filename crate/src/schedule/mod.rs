@@ -6,10 +6,17 @@
 //! `step`. ReduceLROnPlateau needs the monitored metric in `step`; the others ignore it. OneCycleLR and
 //! CyclicLR also cycle the momentum (SGD's `momentum`, Adam-like optimizers' beta1); the caller copies
 //! `momentum(group)` into the optimizer, as torch's scheduler writes `group["momentum"]`/`group["betas"]`.
+//!
+//! SequentialLR and ChainedScheduler compose schedules given as `schedulers: [{ name, ...options }, …]`
+//! (see `composite`, which also defines ReduceLROnPlateau inside SequentialLR); LambdaLR and
+//! MultiplicativeLR take `lr_lambda` as an expression of `epoch` or a table (see `lambda`).
+mod composite;
 mod cosine;
 mod cyclic;
 mod decay;
+pub mod expression;
 mod factor;
+mod lambda;
 mod one_cycle;
 mod plateau;
 
@@ -18,10 +25,12 @@ use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::fmt;
 
+pub use composite::{ChainedScheduler, SequentialLr};
 pub use cosine::{CosineAnnealingLr, CosineAnnealingWarmRestarts};
 pub use cyclic::CyclicLr;
 pub use decay::{ExponentialLr, MultiStepLr, PolynomialLr, StepLr};
 pub use factor::{ConstantLr, LinearLr};
+pub use lambda::{LambdaLr, MultiplicativeLr};
 pub use one_cycle::OneCycleLr;
 pub use plateau::ReduceLrOnPlateau;
 
@@ -45,6 +54,39 @@ pub trait Schedule {
     /// Advance one step (torch's `scheduler.step()`, called after each optimizer step).
     /// `metric` is the monitored quantity for ReduceLROnPlateau and ignored by the others.
     fn step(&mut self, metric: Option<f64>) -> Result<(), ScheduleError>;
+    /// The lr in force, writable: torch's schedulers read and write the optimizer's shared
+    /// `param_groups[i]["lr"]`; a composite hands each inner schedule the lr in force through this before
+    /// stepping it, so that chainable updates compose as in torch.
+    fn lrs_mut(&mut self) -> &mut [f64];
+    /// torch's initial step taken from the lr in force `current`, as for a schedule built after another on
+    /// the same optimizer (ChainedScheduler): chainable schedules start from `current` (LinearLR and
+    /// ConstantLR scale it); those with their own formula ignore it.
+    fn start_from(&mut self, current: &[f64]) {
+        self.lrs_mut().copy_from_slice(current);
+    }
+    /// SequentialLR's hand-over at a milestone (torch's `_update_lr(0)`) to this schedule, never stepped
+    /// before: its closed form at epoch 0 from the initial lr where torch has one, which is the lr it was
+    /// built with; `current` is the lr in force, which the schedules without a closed form start from.
+    fn restart_from(&mut self, _current: &[f64]) -> Result<(), ScheduleError> {
+        Ok(())
+    }
+    /// How a training run steps it.
+    fn stepping(&self) -> Stepping {
+        Stepping::EveryStep
+    }
+}
+
+/// How the Trainer (and `curve`) step a schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stepping {
+    /// After every optimizer step, without a metric (torch's per-iteration schedulers).
+    EveryStep,
+    /// Only with a metric (ReduceLROnPlateau): the Trainer steps it at each epoch's last step with the
+    /// epoch's mean training loss.
+    OnMetric,
+    /// After every optimizer step, with the metric at each epoch's last step (SequentialLR holding a
+    /// ReduceLROnPlateau).
+    EveryStepWithMetric,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -109,6 +151,10 @@ const SCHEDULE_NAMES: &[&str] = &[
     "OneCycleLR",
     "CyclicLR",
     "ReduceLROnPlateau",
+    "SequentialLR",
+    "ChainedScheduler",
+    "LambdaLR",
+    "MultiplicativeLR",
 ];
 
 /// Short names for the command line and plots (the cases of test/fixtures/torch-lr-schedules.json).
@@ -124,6 +170,10 @@ const SHORT_NAMES: &[(&str, &str)] = &[
     ("onecycle", "OneCycleLR"),
     ("cyclic", "CyclicLR"),
     ("plateau", "ReduceLROnPlateau"),
+    ("sequential", "SequentialLR"),
+    ("chained", "ChainedScheduler"),
+    ("lambda", "LambdaLR"),
+    ("multiplicative", "MultiplicativeLR"),
 ];
 
 /// The torch class name of a schedule named by its class name (any case) or its short name.
@@ -140,7 +190,8 @@ pub const MAX_CURVE_STEPS: usize = 1 << 24;
 
 /// The lr of each of `steps` optimizer steps for a single param group starting at `base_lr` (torch's loop:
 /// read the lr, step the optimizer, `scheduler.step()`), for plotting a schedule on its own.
-/// ReduceLROnPlateau takes `metrics[k]` after step k+1 and needs one per step; the others ignore them.
+/// ReduceLROnPlateau (alone or inside SequentialLR) takes `metrics[k]` after step k+1 and needs one per
+/// step but the last; the others ignore them.
 pub fn curve(
     name: &str,
     options: &Value,
@@ -152,10 +203,11 @@ pub fn curve(
         return Err(ScheduleError::InvalidValue(format!("steps must be at most {MAX_CURVE_STEPS}, got {steps}")));
     }
     let mut schedule = create(name, options, &[base_lr])?;
-    let needs_metrics = schedule.name() == "ReduceLROnPlateau";
+    let needs_metrics = schedule.stepping() != Stepping::EveryStep;
     if needs_metrics && metrics.is_none_or(|m| m.len() + 1 < steps) {
         return Err(ScheduleError::InvalidValue(format!(
-            "ReduceLROnPlateau needs a metric after each step but the last: {} steps, {} metrics",
+            "{} needs a metric after each step but the last: {} steps, {} metrics",
+            schedule.name(),
             steps,
             metrics.map_or(0, <[f64]>::len)
         )));
@@ -205,11 +257,37 @@ pub fn create(name: &str, options: &Value, base_lrs: &[f64]) -> Result<Box<dyn S
         )?),
         "OneCycleLR" => Box::new(OneCycleLr::new(&Options::new("OneCycleLR", object, OneCycleLr::OPTIONS)?, base_lrs)?),
         "CyclicLR" => Box::new(CyclicLr::new(&Options::new("CyclicLR", object, CyclicLr::OPTIONS)?, base_lrs)?),
+        "SequentialLR" => {
+            Box::new(SequentialLr::new(&Options::new("SequentialLR", object, SequentialLr::OPTIONS)?, base_lrs)?)
+        }
+        "ChainedScheduler" => Box::new(ChainedScheduler::new(
+            &Options::new("ChainedScheduler", object, ChainedScheduler::OPTIONS)?,
+            base_lrs,
+        )?),
+        "LambdaLR" => Box::new(LambdaLr::new(&Options::new("LambdaLR", object, LambdaLr::OPTIONS)?, base_lrs)?),
+        "MultiplicativeLR" => Box::new(MultiplicativeLr::new(
+            &Options::new("MultiplicativeLR", object, MultiplicativeLr::OPTIONS)?,
+            base_lrs,
+        )?),
         _ => Box::new(ReduceLrOnPlateau::new(
             &Options::new("ReduceLROnPlateau", object, ReduceLrOnPlateau::OPTIONS)?,
             base_lrs,
         )?),
     })
+}
+
+/// A schedule from its spec `{ "name": …, ...options }` (the Trainer's `schedule` and a composite's `schedulers`).
+pub fn create_from_spec(spec: &Value, base_lrs: &[f64]) -> Result<Box<dyn Schedule>, ScheduleError> {
+    let Some((name, options)) = spec.as_object().and_then(|object| {
+        let name = object.get("name")?.as_str()?;
+        Some((name, object.iter().filter(|(key, _)| *key != "name").map(|(k, v)| (k.clone(), v.clone())).collect()))
+    }) else {
+        return Err(ScheduleError::WrongType {
+            option: "a schedule".into(),
+            expected: "an object with a name, like {\"name\": \"StepLR\", \"step_size\": 10}",
+        });
+    };
+    create(name, &Value::Object(options), base_lrs)
 }
 
 /// A scheduler's keyword arguments, read by the crate's options reader; `None` stands for the default,

@@ -1,6 +1,6 @@
 //! ReduceLROnPlateau (torch.optim.lr_scheduler.ReduceLROnPlateau): lr ← max(lr·factor, min_lr) once
 //! the monitored metric has not improved by `threshold` for more than `patience` steps.
-use super::{Options, Schedule, ScheduleError};
+use super::{Options, Schedule, ScheduleError, Stepping};
 use serde_json::Value;
 
 pub struct ReduceLrOnPlateau {
@@ -76,6 +76,12 @@ impl Schedule for ReduceLrOnPlateau {
     }
     fn lrs(&self) -> &[f64] {
         &self.lrs
+    }
+    fn lrs_mut(&mut self) -> &mut [f64] {
+        &mut self.lrs
+    }
+    fn stepping(&self) -> Stepping {
+        Stepping::OnMetric
     }
     fn step(&mut self, metric: Option<f64>) -> Result<(), ScheduleError> {
         let current = metric.ok_or(ScheduleError::MissingMetric)?;
