@@ -1,13 +1,15 @@
-// The README's "API in five lines" is run as written (against the built package), so the docs cannot drift.
+// The README's "API in five lines" and its Schedules example are run as written (against the built package), so the
+// docs cannot drift.
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { expect, it } from "vitest";
 
-it("runs the README's five-line example and gets a trained comparison", async () => {
+/** The first ts block after `heading`, run as a module against this checkout's build; its last line's value. */
+async function runReadmeExample(heading: string): Promise<unknown> {
   const readme = await readFile(new URL("../README.md", import.meta.url), "utf8");
-  const section = readme.slice(readme.indexOf("## The API in five lines"));
+  const section = readme.slice(readme.indexOf(heading));
   const code = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
   expect(code).toBeDefined();
   const lines = code!.trimEnd().split("\n");
@@ -21,13 +23,26 @@ it("runs the README's five-line example and gets a trained comparison", async ()
   try {
     const file = join(dir, "example.mjs");
     await writeFile(file, program);
-    const rows = (await import(pathToFileURL(file).href)).default as [string, number | undefined, number | undefined][];
-    expect(rows.map(([label]) => label)).toHaveLength(2);
-    for (const [, accuracy, divergedStep] of rows) {
-      expect(accuracy).toBeGreaterThan(0.5);
-      expect(divergedStep).toBeUndefined();
-    }
+    return (await import(pathToFileURL(file).href)).default;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+it("runs the README's five-line example and gets a trained comparison", async () => {
+  const rows = (await runReadmeExample("## The API in five lines")) as [string, number | undefined, number | undefined][];
+  expect(rows.map(([label]) => label)).toHaveLength(2);
+  for (const [, accuracy, divergedStep] of rows) {
+    expect(accuracy).toBeGreaterThan(0.5);
+    expect(divergedStep).toBeUndefined();
+  }
+});
+
+it("runs the README's Schedules example: AdamW warms up under its own schedule, Schedule-Free AdamW has none", async () => {
+  const rows = (await runReadmeExample("## Schedules")) as [string, number | undefined, number | undefined][];
+  const [adamw, scheduleFree] = rows;
+  expect(adamw![0]).toMatch(/^adamw lr=0\.001 @ SequentialLR\(LambdaLR lr_lambda=.*; CosineAnnealingLR T_max=66; milestones=30\)$/);
+  expect(adamw![1]).toBe(Math.fround(1e-3 * (1 / 30)));
+  expect(scheduleFree!.slice(0, 2)).toEqual(["schedule_free_adamw lr=0.001", undefined]);
+  for (const [, , accuracy] of rows) expect(accuracy).toBeGreaterThan(0.8);
 });

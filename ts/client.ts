@@ -39,7 +39,8 @@ export interface RunOptions {
   /**
    * An lr schedule applied to every run, built over each optimizer's own lr (its base lr) and stepped after every
    * optimizer step (ReduceLROnPlateau: once per epoch, on the epoch's mean training loss). Each result then has `lrs`.
-   * OneCycleLR's total_steps defaults to epochs × steps per epoch.
+   * OneCycleLR's total_steps defaults to epochs × steps per epoch. An optimizer spec's own `schedule` replaces it for
+   * that run (`schedule: null`: none).
    */
   schedule?: ScheduleSpec;
 }
@@ -76,7 +77,7 @@ export class OptimlabPool {
     validateRun(options);
     if (!Array.isArray(options.optimizers) || options.optimizers.length === 0)
       throw new ConfigError("optimizers must be a non-empty array");
-    options.optimizers.forEach((spec, index) => checkSpec(spec, `optimizers[${index}]`));
+    options.optimizers.forEach((spec, index) => checkRunSpec(spec, `optimizers[${index}]`, options));
     const progress = throttledProgress(options.onProgress);
     return Promise.all(
       options.optimizers.map(async (spec, run) => {
@@ -92,7 +93,7 @@ export class OptimlabPool {
   /** Trains one model; rejects when the run fails (invalid option, crashed worker, abort). A diverged run resolves with `diverged` set. */
   async train(options: TrainOptions): Promise<RunResult> {
     validateRun(options);
-    checkSpec(options.optimizer, "optimizer");
+    checkRunSpec(options.optimizer, "optimizer", options);
     const outcome = await this.execute(options, options.optimizer, 0, throttledProgress(options.onProgress));
     if (outcome.error !== undefined) throw outcome.error;
     return outcome.result;
@@ -119,7 +120,7 @@ export class OptimlabPool {
     progress: (progress: Progress) => void,
   ): Promise<{ result: RunResult; error?: unknown }> {
     const label = spec.label ?? defaultLabel(spec);
-    const { label: _label, ...optimizer } = spec;
+    const { label: _label, schedule: _schedule, ...optimizer } = spec;
     const started = performance.now();
     const result: RunResult = {
       label,
@@ -132,7 +133,7 @@ export class OptimlabPool {
     try {
       await this.pool.run(
         label,
-        (worker) => drive(worker, options, optimizer, run, label, result, progress),
+        (worker) => drive(worker, options, optimizer, runSchedule(spec, options), run, label, result, progress),
         options.signal,
       );
       return { result };
@@ -152,6 +153,7 @@ async function drive(
   worker: Remote<RunWorkerApi>,
   options: RunOptions,
   optimizer: TrainerConfig["optimizer"],
+  schedule: ScheduleSpec | undefined,
   run: number,
   label: string,
   result: RunResult,
@@ -169,12 +171,12 @@ async function drive(
     maxSteps: totalSteps,
     optimizer,
   };
-  if (options.schedule !== undefined) config.schedule = resolveSchedule(options.schedule, { epochs, stepsPerEpoch });
+  if (schedule !== undefined) config.schedule = resolveSchedule(schedule, { epochs, stepsPerEpoch });
   const started = performance.now();
   await worker.open(config, bytes(data.train), data.test && bytes(data.test));
   try {
     const losses = new Float32Array(totalSteps);
-    const lrs = options.schedule === undefined ? undefined : new Float32Array(totalSteps);
+    const lrs = schedule === undefined ? undefined : new Float32Array(totalSteps);
     let done = 0;
     let chunk = options.chunkSteps ?? 1;
     result.stepsPerEpoch = stepsPerEpoch;
@@ -251,9 +253,26 @@ function mean(values: Float32Array): number {
   return sum / values.length;
 }
 
+/** The schedule a run follows: its optimizer spec's own (`null`: none), else the comparison's. */
+function runSchedule(spec: OptimizerSpec, options: RunOptions): ScheduleSpec | undefined {
+  return spec.schedule === undefined ? options.schedule : (spec.schedule ?? undefined);
+}
+
 function positiveInteger(name: string, value: unknown): void {
   if (!Number.isInteger(value) || (value as number) < 1)
     throw new ConfigError(`${name} must be a positive integer, got ${String(value)}`);
+}
+
+/** `checkSpec`, and the run's own schedule checked (and its lr_lambda functions evaluated) before any worker starts. */
+function checkRunSpec(spec: OptimizerSpec, path: string, options: RunOptions): void {
+  checkSpec(spec, path);
+  if (spec.schedule !== undefined && spec.schedule !== null) {
+    resolveSchedule(
+      spec.schedule,
+      { epochs: options.epochs, stepsPerEpoch: Math.ceil(options.data.train.count / options.batchSize) },
+      `${path}.schedule`,
+    );
+  }
 }
 
 function validateDataset(name: string, dataset: Dataset, layers: number[]): void {

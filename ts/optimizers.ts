@@ -4,6 +4,7 @@
 // defaults at run time; test/optimizer-types.test.ts checks names, defaults and doc comments against the Rust
 // registry (`optimizerInfo()`), so an option added in Rust and not here fails that test.
 import { ConfigError } from "./errors.js";
+import type { ScheduleSpec } from "./schedule-spec.js";
 import { instantiate, wasm } from "./wasm.js";
 
 /**
@@ -20,6 +21,8 @@ export type OptimizerSpecOf<Name extends string, Options> = {
   label?: string;
   /** torch's param_groups: `[{ params: [1, 3], lr: 0.01 }]` gives tensors 1 and 3 their own lr. */
   param_groups?: ParamGroup<Options>[];
+  /** This run's own lr schedule, in place of the comparison's `schedule`; `null`: none for this run. */
+  schedule?: ScheduleSpec | null;
 } & Options;
 
 /** Options of torch.optim.SGD: stochastic gradient descent, with optional (Nesterov) momentum. */

@@ -1,7 +1,8 @@
-// Learning-rate schedules: the spec a run's Trainer gets (checked and completed at the edge), and a schedule's lr
-// curve on its own for plots, computed by the same Rust code on the calling thread's wasm instance.
+// Learning-rate schedules: the spec a run's Trainer gets (checked and completed at the edge, lr_lambda functions
+// evaluated into tables), and a schedule's lr curve on its own for plots, computed by the same Rust code on the
+// calling thread's wasm instance.
 import { ConfigError } from "./errors.js";
-import type { ScheduleSpec } from "./types.js";
+import type { LrLambda, ScheduleSpec } from "./schedule-spec.js";
 import { instantiate, wasm } from "./wasm.js";
 
 const ONE_CYCLE = new Set(["onecyclelr", "onecycle"]);
@@ -15,16 +16,54 @@ function checkSpec(spec: unknown, path: string): asserts spec is ScheduleSpec {
   ) {
     throw new ConfigError(`${path} must be an object with a name, e.g. { name: "onecycle", max_lr: 0.01 }`);
   }
+  const inner = (spec as { schedulers?: unknown }).schedulers;
+  if (Array.isArray(inner)) inner.forEach((item, index) => checkSpec(item, `${path}.schedulers[${index}]`));
 }
 
 /**
- * The schedule as the Trainer of a run of `totalSteps` optimizer steps gets it: OneCycleLR without total_steps (nor
- * epochs and steps_per_epoch) gets total_steps = totalSteps; a OneCycleLR cycle shorter than the run is refused
+ * The spec as JSON can carry it to a worker: every `lr_lambda` function (nested ones too) replaced by the table of
+ * its values at epochs 0 … `lastEpoch`, evaluated here on the calling thread. A function must return a finite number.
+ */
+export function tabulateLambdas(spec: ScheduleSpec, lastEpoch: number, path = "schedule"): ScheduleSpec {
+  const tabulate = (lambda: LrLambda, where: string): Exclude<LrLambda, (epoch: number) => number> => {
+    if (typeof lambda !== "function") return lambda;
+    const table = new Array<number>(lastEpoch + 1);
+    for (let epoch = 0; epoch <= lastEpoch; epoch++) {
+      const value: unknown = lambda(epoch);
+      if (typeof value !== "number" || !Number.isFinite(value))
+        throw new ConfigError(`${where}(${epoch}) returned ${String(value)}; it must return a finite number`);
+      table[epoch] = value;
+    }
+    return table;
+  };
+  const options = spec as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = { ...options };
+  if (Array.isArray(options.schedulers)) {
+    out.schedulers = options.schedulers.map((inner: ScheduleSpec, index: number) =>
+      tabulateLambdas(inner, lastEpoch, `${path}.schedulers[${index}]`),
+    );
+  }
+  const lambda = options.lr_lambda as LrLambda | LrLambda[] | undefined;
+  if (typeof lambda === "function") out.lr_lambda = tabulate(lambda, `${path}.lr_lambda`);
+  else if (Array.isArray(lambda) && lambda.some((item) => typeof item !== "number"))
+    out.lr_lambda = (lambda as LrLambda[]).map((item, group) => tabulate(item, `${path}.lr_lambda[${group}]`));
+  return out as unknown as ScheduleSpec;
+}
+
+/**
+ * The schedule as the Trainer of a run of `totalSteps` optimizer steps gets it: lr_lambda functions evaluated into
+ * tables, OneCycleLR without total_steps (nor epochs and steps_per_epoch) gets total_steps = totalSteps; a OneCycleLR cycle shorter than the run is refused
  * here rather than failing at its last step, as torch would. Everything else is checked by the Rust side.
  */
-export function resolveSchedule(spec: unknown, run: { epochs: number; stepsPerEpoch: number }): ScheduleSpec {
-  checkSpec(spec, "schedule");
+export function resolveSchedule(
+  given: unknown,
+  run: { epochs: number; stepsPerEpoch: number },
+  path = "schedule",
+): ScheduleSpec {
+  checkSpec(given, path);
   const totalSteps = run.epochs * run.stepsPerEpoch;
+  // The Trainer steps the schedule after every step, the last one included: epochs 0 … totalSteps.
+  const spec = tabulateLambdas(given, totalSteps, path);
   if (!ONE_CYCLE.has(spec.name.toLowerCase())) return spec;
   const options = spec as unknown as Record<string, unknown>;
   if (options.total_steps === undefined && options.epochs === undefined && options.steps_per_epoch === undefined) {
@@ -33,7 +72,7 @@ export function resolveSchedule(spec: unknown, run: { epochs: number; stepsPerEp
   const cycle = options.total_steps ?? Number(options.epochs) * Number(options.steps_per_epoch);
   if (typeof cycle === "number" && Number.isInteger(cycle) && cycle > 0 && cycle < totalSteps) {
     throw new ConfigError(
-      `schedule: OneCycleLR's cycle of ${cycle} steps is shorter than the run's ${totalSteps} (${run.epochs} epochs × ${run.stepsPerEpoch} steps); ` +
+      `${path}: OneCycleLR's cycle of ${cycle} steps is shorter than the run's ${totalSteps} (${run.epochs} epochs × ${run.stepsPerEpoch} steps); ` +
         "leave total_steps out to fit the run",
     );
   }
@@ -46,7 +85,7 @@ export interface ScheduleLrsOptions {
   baseLr: number;
   /** Optimizer steps (positive integer, at most 16,777,216). */
   steps: number;
-  /** ReduceLROnPlateau only: the monitored value after each step (at least steps − 1 of them). */
+  /** ReduceLROnPlateau (alone or inside SequentialLR) only: the monitored value after each step (at least steps − 1). */
   metrics?: ArrayLike<number>;
 }
 
@@ -62,8 +101,8 @@ export async function scheduleLrsOn(
     throw new ConfigError(`scheduleLrs: baseLr must be a finite number, got ${String(baseLr)}`);
   if (!Number.isInteger(steps) || steps < 0 || steps > 2 ** 32 - 1)
     throw new ConfigError(`scheduleLrs: steps must be a non-negative integer, got ${String(steps)}`);
+  const { name, ...rest } = tabulateLambdas(spec, steps, "scheduleLrs: spec");
   instantiate(await compileModule());
-  const { name, ...rest } = spec;
   try {
     return wasm.scheduleLrs(
       name,

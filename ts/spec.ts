@@ -2,15 +2,40 @@
 // before any worker starts, and the named line-ups (the notebook's, its hand-written rules beside torch's, each 2-D
 // test function's). Plain data and pure functions: no wasm, no workers, so any thread may import it.
 import { ConfigError } from "./errors.js";
-import type { OptimizerSpec } from "./types.js";
+import type { OptimizerSpec, ScheduleSpec } from "./types.js";
 
-/** "adam", or "sgd lr=0.01 momentum=0.9" when options are given. */
+/** "adam", or "sgd lr=0.01 momentum=0.9" when options are given, "… @ CosineAnnealingLR T_max=100" with its own schedule. */
 export function defaultLabel(spec: OptimizerSpec): string {
-  const options = Object.entries(spec).filter(([key]) => key !== "name" && key !== "label");
+  const options = Object.entries(spec).filter(([key]) => key !== "name" && key !== "label" && key !== "schedule");
+  const own =
+    spec.schedule === undefined ? [] : ["@", spec.schedule === null ? "none" : describeSchedule(spec.schedule)];
   return [
     spec.name,
     ...options.map(([key, value]) => `${key}=${Array.isArray(value) ? value.join(",") : String(value)}`),
+    ...own,
   ].join(" ");
+}
+
+/**
+ * "OneCycleLR max_lr=0.1, total_steps=100", "SequentialLR(LinearLR start_factor=0.1, total_iters=5; cosine T_max=55;
+ * milestones=5)": a schedule and its options on one line, for legends, tables and reports. A function is shown by its
+ * source text.
+ */
+export function describeSchedule(spec: ScheduleSpec): string {
+  const value = (item: unknown): string => {
+    if (typeof item === "function") return String(item).replace(/\s+/g, " ");
+    if (Array.isArray(item)) return item.map(value).join("/");
+    return String(item);
+  };
+  const { name, schedulers, ...rest } = spec as unknown as { name: string; schedulers?: ScheduleSpec[] } & Record<
+    string,
+    unknown
+  >;
+  const options = Object.entries(rest)
+    .filter(([, item]) => item !== undefined)
+    .map(([key, item]) => `${key}=${value(item)}`);
+  if (Array.isArray(schedulers)) return `${name}(${[...schedulers.map(describeSchedule), ...options].join("; ")})`;
+  return options.length > 0 ? `${name} ${options.join(", ")}` : name;
 }
 
 /**

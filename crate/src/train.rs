@@ -492,7 +492,7 @@ impl Trainer {
             return Ok(());
         };
         let stepping = run.schedule.stepping();
-        let epoch_ends = (step + 1) % per_epoch == 0;
+        let epoch_ends = (step + 1).is_multiple_of(per_epoch);
         if stepping == Stepping::OnMetric && !epoch_ends {
             return Ok(());
         }

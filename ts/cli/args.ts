@@ -1,6 +1,6 @@
 // Command-line parsing: flags declared per command, values checked as they are read, and every mistake
 // reported as a UsageError (the CLI prints it and exits with code 2).
-import type { OptimizerSpec } from "../types.js";
+import type { OptimizerSpec, ScheduleSpec } from "../types.js";
 
 /** A mistake in the command line: printed with a pointer to --help, exit code 2. */
 export class UsageError extends Error {
@@ -86,6 +86,14 @@ export function flag<T extends FlagValue>(parsed: ParsedFlags, name: string): T 
  * a tuple a/b (numbers), or else a string. Example: `adam:lr=3e-4,betas=0.9/0.99`.
  */
 export function parseOptimizer(text: string): OptimizerSpec {
+  // `SPEC@SCHEDULE`: the run's own schedule ("none": no schedule, whatever --schedule says).
+  const at = text.indexOf("@");
+  if (at >= 0) {
+    const scheduleText = text.slice(at + 1).trim();
+    const spec = parseOptimizer(text.slice(0, at).trim());
+    spec.schedule = scheduleText === "none" ? null : parseSchedule(scheduleText, `--opt "${text}"`);
+    return spec;
+  }
   // Any name and options: the Rust side validates them with torch's wording.
   const spec = parseSpecText(text, {
     flag: "--opt",
@@ -98,6 +106,45 @@ export function parseOptimizer(text: string): OptimizerSpec {
   return spec as OptimizerSpec;
 }
 
+/**
+ * Parses `--schedule` text (and the part of `--opt` after `@`): `NAME` or `NAME:KEY=VALUE,…` as --opt, where a value is
+ * a number, true/false, a list a/b/c (numbers), or else a string, and `lr_lambda=` takes an expression of epoch
+ * (commas inside its parentheses are its own); a composite is `NAME(SCHEDULE; SCHEDULE; KEY=VALUE)` like torch's
+ * constructor. Examples: `onecycle:max_lr=0.01,pct_start=0.25`, `multistep:milestones=30/80,gamma=0.1`,
+ * `lambda:lr_lambda=Math.pow(0.95, epoch)`,
+ * `sequential(linear:start_factor=0.1,total_iters=5; cosine:T_max=55; milestones=5)`.
+ */
+export function parseSchedule(text: string, where = `--schedule "${text}"`): ScheduleSpec {
+  const composite = /^\s*([a-z][a-z0-9_]*)\s*\(([\s\S]*)\)\s*$/i.exec(text);
+  if (!composite) {
+    return parseSpecText(text, {
+      flag: "--schedule",
+      noun: "schedule",
+      example: "onecycle:max_lr=0.01",
+      list: "list",
+      textKeys: ["lr_lambda"],
+      where,
+    }) as unknown as ScheduleSpec;
+  }
+  const [, name, inside] = composite;
+  const spec: { name: string; schedulers: ScheduleSpec[]; [option: string]: unknown } = { name: name!, schedulers: [] };
+  for (const item of splitTopLevel(inside!, ";").map((part) => part.trim())) {
+    const option = /^([a-z_][a-z0-9_]*)\s*=(.*)$/i.exec(item);
+    if (option) {
+      const [, key, raw] = option;
+      if (key! in spec) throw new UsageError(`${where}: ${key} given twice`);
+      spec[key!] = specValue(raw!.trim(), `${where}: list "${raw!.trim()}" must hold numbers separated by "/"`);
+    } else if (item === "") {
+      throw new UsageError(`${where}: an empty item between ";" in ${name}(…)`);
+    } else {
+      spec.schedulers.push(parseSchedule(item, where));
+    }
+  }
+  if (spec.schedulers.length === 0)
+    throw new UsageError(`${where}: ${name}(…) needs its schedules, e.g. ${name}(linear:total_iters=5; cosine:T_max=95; milestones=5)`);
+  return spec as unknown as ScheduleSpec;
+}
+
 /** How one flag's `NAME:KEY=VALUE,…` text is worded in its error messages, and which keys stay text. */
 export interface SpecSyntax {
   flag: string;
@@ -108,18 +155,20 @@ export interface SpecSyntax {
   list: string;
   /** Keys whose values are kept as written (a label may look like a number). */
   textKeys?: readonly string[];
+  /** How messages name the text (default: the flag and the text). */
+  where?: string;
 }
 
 /** `name` or `name:key=value,key=value`, where a value is a number, true/false, a/b/… (numbers), or else a string. */
 export function parseSpecText(text: string, syntax: SpecSyntax): { name: string; [option: string]: unknown } {
-  const where = `${syntax.flag} "${text}"`;
+  const where = syntax.where ?? `${syntax.flag} "${text}"`;
   const colon = text.indexOf(":");
   const name = (colon < 0 ? text : text.slice(0, colon)).trim();
   if (!/^[a-z][a-z0-9_]*$/i.test(name))
     throw new UsageError(`${where}: expected NAME or NAME:KEY=VALUE,… (e.g. ${syntax.example})`);
   const spec: { name: string; [option: string]: unknown } = { name };
   if (colon < 0) return spec;
-  for (const pair of text.slice(colon + 1).split(",")) {
+  for (const pair of splitTopLevel(text.slice(colon + 1), ",")) {
     const equals = pair.indexOf("=");
     const key = pair.slice(0, Math.max(equals, 0)).trim();
     const raw = pair.slice(equals + 1).trim();
@@ -133,7 +182,25 @@ export function parseSpecText(text: string, syntax: SpecSyntax): { name: string;
   return spec;
 }
 
-function specValue(raw: string, notNumbers: string): number | boolean | string | number[] {
+/** `text` split at each `separator` outside parentheses (an lr_lambda's `Math.pow(0.9, epoch)` stays whole). */
+export function splitTopLevel(text: string, separator: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let at = 0; at < text.length; at++) {
+    const character = text[at];
+    if (character === "(") depth++;
+    else if (character === ")") depth--;
+    else if (character === separator && depth === 0) {
+      parts.push(text.slice(start, at));
+      start = at + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
+
+export function specValue(raw: string, notNumbers: string): number | boolean | string | number[] {
   if (raw === "true") return true;
   if (raw === "false") return false;
   if (raw.includes("/")) {

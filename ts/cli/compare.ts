@@ -11,7 +11,7 @@ import { HELP_FLAG, packageVersion, type Command, type Io } from "./command.js";
 import { DATA_FLAGS, loadData, TRAINING_FLAGS } from "./data.js";
 import { runSummaries, summaryTable, writeOutputs } from "./output.js";
 import { progressReporter } from "./progress.js";
-import { describeSchedule, parseSchedule } from "./schedules.js";
+import { describeSchedule, parseSchedule, SCHEDULE_SYNTAX } from "./schedules.js";
 
 const OUTPUT_FLAGS: Record<string, FlagSpec> = {
   out: { kind: "string", value: "DIR", help: "where report.html, figures and losses go (default ./optimlab-out)" },
@@ -118,18 +118,23 @@ The optional label= names the run in figures and tables.
 It is built over each optimizer's own lr and stepped after every optimizer step (ReduceLROnPlateau: once per
 epoch, on the epoch's mean training loss). OneCycleLR's total_steps defaults to epochs × steps per epoch;
 OneCycleLR and CyclicLR cycle momentum (SGD, RMSprop) or beta1 (Adam family) unless cycle_momentum=false.
+A run takes its own schedule after "@" in its --opt, in place of --schedule ("@none": no schedule), e.g.
+  optimlab compare --opt "adamw:lr=1e-3@sequential(linear:start_factor=0.01,total_iters=30; cosine:T_max=64; milestones=30)" \\
+    --opt schedule_free_adamw:lr=1e-3
+Its label then ends with "@ " and the schedule.
+${SCHEDULE_SYNTAX}
 "optimlab schedules" draws the curves alone.
 
 Writes into --out: report.html (self-contained), loss.svg/png ("Evolution of Optimizers", log scale),
 epochs.svg/png (held-out loss and accuracy), losses.csv and losses.jsonl (run,label,step,loss per step).
-With --schedule also lr.svg/png (the lr of every step) and the curve in the report.
+With a schedule (--schedule or @) also lr.svg/png (the lr of every step) and the curves in the report.
 Exit code 0 when every run ended (a diverged run counts as ended), 1 when a run failed, 2 for bad flags.`,
   flags: {
     opt: {
       kind: "string",
       repeatable: true,
       value: "SPEC",
-      help: "an optimizer and its options, once per run (default: the notebook's line-up)",
+      help: "an optimizer and its options, once per run, @SCHEDULE for its own schedule (default: the notebook's line-up)",
     },
     schedule: {
       kind: "string",

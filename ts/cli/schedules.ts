@@ -1,37 +1,36 @@
 // `optimlab schedules`: the lr curves of torch's schedulers, computed by the Rust code training uses, as a figure and a CSV.
-// Also the --schedule SPEC parser `compare` shares.
+// Re-exports the --schedule parser and the one-line description that `compare` shares.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { scheduleLrs } from "../index.js";
+import { describeSchedule } from "../spec.js";
 import { nodeDocument, svgText, svgToPng } from "../plot/render-node.js";
 import { schedulePlot } from "../plot/schedule.js";
 import type { ScheduleSpec } from "../types.js";
-import { UsageError, flag, parseSpecText } from "./args.js";
+import { UsageError, flag, parseSchedule } from "./args.js";
 import type { Command } from "./command.js";
 import { csvField } from "./csv.js";
 
+export { parseSchedule } from "./args.js";
+
+/** How composed schedules and lr_lambda are written on the command line (in the help of schedules and compare). */
+export const SCHEDULE_SYNTAX = `Composed schedules are written like torch's constructors, the schedules separated by ";":
+  sequential(linear:start_factor=0.1,total_iters=50; cosine:T_max=950; milestones=50)   warm-up, then cosine
+  chained(constant:factor=0.5,total_iters=10; exponential:gamma=0.97)
+SequentialLR may hold a ReduceLROnPlateau (beyond torch): it starts fresh at its milestone from the base lr and
+reduces on each epoch's mean training loss from then on (a loss that arrives at the milestone step itself measured
+the phase before and is not given to it). LambdaLR and MultiplicativeLR take lr_lambda, a JavaScript expression of epoch, parsed without eval:
+numbers, epoch, + - * / % **, < <= > >= == !=, && || !, a ? b : c, parentheses, Math.pow/min/max/exp/log/sqrt/
+cos/sin/abs/floor/ceil/round, Math.PI, Math.E, e.g.
+  lambda:lr_lambda=epoch < 10 ? (epoch + 1) / 10 : Math.pow(0.99, epoch - 10)
+  multiplicative:lr_lambda=0.95
+Quote the whole SPEC in the shell.`;
+export { describeSchedule };
+
 /**
- * Parses `--schedule` text: `name` or `name:key=value,key=value`, where a value is a number, true/false, a list a/b/c
- * (numbers), or else a string. Example: `onecycle:max_lr=0.01,pct_start=0.25`, `multistep:milestones=30/80,gamma=0.1`.
+ * All eleven torch schedulers with typical options, scaled to `steps` steps from `baseLr`, then two composed ones:
+ * a linear warm-up into a cosine decay (SequentialLR) and an inverse-time decay (LambdaLR).
  */
-export function parseSchedule(text: string): ScheduleSpec {
-  return parseSpecText(text, {
-    flag: "--schedule",
-    noun: "schedule",
-    example: "onecycle:max_lr=0.01",
-    list: "list",
-  }) as unknown as ScheduleSpec;
-}
-
-/** "OneCycleLR max_lr=0.1, total_steps=100": a schedule and its options on one line. */
-export function describeSchedule(spec: ScheduleSpec): string {
-  const options = Object.entries(spec)
-    .filter(([key, value]) => key !== "name" && value !== undefined)
-    .map(([key, value]) => `${key}=${Array.isArray(value) ? value.join("/") : String(value)}`);
-  return options.length > 0 ? `${spec.name} ${options.join(", ")}` : spec.name;
-}
-
-/** All eleven torch schedulers with typical options, scaled to `steps` steps from `baseLr`. */
 export function defaultSchedules(steps: number, baseLr: number): ScheduleSpec[] {
   const at = (fraction: number) => Math.max(1, Math.round(steps * fraction));
   return [
@@ -46,6 +45,15 @@ export function defaultSchedules(steps: number, baseLr: number): ScheduleSpec[] 
     { name: "OneCycleLR", max_lr: baseLr, total_steps: steps },
     { name: "CyclicLR", base_lr: baseLr / 10, max_lr: baseLr, step_size_up: at(1 / 8), mode: "triangular2" },
     { name: "ReduceLROnPlateau", factor: 0.5, patience: at(0.1) },
+    {
+      name: "SequentialLR",
+      schedulers: [
+        { name: "LinearLR", start_factor: 0.1, total_iters: at(0.1) },
+        { name: "CosineAnnealingLR", T_max: steps - at(0.1) },
+      ],
+      milestones: [at(0.1)],
+    },
+    { name: "LambdaLR", lr_lambda: `1 / (1 + epoch / ${at(0.1)})` },
   ];
 }
 
@@ -73,12 +81,14 @@ export const schedulesCommand: Command = {
 Rust code that steps them in training (checked against torch 2.13), and draws them.
 Without --schedule it shows all eleven with typical options scaled to --steps: StepLR, MultiStepLR, ExponentialLR,
 CosineAnnealingLR, CosineAnnealingWarmRestarts, LinearLR (warm-up), ConstantLR, PolynomialLR, OneCycleLR, CyclicLR
-and ReduceLROnPlateau.
+and ReduceLROnPlateau, then two composed ones: a linear warm-up into a cosine decay (SequentialLR) and an
+inverse-time decay (LambdaLR).
 
 --schedule SPEC is NAME or NAME:KEY=VALUE,… with torch's class name or short name (step, multistep, exponential,
-cosine, cosine_restarts, linear, constant, polynomial, onecycle, cyclic, plateau) and torch's keyword arguments; a
-list is a/b/c. Give it once per curve, e.g.
+cosine, cosine_restarts, linear, constant, polynomial, onecycle, cyclic, plateau, lambda, multiplicative) and
+torch's keyword arguments; a list is a/b/c. Give it once per curve, e.g.
   optimlab schedules --schedule onecycle:max_lr=0.1 --schedule cosine:T_max=100 --steps 100
+${SCHEDULE_SYNTAX}
 OneCycleLR's total_steps defaults to --steps. ReduceLROnPlateau is fed a synthetic loss, max(0.25, exp(-k/(steps/10)))
 after step k, which stops improving after about 14% of the steps (in training it gets each epoch's mean loss).
 
@@ -89,7 +99,7 @@ Writes into --out: schedules.svg/png (one panel per schedule when there are more
       kind: "string",
       repeatable: true,
       value: "SPEC",
-      help: "a schedule and its options, once per curve (default: all eleven)",
+      help: "a schedule and its options, once per curve (default: all eleven and two composed)",
     },
     steps: { kind: "count", value: "N", help: "optimizer steps to show (default 100)" },
     "base-lr": { kind: "number", value: "LR", help: "the optimizer's lr the schedules start from (default 0.1)" },
@@ -106,7 +116,7 @@ Writes into --out: schedules.svg/png (one panel per schedule when there are more
     const baseLr = flag<number>(flags, "base-lr") ?? 0.1;
     if (!(baseLr > 0)) throw new UsageError(`--base-lr must be positive, got ${baseLr}`);
     const out = resolve(flag<string>(flags, "out") ?? "optimlab-out");
-    const given = (flags.get("schedule") as string[] | undefined)?.map(parseSchedule);
+    const given = (flags.get("schedule") as string[] | undefined)?.map((text) => parseSchedule(text));
     const specs = (given ?? defaultSchedules(steps, baseLr)).map((spec): ScheduleSpec => {
       const options = spec as unknown as Record<string, unknown>;
       const oneCycle = /^onecycle(lr)?$/i.test(spec.name);

@@ -23,7 +23,7 @@ impl LinearLr {
                 "Starting multiplicative factor expected to be greater than 0 and less or equal to 1.".into(),
             ));
         }
-        if end_factor > 1.0 || end_factor < 0.0 {
+        if !(0.0..=1.0).contains(&end_factor) {
             return Err(ScheduleError::InvalidValue(
                 "Ending multiplicative factor expected to be between 0 and 1.".into(),
             ));
@@ -78,7 +78,7 @@ impl ConstantLr {
 
     pub(crate) fn new(options: &Options, base_lrs: &[f64]) -> Result<Self, ScheduleError> {
         let factor = options.float("factor", 1.0 / 3.0)?;
-        if factor > 1.0 || factor < 0.0 {
+        if !(0.0..=1.0).contains(&factor) {
             return Err(ScheduleError::InvalidValue(
                 "Constant multiplicative factor expected to be between 0 and 1.".into(),
             ));

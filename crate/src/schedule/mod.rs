@@ -394,7 +394,7 @@ fn as_float(key: &str, value: &Value) -> Result<f64, ScheduleError> {
 /// A whole number ≥ 1, as torch's `isinstance(x, int) and x > 0` checks accept it (T_0, total_steps).
 pub(crate) fn positive_integer(value: &Value) -> Option<i64> {
     let number = value.as_f64()?;
-    (number.fract() == 0.0 && number >= 1.0 && number < 9.0e15).then_some(number as i64)
+    (number.fract() == 0.0 && (1.0..9.0e15).contains(&number)).then_some(number as i64)
 }
 
 /// A number as Python's f-string would print it for the messages torch formats, in JavaScript's
