@@ -30,7 +30,11 @@ async function runReadmeExample(heading: string): Promise<unknown> {
 }
 
 it("runs the README's five-line example and gets a trained comparison", async () => {
-  const rows = (await runReadmeExample("## The API in five lines")) as [string, number | undefined, number | undefined][];
+  const rows = (await runReadmeExample("## The API in five lines")) as [
+    string,
+    number | undefined,
+    number | undefined,
+  ][];
   expect(rows.map(([label]) => label)).toHaveLength(2);
   for (const [, accuracy, divergedStep] of rows) {
     expect(accuracy).toBeGreaterThan(0.5);
@@ -41,7 +45,9 @@ it("runs the README's five-line example and gets a trained comparison", async ()
 it("runs the README's Schedules example: AdamW warms up under its own schedule, Schedule-Free AdamW has none", async () => {
   const rows = (await runReadmeExample("## Schedules")) as [string, number | undefined, number | undefined][];
   const [adamw, scheduleFree] = rows;
-  expect(adamw![0]).toMatch(/^adamw lr=0\.001 @ SequentialLR\(LambdaLR lr_lambda=.*; CosineAnnealingLR T_max=66; milestones=30\)$/);
+  expect(adamw![0]).toMatch(
+    /^adamw lr=0\.001 @ SequentialLR\(LambdaLR lr_lambda=.*; CosineAnnealingLR T_max=66; milestones=30\)$/,
+  );
   expect(adamw![1]).toBe(Math.fround(1e-3 * (1 / 30)));
   expect(scheduleFree!.slice(0, 2)).toEqual(["schedule_free_adamw lr=0.001", undefined]);
   for (const [, , accuracy] of rows) expect(accuracy).toBeGreaterThan(0.8);

@@ -49,7 +49,10 @@ describe("composed schedules against torch", () => {
   for (const c of fixture.cases) {
     it(`${c.name} (${c.scheduler}): every step within 1e-9, lr_lambda as an expression and as a function`, async () => {
       const steps = c.lrs.length;
-      const asExpression = await scheduleLrs(specOf(c, (expression) => expression), { baseLr: c.base_lr, steps });
+      const asExpression = await scheduleLrs(
+        specOf(c, (expression) => expression),
+        { baseLr: c.base_lr, steps },
+      );
       expectClose(asExpression, c.lrs, c.name);
       const asJavaScript = await scheduleLrs(specOf(c, asFunction), { baseLr: c.base_lr, steps });
       expectClose(asJavaScript, c.lrs, `${c.name} (function)`);
@@ -76,7 +79,10 @@ describe("scheduleLrs with composed schedules", () => {
   it("says which function, epoch and value when an lr_lambda function returns something other than a finite number", async () => {
     const spec: ScheduleSpec = {
       name: "sequential",
-      schedulers: [{ name: "step", step_size: 5 }, { name: "lambda", lr_lambda: (epoch) => (epoch < 3 ? 1 : NaN) }],
+      schedulers: [
+        { name: "step", step_size: 5 },
+        { name: "lambda", lr_lambda: (epoch) => (epoch < 3 ? 1 : NaN) },
+      ],
       milestones: [2],
     };
     await expect(scheduleLrs(spec, { baseLr: 0.1, steps: 8 })).rejects.toThrow(
@@ -88,14 +94,16 @@ describe("scheduleLrs with composed schedules", () => {
     await expect(
       scheduleLrs({ name: "lambda", lr_lambda: "Math.pow(0.9, epoch" }, { baseLr: 0.1, steps: 3 }),
     ).rejects.toThrow(
-      'lr_lambda: expected \',\' or \')\' in the arguments of Math.pow, found end of expression at column 20 of "Math.pow(0.9, epoch"',
+      "lr_lambda: expected ',' or ')' in the arguments of Math.pow, found end of expression at column 20 of \"Math.pow(0.9, epoch\"",
     );
   });
 });
 
 describe("the command line's schedule syntax", () => {
   it("writes a composite like torch's constructor, schedules separated by ';'", () => {
-    expect(parseSchedule("sequential(linear:start_factor=0.1,total_iters=5; cosine:T_max=55,eta_min=1e-4; milestones=5)")).toEqual({
+    expect(
+      parseSchedule("sequential(linear:start_factor=0.1,total_iters=5; cosine:T_max=55,eta_min=1e-4; milestones=5)"),
+    ).toEqual({
       name: "sequential",
       schedulers: [
         { name: "linear", start_factor: 0.1, total_iters: 5 },
@@ -103,7 +111,9 @@ describe("the command line's schedule syntax", () => {
       ],
       milestones: 5,
     });
-    expect(parseSchedule("chained(constant:factor=0.5; sequential(step:step_size=2; plateau; milestones=3/9))")).toEqual({
+    expect(
+      parseSchedule("chained(constant:factor=0.5; sequential(step:step_size=2; plateau; milestones=3/9))"),
+    ).toEqual({
       name: "chained",
       schedulers: [
         { name: "constant", factor: 0.5 },
@@ -134,7 +144,9 @@ describe("the command line's schedule syntax", () => {
       '--schedule "sequential(milestones=5)": sequential(…) needs its schedules, e.g. sequential(linear:total_iters=5; cosine:T_max=95; milestones=5)',
     );
     expect(() => parseSchedule("sequential(step:step_size=2;; milestones=1)")).toThrow(UsageError);
-    expect(() => parseOptimizer("adam@step:step_size")).toThrow('--opt "adam@step:step_size": "step_size" is not KEY=VALUE');
+    expect(() => parseOptimizer("adam@step:step_size")).toThrow(
+      '--opt "adam@step:step_size": "step_size" is not KEY=VALUE',
+    );
   });
 });
 
@@ -191,7 +203,10 @@ describe("compare with a schedule per run", () => {
 
   it("refuses a run's bad schedule before any training, naming the run", async () => {
     await expect(
-      compare({ ...base, optimizers: [{ name: "sgd" }, { name: "adam", schedule: { name: "lambda", lr_lambda: () => Infinity } }] }),
+      compare({
+        ...base,
+        optimizers: [{ name: "sgd" }, { name: "adam", schedule: { name: "lambda", lr_lambda: () => Infinity } }],
+      }),
     ).rejects.toThrow("optimizers[1].schedule.lr_lambda(0) returned Infinity; it must return a finite number");
   });
 });

@@ -52,7 +52,7 @@ describe("--schedule", () => {
     expect(() => parseSchedule(":gamma=1")).toThrow(UsageError);
   });
 
-  it("defaults to all eleven schedulers scaled to the steps, and a loss that flattens for the plateau", () => {
+  it("defaults to all eleven schedulers and two composed ones scaled to the steps, and a loss that flattens for the plateau", () => {
     expect(defaultSchedules(100, 0.1).map((spec) => spec.name)).toEqual([
       "StepLR",
       "MultiStepLR",
@@ -65,6 +65,8 @@ describe("--schedule", () => {
       "OneCycleLR",
       "CyclicLR",
       "ReduceLROnPlateau",
+      "SequentialLR",
+      "LambdaLR",
     ]);
     const loss = syntheticLoss(100);
     expect([loss[0], loss[13], loss[14], loss[99]]).toEqual([1, Math.exp(-1.3), 0.25, 0.25]);
@@ -78,11 +80,11 @@ describe("optimlab schedules, end to end", () => {
   });
   afterAll(() => rm(out, { recursive: true, force: true }));
 
-  it("draws all eleven schedules by default, 100 steps from lr 0.1", async () => {
+  it("draws all eleven schedules and two composed ones by default, 100 steps from lr 0.1", async () => {
     const dir = join(out, "default");
     expect(await cli("schedules", "--out", dir, "--quiet")).toEqual({ code: 0, stdout: "", stderr: "" });
     const curves = curvesOf(await readFile(join(dir, "schedules.csv"), "utf8"));
-    expect(curves.size).toBe(11);
+    expect(curves.size).toBe(13);
     for (const lrs of curves.values()) expect(lrs.length).toBe(100);
     expect(curves.get("StepLR step_size=33, gamma=0.1")!.slice(32, 34)).toEqual([0.1, 0.010000000000000002]);
     expect(curves.get("MultiStepLR milestones=30/80, gamma=0.1")![99]).toBeCloseTo(0.001, 15);
@@ -91,8 +93,13 @@ describe("optimlab schedules, end to end", () => {
     // again every 11 steps.
     const plateau = curves.get("ReduceLROnPlateau factor=0.5, patience=10")!;
     expect([plateau[25], plateau[26], plateau[36], plateau[37]]).toEqual([0.1, 0.05, 0.05, 0.025]);
+    // Warm-up from 0.01 over 10 steps, then the cosine starts at the base lr.
+    const warmupCosine = curves.get(
+      "SequentialLR(LinearLR start_factor=0.1, total_iters=10; CosineAnnealingLR T_max=90; milestones=10)",
+    )!;
+    expect([warmupCosine[0], warmupCosine[10]]).toEqual([0.010000000000000002, 0.1]);
     const svg = await readFile(join(dir, "schedules.svg"), "utf8");
-    expect(svg.match(/aria-label="panel title"/g)!.length).toBe(11);
+    expect(svg.match(/aria-label="panel title"/g)!.length).toBe(13);
     expect(svg).toContain('<tspan font-weight="bold">CosineAnnealingWarmRestarts</tspan>');
     const [width, height] = pngSize(await readFile(join(dir, "schedules.png")));
     expect([width, height]).toEqual([

@@ -152,7 +152,8 @@ async function testOn(
   options: LrFindRunOptions,
   spec: OptimizerSpec,
 ): Promise<Float64Array> {
-  const { label: _label, ...optimizer } = spec;
+  // The range test sets the lr itself at every step: a run's own schedule has no part in it.
+  const { label: _label, schedule: _schedule, ...optimizer } = spec;
   const numIter = options.numIter ?? 100;
   const config: TrainerConfig = {
     layers: options.model.layers,

@@ -141,7 +141,9 @@ export function parseSchedule(text: string, where = `--schedule "${text}"`): Sch
     }
   }
   if (spec.schedulers.length === 0)
-    throw new UsageError(`${where}: ${name}(…) needs its schedules, e.g. ${name}(linear:total_iters=5; cosine:T_max=95; milestones=5)`);
+    throw new UsageError(
+      `${where}: ${name}(…) needs its schedules, e.g. ${name}(linear:total_iters=5; cosine:T_max=95; milestones=5)`,
+    );
   return spec as unknown as ScheduleSpec;
 }
 
