@@ -1,13 +1,15 @@
 //! Composed schedules against torch (test/fixtures/torch-lr-schedules-composed.json: SequentialLR,
 //! ChainedScheduler, LambdaLR, MultiplicativeLR with lr_lambda as an expression), ReduceLROnPlateau inside
-//! SequentialLR against a hand-computed sequence, in a Trainer and across a checkpoint, and the refusals.
+//! SequentialLR against a hand-computed sequence, in a Trainer and across a checkpoint, and the refusals; natively
+//! and inside the simd128 wasm build.
 use optimlab::schedule::{self, create_from_spec};
 use optimlab::train::Trainer;
 use serde_json::{json, Map, Value};
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
 
 fn fixture() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../test/fixtures/torch-lr-schedules-composed.json");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("fixture file")).expect("fixture JSON")
+    serde_json::from_str(include_str!("../../test/fixtures/torch-lr-schedules-composed.json")).expect("fixture JSON")
 }
 
 /// The fixture's `{scheduler, options}` as this crate's spec `{name, ...options}`, inner schedulers too.
