@@ -7,6 +7,7 @@ import {
   loadMnistSample,
   lossPlot,
   lrFigure,
+  NOTEBOOK_LINEUP,
   readCsv,
   splitDataset,
   type DataSplit,
@@ -17,18 +18,6 @@ import {
 } from "../ts/browser.js";
 import { byId, element, figureWidth, formatNumber, statusLine, swatch } from "./dom.js";
 import { OptimizerRows, registryPicker, type OptimizerRow } from "./optimizer-rows.js";
-
-/** The notebook's line-up ("Exploring Optimizers"); options not named here are torch's defaults. */
-const LINE_UP: { label: string; spec: OptimizerSpec; inline?: string[] }[] = [
-  { label: "SGD", spec: { name: "sgd", lr: 1e-2 } },
-  { label: "Momentum", spec: { name: "sgd", lr: 1e-3, momentum: 0.9 }, inline: ["momentum"] },
-  { label: "Nesterov", spec: { name: "sgd", lr: 1e-3, momentum: 0.9, nesterov: true }, inline: ["momentum"] },
-  { label: "Adagrad", spec: { name: "adagrad", lr: 1e-2 } },
-  { label: "RMSprop", spec: { name: "rmsprop", lr: 1e-2 } },
-  { label: "Adam", spec: { name: "adam", lr: 1e-3 } },
-  { label: "Adamax", spec: { name: "adamax", lr: 2e-3 } },
-  { label: "NAdam", spec: { name: "nadam", lr: 2e-3 } },
-];
 
 export const LAYERS = [784, 100, 100, 10];
 
@@ -266,7 +255,13 @@ export async function useLearningRate(
 }
 
 export function setupCompare(): void {
-  for (const { label, spec, inline } of LINE_UP) rows.add({ label, spec, inline });
+  // The notebook's line-up, as the CLI and `npm start` run it; its numeric options (momentum, alpha) show beside the lr.
+  for (const spec of NOTEBOOK_LINEUP) {
+    const inline = Object.entries(spec)
+      .filter(([option, value]) => option !== "lr" && typeof value === "number")
+      .map(([option]) => option);
+    rows.add({ label: spec.label!, spec, inline });
+  }
   registryPicker(rows, byId("add-optimizer"), byId("add-optimizer-button"), (message) =>
     setStatus(message, true),
   ).catch((error: Error) => setStatus(`Could not list the optimizers: ${error.message}`, true));

@@ -199,16 +199,24 @@ describe("the demo page (served with the strict CSP, as `npm run demo` does)", (
     await page.getByLabel("Training rows").fill(String(settings.trainRows));
   }
 
-  it("compares the notebook's eight optimizers, draws the curves and fills the accuracy table", async () => {
+  it("compares the notebook's line-up (the CLI's), draws the curves and fills the accuracy table", async () => {
     const { page, problems, workers } = await openPage(strictServer, "demo/");
     await configure(page, { epochs: 2, batchSize: 128, trainRows: 4000 });
     await page.getByRole("button", { name: "Run" }).click();
-    await expect.poll(() => page.locator("#status").textContent(), { timeout: 100_000 }).toMatch(/^Done: 8 runs in /);
+    const lineup = node.NOTEBOOK_LINEUP;
+    await expect
+      .poll(() => page.locator("#status").textContent(), { timeout: 100_000 })
+      .toMatch(new RegExp(`^Done: ${lineup.length} runs in `));
 
     expect(await page.locator("#curves svg").count()).toBeGreaterThan(0);
     expect(await page.locator("#curves svg").first().textContent()).toContain("Evolution of Optimizers");
-    const table = await page.locator("#accuracy tbody tr").allTextContents();
-    expect(table).toHaveLength(8);
+    // The very runs `optimlab compare` and `npm start` make: the same labels, optimizers and options.
+    expect(await page.locator("#accuracy tbody tr td:nth-child(1)").allTextContents()).toEqual(
+      lineup.map((spec) => spec.label),
+    );
+    expect(await page.locator("#accuracy tbody tr td:nth-child(2)").allTextContents()).toEqual(
+      lineup.map((spec) => node.describeOptimizer(spec)),
+    );
     const accuracies = await page.locator("#accuracy tbody tr td:nth-child(5)").allTextContents();
     // Adam and friends reach well above chance (10%) on 4,000 digits in two epochs.
     expect(accuracies.filter((text) => Number.parseFloat(text) > 50).length).toBeGreaterThanOrEqual(4);

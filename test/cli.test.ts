@@ -9,8 +9,9 @@ import { Resvg } from "@resvg/resvg-js";
 import { UsageError, parseFlags, parseLayers, parseOptimizer } from "../dist/cli/args.js";
 import { lossesCsv, lossesJsonl, summaryTable } from "../dist/cli/output.js";
 import { progressReporter } from "../dist/cli/progress.js";
+import { describeOptimizer, NOTEBOOK_LINEUP, NOTEBOOK_PAIRS } from "../dist/index.js";
 import type { RunResult } from "../dist/types.js";
-import { cli } from "./helpers/cli.js";
+import { cli, type CliOutcome } from "./helpers/cli.js";
 
 describe("--opt", () => {
   it("reads numbers, booleans, a/b tuples and a label", () => {
@@ -240,17 +241,19 @@ describe("optimlab compare, end to end", () => {
     expect(html.startsWith("<!doctype html>")).toBe(true);
     expect(html.match(/<svg /g)!.length).toBeGreaterThanOrEqual(2);
     expect(html).toContain(">Evolution of Optimizers</text>");
-    for (const label of ["SGD", "Momentum", "Nesterov", "Adagrad", "RMSProp", "Adam", "AdaMax", "NAdam"])
-      expect(html).toContain(`</span>${label}</td>`);
+    for (const { label } of NOTEBOOK_LINEUP) expect(html).toContain(`</span>${label}</td>`);
     expect(html).toContain("512 training rows; 2000 held-out rows");
   });
 
-  it("writes one CSV row per step per run: 512 rows / batch 256 = 2 steps × 8 runs", async () => {
+  it("writes one CSV row per step per run: 512 rows / batch 256 = 2 steps per run of the line-up", async () => {
     const lines = (await readFile(join(out, "losses.csv"), "utf8")).trim().split("\n");
     expect(lines[0]).toBe("run,label,step,loss");
-    expect(lines.length).toBe(1 + 8 * 2);
-    expect(lines[1]).toMatch(/^0,SGD,0,2\.\d+$/); // an untrained 10-class net starts near ln 10 ≈ 2.30
-    expect((await readFile(join(out, "losses.jsonl"), "utf8")).trim().split("\n").length).toBe(8 * 2);
+    expect(lines.length).toBe(1 + NOTEBOOK_LINEUP.length * 2);
+    // An untrained 10-class net starts near ln 10 ≈ 2.30.
+    expect(lines[1]).toMatch(new RegExp(`^0,${NOTEBOOK_LINEUP[0]!.label},0,2\\.\\d+$`));
+    expect((await readFile(join(out, "losses.jsonl"), "utf8")).trim().split("\n").length).toBe(
+      NOTEBOOK_LINEUP.length * 2,
+    );
   });
 
   it("writes PNG figures that decode, at twice the size of their SVG", async () => {
@@ -262,5 +265,109 @@ describe("optimlab compare, end to end", () => {
       expect([width, height]).toEqual([size.width * 2, size.height * 2]);
       expect(pixels.length).toBe(height * (1 + width * 4)); // RGBA rows, each with its filter byte
     }
+  });
+});
+
+describe("the notebook line-up, defined once", () => {
+  it("is what compare --help lists, run by run with its options", async () => {
+    const help = (await cli("compare", "--help")).stdout;
+    for (const spec of NOTEBOOK_LINEUP)
+      expect(help).toMatch(new RegExp(`\n  ${spec.label} +${describeOptimizer(spec)}\n`));
+  });
+
+  it("pairs each torch rule of `optimlab notebook` with the line-up's run of the same name and options", () => {
+    const torchRuns = NOTEBOOK_PAIRS.filter((spec) => !spec.name.startsWith("notebook_"));
+    expect(torchRuns.length).toBeGreaterThan(0);
+    for (const { label, ...torch } of torchRuns) {
+      const base = label!.replace(/ \(torch\)$/, "");
+      const { label: _label, ...inLineup } = NOTEBOOK_LINEUP.find((spec) => spec.label === base)!;
+      expect(torch, label).toEqual(inLineup);
+    }
+  });
+
+  it("gives each hand-written rule the lr of the torch rule beside it", () => {
+    for (let pair = 0; pair < NOTEBOOK_PAIRS.length; pair += 2) {
+      const [notebook, torch] = [NOTEBOOK_PAIRS[pair]!, NOTEBOOK_PAIRS[pair + 1]!];
+      expect(notebook.name, notebook.label).toMatch(/^notebook_/);
+      expect(notebook.lr, notebook.label).toBe(torch.lr);
+    }
+  });
+
+  it("cannot be changed by one user for the others", () => {
+    expect(() => (NOTEBOOK_LINEUP as { lr?: number }[])[0]!.lr++).toThrow(TypeError);
+    expect(() => (NOTEBOOK_PAIRS as unknown[]).pop()).toThrow(TypeError);
+  });
+});
+
+describe("optimlab notebook, end to end", () => {
+  interface Summary {
+    trainCount: number;
+    epochs: number;
+    runs: { label: string; optimizer: unknown; steps: number; error: unknown; diverged: unknown }[];
+    files: Record<string, string>;
+  }
+  let out: string;
+  let result: CliOutcome;
+  let summary: Summary;
+  /** Every run's losses in the line-up's order, from losses.jsonl. */
+  let losses: number[][];
+  beforeAll(async () => {
+    out = await mkdtemp(join(tmpdir(), "optimlab-notebook-"));
+    result = await cli("notebook", "--limit", "512", "--epochs", "1", "--out", out, "--json");
+    summary = JSON.parse(result.stdout) as Summary;
+    const rows = (await readFile(join(out, "losses.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { run: number; step: number; loss: number });
+    losses = NOTEBOOK_PAIRS.map((_, run) => rows.filter((row) => row.run === run).map((row) => row.loss));
+  });
+  afterAll(() => rm(out, { recursive: true, force: true }));
+
+  it("runs every pair on 512 rows for one epoch and prints the JSON summary", () => {
+    expect(result.code).toBe(0);
+    expect(summary).toMatchObject({ trainCount: 512, epochs: 1 });
+    expect(summary.runs.map((run) => run.label)).toEqual(NOTEBOOK_PAIRS.map((spec) => spec.label));
+    expect(summary.runs.map((run) => run.optimizer)).toEqual(NOTEBOOK_PAIRS);
+    for (const run of summary.runs) expect(run, run.label).toMatchObject({ steps: 2, error: null });
+  });
+
+  it("writes the report, both figures as SVG and PNG, and the losses into --out", async () => {
+    expect(summary.files).toEqual(
+      Object.fromEntries(
+        ["report.html", "loss.svg", "loss.png", "epochs.svg", "epochs.png", "losses.csv", "losses.jsonl"].map(
+          (name) => [name, join(out, name)],
+        ),
+      ),
+    );
+    const html = await readFile(summary.files["report.html"]!, "utf8");
+    for (const { label } of NOTEBOOK_PAIRS) expect(html).toContain(`</span>${label}</td>`);
+    for (const png of ["loss.png", "epochs.png"])
+      expect(decodePng(await readFile(summary.files[png]!)).width).toBeGreaterThan(0);
+  });
+
+  it("writes one CSV and one JSON Lines row per step of every run", async () => {
+    const lines = (await readFile(summary.files["losses.csv"]!, "utf8")).trim().split("\n");
+    expect(lines[0]).toBe("run,label,step,loss");
+    const expected = NOTEBOOK_PAIRS.flatMap(({ label }, run) => [0, 1].map((step) => `${run},${label},${step},`));
+    expect(lines.slice(1).map((line) => line.slice(0, line.lastIndexOf(",") + 1))).toEqual(expected);
+    expect(losses.map((run) => run.length)).toEqual(NOTEBOOK_PAIRS.map(() => 2));
+  });
+
+  it("draws the loss figure under the notebook's title, its rules dashed beside torch's solid ones", async () => {
+    const svg = await readFile(summary.files["loss.svg"]!, "utf8");
+    expect(svg).toContain(">Evolution of Optimizers: notebook rules vs torch.optim</text>");
+    const dashedRuns = NOTEBOOK_PAIRS.filter((spec) => spec.name.startsWith("notebook_")).length;
+    expect(svg.match(/stroke-dasharray="4,3"/g)?.length).toBeGreaterThanOrEqual(dashedRuns);
+  });
+
+  it("shows the quirks: the notebook's SGD is torch's; its Adagrad and RMSProp first divide by sqrt(1e-8)", () => {
+    const run = (label: string) => losses[NOTEBOOK_PAIRS.findIndex((spec) => spec.label === label)]!;
+    expect(run("SGD (notebook)")).toEqual(run("SGD (torch)"));
+    // Before the current gradient is added the accumulator is 0: both make the same first step, 10⁴ times too long,
+    // and the loss goes up where torch's Adagrad brings it down.
+    const [before, after] = run("Adagrad (notebook)");
+    expect(run("RMSProp (notebook)")[1]).toBe(after);
+    expect(after).toBeGreaterThan(before!);
+    expect(run("Adagrad (torch)")[1]).toBeLessThan(run("Adagrad (torch)")[0]!);
   });
 });

@@ -9,7 +9,7 @@ export type { Optimizer, OptimizerOptions } from "./optimizer.js";
 export { OPTIMIZER_OPTIONS } from "./optimizers.js";
 export type * from "./optimizers.js";
 export { distanceToMinimum } from "./landscape.js";
-export { landscapeLineup } from "./spec.js";
+export { landscapeLineup, NOTEBOOK_LINEUP, NOTEBOOK_PAIRS } from "./spec.js";
 export type {
   LandscapeFunction,
   LandscapeGrid,

@@ -52,36 +52,45 @@ export function checkSpec(
     throw new ConfigError(`${path} must be an object with a name, e.g. ${example}`);
 }
 
+/** Deep-freezes a line-up: shared by the CLI, `npm start`, the demo and users, none of them can change it for the others. */
+function frozen(lineup: OptimizerSpec[]): readonly OptimizerSpec[] {
+  return Object.freeze(lineup.map((spec) => Object.freeze(spec)));
+}
+
 /**
- * The notebook's line-up: its six optimizers with its learning rates (and its RMSProp decay 0.9), as torch.optim
- * computes them, plus AdaMax and NAdam that it meant to try next, with torch's defaults.
+ * The notebook's line-up, what `optimlab compare`, `npm start` and the demo run by default: its six optimizers with
+ * the learning rates of its cells (and its RMSProp decay 0.9), as torch.optim computes them, plus AdaMax and NAdam
+ * that it meant to try next, with torch's defaults. Frozen: copy a spec to change it.
  */
-export const NOTEBOOK_LINEUP: OptimizerSpec[] = [
+export const NOTEBOOK_LINEUP: readonly OptimizerSpec[] = frozen([
   { name: "sgd", label: "SGD", lr: 1e-2 },
   { name: "sgd", label: "Momentum", lr: 1e-3, momentum: 0.9 },
   { name: "sgd", label: "Nesterov", lr: 1e-3, momentum: 0.9, nesterov: true },
-  { name: "adagrad", label: "Adagrad", lr: 1e-2 },
+  { name: "adagrad", label: "Adagrad", lr: 1e-3 },
   { name: "rmsprop", label: "RMSProp", lr: 1e-3, alpha: 0.9 },
   { name: "adam", label: "Adam", lr: 1e-3 },
   { name: "adamax", label: "AdaMax", lr: 2e-3 },
   { name: "nadam", label: "NAdam", lr: 2e-3 },
-];
+]);
 
-/** The notebook's hand-written rules (quirks included), each beside the torch rule it meant. */
-export const NOTEBOOK_PAIRS: OptimizerSpec[] = [
+/**
+ * What `optimlab notebook` runs: the notebook's hand-written rules (quirks included), each beside the torch rule it
+ * meant, with the same learning rates as NOTEBOOK_LINEUP. Frozen: copy a spec to change it.
+ */
+export const NOTEBOOK_PAIRS: readonly OptimizerSpec[] = frozen([
   { name: "notebook_sgd", label: "SGD (notebook)", lr: 1e-2 },
   { name: "sgd", label: "SGD (torch)", lr: 1e-2 },
   { name: "notebook_momentum", label: "Momentum (notebook)", lr: 1e-3, momentum: 0.9 },
   { name: "sgd", label: "Momentum (torch)", lr: 1e-3, momentum: 0.9 },
   { name: "notebook_nesterov", label: "Nesterov (notebook)", lr: 1e-3, momentum: 0.9 },
   { name: "sgd", label: "Nesterov (torch)", lr: 1e-3, momentum: 0.9, nesterov: true },
-  { name: "notebook_adagrad", label: "Adagrad (notebook)", lr: 1e-2 },
-  { name: "adagrad", label: "Adagrad (torch)", lr: 1e-2 },
-  { name: "notebook_rmsprop", label: "RMSProp (notebook)", lr: 1e-3 },
+  { name: "notebook_adagrad", label: "Adagrad (notebook)", lr: 1e-3 },
+  { name: "adagrad", label: "Adagrad (torch)", lr: 1e-3 },
+  { name: "notebook_rmsprop", label: "RMSProp (notebook)", lr: 1e-3, alpha: 0.9 },
   { name: "rmsprop", label: "RMSProp (torch)", lr: 1e-3, alpha: 0.9 },
   { name: "notebook_adam", label: "Adam (notebook)", lr: 1e-3 },
   { name: "adam", label: "Adam (torch)", lr: 1e-3 },
-];
+]);
 
 /**
  * Each 2-D test function's default line-up: SGD, Momentum, Nesterov, Adagrad, RMSprop and Adam, with learning rates

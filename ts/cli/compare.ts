@@ -3,6 +3,7 @@
 import { resolve } from "node:path";
 import { compare } from "../index.js";
 import { PAIRED_PALETTE, uniqueLabels } from "../plot/common.js";
+import { describeOptimizer } from "../plot/report.js";
 import { resolveSchedule } from "../schedule.js";
 import { defaultLabel, NOTEBOOK_LINEUP, NOTEBOOK_PAIRS } from "../spec.js";
 import type { OptimizerSpec, RunResult } from "../types.js";
@@ -19,6 +20,17 @@ const OUTPUT_FLAGS: Record<string, FlagSpec> = {
   json: { kind: "boolean", help: "print a machine-readable JSON summary on stdout (progress stays on stderr)" },
   help: HELP_FLAG,
 };
+
+/** The line-up as --help lists it: a run a line, its label and its options. */
+function lineupHelp(lineup: readonly OptimizerSpec[]): string {
+  const width = Math.max(...lineup.map((spec) => spec.label!.length));
+  return lineup.map((spec) => `  ${spec.label!.padEnd(width)}  ${describeOptimizer(spec)}`).join("\n");
+}
+
+/** Specs the runs may own (the shared line-ups are frozen). */
+function copies(lineup: readonly OptimizerSpec[]): OptimizerSpec[] {
+  return lineup.map((spec) => ({ ...spec }));
+}
 
 /** Runs a line-up with progress, writes the outputs, prints the summary; exit code 1 when a run failed. */
 async function runComparison(
@@ -103,10 +115,9 @@ export const compareCommand: Command = {
   summary: "train one MLP per optimizer on the same data and seed; write report, figures and losses",
   usage: "optimlab compare [--opt SPEC]… [data flags] [training flags] [--out DIR]",
   description: `Trains the same network (same initial weights, same batch order) once per optimizer and compares them.
-Without --opt it runs the notebook's line-up: SGD lr 1e-2, Momentum (sgd lr 1e-3 momentum 0.9), Nesterov
-(sgd lr 1e-3 momentum 0.9 nesterov), Adagrad lr 1e-2, RMSProp lr 1e-3 alpha 0.9, Adam lr 1e-3, AdaMax lr 2e-3,
-NAdam lr 2e-3 (the update rules are torch.optim's; "optimlab notebook" runs the notebook's own),
-on the embedded MNIST sample (8,000 training and 2,000 held-out digits), 3 epochs, batch size 256.
+Without --opt it runs the notebook's line-up with torch.optim's update rules ("optimlab notebook" runs the
+notebook's own) on the embedded MNIST sample (8,000 training and 2,000 held-out digits), 3 epochs, batch size 256:
+${lineupHelp(NOTEBOOK_LINEUP)}
 
 --opt SPEC is NAME or NAME:KEY=VALUE,… with torch.optim's names and options; a value is a number,
 true/false, or a tuple a/b. Give --opt once per run, e.g.
@@ -147,7 +158,7 @@ Exit code 0 when every run ended (a diverged run counts as ended), 1 when a run 
     ...OUTPUT_FLAGS,
   },
   async run(flags, io) {
-    const specs = (flags.get("opt") as string[] | undefined)?.map(parseOptimizer) ?? NOTEBOOK_LINEUP;
+    const specs = (flags.get("opt") as string[] | undefined)?.map(parseOptimizer) ?? copies(NOTEBOOK_LINEUP);
     return runComparison(flags, io, specs, { title: flag<string>(flags, "title") });
   },
 };
@@ -164,7 +175,7 @@ before adding the current gradient, so their first step divides by 1e-4; its Nes
 Same data, seed and outputs as compare.`,
   flags: { ...DATA_FLAGS, ...TRAINING_FLAGS, ...OUTPUT_FLAGS },
   async run(flags, io) {
-    return runComparison(flags, io, NOTEBOOK_PAIRS, {
+    return runComparison(flags, io, copies(NOTEBOOK_PAIRS), {
       title: "Evolution of Optimizers: notebook rules vs torch.optim",
       colors: PAIRED_PALETTE,
       dashed: NOTEBOOK_PAIRS.map((spec) => spec.name.startsWith("notebook_")),
