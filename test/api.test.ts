@@ -3,15 +3,7 @@
 // functional Optimizer handle against torch.optim's numbers.
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  compare,
-  ConfigError,
-  createOptimizer,
-  createPool,
-  OptimizerOptionError,
-  train,
-  WorkerCrashError,
-} from "../dist/index.js";
+import { compare, ConfigError, createOptimizer, createPool, OptimizerOptionError, train } from "../dist/index.js";
 import { OptimlabPool } from "../dist/client.js";
 import { nodePlatform } from "../dist/platform-node.js";
 import { compileModule } from "../dist/wasm-node.js";

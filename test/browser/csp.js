@@ -1,5 +1,6 @@
 // Runs under the page's CSP (no eval, no inline script): load the wasm in a Web Worker, train a tiny model,
 // and write what happened, or the error, into #result for the test to read.
+/* global optimlab -- the IIFE bundle's global, from the page's <script src> */
 const violations = [];
 document.addEventListener("securitypolicyviolation", (event) => violations.push(`${event.violatedDirective} ${event.blockedURI}`));
 
