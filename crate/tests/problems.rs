@@ -4,7 +4,9 @@
 //! torch within 1e-4.
 use optimlab::nn::clip::Clip;
 use optimlab::nn::model::{Model, Targets};
-use optimlab::optim::{create, Slot};
+use optimlab::nn::step::{train_step, StepOptions};
+use optimlab::nonfinite::{Counters, Policy, Verdict};
+use optimlab::optim::create;
 use serde_json::{json, Value};
 // Under wasm-bindgen-test-runner the same tests run in the simd128 build (its GEMM kernel sums in another order).
 #[cfg(target_arch = "wasm32")]
@@ -45,7 +47,8 @@ fn every_run_matches_pytorch_step_by_step() {
             let shapes = model.arena().shapes();
             let mut optimizer =
                 create(&run["optimizer"].as_str().unwrap().to_lowercase(), &run["options"], &shapes).unwrap();
-            let clip = Clip::from_json(&run["clip"]).unwrap();
+            let options = StepOptions { clip: Clip::from_json(&run["clip"]).unwrap(), policy: Policy::Stop };
+            let (mut slots, mut counters) = (Vec::new(), Counters::new());
             let want = floats(&run["losses"]);
             assert_eq!(want.len(), steps, "{label}");
             for (step, &want_loss) in want.iter().enumerate() {
@@ -54,14 +57,11 @@ fn every_run_matches_pytorch_step_by_step() {
                 let classes: Vec<u8> = t.iter().map(|&c| c as u8).collect();
                 let targets =
                     if problem["loss"] == "cross_entropy" { Targets::Classes(&classes) } else { Targets::Values(t) };
-                let loss = model.loss_and_gradients(x, targets, batch);
+                let (loss, verdict) =
+                    train_step(&mut model, optimizer.as_mut(), &mut slots, x, targets, batch, options, &mut counters)
+                        .unwrap();
+                assert_eq!(verdict, Verdict::Update);
                 assert!((loss - want_loss).abs() <= 1e-4, "{label}: step {step}: loss {loss} vs {want_loss}");
-                if let Some(clip) = clip {
-                    clip.apply(model.arena_mut());
-                }
-                let mut slots: Vec<Slot> =
-                    model.arena_mut().tensors_mut().map(|(param, grad, _)| Slot { param, grad }).collect();
-                optimizer.step(&mut slots).unwrap();
             }
             let want_final = tensors(&run["final"]);
             assert_eq!(want_final.len(), model.arena().len(), "{label}");
@@ -73,4 +73,56 @@ fn every_run_matches_pytorch_step_by_step() {
     }
     let runs: usize = problems.iter().map(|p| p["runs"].as_array().unwrap().len()).sum();
     assert_eq!(checked_runs, runs);
+}
+
+/// The fixture's logistic regression fed batches 1 and 2 with a NaN input (their loss and gradients NaN):
+/// each policy's updates and optax's apply_if_finite counters.
+#[test]
+fn non_finite_policies_skip_stop_or_propagate_with_optax_counters() {
+    let fixture: Value = serde_json::from_str(FIXTURE).unwrap();
+    let problem = fixture["problems"].as_array().unwrap().iter().find(|p| p["loss"] == "cross_entropy").unwrap();
+    let batch = problem["batch"].as_u64().unwrap() as usize;
+    let in_len = problem["input"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as usize).product::<usize>();
+    let inputs = floats(&problem["inputs"]);
+    let labels: Vec<u8> = floats(&problem["targets"]).iter().map(|&c| c as u8).collect();
+    let run = |policy: Policy, steps: usize| {
+        let mut model = model_of(problem);
+        model.arena_mut().params_mut().copy_from_slice(&tensors(&problem["init"]));
+        let mut optimizer = create("adam", &json!({"lr": 0.01}), &model.arena().shapes()).unwrap();
+        let (mut slots, mut counters) = (Vec::new(), Counters::new());
+        let mut verdicts = Vec::new();
+        let mut params = Vec::new();
+        for step in 0..steps {
+            let mut x = inputs[step * batch * in_len..(step + 1) * batch * in_len].to_vec();
+            if step == 1 || step == 2 {
+                x[3] = f32::NAN;
+            }
+            let targets = Targets::Classes(&labels[step * batch..(step + 1) * batch]);
+            let options = StepOptions { clip: Some(Clip::Norm(1.0)), policy };
+            let (_, verdict) =
+                train_step(&mut model, optimizer.as_mut(), &mut slots, &x, targets, batch, options, &mut counters)
+                    .unwrap();
+            verdicts.push(verdict);
+            params.push(model.arena().params().to_vec());
+        }
+        (verdicts, counters, params)
+    };
+    use Verdict::*;
+    let (verdicts, counters, params) = run(Policy::Skip { max_consecutive_errors: 2 }, 4);
+    assert_eq!(verdicts, [Update, Skip, Skip, Update]);
+    assert_eq!(counters, Counters { consecutive: 0, total: 2, last_finite: true });
+    assert_eq!(params[0], params[2], "skipped steps leave the parameters alone");
+    assert_ne!(params[2], params[3]);
+    // max_consecutive_errors 1: the second NaN step in a row is applied (optax gives up) and the run ends.
+    let (verdicts, counters, params) = run(Policy::Skip { max_consecutive_errors: 1 }, 3);
+    assert_eq!(verdicts, [Update, Skip, UpdateAndStop]);
+    assert_eq!(counters, Counters { consecutive: 2, total: 2, last_finite: false });
+    assert!(params[2].iter().all(|p| p.is_nan()));
+    let (verdicts, counters, _) = run(Policy::Stop, 2);
+    assert_eq!((verdicts, counters), (vec![Update, Stop], Counters { consecutive: 1, total: 1, last_finite: false }));
+    let (verdicts, counters, params) = run(Policy::Propagate, 4);
+    assert_eq!(verdicts, [Update; 4]);
+    // The NaN update makes the parameters NaN: every later step is non-finite too.
+    assert_eq!(counters, Counters { consecutive: 3, total: 3, last_finite: false });
+    assert!(params[3].iter().all(|p| p.is_nan()));
 }

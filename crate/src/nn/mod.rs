@@ -18,6 +18,7 @@ pub mod pool;
 pub mod relu;
 pub mod sigmoid;
 pub mod spec;
+pub mod step;
 pub mod tanh;
 
 use crate::kernels::gemm::Gemm;
