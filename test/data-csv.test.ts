@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { createGunzip, createGzip } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DataError, normalize, readCsv, toCsv } from "../dist/data/index.js";
+import { DataError, describeClasses, normalize, readCsv, toCsv } from "../dist/data/index.js";
 import { readCsvFile, readCsvStream } from "../dist/data/node.js";
 
 const KAGGLE = "label,pixel0,pixel1,pixel2\n5,0,128,255\n0,3,2,1\n9,10,20,30\n";
@@ -63,6 +63,39 @@ describe("readCsv: the notebook's Kaggle MNIST format", () => {
   });
 });
 
+describe("readCsv: line ends mixed in one file", () => {
+  // Rows ended by CRLF, LF and lone CR in turn (a file edited on two systems), a blank CRLF line, a quoted field
+  // holding a CRLF line break, and no line end after the last row.
+  const endings = ["\r\n", "\n", "\r", "\r\n", "\r\n", "\n", "\r"];
+  const lines = ["label,pixel0,pixel1", "5,0,128", "0,3,2", "", '9,"10",20', "1,4,5", "2,6,7", "3,8,9"];
+  const mixed = lines.map((line, i) => line + (endings[i] ?? "")).join("");
+  const lfOnly = `${lines.filter((line) => line !== "").join("\n")}\n`;
+
+  it("reads every row, with any chunk size (a CRLF pair split across chunks included)", async () => {
+    const reference = (await readCsv(lfOnly)).dataset;
+    expect(reference.count).toBe(lines.length - 2);
+    for (let chunkSize = 1; chunkSize <= mixed.length; chunkSize++) {
+      expect((await readCsv(mixed, { chunkSize })).dataset, `chunkSize ${chunkSize}`).toEqual(reference);
+    }
+  });
+
+  it("keeps line numbers right in errors, with any chunk size", async () => {
+    // "1,4,x" is on line 6, or on line 7 when a quoted field of line 5 holds a CRLF line break.
+    const cases: [string, number][] = [
+      [mixed.replace("1,4,5", "1,4,x"), 6],
+      [mixed.replace("1,4,5", "1,4,x").replace('9,"10",20', '9,"10","20\r\n"'), 7],
+    ];
+    for (const [text, line] of cases) {
+      for (let chunkSize = 1; chunkSize <= text.length; chunkSize++) {
+        const error = await readCsv(text, { file: "t.csv", chunkSize }).catch((e: unknown) => e);
+        expect(error, `chunkSize ${chunkSize}`).toMatchObject(
+          failure("t.csv", `t.csv, line ${line}, column 3 (pixel1): "x" is not a number`, line, 3),
+        );
+      }
+    }
+  });
+});
+
 describe("readCsv: the general form", () => {
   it("takes the label column by name, anywhere in the row", async () => {
     const { dataset } = await readCsv("a,digit,b\n1,7,2\n3,4,5\n", { label: "digit" });
@@ -103,6 +136,15 @@ describe("readCsv: the general form", () => {
       classes: 3,
       source: "<csv>",
     });
+  });
+
+  it("says how many classes it found and where the largest label first appears", async () => {
+    const inferred = await readCsv("label,p0\r\n3,0\n\n10,1\r10,2\n0,0\n");
+    expect(inferred.dataset.classes).toBe(11);
+    expect(inferred.largestLabel).toEqual({ label: 10, line: 4 });
+    expect(describeClasses(inferred)).toBe("11 classes (labels 0–10); label 10 first at line 4");
+    const given = await readCsv("label,p0\n3,0\n7,1\n", { classes: 10 });
+    expect(describeClasses(given)).toBe("10 classes (labels 0–9); the largest in the file, 7, first at line 3");
   });
 
   it("reads another delimiter", async () => {

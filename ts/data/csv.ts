@@ -45,6 +45,8 @@ export interface CsvResult<D> {
   skippedRows: number;
   /** The messages of the first few skipped rows. */
   skipReasons: string[];
+  /** The largest label read and the line where it first appears (see describeClasses). */
+  largestLabel: { label: number; line: number };
 }
 
 /** Anything csv.ts reads: text, a File/Blob, a byte stream (fetch body, Blob.stream()) or text chunks. */
@@ -70,13 +72,20 @@ interface RowParser {
 type RowParserClass = new (config: { delimiter: string; newline: string }) => RowParser;
 const RowParserClass = (Papa as unknown as { Parser: RowParserClass }).Parser;
 
-/** The line ending of the text: "\r\n", "\n" or "\r"; undefined while no line has ended yet. */
-function detectNewline(text: string): string | undefined {
-  const lf = text.indexOf("\n");
-  if (lf > 0 && text[lf - 1] === "\r") return "\r\n";
-  const cr = text.indexOf("\r");
-  if (cr !== -1 && (lf === -1 || cr < lf) && cr < text.length - 1) return "\r";
-  return lf === -1 ? undefined : "\n";
+/**
+ * The chunks with every line end, CRLF, LF or a lone CR, as LF, so that a file mixing them (edited on two systems)
+ * reads line by line. A CR ending a chunk is held back until the next chunk shows whether an LF follows it.
+ */
+async function* unifyLineEnds(chunks: AsyncIterable<string> | Iterable<string>): AsyncGenerator<string> {
+  let heldCr = false;
+  for await (const raw of chunks) {
+    if (raw === "") continue;
+    let chunk: string = heldCr ? `\r${raw}` : raw;
+    heldCr = chunk.endsWith("\r");
+    if (heldCr) chunk = chunk.slice(0, -1);
+    if (chunk !== "") yield chunk.includes("\r") ? chunk.replace(/\r\n?/g, "\n") : chunk;
+  }
+  if (heldCr) yield "\n";
 }
 
 /** A field of 1–3 ASCII digits as its value 0–255, else -1 (then the slow path decides). */
@@ -111,7 +120,6 @@ class RowSink {
   private readonly classesOption?: number;
   private readonly labelOption?: string | number;
   private headerOption: boolean | "auto";
-  private newlineChar = "\n";
 
   columns: string[] | null = null;
   private started = false;
@@ -125,6 +133,7 @@ class RowSink {
   private labels = new Uint8Array(0);
   count = 0;
   private largestLabel = -1;
+  private largestLabelLine = 0;
 
   /** Lines consumed so far; the next row starts on line + 1. */
   private line = 0;
@@ -152,10 +161,6 @@ class RowSink {
     }
   }
 
-  setNewline(newline: string): void {
-    this.newlineChar = newline === "\r" ? "\r" : "\n";
-  }
-
   private where(column?: number): string {
     const line = this.line;
     if (column === undefined) return `${this.file}, line ${line}`;
@@ -171,7 +176,7 @@ class RowSink {
   private extraLines(row: string[]): number {
     let lines = 0;
     for (const field of row) {
-      for (let at = field.indexOf(this.newlineChar); at !== -1; at = field.indexOf(this.newlineChar, at + 1)) lines++;
+      for (let at = field.indexOf("\n"); at !== -1; at = field.indexOf("\n", at + 1)) lines++;
     }
     return lines;
   }
@@ -301,7 +306,10 @@ class RowSink {
       }
     }
     this.labels[this.count] = label;
-    if (label > this.largestLabel) this.largestLabel = label;
+    if (label > this.largestLabel) {
+      this.largestLabel = label;
+      this.largestLabelLine = this.line;
+    }
     this.count++;
     return undefined;
   }
@@ -351,7 +359,12 @@ class RowSink {
     const exact = count === this.capacity;
     const labels = exact ? this.labels : this.labels.slice(0, count);
     const classes = this.classesOption ?? this.largestLabel + 1;
-    const common = { columns: this.columns, skippedRows: this.skippedRows, skipReasons: this.skipReasons };
+    const common = {
+      columns: this.columns,
+      skippedRows: this.skippedRows,
+      skipReasons: this.skipReasons,
+      largestLabel: { label: this.largestLabel, line: this.largestLabelLine },
+    };
     if (this.floats) {
       const values = exact ? this.floatValues : this.floatValues.slice(0, count * features);
       return { dataset: { values, labels, count, features, classes, source }, ...common };
@@ -359,6 +372,20 @@ class RowSink {
     const pixels = exact ? this.bytes : this.bytes.slice(0, count * features);
     return { dataset: { pixels, labels, count, features, classes, source }, ...common };
   }
+}
+
+/**
+ * The classes a read gave, and where to look if they are not what the file meant: "11 classes (labels 0–10); label 10
+ * first at line 3" (classes inferred from the largest label), or "10 classes (labels 0–9); the largest in the file, 7,
+ * first at line 12" (classes given).
+ */
+export function describeClasses(result: CsvResult<Dataset> | CsvResult<FloatDataset>): string {
+  const { classes } = result.dataset;
+  const { label, line } = result.largestLabel;
+  const range = `${classes} ${classes === 1 ? "class" : "classes"} (labels 0–${classes - 1})`;
+  return label === classes - 1
+    ? `${range}; label ${label} first at line ${line}`
+    : `${range}; the largest in the file, ${label}, first at line ${line}`;
 }
 
 /** Parses CSV text arriving in chunks of any size (rows may straddle chunks). The core of every reader. */
@@ -377,28 +404,17 @@ export async function parseCsvChunks(
   const file = options.file ?? "<csv>";
   const sink = new RowSink(options, file);
   const delimiter = options.delimiter ?? ",";
-  let parser: RowParser | undefined;
+  const parser = new RowParserClass({ delimiter, newline: "\n" });
   let pending = "";
-  for await (const chunk of chunks) {
+  for await (const chunk of unifyLineEnds(chunks)) {
     pending += chunk;
     sink.consumed += chunk.length;
-    if (!parser) {
-      const newline = detectNewline(pending);
-      if (newline === undefined) continue;
-      parser = new RowParserClass({ delimiter, newline });
-      sink.setNewline(newline);
-    }
     const quoted = pending.includes('"');
     const { data, errors, meta } = parser.parse(pending, 0, true);
     pending = pending.slice(meta.cursor);
     sink.take(data, errors, quoted);
   }
   if (pending !== "") {
-    if (!parser) {
-      const newline = detectNewline(pending) ?? "\n";
-      parser = new RowParserClass({ delimiter, newline });
-      sink.setNewline(newline);
-    }
     const { data, errors } = parser.parse(pending, 0, false);
     sink.take(data, errors, pending.includes('"'));
   }

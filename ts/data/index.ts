@@ -9,6 +9,7 @@ export {
 } from "./mnist-sample.js";
 export {
   readCsv,
+  describeClasses,
   parseCsvChunks,
   decodeByteStream,
   toCsv,
