@@ -2,11 +2,12 @@
 // pool, drives the worker's Trainer chunk by chunk (abort checked between chunks, progress throttled, eval after
 // each epoch) and assembles plain-data results. api.ts binds it to each entry's Platform.
 import type { Remote } from "comlink";
-import { abortError, ConfigError, isCleanRefusal, PoolDisposedError, reviveError } from "./errors.js";
+import { abortError, ConfigError, isCleanRefusal, nonFiniteOption, PoolDisposedError, reviveError } from "./errors.js";
 import { WorkerPool, type Platform, type PoolStats } from "./pool.js";
 import type { DataBytes, RunWorkerApi, TrainerConfig } from "./protocol.js";
 import { resolveSchedule } from "./schedule.js";
 import { checkSpec, defaultLabel } from "./spec.js";
+import { instantiate, wasm } from "./wasm.js";
 import type { Dataset, DataSplit, EpochResult, OptimizerSpec, Progress, RunResult, ScheduleSpec } from "./types.js";
 
 /** The network: a multilayer perceptron, Linear layers with ReLU between, log_softmax + NLL loss (the notebook's SimpleNet). */
@@ -66,7 +67,10 @@ const targetChunkMs = 100;
 export class OptimlabPool {
   private readonly pool: WorkerPool<RunWorkerApi>;
 
-  constructor(platform: Platform, options: PoolOptions = {}) {
+  constructor(
+    private readonly platform: Platform,
+    options: PoolOptions = {},
+  ) {
     const workers = options.workers ?? platform.cores();
     positiveInteger("workers", workers);
     this.pool = new WorkerPool<RunWorkerApi>(platform, workers);
@@ -77,23 +81,42 @@ export class OptimlabPool {
     validateRun(options);
     if (!Array.isArray(options.optimizers) || options.optimizers.length === 0)
       throw new ConfigError("optimizers must be a non-empty array");
-    options.optimizers.forEach((spec, index) => checkRunSpec(spec, `optimizers[${index}]`, options));
-    const progress = throttledProgress(options.onProgress);
-    return Promise.all(
-      options.optimizers.map(async (spec, run) => {
-        const outcome = await this.execute(options, spec, run, progress);
-        if (outcome.error === undefined) return outcome.result;
-        if (options.signal?.aborted || outcome.error instanceof PoolDisposedError) throw outcome.error;
-        const { name, message } = outcome.error as Error;
-        return { ...outcome.result, error: { name, message } };
-      }),
+    options.optimizers.forEach((spec, index) => {
+      checkRunSpec(spec, `optimizers[${index}]`, options);
+      refuseNonFinite(spec, `optimizers[${index}]`);
+    });
+    const { label: _label, schedule: _schedule, ...first } = options.optimizers[0]!;
+    await checkModel(this.platform, options, first);
+    // Nothing is reported once the comparison has settled: when it rejects (abort, disposed pool), runs whose chunk
+    // is still in flight finish that chunk afterwards, and the caller has moved on.
+    let settled = false;
+    const onProgress = options.onProgress;
+    const progress = throttledProgress(
+      onProgress &&
+        ((update) => {
+          if (!settled) onProgress(update);
+        }),
     );
+    try {
+      return await Promise.all(
+        options.optimizers.map(async (spec, run) => {
+          const outcome = await this.execute(options, spec, run, progress);
+          if (outcome.error === undefined) return outcome.result;
+          if (options.signal?.aborted || outcome.error instanceof PoolDisposedError) throw outcome.error;
+          const { name, message } = outcome.error as Error;
+          return { ...outcome.result, error: { name, message } };
+        }),
+      );
+    } finally {
+      settled = true;
+    }
   }
 
   /** Trains one model; rejects when the run fails (invalid option, crashed worker, abort). A diverged run resolves with `diverged` set. */
   async train(options: TrainOptions): Promise<RunResult> {
     validateRun(options);
     checkRunSpec(options.optimizer, "optimizer", options);
+    refuseNonFinite(options.optimizer, "optimizer");
     const outcome = await this.execute(options, options.optimizer, 0, throttledProgress(options.onProgress));
     if (outcome.error !== undefined) throw outcome.error;
     return outcome.result;
@@ -230,6 +253,32 @@ async function drive(
   await worker.close();
 }
 
+/**
+ * Rust's checks of a Trainer config that do not depend on the optimizer (model size, batch size, seed, the memory
+ * they need), run once on this thread: a comparison with a bad model is one ConfigError before any worker starts,
+ * rather than the same error from every run.
+ */
+async function checkModel(
+  platform: Platform,
+  options: RunOptions,
+  optimizer: TrainerConfig["optimizer"],
+): Promise<void> {
+  const config: TrainerConfig = {
+    layers: options.model.layers,
+    seed: options.seed,
+    batchSize: options.batchSize,
+    normalize: options.normalize ?? 255,
+    maxSteps: Math.ceil(options.data.train.count / options.batchSize) * options.epochs,
+    optimizer,
+  };
+  instantiate(await platform.compileModule());
+  try {
+    wasm.checkTrainerConfig(JSON.stringify(config));
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+}
+
 /** Next chunk size aiming at about `targetChunkMs` per call: large enough that calls cost nothing, small enough that abort and progress stay prompt. */
 function adaptChunk(chunk: number, elapsedMs: number): number {
   const scaled = Math.round((chunk * targetChunkMs) / Math.max(elapsedMs, 1));
@@ -275,6 +324,11 @@ function checkRunSpec(spec: OptimizerSpec, path: string, options: RunOptions): v
   }
 }
 
+function refuseNonFinite(spec: object, path: string): void {
+  const problem = nonFiniteOption(spec);
+  if (problem) throw new ConfigError(`${path}: ${problem}`);
+}
+
 function validateDataset(name: string, dataset: Dataset, layers: number[]): void {
   const { pixels, labels, count, features } = dataset;
   if (!(pixels instanceof Uint8Array) || !(labels instanceof Uint8Array))
@@ -306,6 +360,8 @@ function validateRun(options: RunOptions): void {
   validateDataset("data.train", options.data.train, layers);
   if (options.data.test) validateDataset("data.test", options.data.test, layers);
   if (options.schedule !== undefined) {
+    if (typeof options.schedule === "object" && options.schedule !== null)
+      refuseNonFinite(options.schedule, "schedule");
     resolveSchedule(options.schedule, {
       epochs: options.epochs,
       stepsPerEpoch: Math.ceil(options.data.train.count / options.batchSize),

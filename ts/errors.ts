@@ -43,3 +43,25 @@ export function reviveError(error: unknown): Error {
 export function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException("The operation was aborted.", "AbortError");
 }
+
+/**
+ * What is wrong with the first number in an optimizer or schedule spec that JSON cannot carry to the Rust side (NaN
+ * and ±Infinity would arrive as null), naming the option: "Invalid betas[1]: Infinity (options must be finite
+ * numbers)"; undefined when every number is finite.
+ */
+export function nonFiniteOption(spec: object): string | undefined {
+  const find = (value: unknown, name: string): string | undefined => {
+    if (typeof value === "number")
+      return Number.isFinite(value) ? undefined : `Invalid ${name}: ${value} (options must be finite numbers)`;
+    if (typeof value !== "object" || value === null) return undefined;
+    const entries: [string, unknown][] = Array.isArray(value)
+      ? value.map((item, index) => [`${name}[${index}]`, item])
+      : Object.entries(value).map(([key, item]) => [name === "" ? key : `${name}.${key}`, item]);
+    for (const [inner, item] of entries) {
+      const found = find(item, inner);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return find(spec, "");
+}

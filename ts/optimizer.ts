@@ -1,7 +1,7 @@
 // The functional optimizer: torch.optim semantics on the caller's own Float32Arrays (test functions, custom models),
 // on the calling thread's wasm instance, no worker involved. Each step copies the gradients (and the parameters,
 // when given) in once and the updated parameters out once; the optimizer state stays in wasm memory.
-import { ConfigError, OptimizerOptionError } from "./errors.js";
+import { ConfigError, nonFiniteOption, OptimizerOptionError } from "./errors.js";
 import type { OptimizerName, OptionsOf } from "./optimizers.js";
 import { instantiate, wasm } from "./wasm.js";
 
@@ -54,6 +54,8 @@ export async function createOptimizerOn<Name extends OptimizerName>(
     throw new ConfigError(
       `createOptimizer: shapes must be arrays of non-negative integers like [[5, 3], [5]], got ${JSON.stringify(shapes)}`,
     );
+  const nonFinite = nonFiniteOption(options ?? {});
+  if (nonFinite) throw new OptimizerOptionError(nonFinite);
   instantiate(await compileModule());
   let inner: wasm.Optimizer;
   try {

@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 use crate::arena::Arena;
 use crate::kernels::reduce;
 use crate::optim::{self, Slot};
-use crate::train::Trainer;
+use crate::train::{Trainer, TrainerConfig};
 
 fn js_error(error: impl std::fmt::Display) -> JsError {
     JsError::new(&error.to_string())
@@ -35,6 +35,14 @@ pub fn dot_scalar(a: &[f32], b: &[f32]) -> Result<f32, JsError> {
         return Err(JsError::new(&format!("dot: lengths differ ({} vs {})", a.len(), b.len())));
     }
     Ok(reduce::dot_scalar(a, b))
+}
+
+/// Checks a trainer config (`new Trainer`'s JSON) without building anything: the model, batch size, seed and the
+/// memory they need, as the constructor checks them (the optimizer's options are its own, checked when it is built).
+/// Lets a comparison refuse a bad model once, before any worker starts.
+#[wasm_bindgen(js_name = checkTrainerConfig)]
+pub fn check_trainer_config(config_json: &str) -> Result<(), JsError> {
+    TrainerConfig::from_json(config_json).map(|_| ()).map_err(js_error)
 }
 
 /// Trains `SimpleNet(layers)` on u8 data held in wasm memory; see `train::Trainer`.

@@ -1,5 +1,6 @@
 // Command-line parsing: flags declared per command, values checked as they are read, and every mistake
 // reported as a UsageError (the CLI prints it and exits with code 2).
+import { OPTIMIZER_OPTIONS } from "../optimizers.js";
 import type { OptimizerSpec, ScheduleSpec } from "../types.js";
 
 /** A mistake in the command line: printed with a pointer to --help, exit code 2. */
@@ -101,6 +102,12 @@ export function parseOptimizer(text: string): OptimizerSpec {
     example: "adam:lr=3e-4,betas=0.9/0.99",
     list: "tuple",
     textKeys: ["label"],
+    optionsOf: (name) => {
+      const options = Object.hasOwn(OPTIMIZER_OPTIONS, name)
+        ? OPTIMIZER_OPTIONS[name as keyof typeof OPTIMIZER_OPTIONS]
+        : undefined;
+      return options && [...Object.keys(options), "label"];
+    },
   });
   spec.name = spec.name.toLowerCase();
   return spec as OptimizerSpec;
@@ -132,7 +139,8 @@ export function parseSchedule(text: string, where = `--schedule "${text}"`): Sch
     const option = /^([a-z_][a-z0-9_]*)\s*=(.*)$/i.exec(item);
     if (option) {
       const [, key, raw] = option;
-      if (key! in spec) throw new UsageError(`${where}: ${key} given twice`);
+      if (RESERVED_KEYS.has(key!)) throw new UsageError(`${where}: unknown option '${key}' for schedule ${name}`);
+      if (Object.hasOwn(spec, key!)) throw new UsageError(`${where}: ${key} given twice`);
       spec[key!] = specValue(raw!.trim(), `${where}: list "${raw!.trim()}" must hold numbers separated by "/"`);
     } else if (item === "") {
       throw new UsageError(`${where}: an empty item between ";" in ${name}(…)`);
@@ -159,7 +167,12 @@ export interface SpecSyntax {
   textKeys?: readonly string[];
   /** How messages name the text (default: the flag and the text). */
   where?: string;
+  /** The valid keys for NAME (lower case), listed when a key cannot be one. */
+  optionsOf?: (name: string) => readonly string[] | undefined;
 }
+
+/** Keys that would reach an object's prototype machinery rather than be an option; no optimizer or schedule has them. */
+const RESERVED_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
 /** `name` or `name:key=value,key=value`, where a value is a number, true/false, a/b/… (numbers), or else a string. */
 export function parseSpecText(text: string, syntax: SpecSyntax): { name: string; [option: string]: unknown } {
@@ -176,7 +189,13 @@ export function parseSpecText(text: string, syntax: SpecSyntax): { name: string;
     const raw = pair.slice(equals + 1).trim();
     if (equals < 0 || key === "" || raw === "") throw new UsageError(`${where}: "${pair}" is not KEY=VALUE`);
     if (key === "name") throw new UsageError(`${where}: the ${syntax.noun} name goes before the colon`);
-    if (key in spec) throw new UsageError(`${where}: ${key} given twice`);
+    if (RESERVED_KEYS.has(key)) {
+      const valid = syntax.optionsOf?.(name.toLowerCase());
+      throw new UsageError(
+        `${where}: unknown option '${key}' for ${syntax.noun} ${name}${valid ? `; valid options: ${valid.join(", ")}` : ""}`,
+      );
+    }
+    if (Object.hasOwn(spec, key)) throw new UsageError(`${where}: ${key} given twice`);
     spec[key] = syntax.textKeys?.includes(key)
       ? raw
       : specValue(raw, `${where}: ${syntax.list} "${raw}" must hold numbers separated by "/"`);
