@@ -118,3 +118,68 @@ class LineReporter implements ProgressReporter {
 
   finish(): void {}
 }
+
+/** What a data reader reports as it goes (CsvProgress): characters or bytes read, of `total` when known. */
+export interface ReadProgress {
+  read: number;
+  total?: number;
+  rows: number;
+}
+
+export interface ReadReporter {
+  update(progress: ReadProgress): void;
+  /** Ends the bar with one line saying what was read. */
+  finish(): void;
+}
+
+const MiB = 1024 * 1024;
+
+function formatMiB(bytes: number): string {
+  return `${(bytes / MiB).toFixed(bytes < 10 * MiB ? 1 : 0)} MB`;
+}
+
+/**
+ * Progress of reading a data file: a bar redrawn in place on a terminal (at most ten times a second), a line every
+ * few seconds in logs, then one line with the rows read and the time taken; nothing when quiet.
+ */
+export function readReporter(
+  file: string,
+  stream: ProgressStream,
+  options: { quiet: boolean; intervalMs?: number },
+): ReadReporter {
+  if (options.quiet) return { update() {}, finish() {} };
+  const started = Date.now();
+  const interval = options.intervalMs ?? (stream.isTTY ? 100 : 5000);
+  let last: ReadProgress = { read: 0, rows: 0 };
+  let lastDraw = started;
+  let drawn = false;
+  const describe = ({ read, total, rows }: ReadProgress, now: number): string => {
+    const seconds = (now - started) / 1000;
+    const amount = total ? `${formatMiB(Math.min(read, total))} of ${formatMiB(total)}` : formatMiB(read);
+    const eta = total && read > 0 && read < total ? `  ETA ${formatEta((seconds / read) * (total - read))}` : "";
+    return `${amount}, ${rows.toLocaleString("en-US")} rows${eta}`;
+  };
+  return {
+    update(progress) {
+      last = progress;
+      const now = Date.now();
+      if (now - lastDraw < interval) return;
+      lastDraw = now;
+      if (!stream.isTTY) {
+        stream.write(`reading ${file}: ${describe(progress, now)}\n`);
+        return;
+      }
+      const width = Math.max(10, Math.min(30, (stream.columns ?? 80) - file.length - 50));
+      const filled = progress.total ? Math.min(width, Math.round((width * progress.read) / progress.total)) : 0;
+      const bar = progress.total ? `${"█".repeat(filled)}${"░".repeat(width - filled)} ` : "";
+      stream.write(`\r\x1b[2Kreading ${file} ${bar}${describe(progress, now)}`);
+      drawn = true;
+    },
+    finish() {
+      const seconds = (Date.now() - started) / 1000;
+      stream.write(
+        `${drawn ? "\r\x1b[2K" : ""}read ${last.rows.toLocaleString("en-US")} rows (${formatMiB(last.read)}) of ${file} in ${seconds.toFixed(1)} s\n`,
+      );
+    },
+  };
+}

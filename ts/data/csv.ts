@@ -35,6 +35,18 @@ export interface CsvOptions {
   sizeHint?: number;
   /** Characters per parsed chunk for string input (default 1 MiB). */
   chunkSize?: number;
+  /** Called after each parsed chunk with how far the read has come: a progress bar for large files. */
+  onProgress?: (progress: CsvProgress) => void;
+}
+
+/** How far a read has come. */
+export interface CsvProgress {
+  /** Characters read so far (bytes, for ASCII text). */
+  read: number;
+  /** The input's size when known (sizeHint; set for strings, Files and paths). */
+  total?: number;
+  /** Rows stored so far. */
+  rows: number;
 }
 
 export interface CsvResult<D> {
@@ -112,6 +124,71 @@ function quote(field: string): string {
   return field === "" ? "empty field" : `"${field.length > 40 ? `${field.slice(0, 40)}…` : field}" is not a number`;
 }
 
+type Elements = Uint8Array | Float32Array;
+interface ElementsClass<T extends Elements> {
+  new (length: number): T;
+  new (buffer: ArrayBuffer): T;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
+/**
+ * Rows of `width` numbers in one growing array. When the input's size bounds the number of rows, the array lives in a
+ * resizable ArrayBuffer reserved for that bound (address space only) and grows and finally shrinks in place: memory
+ * stays at what the rows hold, without the copies of growing (a 1 GB file never needs twice its decoded size). Else,
+ * or where resizable buffers are missing, it grows by copying into larger arrays.
+ */
+class RowStore<T extends Elements> {
+  array: T;
+  private buffer: ArrayBuffer | undefined;
+
+  constructor(
+    private readonly Type: ElementsClass<T>,
+    private readonly width: number,
+    maxRows: number | undefined,
+  ) {
+    this.buffer = maxRows === undefined ? undefined : reserveBuffer(maxRows * width * Type.BYTES_PER_ELEMENT);
+    this.array = this.buffer ? new Type(this.buffer) : new Type(0);
+  }
+
+  /** Room for `rows` rows, keeping the first `kept`. */
+  grow(rows: number, kept: number): void {
+    const length = rows * this.width;
+    const bytes = length * this.Type.BYTES_PER_ELEMENT;
+    const buffer = this.buffer as (ArrayBuffer & { resize(bytes: number): void; maxByteLength: number }) | undefined;
+    if (buffer && bytes <= buffer.maxByteLength) {
+      buffer.resize(bytes); // the array tracks the buffer's length
+      return;
+    }
+    this.buffer = undefined; // the bound was wrong (a sizeHint too small): copy from now on
+    const grown = new this.Type(length);
+    grown.set(this.array.subarray(0, kept * this.width));
+    this.array = grown;
+  }
+
+  /** Exactly the first `rows` rows. */
+  finish(rows: number): T {
+    const length = rows * this.width;
+    if (this.array.length === length) return this.array;
+    if (this.buffer) {
+      this.grow(rows, rows); // shrinks in place
+      return this.array;
+    }
+    return this.array.slice(0, length) as T;
+  }
+}
+
+/** A resizable ArrayBuffer of up to `maxBytes`, empty for now; undefined where there are none, or no room to reserve. */
+function reserveBuffer(maxBytes: number): ArrayBuffer | undefined {
+  if (!("resize" in ArrayBuffer.prototype)) return undefined;
+  try {
+    return new (ArrayBuffer as new (length: number, options: { maxByteLength: number }) => ArrayBuffer)(0, {
+      maxByteLength: maxBytes,
+    });
+  } catch {
+    return undefined;
+  }
+}
+
 /** Receives the parsed rows in order and fills the buffers. */
 class RowSink {
   readonly file: string;
@@ -128,9 +205,10 @@ class RowSink {
   private features = 0;
 
   private capacity = 0;
-  private bytes = new Uint8Array(0);
-  private floatValues = new Float32Array(0);
-  private labels = new Uint8Array(0);
+  /** Most rows the input can hold, when its size is known. */
+  private maxRows: number | undefined;
+  private values: RowStore<Uint8Array> | RowStore<Float32Array> | undefined;
+  private labels: RowStore<Uint8Array> | undefined;
   count = 0;
   private largestLabel = -1;
   private largestLabelLine = 0;
@@ -142,7 +220,7 @@ class RowSink {
   skipReasons: string[] = [];
 
   sizeHint: number;
-  /** Characters handed to the parser so far (for sizing the buffers from sizeHint). */
+  /** Characters read so far (for sizing the buffers from sizeHint, and progress). */
   consumed = 0;
 
   constructor(options: CsvOptions, file: string) {
@@ -223,6 +301,12 @@ class RowSink {
     }
     this.features = this.fieldCount - 1;
     if (this.features === 0) throw this.error("rows have a single field: there is a label but no feature column");
+    // A stored row has a character per field at least, a delimiter between fields and a line end.
+    this.maxRows = this.sizeHint > 0 ? Math.floor((this.sizeHint + 1) / (2 * this.fieldCount)) : undefined;
+    this.values = this.floats
+      ? new RowStore(Float32Array, this.features, this.maxRows)
+      : new RowStore(Uint8Array, this.features, this.maxRows);
+    this.labels = new RowStore(Uint8Array, 1, this.maxRows);
     return isHeader;
   }
 
@@ -232,21 +316,10 @@ class RowSink {
     let next = Math.max(rows, Math.ceil(this.capacity * 1.5), 256);
     if (this.sizeHint > 0 && this.consumed > 0) {
       const estimate = Math.ceil((rows * this.sizeHint * 1.02) / this.consumed) + 16;
-      next = Math.max(rows, estimate, Math.ceil(this.capacity * 1.125));
+      next = Math.max(rows, Math.min(Math.max(estimate, Math.ceil(this.capacity * 1.125)), this.maxRows ?? Infinity));
     }
-    const features = this.features;
-    if (this.floats) {
-      const grown = new Float32Array(next * features);
-      grown.set(this.floatValues.subarray(0, this.count * features));
-      this.floatValues = grown;
-    } else {
-      const grown = new Uint8Array(next * features);
-      grown.set(this.bytes.subarray(0, this.count * features));
-      this.bytes = grown;
-    }
-    const grownLabels = new Uint8Array(next);
-    grownLabels.set(this.labels.subarray(0, this.count));
-    this.labels = grownLabels;
+    this.values!.grow(next, this.count);
+    this.labels!.grow(next, this.count);
     this.capacity = next;
   }
 
@@ -274,7 +347,7 @@ class RowSink {
     }
     let at = this.count * this.features;
     if (this.floats) {
-      const values = this.floatValues;
+      const values = this.values!.array as Float32Array;
       for (let i = 0; i < row.length; i++) {
         if (i === labelIndex) continue;
         const value = parseNumber(row[i]);
@@ -283,7 +356,7 @@ class RowSink {
         values[at++] = value;
       }
     } else {
-      const bytes = this.bytes;
+      const bytes = this.values!.array as Uint8Array;
       for (let i = 0; i < row.length; i++) {
         if (i === labelIndex) continue;
         let value = parseByte(row[i]);
@@ -305,7 +378,7 @@ class RowSink {
         bytes[at++] = value;
       }
     }
-    this.labels[this.count] = label;
+    this.labels!.array[this.count] = label;
     if (label > this.largestLabel) {
       this.largestLabel = label;
       this.largestLabelLine = this.line;
@@ -356,8 +429,7 @@ class RowSink {
       });
     }
     const { count, features } = this;
-    const exact = count === this.capacity;
-    const labels = exact ? this.labels : this.labels.slice(0, count);
+    const labels = this.labels!.finish(count);
     const classes = this.classesOption ?? this.largestLabel + 1;
     const common = {
       columns: this.columns,
@@ -366,10 +438,10 @@ class RowSink {
       largestLabel: { label: this.largestLabel, line: this.largestLabelLine },
     };
     if (this.floats) {
-      const values = exact ? this.floatValues : this.floatValues.slice(0, count * features);
+      const values = (this.values as RowStore<Float32Array>).finish(count);
       return { dataset: { values, labels, count, features, classes, source }, ...common };
     }
-    const pixels = exact ? this.bytes : this.bytes.slice(0, count * features);
+    const pixels = (this.values as RowStore<Uint8Array>).finish(count);
     return { dataset: { pixels, labels, count, features, classes, source }, ...common };
   }
 }
@@ -405,18 +477,26 @@ export async function parseCsvChunks(
   const sink = new RowSink(options, file);
   const delimiter = options.delimiter ?? ",";
   const parser = new RowParserClass({ delimiter, newline: "\n" });
+  const { onProgress, sizeHint } = options;
+  async function* counted(): AsyncGenerator<string> {
+    for await (const chunk of chunks) {
+      sink.consumed += chunk.length;
+      yield chunk;
+    }
+  }
   let pending = "";
-  for await (const chunk of unifyLineEnds(chunks)) {
+  for await (const chunk of unifyLineEnds(counted())) {
     pending += chunk;
-    sink.consumed += chunk.length;
     const quoted = pending.includes('"');
     const { data, errors, meta } = parser.parse(pending, 0, true);
     pending = pending.slice(meta.cursor);
     sink.take(data, errors, quoted);
+    onProgress?.({ read: sink.consumed, total: sizeHint, rows: sink.count });
   }
   if (pending !== "") {
     const { data, errors } = parser.parse(pending, 0, false);
     sink.take(data, errors, pending.includes('"'));
+    onProgress?.({ read: sink.consumed, total: sizeHint, rows: sink.count });
   }
   return sink.finish(file);
 }

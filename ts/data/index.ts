@@ -16,6 +16,7 @@ export {
   toCsvChunks,
   type CsvInput,
   type CsvOptions,
+  type CsvProgress,
   type CsvResult,
   type CsvWriteOptions,
   type FloatDataset,
