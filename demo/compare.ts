@@ -3,6 +3,7 @@
 // aborts through an AbortSignal, and the held-out accuracy table fills in when the runs end.
 import {
   createPool,
+  describeClasses,
   describeOptimizer,
   loadMnistSample,
   lossPlot,
@@ -50,8 +51,10 @@ export async function chosenData(seed: number, report: (text: string) => void): 
     const file = byId<HTMLInputElement>("csv-file").files?.[0];
     if (!file) throw new Error("Choose a CSV file, or pick the embedded sample.");
     report(`Reading ${file.name} …`);
-    const { dataset, skippedRows } = await readCsv(file, { classes: LAYERS[LAYERS.length - 1] });
-    if (skippedRows > 0) report(`${file.name}: ${skippedRows} bad rows left out.`);
+    const read = await readCsv(file, { classes: LAYERS[LAYERS.length - 1] });
+    const { dataset, skippedRows } = read;
+    const skipped = skippedRows > 0 ? `; ${skippedRows} bad rows left out` : "";
+    report(`${file.name}: ${dataset.count} rows, ${describeClasses(read)}${skipped}.`);
     return splitDataset(dataset, { seed, testFraction: byId<HTMLInputElement>("test-fraction").valueAsNumber });
   }
   report("Loading the embedded MNIST sample …");
