@@ -22,8 +22,11 @@ printing its peers side by side and the ratios:
   mlp   one MNIST epoch (784-100-100-10, batch 256, 60,000 digits, SGD) vs the machine's simd128 peak and tfjs-wasm
   adam  the Adam step in ns/param at 1M and 16M parameters vs the in-place memory bandwidth of the same traffic
   csv   reading a 42,000-row MNIST CSV: time, peak memory as a multiple of the decoded buffers
-  soak  1,000 short runs through one worker pool: wasm memory, worker count, rss growth
-One benchmark alone: npx tsx bench/run.ts mlp. The benchmarks ship with the sources, not with the npm package.`,
+  soak  10,000 short runs through one worker pool (valid, refused, diverging, cancelled): wasm memory per worker,
+        worker count, rss growth, unsettled promises, progress after a cancelled comparison settled
+One benchmark alone: npx tsx bench/run.ts mlp. Only when named: csv-1gb, a generated 1 GB CSV streamed through the
+reader with its peak memory (npx tsx bench/run.ts csv-1gb). The benchmarks ship with the sources, not with the npm
+package.`,
     flags: { help: HELP_FLAG },
     async run(_flags, io) {
       const script = resolve(PACKAGE_ROOT, "bench/run.ts");

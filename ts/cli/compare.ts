@@ -1,13 +1,21 @@
 // `optimlab compare` (the notebook's line-up or any other) and `optimlab notebook` (its hand-written rules beside
 // torch's): train one MLP per optimizer on the same data and seed, write the report, figures and losses.
 import { resolve } from "node:path";
-import { compare } from "../index.js";
+import { compare, ConfigError } from "../index.js";
 import { PAIRED_PALETTE, uniqueLabels } from "../plot/common.js";
 import { describeOptimizer } from "../plot/report.js";
 import { resolveSchedule } from "../schedule.js";
 import { defaultLabel, NOTEBOOK_LINEUP, NOTEBOOK_PAIRS } from "../spec.js";
 import type { OptimizerSpec, RunResult } from "../types.js";
-import { flag, layersFlag, normalizeFlag, parseOptimizer, type FlagSpec, type ParsedFlags } from "./args.js";
+import {
+  flag,
+  layersFlag,
+  normalizeFlag,
+  parseOptimizer,
+  UsageError,
+  type FlagSpec,
+  type ParsedFlags,
+} from "./args.js";
 import { HELP_FLAG, packageVersion, type Command, type Io } from "./command.js";
 import { DATA_FLAGS, loadData, TRAINING_FLAGS } from "./data.js";
 import { runSummaries, summaryTable, writeOutputs } from "./output.js";
@@ -75,6 +83,10 @@ async function runComparison(
       signal: abort.signal,
       onProgress: (update) => progress.update(update),
     });
+  } catch (error) {
+    // Refused before any run started (the model, the data's shape, a spec's numbers): one message, a usage error.
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
   } finally {
     process.off("SIGINT", onInterrupt);
     progress.finish();

@@ -1,8 +1,9 @@
 // The data and training flags that compare, notebook and lr-find share, and the data they name.
-import { loadMnistSample, readCsvFile, readIdxFiles, splitDataset } from "../index.js";
+import { describeClasses, loadMnistSample, readCsvFile, readIdxFiles, splitDataset } from "../index.js";
 import type { Dataset, DataSplit } from "../types.js";
 import { UsageError, flag, type FlagSpec, type ParsedFlags } from "./args.js";
 import type { Io } from "./command.js";
+import { readReporter } from "./progress.js";
 
 export const DATA_FLAGS: Record<string, FlagSpec> = {
   csv: {
@@ -29,6 +30,11 @@ export const DATA_FLAGS: Record<string, FlagSpec> = {
     kind: "number",
     value: "FRACTION",
     help: "share of a CSV/IDX file held out for evaluation (default 0.2; 0 for none)",
+  },
+  classes: {
+    kind: "count",
+    value: "N",
+    help: "the data's classes: a label outside 0…N-1 is an error naming its line and column (default: the largest label + 1)",
   },
   limit: { kind: "count", value: "N", help: "use only the first N training rows (quick trials, tests)" },
 };
@@ -67,6 +73,11 @@ export async function loadData(flags: ParsedFlags, seed: number, io: Io): Promis
   for (const csvOnly of ["label-column", "skip-bad-rows"]) {
     if (flags.has(csvOnly) && csv === undefined) throw new UsageError(`--${csvOnly} applies to --csv only`);
   }
+  const classes = flag<number>(flags, "classes");
+  if (classes !== undefined && csv === undefined && idx === undefined)
+    throw new UsageError("--classes applies to --csv and --idx (the embedded sample has its 10 digits)");
+  if (classes !== undefined && classes > 256)
+    throw new UsageError(`--classes must be at most 256 (labels are bytes), got ${classes}`);
   if (holdout !== undefined && csv === undefined && idx === undefined) {
     throw new UsageError("--holdout applies to --csv and --idx (the embedded sample has its own 2,000-row test set)");
   }
@@ -78,19 +89,26 @@ export async function loadData(flags: ParsedFlags, seed: number, io: Io): Promis
     let dataset: Dataset;
     if (csv !== undefined) {
       const column = flag<string>(flags, "label-column");
+      const quiet = flags.has("quiet");
+      const reading = readReporter(csv, io.stderr, { quiet });
       const result = await readCsvFile(csv, {
         ...(column === undefined ? {} : { label: /^\d+$/.test(column) ? Number(column) : column }),
+        ...(classes === undefined ? {} : { classes }),
         onBadRow: flags.has("skip-bad-rows") ? "skip" : "fail",
+        onProgress: (update) => reading.update(update),
       });
+      reading.finish();
       if (result.skippedRows > 0) {
         io.stderr.write(
           `optimlab: left out ${result.skippedRows} bad rows of ${csv}; first: ${result.skipReasons.join("; ")}\n`,
         );
       }
+      // Inferred classes are a guess worth seeing: labels 0–10 train an 11-class model without complaint.
+      if (!quiet) io.stderr.write(`optimlab: ${csv}: ${describeClasses(result)}\n`);
       dataset = result.dataset;
     } else {
       const [images, labels] = idx!;
-      dataset = await readIdxFiles(images, labels);
+      dataset = await readIdxFiles(images, labels, classes === undefined ? {} : { classes });
     }
     source = dataset.source ?? csv ?? idx!.join(" + ");
     data = splitDataset(dataset, { seed, testFraction: holdout ?? 0.2 });
