@@ -37,6 +37,9 @@ export interface SoakResult {
   wasmMBEnd: number[];
   rssMBWarm: number;
   rssMBEnd: number;
+  /** The JS heap in use (after a collection when run with --expose-gc), MB: tells a leak from memory the allocator keeps. */
+  heapMBWarm: number;
+  heapMBEnd: number;
 }
 
 function collectGarbage(): void {
@@ -77,6 +80,7 @@ export async function soak({ runs = 10_000, workers = 2, warmRuns = 100 }: SoakO
   let lateProgress = 0;
   let wasmMBWarm: number[] = [];
   let rssMBWarm = 0;
+  let heapMBWarm = 0;
   const started = performance.now();
   for (let round = 0; round < comparisons; round++) {
     const cancel = round % CANCEL_EVERY === CANCEL_EVERY - 1 ? new AbortController() : undefined;
@@ -110,6 +114,7 @@ export async function soak({ runs = 10_000, workers = 2, warmRuns = 100 }: SoakO
       collectGarbage();
       wasmMBWarm = (await pool.stats()).wasmBytes.map((bytes) => bytes / MB);
       rssMBWarm = process.memoryUsage().rss / MB;
+      heapMBWarm = process.memoryUsage().heapUsed / MB;
     }
   }
   const seconds = (performance.now() - started) / 1000;
@@ -132,6 +137,8 @@ export async function soak({ runs = 10_000, workers = 2, warmRuns = 100 }: SoakO
     wasmMBEnd: stats.wasmBytes.map((bytes) => bytes / MB),
     rssMBWarm,
     rssMBEnd: process.memoryUsage().rss / MB,
+    heapMBWarm,
+    heapMBEnd: process.memoryUsage().heapUsed / MB,
   };
 }
 
@@ -153,7 +160,7 @@ export async function run(runs = 10_000): Promise<SoakResult> {
     `wasm memory per worker: after ${warm} runs [${mb(result.wasmMBWarm)}] MB, after ${result.runs} [${mb(result.wasmMBEnd)}] MB (largest growth ${(wasmGrowth(result) * 100).toFixed(1)}%, limit 5%)`,
   );
   console.log(
-    `rss: ${result.rssMBWarm.toFixed(1)} MB after ${warm} runs, ${result.rssMBEnd.toFixed(1)} MB at the end (${(result.rssMBEnd - result.rssMBWarm).toFixed(1)} MB growth)`,
+    `rss: ${result.rssMBWarm.toFixed(1)} MB after ${warm} runs, ${result.rssMBEnd.toFixed(1)} MB at the end (${(result.rssMBEnd - result.rssMBWarm).toFixed(1)} MB growth); JS heap in use ${result.heapMBWarm.toFixed(1)} MB → ${result.heapMBEnd.toFixed(1)} MB`,
   );
   console.log(
     `promises unsettled: ${result.unsettled}; progress events after their comparison settled: ${result.lateProgress}`,
