@@ -420,3 +420,14 @@ describe("toCsv and normalize", () => {
     expect(() => normalize(pixels, { divisor: 0 })).toThrow("divisor must be a positive number, got 0");
   });
 });
+
+describe("readCsv: a size hint that is too small", () => {
+  it("still reads every row (the reserved buffers give way to copying)", async () => {
+    const text = KAGGLE.repeat(50).replaceAll("label,pixel0,pixel1,pixel2\n", "").replace(/^/, "label,p0,p1,p2\n");
+    const exact = await readCsv(text);
+    expect(exact.dataset.count).toBe(150);
+    for (const sizeHint of [1, 20, 200]) {
+      expect((await readCsv(text, { sizeHint, chunkSize: 64 })).dataset).toEqual(exact.dataset);
+    }
+  });
+});

@@ -66,6 +66,8 @@ export type CsvInput = string | Blob | ReadableStream<Uint8Array> | AsyncIterabl
 
 const KEPT_REASONS = 5;
 const DEFAULT_CHUNK = 1 << 20;
+/** How much a reserved row buffer grows at a time. */
+const GROWTH_STEP_BYTES = 4 << 20;
 
 // papaparse's low-level parser (Papa.Parser at run time; @types/papaparse gives that name to the
 // handle class): parse(text, baseIndex, ignoreLastRow) returns the complete rows and, in meta.cursor,
@@ -148,6 +150,11 @@ class RowStore<T extends Elements> {
   ) {
     this.buffer = maxRows === undefined ? undefined : reserveBuffer(maxRows * width * Type.BYTES_PER_ELEMENT);
     this.array = this.buffer ? new Type(this.buffer) : new Type(0);
+  }
+
+  /** Whether the rows grow in place (in a reserved resizable buffer) rather than by copying. */
+  get inPlace(): boolean {
+    return this.buffer !== undefined;
   }
 
   /** Room for `rows` rows, keeping the first `kept`. */
@@ -314,7 +321,11 @@ class RowSink {
   private reserve(rows: number): void {
     if (rows <= this.capacity) return;
     let next = Math.max(rows, Math.ceil(this.capacity * 1.5), 256);
-    if (this.sizeHint > 0 && this.consumed > 0) {
+    if (this.values!.inPlace) {
+      // Growing in place costs no copy: grow by a few MB at a time, so that memory follows the rows read.
+      const step = Math.ceil(GROWTH_STEP_BYTES / (this.features * (this.floats ? 4 : 1)));
+      next = Math.max(rows, Math.min(rows + step, this.maxRows!));
+    } else if (this.sizeHint > 0 && this.consumed > 0) {
       const estimate = Math.ceil((rows * this.sizeHint * 1.02) / this.consumed) + 16;
       next = Math.max(rows, Math.min(Math.max(estimate, Math.ceil(this.capacity * 1.125)), this.maxRows ?? Infinity));
     }
