@@ -5,7 +5,8 @@
 //                             no imports, so bundlers and CDNs can serve it as a plain file
 // All of them compile dist/pkg/optimlab_bg.wasm, the one .wasm of the package, found relative to their own URL.
 //   dist/demo/demo.js         the demo page's script, importing ../optimlab.browser.mjs
-// A browser bundle that would pull in a Node built-in fails the build, naming the importer.
+// A browser bundle that would pull in a Node built-in, or the Node-only queue packages of sweeps (bullmq, ioredis),
+// fails the build, naming the importer.
 import { build } from "esbuild";
 import { mkdir } from "node:fs/promises";
 import { builtinModules } from "node:module";
@@ -15,6 +16,8 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 process.chdir(root);
 
 const nodeBuiltins = new Set(builtinModules);
+/** Packages of the Node entry only: sweeps through Redis (ts/sweep/queue.ts). */
+const nodeOnlyPackages = new Set(["bullmq", "ioredis"]);
 
 /** Fails on `node:*` or bare built-in imports, which would break (or bloat) a browser bundle. */
 const noNodeBuiltins = {
@@ -28,6 +31,11 @@ const noNodeBuiltins = {
       ) {
         return {
           errors: [{ text: `browser bundle imports the Node built-in "${args.path}" (from ${args.importer})` }],
+        };
+      }
+      if (nodeOnlyPackages.has(args.path.split("/")[0])) {
+        return {
+          errors: [{ text: `browser bundle imports the Node-only package "${args.path}" (from ${args.importer})` }],
         };
       }
       return undefined;

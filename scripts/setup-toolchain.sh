@@ -3,6 +3,8 @@
 # Idempotent: a second run on a set-up machine takes a second or two.
 #   scripts/setup-toolchain.sh            toolchain for the wasm build (rust wasm32 target, wasm-bindgen, wasm-pack)
 #   scripts/setup-toolchain.sh --browser  the above plus Debian's chromium for the browser tests
+#   scripts/setup-toolchain.sh --redis    the above plus Debian's redis-server for the sweep tests and bench
+#                                         (installed only: the tests start their own instance on a random port)
 #   OPTIMLAB_TOOLCHAIN=debian scripts/setup-toolchain.sh   use Debian's rustc-web route even where rustup works
 set -euo pipefail
 
@@ -11,9 +13,11 @@ WASM_PACK_VERSION=0.15.1
 export PATH="$HOME/.cargo/bin:$PATH"
 
 want_browser=0
+want_redis=0
 for arg in "$@"; do
   case "$arg" in
     --browser) want_browser=1 ;;
+    --redis) want_redis=1 ;;
     *) echo "setup-toolchain: unknown argument '$arg'" >&2; exit 2 ;;
   esac
 done
@@ -114,6 +118,15 @@ if [ "$want_browser" = 1 ]; then
     echo "setup: chromium present"
   else
     background "chromium (Debian package)" apt_install chromium
+  fi
+fi
+
+if [ "$want_redis" = 1 ]; then
+  if command -v redis-server >/dev/null 2>&1; then
+    echo "setup: redis-server present"
+  else
+    # Debian's postinst may start a system-wide service where policy-rc.d allows it; nothing here uses one.
+    background "redis-server (Debian package)" apt_install redis-server
   fi
 fi
 

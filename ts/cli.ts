@@ -46,7 +46,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     io.stdout.write(`${await packageVersion()}\n`);
     return 0;
   }
-  const command = COMMANDS.find((candidate) => candidate.name === name);
+  // A two-word command ("sweep status") before the one-word command it extends ("sweep").
+  const sub = COMMANDS.find((candidate) => candidate.name === `${name} ${rest[0]}`);
+  if (sub) rest.shift();
+  const command = sub ?? COMMANDS.find((candidate) => candidate.name === name);
   if (!command) {
     io.stderr.write(
       `optimlab: unknown command "${name}"; commands: ${COMMANDS.map((known) => known.name).join(", ")} (optimlab --help)\n`,
@@ -58,7 +61,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return 0;
   }
   try {
-    return await command.run(parseFlags(rest, command.flags, `optimlab ${command.name}`), io);
+    return await command.run(parseFlags(rest, command.flags, `optimlab ${command.name}`, command.positional?.name), io);
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr.write(`optimlab ${command.name}: ${error.message}\nSee: optimlab ${command.name} --help\n`);

@@ -1,5 +1,6 @@
 // Runs the built `optimlab` CLI (dist/cli.js) in a child process, as a user's shell would.
-import { execFile } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { constants } from "node:os";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
 
@@ -20,4 +21,25 @@ export async function cli(...args: string[]): Promise<CliOutcome> {
     const failure = error as CliOutcome;
     return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
   }
+}
+
+export interface RunningCli {
+  child: ChildProcess;
+  /** Everything printed so far. */
+  output(): { stdout: string; stderr: string };
+  /** The exit code (128 + n when killed by signal n). */
+  exited: Promise<number>;
+}
+
+/** `optimlab ...args` in the background, for tests that signal or kill it. */
+export function startCli(...args: string[]): RunningCli {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number>((resolve) =>
+    child.once("exit", (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0))),
+  );
+  return { child, output: () => ({ stdout, stderr }), exited };
 }

@@ -24,13 +24,24 @@ export interface FlagSpec {
 export type FlagValue = boolean | string | number | string[] | number[];
 export type ParsedFlags = Map<string, FlagValue[]>;
 
-/** Parses `argv` (after the command name) against `flags`; "--name=value" and "--name value" both work. */
-export function parseFlags(argv: readonly string[], flags: Record<string, FlagSpec>, command: string): ParsedFlags {
+/**
+ * Parses `argv` (after the command name) against `flags`; "--name=value" and "--name value" both work. A command
+ * with a `positional` argument (e.g. a file) gets it under that name.
+ */
+export function parseFlags(
+  argv: readonly string[],
+  flags: Record<string, FlagSpec>,
+  command: string,
+  positional?: string,
+): ParsedFlags {
   const parsed: ParsedFlags = new Map();
   for (let i = 0; i < argv.length; i++) {
     const argument = argv[i];
     if (!argument.startsWith("--")) {
-      throw new UsageError(`unexpected argument "${argument}" for ${command}`);
+      if (positional === undefined || parsed.has(positional))
+        throw new UsageError(`unexpected argument "${argument}" for ${command}`);
+      parsed.set(positional, [argument]);
+      continue;
     }
     const equals = argument.indexOf("=");
     const name = argument.slice(2, equals < 0 ? undefined : equals);

@@ -17,6 +17,8 @@ export interface Command {
   usage: string;
   description: string;
   flags: Record<string, FlagSpec>;
+  /** A non-flag argument (a file), parsed under `name`; `value` shows in --help. */
+  positional?: { name: string; value: string };
   run(flags: ParsedFlags, io: Io): Promise<number>;
 }
 

@@ -1,5 +1,5 @@
 // The `optimlab` commands, in the order --help lists them: compare and notebook (compare.ts), bench, smoke,
-// landscape, schedules, lr-find. Each declares its flags; --help is generated from them.
+// landscape, schedules, lr-find, sweep (run, status, report) and worker. Each declares its flags; --help is generated from them.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
@@ -9,6 +9,7 @@ import { compareCommand, notebookCommand } from "./compare.js";
 import { landscapeCommand } from "./landscape.js";
 import { lrFindCommand } from "./lr-find.js";
 import { schedulesCommand } from "./schedules.js";
+import { sweepCommand, sweepReportCommand, sweepStatusCommand, workerCommand } from "./sweep.js";
 
 export const COMMANDS: Command[] = [
   compareCommand,
@@ -24,6 +25,8 @@ printing its peers side by side and the ratios:
   csv   reading a 42,000-row MNIST CSV: time, peak memory as a multiple of the decoded buffers
   soak  10,000 short runs through one worker pool (valid, refused, diverging, cancelled): wasm memory per worker,
         worker count, rss growth, unsettled promises, progress after a cancelled comparison settled
+  sweep runs/min of a 24-run sweep in the local pool and through Redis with 1 and 2 worker processes,
+        and the queue's overhead per run (starts its own redis-server on a random port)
 One benchmark alone: npx tsx bench/run.ts mlp. Only when named: csv-1gb, a generated 1 GB CSV streamed through the
 reader with its peak memory (npx tsx bench/run.ts csv-1gb). The benchmarks ship with the sources, not with the npm
 package.`,
@@ -64,4 +67,8 @@ package.`,
   landscapeCommand,
   schedulesCommand,
   lrFindCommand,
+  sweepCommand,
+  sweepStatusCommand,
+  sweepReportCommand,
+  workerCommand,
 ];

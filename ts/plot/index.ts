@@ -11,6 +11,7 @@ export {
   type ReportFigure,
   type ReportInfo,
   type ReportOptions,
+  type RunSetup,
 } from "./report.js";
 export { landscapePlot, type LandscapePlotOptions } from "./landscape.js";
 export { formatLr, lossAtLr, lrFindPlot, type LrFindCurve, type LrFindPlotOptions } from "./lr-find.js";

@@ -6,10 +6,8 @@ import { epochPlot } from "./epochs.js";
 import { lossPlot } from "./loss.js";
 import { schedulePlot } from "./schedule.js";
 
-/** What the report says about how the runs were made. */
-export interface ReportInfo {
-  /** Heading of the page. Default "optimlab: optimizer comparison". */
-  title?: string;
+/** How the runs of a comparison were made: the same data, network, training and seed for every run. */
+export interface RunSetup {
   /** Where the data came from, e.g. "embedded MNIST sample" or a file path. */
   source: string;
   trainCount?: number;
@@ -20,11 +18,17 @@ export interface ReportInfo {
   seed: number;
   /** The lr schedule every run used, described in one line (e.g. "onecycle max_lr=0.01, total_steps=96"). */
   schedule?: string;
+}
+
+/** What the report says about how the runs were made: a comparison's shared setup, or lines of its own (a sweep's runs differ in them). */
+export type ReportInfo = (RunSetup | { facts: readonly (readonly [name: string, value: string])[] }) & {
+  /** Heading of the page. Default "optimlab: optimizer comparison". */
+  title?: string;
   /** e.g. { optimlab: "0.1.0", node: "v20.20.2" }. */
   versions: Record<string, string>;
   /** When the runs were made (ISO 8601); passed in so the same runs give the same file. */
   date: string;
-}
+};
 
 /** A figure already serialized as SVG text, with its caption. */
 export interface ReportFigure {
@@ -128,6 +132,27 @@ dt { color: #555; }
 dd { margin: 0; }
 `;
 
+/** The data, model and training lines of a comparison's setup. */
+function setupFacts(setup: RunSetup): [string, string][] {
+  const sizes = [
+    setup.trainCount === undefined ? "" : `${setup.trainCount} training rows`,
+    setup.testCount === undefined ? "" : `${setup.testCount} held-out rows`,
+  ].filter(Boolean);
+  return [
+    ["data", [setup.source, ...sizes].join("; ")],
+    ["model", `MLP ${setup.layers.join("-")} (Linear + ReLU, log_softmax + NLL)`],
+    [
+      "training",
+      `${setup.epochs} epoch${setup.epochs === 1 ? "" : "s"}, batch size ${setup.batchSize}, seed ${setup.seed} (same initial weights and batch order for every run)`,
+    ],
+    ...(setup.schedule === undefined
+      ? []
+      : [
+          ["lr schedule", `${setup.schedule} (over each optimizer's lr, stepped after every step)`] as [string, string],
+        ]),
+  ];
+}
+
 /** The report as one HTML document (a string). */
 export function reportHtml(runs: readonly RunResult[], info: ReportInfo, options: ReportOptions = {}): string {
   const figures = options.figures ?? [
@@ -156,20 +181,8 @@ export function reportHtml(runs: readonly RunResult[], info: ReportInfo, options
 <td${outcome === "ok" ? "" : ' class="bad"'}>${escapeHtml(outcome)}</td>
 </tr>`;
   });
-  const sizes = [
-    info.trainCount === undefined ? "" : `${info.trainCount} training rows`,
-    info.testCount === undefined ? "" : `${info.testCount} held-out rows`,
-  ].filter(Boolean);
-  const facts: [string, string][] = [
-    ["data", [info.source, ...sizes].join("; ")],
-    ["model", `MLP ${info.layers.join("-")} (Linear + ReLU, log_softmax + NLL)`],
-    [
-      "training",
-      `${info.epochs} epoch${info.epochs === 1 ? "" : "s"}, batch size ${info.batchSize}, seed ${info.seed} (same initial weights and batch order for every run)`,
-    ],
-    ...(info.schedule === undefined
-      ? []
-      : [["lr schedule", `${info.schedule} (over each optimizer's lr, stepped after every step)`] as [string, string]]),
+  const facts: (readonly [string, string])[] = [
+    ...("facts" in info ? info.facts : setupFacts(info)),
     [
       "versions",
       Object.entries(info.versions)
