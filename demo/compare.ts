@@ -1,16 +1,33 @@
 // The Compare view: a pool of Web Workers trains one MLP per chosen optimizer (the notebook's eight, plus any the
-// user adds from the registry), optionally under an lr schedule; progress redraws the loss curves live, Cancel
-// aborts through an AbortSignal, and the held-out accuracy table fills in when the runs end.
+// user adds from the registry) and seed, each at its given lr or at the lr its range test suggests ("auto"),
+// optionally under an lr schedule; progress redraws the loss curves live (medians over bands with several seeds),
+// Cancel aborts through an AbortSignal, and the tables fill in when the runs end. The whole configuration lives in
+// the URL's hash, so a copied link re-runs the same comparison bit for bit; the results download as CSV, JSON and a
+// self-contained report.html that names the equivalent CLI command.
 import {
+  compareCommand,
+  configFromHash,
+  configToHash,
   createPool,
   describeClasses,
-  describeOptimizer,
+  describeRun,
+  formatMeanSd,
+  hasReplicates,
   loadMnistSample,
+  lossesCsv,
   lossPlot,
+  lrChoiceText,
   lrFigure,
   NOTEBOOK_LINEUP,
+  rankingMetric,
   readCsv,
+  reportHtml,
+  resultsJson,
+  seedSummaries,
+  SIGNIFICANCE_TEST,
   splitDataset,
+  type ComparedOptimizer,
+  type ComparisonConfig,
   type DataSplit,
   type OptimizerSpec,
   type Progress,
@@ -32,7 +49,7 @@ const accuracyRows = byId<HTMLTableElement>("accuracy").tBodies[0]!;
 const scheduleSelect = byId<HTMLSelectElement>("schedule-name");
 const setStatus = statusLine("status");
 
-const rows = new OptimizerRows(byId<HTMLTableSectionElement>("optimizer-rows"), "opt", true);
+const rows = new OptimizerRows(byId<HTMLTableSectionElement>("optimizer-rows"), "opt", true, true);
 const pool = createPool();
 let controller: AbortController | undefined;
 
@@ -117,16 +134,25 @@ function setRunning(running: boolean): void {
   for (const fieldset of form.querySelectorAll<HTMLFieldSetElement>("fieldset")) fieldset.disabled = running;
 }
 
-/** Live curves: the losses reported so far, NaN for the steps between reports (the plot skips them). */
-function liveRuns(specs: OptimizerSpec[], totalSteps: number, stepsPerEpoch: number): RunResult[] {
-  return specs.map((spec) => ({
-    label: spec.label!,
-    optimizer: spec,
-    losses: new Float32Array(totalSteps).fill(Number.NaN),
-    stepsPerEpoch,
-    epochs: [],
-    seconds: 0,
-  }));
+/** Live curves, one per optimizer and seed in compare's order: the losses reported so far, NaN between reports. */
+function liveRuns(
+  specs: ComparedOptimizer[],
+  seeds: { first: number; count: number },
+  totalSteps: number,
+  stepsPerEpoch: number,
+): RunResult[] {
+  return specs.flatMap((spec, optimizerIndex) =>
+    Array.from({ length: seeds.count }, (_, k) => ({
+      label: spec.label!,
+      optimizer: spec as OptimizerSpec,
+      seed: seeds.first + k,
+      optimizerIndex,
+      losses: new Float32Array(totalSteps).fill(Number.NaN),
+      stepsPerEpoch,
+      epochs: [],
+      seconds: 0,
+    })),
+  );
 }
 
 function drawCurves(runs: readonly RunResult[]): void {
@@ -141,12 +167,13 @@ function drawSchedule(runs: readonly RunResult[]): void {
   scheduleCurves.replaceChildren(...(figure ? [figure] : []));
 }
 
-function showProgress(specs: OptimizerSpec[]): HTMLProgressElement[] {
+function showProgress(runs: readonly RunResult[], seeds: number): HTMLProgressElement[] {
   progressList.replaceChildren();
-  return specs.map((spec, index) => {
-    const bar = element("progress", { max: 1, value: 0, "aria-label": `${spec.label} progress` });
+  return runs.map((run) => {
+    const name = seeds > 1 ? `${run.label} seed ${run.seed}` : run.label;
+    const bar = element("progress", { max: 1, value: 0, "aria-label": `${name} progress` });
     progressList.append(
-      element("li", {}, element("span", {}, swatch(index), spec.label!), bar, element("span", {}, "queued")),
+      element("li", {}, element("span", {}, swatch(run.optimizerIndex!), name), bar, element("span", {}, "queued")),
     );
     return bar;
   });
@@ -164,12 +191,18 @@ function runOutcome(run: RunResult): string {
 
 function fillAccuracyTable(runs: readonly RunResult[]): void {
   accuracyRows.replaceChildren();
+  const seeded = hasReplicates(runs);
   runs.forEach((run, index) => {
     const last = run.epochs[run.epochs.length - 1];
     const row = accuracyRows.insertRow();
-    row.insertCell().append(swatch(index), run.label);
+    row
+      .insertCell()
+      .append(
+        swatch(run.optimizerIndex ?? index),
+        run.label + lrChoiceText([run]) + (seeded ? ` (seed ${run.seed})` : ""),
+      );
     const cells = [
-      describeOptimizer(run.optimizer),
+      describeRun(run),
       formatNumber(last?.trainLoss),
       formatNumber(last?.evalLoss),
       formatPercent(last?.evalAccuracy),
@@ -180,14 +213,170 @@ function fillAccuracyTable(runs: readonly RunResult[]): void {
   });
 }
 
+/** With several seeds: one line per optimizer, ranked, mean ± sd over its seeds, and the pairs Welch's t cannot tell apart. */
+function fillSeedsTable(runs: readonly RunResult[]): void {
+  const section = byId("seeds-section");
+  section.hidden = !hasReplicates(runs);
+  const body = byId<HTMLTableElement>("seeds-table").tBodies[0]!;
+  body.replaceChildren();
+  if (section.hidden) return;
+  byId("seeds-caption").textContent =
+    `Mean ± sd of the final values over each optimizer's seeds, ranked by mean final ${rankingMetric(runs)}; ` +
+    `the last column lists the ranks not significantly different (${SIGNIFICANCE_TEST}).`;
+  const summaries = seedSummaries(runs);
+  for (const summary of [...summaries].sort((a, b) => a.rank - b.rank)) {
+    const group = runs.filter((run) => run.optimizerIndex === summary.optimizerIndex);
+    const row = body.insertRow();
+    row.insertCell().textContent = String(summary.rank);
+    row.insertCell().append(swatch(summary.optimizerIndex), summary.label + lrChoiceText(group));
+    const cells = [
+      formatMeanSd(summary.evalLoss),
+      formatMeanSd(summary.evalAccuracy, (value) => formatPercent(value)),
+      `${summary.evalLoss.n} of ${summary.seeds.length}`,
+      summary.notDifferentFrom.length === 0 ? "–" : summary.notDifferentFrom.join(", "),
+    ];
+    for (const text of cells) row.insertCell().textContent = text;
+  }
+}
+
+/** The form's whole configuration, as the URL hash and the report keep it. */
+function currentConfig(): ComparisonConfig {
+  const { batchSize, seed } = trainingSettings();
+  const epochs = integerField("epochs");
+  const csv = byId<HTMLInputElement>("data-csv").checked;
+  const file = byId<HTMLInputElement>("csv-file").files?.[0];
+  const data: ComparisonConfig["data"] = csv
+    ? { source: "csv", file: file?.name ?? "", testFraction: byId<HTMLInputElement>("test-fraction").valueAsNumber }
+    : { source: "sample", trainRows: integerField("train-rows") };
+  const config: ComparisonConfig = {
+    data,
+    optimizers: rows.chosenForCompare(),
+    epochs,
+    batchSize,
+    seed,
+    seeds: integerField("seeds"),
+  };
+  const form = scheduleForm();
+  if (form) config.schedule = form;
+  return config;
+}
+
+/** The schedule as the form describes it (steps per epoch filled in when the runs start), for the configuration. */
+function scheduleForm(): ScheduleSpec | undefined {
+  return scheduleSelect.value === "none"
+    ? undefined
+    : ({ name: scheduleSelect.value, ...scheduleFields() } as ScheduleSpec);
+}
+
+/** The numbers of the chosen schedule's fields, keyed by input id. */
+function scheduleFields(): Record<string, number | boolean> {
+  const fields: Record<string, number | boolean> = {};
+  const group = form.querySelector<HTMLElement>(`.schedule-options[data-schedule="${scheduleSelect.value}"]`);
+  for (const input of group?.querySelectorAll("input") ?? [])
+    fields[input.id] = input.type === "checkbox" ? input.checked : input.valueAsNumber;
+  return fields;
+}
+
+/** Fills the form from a configuration (a link's hash): rows ticked and set, the others unticked. */
+async function applyConfig(config: ComparisonConfig): Promise<void> {
+  for (const row of rows.rows) row.checkbox.checked = false;
+  for (const spec of config.optimizers) {
+    const label = spec.label ?? spec.name;
+    const row = rows.find(label, spec.name) ?? (await rows.addFromRegistry(spec.name, label));
+    rows.show(row, spec);
+  }
+  const set = (id: string, value: number | undefined) => {
+    if (value !== undefined) byId<HTMLInputElement>(id).value = String(value);
+  };
+  set("epochs", config.epochs);
+  set("batch-size", config.batchSize);
+  set("seed", config.seed);
+  set("seeds", config.seeds);
+  if (config.data.source === "csv") {
+    byId<HTMLInputElement>("data-csv").checked = true;
+    set("test-fraction", config.data.testFraction);
+  } else {
+    byId<HTMLInputElement>("data-sample").checked = true;
+    set("train-rows", config.data.trainRows);
+  }
+  const schedule = config.schedule as unknown as Record<string, number | boolean | string> | undefined;
+  scheduleSelect.value = schedule?.name === undefined ? "none" : String(schedule.name);
+  if (scheduleSelect.selectedIndex < 0) scheduleSelect.value = "none";
+  showScheduleFields();
+  for (const [id, value] of Object.entries(schedule ?? {})) {
+    const input = form.querySelector<HTMLInputElement>(`.schedule-options input[id="${CSS.escape(id)}"]`);
+    if (!input) continue;
+    if (input.type === "checkbox") input.checked = value === true;
+    else input.value = String(value);
+  }
+}
+
+/** What the last comparison left, for the export buttons. */
+let lastResults: { runs: RunResult[]; config: ComparisonConfig; data: DataSplit; date: string } | undefined;
+
+function download(name: string, type: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = element("a", { href: url, download: name });
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+function setupExports(): void {
+  const buttons = ["export-csv", "export-json", "export-report"].map((id) => byId<HTMLButtonElement>(id));
+  const enable = () => buttons.forEach((button) => (button.disabled = lastResults === undefined));
+  enable();
+  byId("export-csv").addEventListener("click", () => download("losses.csv", "text/csv", lossesCsv(lastResults!.runs)));
+  byId("export-json").addEventListener("click", () =>
+    download("results.json", "application/json", resultsJson(lastResults!.runs, lastResults!.config)),
+  );
+  byId("export-report").addEventListener("click", () => {
+    const { runs, config, data, date } = lastResults!;
+    const html = reportHtml(runs, {
+      source: data.train.source ?? (config.data.source === "csv" ? config.data.file : "embedded MNIST sample"),
+      trainCount: data.train.count,
+      testCount: data.test?.count,
+      layers: LAYERS,
+      epochs: config.epochs,
+      batchSize: config.batchSize,
+      seed: config.seed,
+      seeds: config.seeds,
+      ...(config.schedule ? { schedule: JSON.stringify(config.schedule) } : {}),
+      versions: { browser: navigator.userAgent },
+      date,
+      command: compareCommand({ ...config, data: withoutFullSample(config.data) }),
+      configuration: config,
+    });
+    download("report.html", "text/html", html);
+  });
+  byId("copy-link").addEventListener("click", async () => {
+    history.replaceState(null, "", `#${configToHash(currentConfig())}`);
+    try {
+      await navigator.clipboard.writeText(location.href);
+      setStatus("Link copied: it opens this page with this configuration.");
+    } catch {
+      setStatus("The address bar now holds this configuration: copy it from there.");
+    }
+  });
+  exportsReady = enable;
+}
+
+/** The CLI reads the whole sample without --limit: leave it out when every training row is used. */
+function withoutFullSample(data: ComparisonConfig["data"]): ComparisonConfig["data"] {
+  return data.source === "sample" && data.trainRows === 8000 ? { source: "sample" } : data;
+}
+
+let exportsReady = () => {};
+
 async function runComparison(): Promise<void> {
-  const optimizers = rows.chosen();
+  const config = currentConfig();
+  const optimizers = config.optimizers;
   if (optimizers.length === 0) {
     setStatus("Tick at least one optimizer.", true);
     return;
   }
-  const epochs = integerField("epochs");
-  const { batchSize, seed } = trainingSettings();
+  // The link now reproduces this run.
+  history.replaceState(null, "", `#${configToHash(config)}`);
+  const { epochs, batchSize, seed, seeds } = config;
   controller = new AbortController();
   const { signal } = controller;
   setRunning(true);
@@ -196,8 +385,8 @@ async function runComparison(): Promise<void> {
     signal.throwIfAborted();
     const stepsPerEpoch = Math.ceil(data.train.count / batchSize);
     const schedule = chosenSchedule(epochs, stepsPerEpoch);
-    const live = liveRuns(optimizers, stepsPerEpoch * epochs, stepsPerEpoch);
-    const bars = showProgress(optimizers);
+    const live = liveRuns(optimizers, { first: seed, count: seeds }, stepsPerEpoch * epochs, stepsPerEpoch);
+    const bars = showProgress(live, seeds);
     let redraw = 0;
     const onProgress = ({ run, step, totalSteps, loss, etaSeconds }: Progress) => {
       live[run]!.losses[step - 1] = loss;
@@ -211,8 +400,10 @@ async function runComparison(): Promise<void> {
         drawCurves(live);
       });
     };
+    const auto = optimizers.some((spec) => spec.lr === "auto");
     setStatus(
-      `Training ${optimizers.length} runs on ${data.train.count} digits (${stepsPerEpoch * epochs} steps each) …`,
+      `Training ${live.length} runs on ${data.train.count} digits (${stepsPerEpoch * epochs} steps each` +
+        `${auto ? ", after the range tests of the runs on lr auto" : ""}) …`,
     );
     const started = performance.now();
     const runs = await pool.compare({
@@ -222,6 +413,7 @@ async function runComparison(): Promise<void> {
       epochs,
       batchSize,
       seed,
+      seeds,
       signal,
       onProgress,
       ...(schedule ? { schedule } : {}),
@@ -230,6 +422,9 @@ async function runComparison(): Promise<void> {
     drawCurves(runs);
     drawSchedule(runs);
     fillAccuracyTable(runs);
+    fillSeedsTable(runs);
+    lastResults = { runs, config, data, date: new Date().toISOString() };
+    exportsReady();
     setStatus(`Done: ${runs.length} runs in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
   } catch (error) {
     if (signal.aborted) setStatus("Cancelled.");
@@ -251,8 +446,7 @@ export async function useLearningRate(
   rule: string,
 ): Promise<HTMLInputElement> {
   const row: OptimizerRow = rows.find(label, name) ?? (await rows.addFromRegistry(name, label));
-  row.checkbox.checked = true;
-  row.lr!.value = String(lr);
+  rows.setLr(row, lr);
   setStatus(`${row.label}: learning rate set to ${lr} (the ${rule} of its range test).`);
   return row.lr!;
 }
@@ -268,6 +462,23 @@ export function setupCompare(): void {
   registryPicker(rows, byId("add-optimizer"), byId("add-optimizer-button"), (message) =>
     setStatus(message, true),
   ).catch((error: Error) => setStatus(`Could not list the optimizers: ${error.message}`, true));
+  setupExports();
+  try {
+    const linked = configFromHash(location.hash);
+    if (linked) {
+      applyConfig(linked).then(
+        () =>
+          setStatus(
+            linked.data.source === "csv"
+              ? `Configuration loaded from the link; choose ${linked.data.file} again, then press Run.`
+              : "Configuration loaded from the link: press Run to train it.",
+          ),
+        (error: Error) => setStatus(`Could not load the link's configuration: ${error.message}`, true),
+      );
+    }
+  } catch (error) {
+    setStatus(`Could not read the link's configuration: ${(error as Error).message}`, true);
+  }
   scheduleSelect.addEventListener("change", showScheduleFields);
   showScheduleFields();
   form.addEventListener("submit", (event) => {

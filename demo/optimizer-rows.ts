@@ -2,8 +2,11 @@
 // options shown inline (the notebook's momentum) or folded under "options" with fields generated from the Rust
 // registry's defaults (optimizerDefaults), and rows added from the registry (optimizers()) with a Remove button.
 import {
+  LR_RULES,
   optimizerDefaults,
   optimizers,
+  type ComparedOptimizer,
+  type LrRule,
   type OptimizerInfo,
   type OptimizerName,
   type OptimizerSpec,
@@ -18,6 +21,14 @@ export const FALLBACK_LR = 1e-3;
 
 type Defaults = Record<string, unknown>;
 
+/** How the lr-choice menu names each rule. */
+const LR_RULE_NAMES: Record<LrRule, string> = {
+  valley: "valley",
+  steep: "steepest",
+  minimum: "minimum ÷ 10",
+  slide: "slide",
+};
+
 /** One editable option: its inputs (several for a tuple such as betas), its default, and how to read it back. */
 interface OptionField {
   option: string;
@@ -25,6 +36,8 @@ interface OptionField {
   /** Inline options are always sent (the notebook's momentum); folded ones only when they differ from the default. */
   inline: boolean;
   read(): unknown;
+  /** Shows `value` in the field (a configuration restored from a link). */
+  write(value: unknown): void;
 }
 
 export interface OptimizerRow {
@@ -32,6 +45,8 @@ export interface OptimizerRow {
   base: OptimizerSpec;
   checkbox: HTMLInputElement;
   lr?: HTMLInputElement;
+  /** "fixed" (the lr field's value) or the lr auto rule (the optimizer's range test picks the lr). */
+  lrMode?: HTMLSelectElement;
   fields: OptionField[];
   /** The row's table rows: its own, and the one below holding its folded options, if any. */
   elements: HTMLTableRowElement[];
@@ -78,11 +93,20 @@ function optionField(
   inline: boolean,
 ): { field: OptionField; nodes: Node[] } {
   const inputId = `${id}-${option}`;
-  const field = (read: () => unknown): OptionField => ({ option, defaultValue: value, inline, read });
+  const field = (read: () => unknown, write: (value: unknown) => void): OptionField => ({
+    option,
+    defaultValue: value,
+    inline,
+    read,
+    write,
+  });
   if (typeof value === "boolean") {
     const box = element("input", { type: "checkbox", id: inputId, checked: value });
     return {
-      field: field(() => box.checked),
+      field: field(
+        () => box.checked,
+        (checked) => (box.checked = checked === true),
+      ),
       nodes: [element("label", { class: "option", for: inputId }, box, ` ${option}`)],
     };
   }
@@ -91,7 +115,10 @@ function optionField(
       numberInput(k === 0 ? inputId : `${inputId}-${k}`, v, `${rowLabel} ${option} ${k + 1}`),
     );
     return {
-      field: field(() => inputs.map((input) => input.valueAsNumber)),
+      field: field(
+        () => inputs.map((input) => input.valueAsNumber),
+        (values) => inputs.forEach((input, k) => (input.value = String((values as number[])[k]))),
+      ),
       nodes: [element("label", { for: inputId }, option), element("span", { class: "tuple" }, ...inputs)],
     };
   }
@@ -99,7 +126,13 @@ function optionField(
   const bounds = option === "momentum" ? { min: 0, max: 1 } : {};
   const input = numberInput(inputId, value as number, `${rowLabel} ${option}`, bounds);
   input.removeAttribute("aria-label"); // the <label for> names it
-  return { field: field(() => input.valueAsNumber), nodes: [element("label", { for: inputId }, option), input] };
+  return {
+    field: field(
+      () => input.valueAsNumber,
+      (number) => (input.value = String(number)),
+    ),
+    nodes: [element("label", { for: inputId }, option), input],
+  };
 }
 
 export class OptimizerRows {
@@ -111,6 +144,8 @@ export class OptimizerRows {
     private readonly body: HTMLTableSectionElement,
     private readonly prefix: string,
     private readonly withLr: boolean,
+    /** Beside each lr, a menu to let the optimizer's range test choose it (lr "auto" and its rule). */
+    private readonly withLrChoice = false,
   ) {}
 
   add(init: RowInit): OptimizerRow {
@@ -134,6 +169,18 @@ export class OptimizerRows {
         required: true,
       });
       tableRow.insertCell().append(row.lr);
+    }
+    if (this.withLr && this.withLrChoice) {
+      const lrInput = row.lr!;
+      row.lrMode = element(
+        "select",
+        { id: `${id}-lr-mode`, "aria-label": `${label} learning rate choice`, class: "lr-mode" },
+        element("option", { value: "fixed" }, "as set"),
+        ...LR_RULES.map((rule) => element("option", { value: rule }, `auto: ${LR_RULE_NAMES[rule]}`)),
+      );
+      const lrMode = row.lrMode;
+      lrMode.addEventListener("change", () => (lrInput.disabled = lrMode.value !== "fixed"));
+      lrInput.after(" ", lrMode);
     }
     // The LR finder's table has no lr nor options column: its rows only fold their options underneath.
     const optionsCell = this.withLr || init.inline?.length ? tableRow.insertCell() : undefined;
@@ -199,17 +246,47 @@ export class OptimizerRows {
 
   /** The ticked rows' specs, labelled, with the fields' values. */
   chosen(): OptimizerSpec[] {
+    return this.chosenForCompare() as OptimizerSpec[];
+  }
+
+  /** As `chosen`, where a row on "auto" gets `lr: "auto"` and its rule. */
+  chosenForCompare(): ComparedOptimizer[] {
     return this.rows
       .filter((row) => row.checkbox.checked)
       .map((row) => {
         const spec: Record<string, unknown> = { ...row.base, label: row.label };
         if (row.lr) spec.lr = row.lr.valueAsNumber;
+        if (row.lrMode && row.lrMode.value !== "fixed") {
+          spec.lr = "auto";
+          spec.lrRule = row.lrMode.value;
+        }
         for (const field of row.fields) {
           const value = field.read();
           if (field.inline || !sameValue(value, field.defaultValue)) spec[field.option] = value;
         }
-        return spec as unknown as OptimizerSpec;
+        return spec as unknown as ComparedOptimizer;
       });
+  }
+
+  /** Ticks `row` and sets its lr (back to a fixed lr if it was on auto); its options stay. */
+  setLr(row: OptimizerRow, lr: number): void {
+    row.checkbox.checked = true;
+    row.lr!.value = String(lr);
+    row.lr!.disabled = false;
+    if (row.lrMode) row.lrMode.value = "fixed";
+  }
+
+  /** Shows `spec`'s lr (or lr auto and its rule) and options in `row`, and ticks it. */
+  show(row: OptimizerRow, spec: ComparedOptimizer): void {
+    const values = spec as unknown as Record<string, unknown>;
+    row.checkbox.checked = true;
+    if (row.lr && typeof values.lr === "number") row.lr.value = String(values.lr);
+    if (row.lr && row.lrMode) {
+      const auto = values.lr === "auto";
+      row.lrMode.value = auto ? ((values.lrRule as LrRule | undefined) ?? "valley") : "fixed";
+      row.lr.disabled = auto;
+    }
+    for (const field of row.fields) field.write(values[field.option] ?? field.defaultValue);
   }
 
   /** The row labelled `label`, else the first running optimizer `name`. */

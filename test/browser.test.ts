@@ -286,7 +286,15 @@ describe("the demo page (served with the strict CSP, as `npm run demo` does)", (
       focusOrder.push(await page.evaluate(() => document.activeElement?.id ?? ""));
     }
     // The view switcher's selected tab first (see test/browser-explore.test.ts), then the Compare form.
-    expect(focusOrder).toEqual(["tab-compare", "opt-0", "opt-0-lr", "opt-1", "opt-1-lr", "opt-1-momentum", "opt-2"]);
+    expect(focusOrder).toEqual([
+      "tab-compare",
+      "opt-0",
+      "opt-0-lr",
+      "opt-0-lr-mode",
+      "opt-1",
+      "opt-1-lr",
+      "opt-1-lr-mode",
+    ]);
     await page.getByLabel("Training rows").fill("256");
     await page.getByLabel("Epochs").focus();
     await page.keyboard.press("Control+A");

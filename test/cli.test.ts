@@ -98,6 +98,7 @@ function run(label: string, losses: number[], extra: Partial<RunResult> = {}): R
   return {
     label,
     optimizer: { name: label.toLowerCase(), lr: 0.01 },
+    seed: 0,
     losses: Float32Array.from(losses),
     stepsPerEpoch: 2,
     epochs: [{ epoch: 1, trainLoss: 0.5, evalLoss: 0.25, evalAccuracy: 0.9, seconds: 1.5 }],
@@ -114,7 +115,7 @@ describe("writers", () => {
 
   it("writes one CSV row per step per run, float32 values in shortest form", () => {
     expect(lossesCsv(runs)).toBe(
-      'run,label,step,loss\n0,SGD,0,2.3\n0,SGD,1,1.25\n1,"Odd, ""quoted""",0,2.5\n1,"Odd, ""quoted""",1,NaN\n',
+      'run,label,seed,lr,lr_rule,step,loss\n0,SGD,0,0.01,,0,2.3\n0,SGD,0,0.01,,1,1.25\n1,"Odd, ""quoted""",0,0.01,,0,2.5\n1,"Odd, ""quoted""",0,0.01,,1,NaN\n',
     );
   });
 
@@ -124,10 +125,10 @@ describe("writers", () => {
       .split("\n")
       .map((line) => JSON.parse(line));
     expect(rows).toEqual([
-      { run: 0, label: "SGD", step: 0, loss: 2.3 },
-      { run: 0, label: "SGD", step: 1, loss: 1.25 },
-      { run: 1, label: 'Odd, "quoted"', step: 0, loss: 2.5 },
-      { run: 1, label: 'Odd, "quoted"', step: 1, loss: null },
+      { run: 0, label: "SGD", seed: 0, lr: 0.01, lr_rule: "", step: 0, loss: 2.3 },
+      { run: 0, label: "SGD", seed: 0, lr: 0.01, lr_rule: "", step: 1, loss: 1.25 },
+      { run: 1, label: 'Odd, "quoted"', seed: 0, lr: 0.01, lr_rule: "", step: 0, loss: 2.5 },
+      { run: 1, label: 'Odd, "quoted"', seed: 0, lr: 0.01, lr_rule: "", step: 1, loss: null },
     ]);
   });
 
@@ -236,23 +237,28 @@ describe("optimlab compare, end to end", () => {
     expect(result).toEqual({ code: 0, stdout: "", stderr: "" });
   });
 
-  it("writes a report with the figures inline and a row per run", async () => {
+  it("writes a report with the figures inline, a row per run, the seeds table and the command that re-runs it", async () => {
     const html = await readFile(join(out, "report.html"), "utf8");
     expect(html.startsWith("<!doctype html>")).toBe(true);
     expect(html.match(/<svg /g)!.length).toBeGreaterThanOrEqual(2);
     expect(html).toContain(">Evolution of Optimizers</text>");
-    for (const { label } of NOTEBOOK_LINEUP) expect(html).toContain(`</span>${label}</td>`);
+    for (const { label } of NOTEBOOK_LINEUP)
+      expect(html.split(`</span>${label}</td>`).length - 1).toBe(3); // one row per seed
     expect(html).toContain("512 training rows; 2000 held-out rows");
+    expect(html).toContain("<h2>Over seeds</h2>");
+    expect(html).toContain("<pre><code>optimlab compare --limit 512 --epochs 1</code></pre>");
   });
 
-  it("writes one CSV row per step per run: 512 rows / batch 256 = 2 steps per run of the line-up", async () => {
+  it("runs the fair default: the line-up at lr=auto (valley), 3 seeds each; one CSV row per step per run", async () => {
     const lines = (await readFile(join(out, "losses.csv"), "utf8")).trim().split("\n");
-    expect(lines[0]).toBe("run,label,step,loss");
-    expect(lines.length).toBe(1 + NOTEBOOK_LINEUP.length * 2);
+    expect(lines[0]).toBe("run,label,seed,lr,lr_rule,step,loss");
+    expect(lines.length).toBe(1 + NOTEBOOK_LINEUP.length * 3 * 2); // 512 rows / batch 256 = 2 steps, 3 seeds each
     // An untrained 10-class net starts near ln 10 ≈ 2.30.
-    expect(lines[1]).toMatch(new RegExp(`^0,${NOTEBOOK_LINEUP[0]!.label},0,2\\.\\d+$`));
+    const first = NOTEBOOK_LINEUP[0]!.label;
+    expect(lines[1]).toMatch(new RegExp(`^0,${first},0,[\\d.e-]+,valley,0,2\\.\\d+$`));
+    expect(lines[3]).toMatch(new RegExp(`^1,${first},1,[\\d.e-]+,valley,0,2\\.\\d+$`));
     expect((await readFile(join(out, "losses.jsonl"), "utf8")).trim().split("\n").length).toBe(
-      NOTEBOOK_LINEUP.length * 2,
+      NOTEBOOK_LINEUP.length * 3 * 2,
     );
   });
 

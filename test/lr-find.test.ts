@@ -313,8 +313,8 @@ describe("optimlab lr-find, end to end", () => {
 
   it("prints each optimizer's suggestions and the compare command that uses them", () => {
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/optimizer\s+valley\s+steepest\s+minimum\/10\s+steps/);
-    expect(result.stdout).toMatch(/\nadam\s+\d\.\de-\d+\s+\d\.\de-\d+\s+\d\.\de-\d+\s+\d+/);
+    expect(result.stdout).toMatch(/optimizer\s+valley\s+steepest\s+minimum\/10\s+slide\s+steps/);
+    expect(result.stdout).toMatch(/\nadam\s+\d\.\de-\d+\s+\d\.\de-\d+\s+\d\.\de-\d+\s+\d\.\de-\d+\s+\d+/);
     expect(result.stdout).toMatch(
       /optimlab compare --opt adam:lr=\d\.\de-\d+ --opt sgd:momentum=0\.9,lr=\d\.\de-\d+,label=Momentum\n/,
     );

@@ -4,29 +4,41 @@
 import type { Remote } from "comlink";
 import { abortError, ConfigError, isCleanRefusal, nonFiniteOption, PoolDisposedError, reviveError } from "./errors.js";
 import { WorkerPool, type Platform, type PoolStats } from "./pool.js";
-import type { DataBytes, RunWorkerApi, TrainerConfig } from "./protocol.js";
+import { decodeLrFind, LR_RULES, suggestionFor, testOn, type LrFindSettings } from "./lr-find.js";
+import type { DataBytes, LrFindWorkerApi, RunWorkerApi, TrainerConfig } from "./protocol.js";
 import { resolveSchedule } from "./schedule.js";
 import { checkSpec, defaultLabel } from "./spec.js";
 import { instantiate, wasm } from "./wasm.js";
-import type { Dataset, DataSplit, EpochResult, OptimizerSpec, Progress, RunResult, ScheduleSpec } from "./types.js";
+import type {
+  ComparedOptimizer,
+  ModelSpec,
+  PoolOptions,
+  Dataset,
+  DataSplit,
+  EpochResult,
+  LrRule,
+  OptimizerSpec,
+  Progress,
+  RunResult,
+  ScheduleSpec,
+  Tuning,
+  TuningPoint,
+} from "./types.js";
 
-/** The network: a multilayer perceptron, Linear layers with ReLU between, log_softmax + NLL loss (the notebook's SimpleNet). */
-export interface ModelSpec {
-  /** Widths from input to output, e.g. `[784, 100, 100, 10]`; `layers[0]` must equal the data's features. */
-  layers: number[];
-}
+export type { ModelSpec, PoolOptions };
 
-/** Options shared by `compare` and `train`. */
+/** Options shared by `compare` and `train`; what is left out takes the notebook's settings. */
 export interface RunOptions {
   /** Training data (u8 pixels + labels) and an optional held-out set evaluated after every epoch. */
   data: DataSplit;
-  model: ModelSpec;
-  /** Passes over the training data (positive integer). */
-  epochs: number;
-  /** Rows per step; the last batch of an epoch keeps the remainder (positive integer). */
-  batchSize: number;
-  /** Seeds weight init and batch order: same seed → bit-identical runs, in any worker. */
-  seed: number;
+  /** Default: the notebook's MLP sized to the data, `[features, 100, 100, classes]`. */
+  model?: ModelSpec;
+  /** Passes over the training data (positive integer). Default 3. */
+  epochs?: number;
+  /** Rows per step; the last batch of an epoch keeps the remainder (positive integer). Default 256. */
+  batchSize?: number;
+  /** Seeds weight init and batch order: same seed → bit-identical runs, in any worker. Default 0. */
+  seed?: number;
   /** Pixels are divided by this: 255 (default) maps them to 0…1; 256 reproduces the notebook. */
   normalize?: 255 | 256;
   /** Steps per call into a worker; abort and progress happen between chunks. Default: adaptive, about 100 ms of work. */
@@ -47,17 +59,70 @@ export interface RunOptions {
 }
 
 export interface CompareOptions extends RunOptions {
-  /** One run per optimizer, results in the same order. */
-  optimizers: OptimizerSpec[];
+  /**
+   * One run per optimizer (per seed), results in the same order. `lr: "auto"` runs the optimizer's lr range test
+   * (same model, data and seed) first and trains at the lr its `lrRule` suggests ("valley" by default).
+   */
+  optimizers: ComparedOptimizer[];
+  /**
+   * Replicates: every optimizer trains with seeds `seed`, `seed + 1`, … (each changes the initial weights and the
+   * batch order; within a seed every optimizer gets the same). Results come optimizer by optimizer, seeds in order,
+   * each with its `seed` and `optimizerIndex`. Default 1.
+   */
+  seeds?: number;
+  /**
+   * A tuning budget: each optimizer trains at `points` lrs spaced evenly in log from `min` to `max` (on the first
+   * seed, in parallel) and keeps the lr of the lowest final held-out loss (training loss when nothing is held out);
+   * its replicates then run at that lr. Each result carries the whole grid (`tuning`). Its optimizers leave `lr` out.
+   */
+  tune?: { lr: LrGrid };
+  /** The range test's settings for `lr: "auto"` (lrFind's, with its defaults). */
+  lrFind?: LrFindSettings;
+}
+
+/** A log-spaced grid of learning rates. */
+export interface LrGrid {
+  min: number;
+  max: number;
+  /** Number of lrs, at least 2, both ends included. */
+  points: number;
+}
+
+/** `points` lrs spaced evenly in log from `min` to `max`, both included. */
+export function lrGrid({ min, max, points }: LrGrid): number[] {
+  if (!(Number.isFinite(min) && min > 0)) throw new ConfigError(`tune.lr.min must be a positive number, got ${min}`);
+  if (!(Number.isFinite(max) && max > min))
+    throw new ConfigError(`tune.lr.max must be a number greater than min (${min}), got ${max}`);
+  if (!Number.isInteger(points) || points < 2 || points > 100)
+    throw new ConfigError(`tune.lr.points must be an integer from 2 to 100, got ${points}`);
+  return Array.from({ length: points }, (_, i) =>
+    i === points - 1 ? max : Math.exp(Math.log(min) + (i / (points - 1)) * (Math.log(max) - Math.log(min))),
+  );
 }
 
 export interface TrainOptions extends RunOptions {
   optimizer: OptimizerSpec;
 }
 
-export interface PoolOptions {
-  /** Workers at most (each runs one training run at a time). Default: the number of logical cores. */
-  workers?: number;
+/** The notebook's settings, for what a comparison leaves out. */
+export const NOTEBOOK_SETTINGS = { epochs: 3, batchSize: 256, seed: 0, hiddenLayers: [100, 100] } as const;
+
+/** Run options with every default filled in. */
+export type ResolvedRunOptions<Options extends RunOptions = RunOptions> = Options &
+  Required<Pick<RunOptions, "model" | "epochs" | "batchSize" | "seed">>;
+
+/** The options with the notebook's settings where they were left out (the model sized to the data). */
+export function withDefaults<Options extends RunOptions>(options: Options): ResolvedRunOptions<Options> {
+  const train = options.data?.train;
+  return {
+    ...options,
+    model: options.model ?? {
+      layers: train ? [train.features, ...NOTEBOOK_SETTINGS.hiddenLayers, train.classes] : [],
+    },
+    epochs: options.epochs ?? NOTEBOOK_SETTINGS.epochs,
+    batchSize: options.batchSize ?? NOTEBOOK_SETTINGS.batchSize,
+    seed: options.seed ?? NOTEBOOK_SETTINGS.seed,
+  };
 }
 
 const progressIntervalMs = 100;
@@ -65,7 +130,7 @@ const targetChunkMs = 100;
 
 /** A pool of workers for comparisons and runs; reuse it across calls, then `dispose()` it (or `await using`). */
 export class OptimlabPool {
-  private readonly pool: WorkerPool<RunWorkerApi>;
+  private readonly pool: WorkerPool<LrFindWorkerApi>;
 
   constructor(
     private readonly platform: Platform,
@@ -73,20 +138,34 @@ export class OptimlabPool {
   ) {
     const workers = options.workers ?? platform.cores();
     positiveInteger("workers", workers);
-    this.pool = new WorkerPool<RunWorkerApi>(platform, workers);
+    this.pool = new WorkerPool<LrFindWorkerApi>(platform, workers);
   }
 
-  /** Trains one model per optimizer, in parallel across the pool. A run that fails resolves with `error` set; abort rejects the whole comparison. */
-  async compare(options: CompareOptions): Promise<RunResult[]> {
+  /**
+   * Trains one model per optimizer and seed, in parallel across the pool: range tests (`lr: "auto"`) and tuning grids
+   * are queued on the same pool before the runs that need them. A run that fails resolves with `error` set; abort
+   * rejects the whole comparison.
+   */
+  async compare(compareOptions: CompareOptions): Promise<RunResult[]> {
+    const options = withDefaults(compareOptions);
     validateRun(options);
     if (!Array.isArray(options.optimizers) || options.optimizers.length === 0)
       throw new ConfigError("optimizers must be a non-empty array");
+    const seeds = options.seeds ?? 1;
+    positiveInteger("seeds", seeds);
+    const grid = options.tune === undefined ? undefined : lrGrid(options.tune?.lr ?? ({} as LrGrid));
     options.optimizers.forEach((spec, index) => {
-      checkRunSpec(spec, `optimizers[${index}]`, options);
+      validateComparedSpec(spec, `optimizers[${index}]`, grid !== undefined, options);
       refuseNonFinite(spec, `optimizers[${index}]`);
     });
-    const { label: _label, schedule: _schedule, ...first } = options.optimizers[0]!;
-    await checkModel(this.platform, options, first);
+    const {
+      label: _label,
+      schedule: _schedule,
+      lr: _lr,
+      lrRule: _lrRule,
+      ...firstSpec
+    } = options.optimizers[0]! as OptimizerSpec & { lrRule?: unknown };
+    await checkModel(this.platform, options, firstSpec);
     // Nothing is reported once the comparison has settled: when it rejects (abort, disposed pool), runs whose chunk
     // is still in flight finish that chunk afterwards, and the caller has moved on.
     let settled = false;
@@ -97,29 +176,149 @@ export class OptimlabPool {
           if (!settled) onProgress(update);
         }),
     );
-    try {
-      return await Promise.all(
-        options.optimizers.map(async (spec, run) => {
-          const outcome = await this.execute(options, spec, run, progress);
-          if (outcome.error === undefined) return outcome.result;
-          if (options.signal?.aborted || outcome.error instanceof PoolDisposedError) throw outcome.error;
-          const { name, message } = outcome.error as Error;
-          return { ...outcome.result, error: { name, message } };
+    const settle = (outcome: Outcome): RunResult => {
+      if (outcome.error === undefined) return outcome.result;
+      if (options.signal?.aborted || outcome.error instanceof PoolDisposedError) throw outcome.error;
+      const { name, message } = outcome.error as Error;
+      return { ...outcome.result, error: { name, message } };
+    };
+    const perOptimizer = options.optimizers.map(async (compared, optimizerIndex) => {
+      const label = compared.label ?? defaultLabel(compared as OptimizerSpec);
+      const first = optimizerIndex * seeds;
+      const seedOf = (k: number) => options.seed + k;
+      const tag = (result: RunResult, k: number): RunResult =>
+        Object.assign(result, { optimizerIndex, seed: seedOf(k) });
+      if (grid) {
+        const tuned = await this.tune(options, compared as OptimizerSpec, label, grid, settle);
+        const replicates = await Promise.all(
+          Array.from({ length: seeds - 1 }, async (_, j) => {
+            const k = j + 1;
+            const spec = { ...compared, lr: tuned.tuning.chosenLr } as OptimizerSpec;
+            const result = settle(
+              await this.execute({ ...options, seed: seedOf(k) }, spec, label, first + k, progress),
+            );
+            return Object.assign(result, { lrChoice: tuned.lrChoice, tuning: tuned.tuning });
+          }),
+        );
+        progress({
+          run: first,
+          label,
+          step: tuned.result.losses.length,
+          totalSteps: tuned.result.losses.length,
+          loss: tuned.result.losses.at(-1) ?? NaN,
+          etaSeconds: 0,
+        });
+        return [tag(tuned.result, 0), ...replicates.map((result, j) => tag(result, j + 1))];
+      }
+      return Promise.all(
+        Array.from({ length: seeds }, async (_, k) => {
+          const seeded = { ...options, seed: seedOf(k) };
+          if (compared.lr !== "auto") {
+            return tag(settle(await this.execute(seeded, compared as OptimizerSpec, label, first + k, progress)), k);
+          }
+          const { lrRule = "valley", ...rest } = compared;
+          const chosen = await this.autoLr(seeded, rest as OptimizerSpec, label, lrRule);
+          if ("failed" in chosen) return tag(settle(chosen.failed), k);
+          const spec = { ...rest, lr: chosen.lr } as OptimizerSpec;
+          const result = settle(await this.execute(seeded, spec, label, first + k, progress));
+          return tag(Object.assign(result, { lrChoice: { method: "auto", rule: lrRule, lr: chosen.lr } as const }), k);
         }),
       );
+    });
+    try {
+      return (await Promise.all(perOptimizer)).flat();
     } finally {
       settled = true;
     }
   }
 
   /** Trains one model; rejects when the run fails (invalid option, crashed worker, abort). A diverged run resolves with `diverged` set. */
-  async train(options: TrainOptions): Promise<RunResult> {
+  async train(trainOptions: TrainOptions): Promise<RunResult> {
+    const options = withDefaults(trainOptions);
     validateRun(options);
     checkRunSpec(options.optimizer, "optimizer", options);
     refuseNonFinite(options.optimizer, "optimizer");
-    const outcome = await this.execute(options, options.optimizer, 0, throttledProgress(options.onProgress));
+    const label = options.optimizer.label ?? defaultLabel(options.optimizer);
+    const outcome = await this.execute(options, options.optimizer, label, 0, throttledProgress(options.onProgress));
     if (outcome.error !== undefined) throw outcome.error;
     return outcome.result;
+  }
+
+  /** The range test of `spec` at the run's seed on a pool worker, then the lr its rule suggests; a failure comes back as a failed run. */
+  private async autoLr(
+    options: ResolvedRunOptions<CompareOptions>,
+    spec: OptimizerSpec,
+    label: string,
+    rule: LrRule,
+  ): Promise<{ lr: number } | { failed: Outcome }> {
+    const { lr: _auto, label: _label, ...probed } = spec as OptimizerSpec & { lr?: unknown };
+    const failed = (error: unknown): { failed: Outcome } => ({
+      failed: {
+        result: {
+          label,
+          optimizer: spec,
+          seed: options.seed,
+          losses: new Float32Array(0),
+          stepsPerEpoch: 0,
+          epochs: [],
+          seconds: 0,
+        },
+        error: options.signal?.aborted ? abortError(options.signal) : reviveError(error),
+      },
+    });
+    try {
+      const packed = await this.pool.run(
+        `${label} (lr range test)`,
+        (worker) => testOn(worker, { ...options, ...options.lrFind }, probed as OptimizerSpec),
+        options.signal,
+      );
+      const suggestion = suggestionFor(decodeLrFind(packed).suggestions, rule);
+      if (suggestion) return { lr: suggestion.lr };
+      return failed(
+        new ConfigError(
+          `lr: "auto" for ${label}: the range test left too few points for the ${rule} rule (it diverged early); give an lr or another lrRule`,
+        ),
+      );
+    } catch (error) {
+      return failed(error);
+    }
+  }
+
+  /** Trains `spec` at every lr of the grid on the first seed (in parallel, no progress) and keeps the best run. */
+  private async tune(
+    options: ResolvedRunOptions<CompareOptions>,
+    spec: OptimizerSpec,
+    label: string,
+    grid: number[],
+    settle: (outcome: Outcome) => RunResult,
+  ): Promise<{ result: RunResult; tuning: Tuning; lrChoice: RunResult["lrChoice"] }> {
+    const runs = await Promise.all(
+      grid.map(async (lr) =>
+        settle(await this.execute(options, { ...spec, lr } as OptimizerSpec, label, -1, () => {})),
+      ),
+    );
+    const by = options.data.test ? "held-out loss" : "train loss";
+    const points: TuningPoint[] = runs.map((run, i) => {
+      const last = run.epochs.at(-1);
+      const finished = !run.error && !run.diverged && last !== undefined;
+      const loss = finished ? ((by === "held-out loss" ? last.evalLoss : last.trainLoss) ?? NaN) : NaN;
+      return {
+        lr: grid[i]!,
+        loss: Number.isFinite(loss) ? loss : NaN,
+        ...(last?.evalAccuracy === undefined ? {} : { evalAccuracy: last.evalAccuracy }),
+        ...(last === undefined ? {} : { trainLoss: last.trainLoss }),
+        outcome: runOutcomeText(run),
+      };
+    });
+    // The lowest final loss; ties go to the smaller lr. When every point failed, the first run reports why.
+    let best = 0;
+    points.forEach((point, i) => {
+      if (!Number.isNaN(point.loss) && (Number.isNaN(points[best]!.loss) || point.loss < points[best]!.loss)) best = i;
+    });
+    const tuning: Tuning = { by, points, chosenLr: grid[best]! };
+    const result = Object.assign(runs[best]!, { tuning });
+    const lrChoice = { method: "tune", by, lr: grid[best]! } as const;
+    return { result: Object.assign(result, { lrChoice }), tuning, lrChoice };
   }
 
   /** Workers alive, busy, queued runs, replacements, and each worker's wasm memory. */
@@ -137,17 +336,18 @@ export class OptimlabPool {
   }
 
   private async execute(
-    options: RunOptions,
+    options: ResolvedRunOptions,
     spec: OptimizerSpec,
+    label: string,
     run: number,
     progress: (progress: Progress) => void,
-  ): Promise<{ result: RunResult; error?: unknown }> {
-    const label = spec.label ?? defaultLabel(spec);
+  ): Promise<Outcome> {
     const { label: _label, schedule: _schedule, ...optimizer } = spec;
     const started = performance.now();
     const result: RunResult = {
       label,
       optimizer: spec,
+      seed: options.seed,
       losses: new Float32Array(0),
       stepsPerEpoch: 0,
       epochs: [],
@@ -171,10 +371,23 @@ export class OptimlabPool {
   }
 }
 
+/** A run's result, and what went wrong when it failed. */
+interface Outcome {
+  result: RunResult;
+  error?: unknown;
+}
+
+/** How a run ended, in words (a tuning point's `outcome`). */
+function runOutcomeText(run: RunResult): string {
+  if (run.error) return `${run.error.name}: ${run.error.message}`;
+  if (run.diverged) return `diverged at step ${run.diverged.step}`;
+  return "ok";
+}
+
 /** Runs one training job on a worker, filling `result` as it goes so a failure still reports the steps done. */
 async function drive(
   worker: Remote<RunWorkerApi>,
-  options: RunOptions,
+  options: ResolvedRunOptions,
   optimizer: TrainerConfig["optimizer"],
   schedule: ScheduleSpec | undefined,
   run: number,
@@ -260,7 +473,7 @@ async function drive(
  */
 async function checkModel(
   platform: Platform,
-  options: RunOptions,
+  options: ResolvedRunOptions,
   optimizer: TrainerConfig["optimizer"],
 ): Promise<void> {
   const config: TrainerConfig = {
@@ -307,13 +520,8 @@ function runSchedule(spec: OptimizerSpec, options: RunOptions): ScheduleSpec | u
   return spec.schedule === undefined ? options.schedule : (spec.schedule ?? undefined);
 }
 
-function positiveInteger(name: string, value: unknown): void {
-  if (!Number.isInteger(value) || (value as number) < 1)
-    throw new ConfigError(`${name} must be a positive integer, got ${String(value)}`);
-}
-
 /** `checkSpec`, and the run's own schedule checked (and its lr_lambda functions evaluated) before any worker starts. */
-function checkRunSpec(spec: OptimizerSpec, path: string, options: RunOptions): void {
+function checkRunSpec(spec: OptimizerSpec, path: string, options: ResolvedRunOptions): void {
   checkSpec(spec, path);
   if (spec.schedule !== undefined && spec.schedule !== null) {
     resolveSchedule(
@@ -327,6 +535,34 @@ function checkRunSpec(spec: OptimizerSpec, path: string, options: RunOptions): v
 function refuseNonFinite(spec: object, path: string): void {
   const problem = nonFiniteOption(spec);
   if (problem) throw new ConfigError(`${path}: ${problem}`);
+}
+
+function positiveInteger(name: string, value: unknown): void {
+  if (!Number.isInteger(value) || (value as number) < 1)
+    throw new ConfigError(`${name} must be a positive integer, got ${String(value)}`);
+}
+
+/** A compared spec: its lr is a number, "auto" (with a known lrRule), or left to `tune`. */
+function validateComparedSpec(
+  spec: ComparedOptimizer,
+  path: string,
+  tuned: boolean,
+  options: ResolvedRunOptions,
+): void {
+  checkRunSpec(spec as OptimizerSpec, path, options);
+  const { lr, lrRule } = spec as { lr?: unknown; lrRule?: unknown };
+  if (typeof lr === "string" && lr !== "auto")
+    throw new ConfigError(`${path}.lr must be a number or "auto", got ${JSON.stringify(lr)}`);
+  if (lrRule !== undefined && lr !== "auto")
+    throw new ConfigError(
+      `${path}.lrRule applies to lr: "auto" only (the lr is ${lr === undefined ? "the optimizer's default" : String(lr)})`,
+    );
+  if (lrRule !== undefined && !LR_RULES.includes(lrRule as LrRule))
+    throw new ConfigError(`${path}.lrRule must be one of ${LR_RULES.join(", ")}, got ${JSON.stringify(lrRule)}`);
+  if (tuned && lr !== undefined)
+    throw new ConfigError(
+      `${path} has lr ${JSON.stringify(lr)}, but tune.lr chooses the lr of every optimizer; leave lr out`,
+    );
 }
 
 function validateDataset(name: string, dataset: Dataset, layers: number[]): void {
@@ -345,7 +581,7 @@ function validateDataset(name: string, dataset: Dataset, layers: number[]): void
     throw new ConfigError(`${name} has label ${largest} but the model has only ${outputs} outputs`);
 }
 
-function validateRun(options: RunOptions): void {
+function validateRun(options: ResolvedRunOptions): void {
   const layers = options.model?.layers;
   if (!Array.isArray(layers) || layers.length < 2 || !layers.every((width) => Number.isInteger(width) && width > 0))
     throw new ConfigError(`model.layers must list at least two positive integer widths, got ${JSON.stringify(layers)}`);

@@ -2,12 +2,11 @@
 // each optimizer's test runs in a pool worker on a fresh Trainer (the Rust side grows the lr, smooths the loss,
 // stops at divergence, suggests lrs and restores the trainer); api.ts binds it to each entry's Platform.
 import type { Remote } from "comlink";
-import type { ModelSpec, PoolOptions } from "./client.js";
 import { abortError, ConfigError, PoolDisposedError } from "./errors.js";
 import { WorkerPool, type Platform } from "./pool.js";
 import type { DataBytes, LrFindWorkerApi, TrainerConfig } from "./protocol.js";
 import { checkSpec, defaultLabel } from "./spec.js";
-import type { DataSplit, OptimizerSpec } from "./types.js";
+import type { DataSplit, LrRule, ModelSpec, OptimizerSpec, PoolOptions } from "./types.js";
 
 /** How the range test runs, with torch-lr-finder's and fastai's defaults. */
 export interface LrFindSettings {
@@ -68,6 +67,8 @@ export interface LrSuggestions {
   minimum: LrSuggestion | null;
   /** fastai's "valley" (its default): about halfway down the longest descending stretch of the curve. */
   valley: LrSuggestion | null;
+  /** fastai's "slide": slides a 15-point interval left from the curve's end while the slopes at its two ends differ by more than 0.005; its left end. */
+  slide: LrSuggestion | null;
 }
 
 export interface LrFindResult {
@@ -90,7 +91,7 @@ export interface LrFindResult {
 const LR_FIND_EXAMPLE = '{ name: "adam" }';
 
 /** Numbers before the curve in the packed result of wasm `Trainer.lrFind`. */
-const HEADER = 8;
+const HEADER = 10;
 
 function suggestion(lr: number, index: number): LrSuggestion | null {
   return index < 0 ? null : { lr, index };
@@ -108,6 +109,7 @@ export function decodeLrFind(
       steepest: suggestion(at(2), at(3)),
       minimum: suggestion(at(4), at(5)),
       valley: suggestion(at(6), at(7)),
+      slide: suggestion(at(8), at(9)),
     },
     lrs: packed.slice(HEADER, HEADER + n),
     losses: Float32Array.from(packed.subarray(HEADER + n, HEADER + 2 * n)),
@@ -147,9 +149,9 @@ function checkRun(options: LrFindRunOptions): void {
 }
 
 /** One optimizer's test on a pool worker: open a Trainer (maxSteps = numIter, the room the test needs), test, close. */
-async function testOn(
+export async function testOn(
   worker: Remote<LrFindWorkerApi>,
-  options: LrFindRunOptions,
+  options: Omit<LrFindRunOptions, "signal">,
   spec: OptimizerSpec,
 ): Promise<Float64Array> {
   // The range test sets the lr itself at every step: a run's own schedule has no part in it.
@@ -224,6 +226,22 @@ export async function lrFindOn(platform: Platform, options: LrFindOptions): Prom
   const { optimizer, ...rest } = options;
   const [result] = await lrFindAllOn(platform, { ...rest, optimizers: [optimizer], workers: 1 });
   return result!;
+}
+
+/** The suggestion each `lrRule` takes. */
+const RULE_SUGGESTION: Record<LrRule, keyof LrSuggestions> = {
+  valley: "valley",
+  steep: "steepest",
+  minimum: "minimum",
+  slide: "slide",
+};
+
+/** The rules `lrRule` accepts, in fastai's order. */
+export const LR_RULES = Object.keys(RULE_SUGGESTION) as LrRule[];
+
+/** The suggestion a rule picks (null when the curve was too short for it). */
+export function suggestionFor(suggestions: LrSuggestions, rule: LrRule): LrSuggestion | null {
+  return suggestions[RULE_SUGGESTION[rule]];
 }
 
 /** The lr a suggestion rule gives, the first one available in fastai's order of preference: valley, steepest, minimum. */

@@ -81,6 +81,8 @@ interface Waiter<Api> {
 export class WorkerPool<Api extends PoolWorkerApi> {
   private readonly workers: PooledWorker<Api>[] = [];
   private readonly queue: Waiter<Api>[] = [];
+  /** The callbacks of queued jobs per AbortSignal (see watchAbort). */
+  private readonly abortCallbacks = new WeakMap<AbortSignal, Set<() => void>>();
   private module: Promise<WebAssembly.Module> | undefined;
   private disposed = false;
   private spawned = 0;
@@ -166,19 +168,42 @@ export class WorkerPool<Api extends PoolWorkerApi> {
         if (index >= 0) this.queue.splice(index, 1);
         reject(abortError(signal!));
       };
+      const unwatch = signal ? this.watchAbort(signal, onAbort) : () => {};
       const waiter: Waiter<Api> = {
         resolve: (worker) => {
-          signal?.removeEventListener("abort", onAbort);
+          unwatch();
           resolve(worker);
         },
         reject: (error) => {
-          signal?.removeEventListener("abort", onAbort);
+          unwatch();
           reject(error);
         },
       };
-      signal?.addEventListener("abort", onAbort, { once: true });
       this.queue.push(waiter);
     });
+  }
+
+  /**
+   * Calls `callback` when `signal` aborts, through one listener per signal however many queued jobs share it (a
+   * comparison queues dozens, and Node warns past 10 listeners on one AbortSignal). Returns the unsubscribe.
+   */
+  private watchAbort(signal: AbortSignal, callback: () => void): () => void {
+    let callbacks = this.abortCallbacks.get(signal);
+    if (!callbacks) {
+      const watched = new Set<() => void>();
+      callbacks = watched;
+      this.abortCallbacks.set(signal, watched);
+      signal.addEventListener(
+        "abort",
+        () => {
+          this.abortCallbacks.delete(signal);
+          for (const call of watched) call();
+        },
+        { once: true },
+      );
+    }
+    callbacks.add(callback);
+    return () => callbacks.delete(callback);
   }
 
   private claim(worker: PooledWorker<Api>): PooledWorker<Api> {

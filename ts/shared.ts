@@ -18,7 +18,7 @@ export type {
   LandscapeResult,
   LandscapeRun,
 } from "./landscape.js";
-export { preferredLr } from "./lr-find.js";
+export { LR_RULES, preferredLr, suggestionFor } from "./lr-find.js";
 export type {
   LrFindAllOptions,
   LrFindOptions,
@@ -28,6 +28,27 @@ export type {
   LrSuggestions,
 } from "./lr-find.js";
 export type { ScheduleLrsOptions } from "./schedule.js";
+export {
+  BAND_NAMES,
+  hasReplicates,
+  mean,
+  median,
+  quantile,
+  rankingMetric,
+  replicateBand,
+  replicateGroups,
+  sampleSd,
+  seedSummaries,
+  SIGNIFICANCE_TEST,
+  studentTwoSidedP,
+  welchTTest,
+} from "./stats.js";
+export type { Band, BandKind, MeanSd, ReplicateGroup, SeedSummary, WelchResult } from "./stats.js";
+export { lrGrid, NOTEBOOK_SETTINGS } from "./client.js";
+export { lossesCsv, lossesJsonl, resultsJson, tuningCsv } from "./export.js";
+export { compareCommand, configFromHash, configToHash, specText } from "./config.js";
+export type { ComparisonConfig, DataChoice } from "./config.js";
+export type { LrGrid } from "./client.js";
 export type * from "./types.js";
 export * from "./data/index.js";
 export * from "./plot/index.js";

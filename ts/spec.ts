@@ -2,11 +2,18 @@
 // before any worker starts, and the named line-ups (the notebook's, its hand-written rules beside torch's, each 2-D
 // test function's). Plain data and pure functions: no wasm, no workers, so any thread may import it.
 import { ConfigError } from "./errors.js";
-import type { OptimizerSpec, ScheduleSpec } from "./types.js";
+import type { ComparedOptimizer, OptimizerSpec, ScheduleSpec } from "./types.js";
 
-/** "adam", or "sgd lr=0.01 momentum=0.9" when options are given, "… @ CosineAnnealingLR T_max=100" with its own schedule. */
-export function defaultLabel(spec: OptimizerSpec): string {
-  const options = Object.entries(spec).filter(([key]) => key !== "name" && key !== "label" && key !== "schedule");
+/**
+ * "adam", or "sgd lr=0.01 momentum=0.9" when options are given, "… @ CosineAnnealingLR T_max=100" with its own
+ * schedule; an lr optimlab chooses (lr "auto") is left out: legends add it.
+ */
+export function defaultLabel(spec: OptimizerSpec | ComparedOptimizer): string {
+  const chosen = spec.lr === "auto";
+  const options = Object.entries(spec).filter(
+    ([key]) =>
+      key !== "name" && key !== "label" && key !== "schedule" && !(chosen && (key === "lr" || key === "lrRule")),
+  );
   const own =
     spec.schedule === undefined ? [] : ["@", spec.schedule === null ? "none" : describeSchedule(spec.schedule)];
   return [

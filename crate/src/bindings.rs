@@ -249,16 +249,17 @@ fn copy_exact(what: &str, from: &[f32], into: &mut [f32]) -> Result<(), JsError>
 // Learning-rate range test (lr_find.rs).
 
 /// Numbers before the curve in `Trainer.lrFind`'s result.
-const LR_FIND_HEADER: usize = 8;
+const LR_FIND_HEADER: usize = 10;
 
 /// `[lr, index]` of a suggestion, `[NaN, -1]` when its rule had too few points.
 fn suggestion_pair(suggestion: Option<crate::lr_find::Suggestion>) -> [f64; 2] {
     suggestion.map_or([f64::NAN, -1.0], |s| [s.lr, s.index as f64])
 }
 
-fn suggestion_values(suggestions: &crate::lr_find::Suggestions) -> [f64; 6] {
-    let [steep, minimum, valley] = [suggestions.steepest, suggestions.minimum, suggestions.valley].map(suggestion_pair);
-    [steep[0], steep[1], minimum[0], minimum[1], valley[0], valley[1]]
+fn suggestion_values(suggestions: &crate::lr_find::Suggestions) -> [f64; 8] {
+    let [steep, minimum, valley, slide] =
+        [suggestions.steepest, suggestions.minimum, suggestions.valley, suggestions.slide].map(suggestion_pair);
+    [steep[0], steep[1], minimum[0], minimum[1], valley[0], valley[1], slide[0], slide[1]]
 }
 
 #[wasm_bindgen(js_class = Trainer)]
@@ -269,7 +270,8 @@ impl JsTrainer {
     /// free steps in the history (maxSteps ≥ stepsDone + numIter).
     ///
     /// Returns one Float64Array: `[n, stoppedEarly (0|1), steepestLr, steepestIndex, minimumLr, minimumIndex,
-    /// valleyLr, valleyIndex]` (a missing suggestion is `NaN, -1`), then n lrs, n losses, n smoothed losses.
+    /// valleyLr, valleyIndex, slideLr, slideIndex]` (a missing suggestion is `NaN, -1`), then n lrs, n losses, n
+    /// smoothed losses.
     #[wasm_bindgen(js_name = lrFind)]
     pub fn lr_find(&mut self, options_json: &str) -> Result<Vec<f64>, JsError> {
         let config = crate::lr_find::LrFindConfig::from_json(options_json).map_err(js_error)?;
@@ -286,7 +288,8 @@ impl JsTrainer {
 }
 
 /// The lr-finder suggestions on a smoothed curve: `[steepestLr, steepestIndex, minimumLr, minimumIndex, valleyLr,
-/// valleyIndex]` (`NaN, -1` for a rule without enough points), leaving out `skipStart`/`skipEnd` points.
+/// valleyIndex, slideLr, slideIndex]` (`NaN, -1` for a rule without enough points), leaving out
+/// `skipStart`/`skipEnd` points.
 #[wasm_bindgen(js_name = lrSuggest)]
 pub fn lr_suggest(lrs: &[f64], smoothed: &[f64], skip_start: u32, skip_end: u32) -> Result<Vec<f64>, JsError> {
     if lrs.len() != smoothed.len() {

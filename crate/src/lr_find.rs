@@ -13,7 +13,8 @@
 //!   fastai 4), or at a non-finite loss (recorded, its smoothed value NaN).
 //! - suggestions, fastai's `lr_find`: on the smoothed curve without its first `num_iter / 10` and last 5
 //!   points, cut before its first non-finite value: "steep" (the lr where the loss falls fastest per unit of
-//!   ln lr), "minimum" (the lr of the lowest loss, divided by 10), "valley" (fastai's longest-valley rule).
+//!   ln lr), "minimum" (the lr of the lowest loss, divided by 10), "valley" (fastai's longest-valley rule),
+//!   "slide" (fastai's interval slide rule).
 use crate::options::JsonOptions;
 use crate::train::{TrainError, Trainer};
 use serde_json::Value;
@@ -217,6 +218,9 @@ pub struct Suggestions {
     pub minimum: Option<Suggestion>,
     /// fastai's "valley": in the longest decreasing run of points, about 1/2 of the way from its start.
     pub valley: Option<Suggestion>,
+    /// fastai's "slide": sliding a 15-point interval leftwards from the end of the curve, the left end of the last
+    /// interval whose ends still differ in slope by more than 0.005.
+    pub slide: Option<Suggestion>,
 }
 
 /// The suggestions on a smoothed curve (`lrs` increasing), leaving out `skip_start` points at the start,
@@ -230,6 +234,7 @@ pub fn suggest(lrs: &[f64], smoothed: &[f64], skip_start: usize, skip_end: usize
         steepest: steepest(lrs_in, losses).map(|i| Suggestion { lr: lrs_in[i], index: start + i }),
         minimum: argmin(losses.iter().copied()).map(|i| Suggestion { lr: lrs_in[i] / 10.0, index: start + i }),
         valley: valley(losses).map(|i| Suggestion { lr: lrs_in[i], index: start + i }),
+        slide: slide(losses).map(|i| Suggestion { lr: lrs_in[i], index: start + i }),
     }
 }
 
@@ -272,6 +277,37 @@ fn valley(losses: &[f64]) -> Option<usize> {
     let sections = (max_end as f64 - max_start) / 3.0;
     let index = max_start + sections.trunc() + (sections / 2.0).trunc();
     Some((index.max(0.0) as usize).min(losses.len() - 1))
+}
+
+/// fastai's `slide` with its defaults (`lr_diff` 15, `thresh` 0.005, `adjust_value` 1), in 0-based indices: with
+/// numpy's `gradient` g of the losses (unit spacing: central differences inside, one-sided at the ends), the interval
+/// [l, r] = [n−16, n−1] slides left while l ≥ 0 and |g[r] − g[l]| > 0.005; the suggestion is the last l for which
+/// that held, or n−16 when it never did. Curves shorter than 16 points, where fastai's first `lrs[-16]` fails, give None.
+fn slide(losses: &[f64]) -> Option<usize> {
+    const LR_DIFF: usize = 15;
+    const THRESH: f64 = 0.005;
+    let n = losses.len();
+    if n < LR_DIFF + 1 {
+        return None;
+    }
+    let gradient = |i: usize| match i {
+        0 => losses[1] - losses[0],
+        i if i == n - 1 => losses[n - 1] - losses[n - 2],
+        i => (losses[i + 1] - losses[i - 1]) / 2.0,
+    };
+    let mut suggestion = n - 1 - LR_DIFF;
+    let mut right = n - 1;
+    loop {
+        let left = right - LR_DIFF;
+        if (gradient(right) - gradient(left)).abs() <= THRESH {
+            return Some(suggestion);
+        }
+        suggestion = left;
+        if left == 0 {
+            return Some(suggestion);
+        }
+        right -= 1;
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -427,6 +463,59 @@ mod tests {
         assert_eq!(suggest(&lrs, &losses, 3, 0).valley.unwrap().index, 5);
         // A rising curve has no valley: fastai's index −1 (the last point, in Python) is clamped to the first.
         assert_eq!(suggest(&lrs, &[1.0, 2.0, 3.0], 0, 0).valley.unwrap().index, 0);
+    }
+
+    /// fastai's `slide` as written (Python's negative indices and all), for checking the port against it.
+    fn slide_as_fastai_writes_it(losses: &[f64]) -> usize {
+        let n = losses.len() as isize;
+        let grad: Vec<f64> = (0..n as usize)
+            .map(|i| match i {
+                0 => losses[1] - losses[0],
+                i if i == losses.len() - 1 => losses[i] - losses[i - 1],
+                i => (losses[i + 1] - losses[i - 1]) / 2.0,
+            })
+            .collect();
+        let at = |k: isize| (n + k) as usize; // Python's a[k] for negative k
+        let (mut r_idx, mut l_idx): (isize, isize) = (-1, -16);
+        let mut local_min = at(l_idx);
+        while l_idx >= -n && (grad[at(r_idx)] - grad[at(l_idx)]).abs() > 0.005 {
+            local_min = at(l_idx);
+            r_idx -= 1;
+            l_idx -= 1;
+        }
+        local_min
+    }
+
+    #[test]
+    fn slide_follows_fastais_interval_rule() {
+        // A plateau, then a blow-up as the range test's end: the interval slides left until both its ends lie where the
+        // slope is nearly flat. The slope e^((i−70)/3)/3 differs across 15 points by less than 0.005 for right ends
+        // up to about 57, so the last interval that still differed starts at 58 − 15 = 43.
+        let (lrs, _) = tanh_curve();
+        let losses: Vec<f64> = (0..81).map(|i| 2.0 + ((i as f64 - 70.0) / 3.0).exp()).collect();
+        let s = suggest(&lrs, &losses, 0, 0).slide.unwrap();
+        assert_eq!(s.index, slide_as_fastai_writes_it(&losses));
+        assert_eq!(s.lr, lrs[s.index]);
+        assert!((42..=44).contains(&s.index), "{}", s.index);
+        // A straight line has one slope everywhere: the first interval already passes, the suggestion is n − 16.
+        let line: Vec<f64> = (0..40).map(|i| 3.0 - 0.01 * i as f64).collect();
+        assert_eq!(suggest(&lrs[..40], &line, 0, 0).slide.unwrap().index, 24);
+        // A curve whose slopes always differ slides to the first point, as fastai's loop stops at l = −len.
+        let parabola: Vec<f64> = (0..30).map(|i| (i as f64).powi(2)).collect();
+        assert_eq!(suggest(&lrs[..30], &parabola, 0, 0).slide.unwrap().index, 0);
+        assert_eq!(slide_as_fastai_writes_it(&parabola), 0);
+        // Pseudo-random bumpy curves: the port and the literal transcription agree everywhere.
+        let mut rng = Rng::new(7);
+        for n in [16, 17, 25, 60, 100] {
+            let bumpy: Vec<f64> = (0..n).map(|i| 2.0 - 0.01 * i as f64 + 0.01 * rng.below(3) as f64).collect();
+            assert_eq!(slide(&bumpy), Some(slide_as_fastai_writes_it(&bumpy)), "n = {n}");
+        }
+        // Fewer than 16 points: fastai's lrs[-16] fails; here no suggestion.
+        assert_eq!(suggest(&lrs[..15], &losses[..15], 0, 0).slide, None);
+        // The window's offset is added, as for the other rules.
+        let (lrs, losses) = tanh_curve();
+        let shifted = suggest(&lrs, &losses, 5, 0).slide.unwrap();
+        assert_eq!(shifted.index, 5 + slide_as_fastai_writes_it(&losses[5..]));
     }
 
     #[test]

@@ -1,17 +1,20 @@
 // `optimlab compare` (the notebook's line-up or any other) and `optimlab notebook` (its hand-written rules beside
 // torch's): train one MLP per optimizer on the same data and seed, write the report, figures and losses.
 import { resolve } from "node:path";
+import { shellWord } from "../config.js";
 import { compare, ConfigError } from "../index.js";
+import { LR_RULES, type LrFindSettings } from "../lr-find.js";
 import { PAIRED_PALETTE, uniqueLabels } from "../plot/common.js";
 import { describeOptimizer } from "../plot/report.js";
 import { resolveSchedule } from "../schedule.js";
 import { defaultLabel, NOTEBOOK_LINEUP, NOTEBOOK_PAIRS } from "../spec.js";
-import type { OptimizerSpec, RunResult } from "../types.js";
+import type { ComparedOptimizer, LrRule, OptimizerSpec, RunResult } from "../types.js";
 import {
   flag,
   layersFlag,
   normalizeFlag,
   parseOptimizer,
+  parseSpecText,
   UsageError,
   type FlagSpec,
   type ParsedFlags,
@@ -40,14 +43,84 @@ function copies(lineup: readonly OptimizerSpec[]): OptimizerSpec[] {
   return lineup.map((spec) => ({ ...spec }));
 }
 
+/** The fair version of the notebook's comparison: its eight optimizers, each at the lr its own range test suggests. */
+export function fairLineup(rule: LrRule = "valley"): ComparedOptimizer[] {
+  return NOTEBOOK_LINEUP.map(({ lr: _lr, ...spec }) => ({ ...spec, lr: "auto", lrRule: rule }) as ComparedOptimizer);
+}
+
+/** Seeds per optimizer of the default (fair) comparison. */
+export const FAIR_SEEDS = 3;
+
+/**
+ * The range test of the default comparison's lr=auto: from 1e-3 (lower lrs do nothing in its 96 steps, and a long
+ * flat start drags fastai's valley down), smoothing 0.1. Measured on the embedded sample, seed 0: with lrFind's
+ * defaults (1e-7, 0.05) SGD trains at 2e-2 and reaches 43%; with these, 1.1e-1 and 77%, the others 88–94%.
+ */
+export const FAIR_LR_FIND = "startLr=1e-3,smoothF=0.1";
+
+/** `--lr-find KEY=VALUE,…`: the range test's settings (lrFind's option names) for every lr=auto. */
+export function parseLrFindSettings(text: string): LrFindSettings {
+  const keys = ["startLr", "endLr", "numIter", "stepMode", "smoothF", "debias", "divergeTh", "skipStart", "skipEnd"];
+  const settings = parseSpecText(`lrfind:${text}`, {
+    flag: "--lr-find",
+    noun: "range test",
+    example: "startLr=1e-3,smoothF=0.1",
+    list: "list",
+    textKeys: ["stepMode"],
+  });
+  const { name: _name, ...options } = settings;
+  const unknown = Object.keys(options).find((key) => !keys.includes(key));
+  if (unknown) throw new UsageError(`--lr-find: unknown setting ${unknown}; settings: ${keys.join(", ")}`);
+  return options as LrFindSettings;
+}
+
+/** `--tune-lr MIN:MAX:POINTS`, e.g. 1e-5:1:7. */
+export function parseTuneLr(text: string): { min: number; max: number; points: number } {
+  const parts = text.split(":");
+  const [min, max, points] = parts.map(Number);
+  if (parts.length !== 3 || parts.some((part) => part.trim() === "") || ![min, max, points].every(Number.isFinite))
+    throw new UsageError(`--tune-lr expects MIN:MAX:POINTS, e.g. 1e-5:1:7, got "${text}"`);
+  if (!(min! > 0 && max! > min!)) throw new UsageError(`--tune-lr needs 0 < MIN < MAX, got "${text}"`);
+  if (!Number.isInteger(points) || points! < 2 || points! > 100)
+    throw new UsageError(`--tune-lr: POINTS must be an integer from 2 to 100, got "${text}"`);
+  return { min: min!, max: max!, points: points! };
+}
+
+/** The command line that repeats this one: `optimlab NAME` and its flags as given, quoted for a POSIX shell. */
+export function commandLine(name: string, flags: ParsedFlags): string {
+  const words = ["optimlab", name];
+  for (const [flagName, values] of flags) {
+    if (flagName === "out" || flagName === "quiet" || flagName === "json") continue;
+    for (const value of values) {
+      words.push(`--${flagName}`);
+      if (value !== true)
+        words.push(...(Array.isArray(value) ? value : [value]).map((part) => shellWord(String(part))));
+    }
+  }
+  return words.join(" ");
+}
+
 /** Runs a line-up with progress, writes the outputs, prints the summary; exit code 1 when a run failed. */
 async function runComparison(
   flags: ParsedFlags,
   io: Io,
-  optimizers: OptimizerSpec[],
-  look: { title?: string; colors?: string[]; dashed?: boolean[] },
+  command: string,
+  optimizers: ComparedOptimizer[],
+  look: { title?: string; colors?: string[]; dashed?: boolean[]; seeds?: number; lrFind?: string },
 ): Promise<number> {
   const seed = flag<number>(flags, "seed") ?? 0;
+  const seeds = flag<number>(flags, "seeds") ?? look.seeds ?? 1;
+  const lrFindText = flag<string>(flags, "lr-find") ?? look.lrFind;
+  const lrFind = lrFindText === undefined ? undefined : parseLrFindSettings(lrFindText);
+  const tuneText = flag<string>(flags, "tune-lr");
+  const tune = tuneText === undefined ? undefined : { lr: parseTuneLr(tuneText) };
+  if (tune) {
+    const fixed = optimizers.find((spec) => spec.lr !== undefined);
+    if (fixed)
+      throw new UsageError(
+        `--tune-lr chooses every optimizer's lr, but ${fixed.label ?? defaultLabel(fixed)} has lr=${fixed.lr}; leave lr out of --opt`,
+      );
+  }
   const epochs = flag<number>(flags, "epochs") ?? 3;
   const batchSize = flag<number>(flags, "batch-size") ?? 256;
   const normalize = normalizeFlag(flags);
@@ -62,8 +135,11 @@ async function runComparison(
     scheduleText === undefined ? undefined : resolveSchedule(parseSchedule(scheduleText), { epochs, stepsPerEpoch });
   const layers = layersFlag(flags, data.train);
 
-  // The labels the runs will carry, made unique as the figures make them.
-  const labels = uniqueLabels(optimizers.map((spec) => ({ label: spec.label ?? defaultLabel(spec) })));
+  // The labels the runs will carry (each optimizer's seeds share one), made unique as the figures make them.
+  const optimizerLabels = uniqueLabels(optimizers.map((spec) => ({ label: spec.label ?? defaultLabel(spec) })));
+  const labels = optimizerLabels.flatMap((label) =>
+    Array.from({ length: seeds }, (_, k) => (seeds > 1 ? `${label} seed ${seed + k}` : label)),
+  );
   const progress = progressReporter(labels, io.stderr, { quiet });
   const abort = new AbortController();
   const onInterrupt = () => abort.abort();
@@ -77,6 +153,9 @@ async function runComparison(
       epochs,
       batchSize,
       seed,
+      seeds,
+      ...(tune ? { tune } : {}),
+      ...(lrFind ? { lrFind } : {}),
       normalize,
       schedule,
       workers: flag<number>(flags, "workers"),
@@ -101,9 +180,17 @@ async function runComparison(
     epochs,
     batchSize,
     seed,
+    seeds,
+    ...(lrFind && optimizers.some((spec) => spec.lr === "auto") ? { lrFind: lrFindText } : {}),
+    ...(tune === undefined
+      ? {}
+      : {
+          tune: `${tune.lr.points} lrs from ${tune.lr.min} to ${tune.lr.max}, log-spaced; kept by the lowest final loss`,
+        }),
     ...(schedule === undefined ? {} : { schedule: describeSchedule(schedule) }),
     versions: { optimlab: version, node: process.version },
     date: new Date().toISOString(),
+    command,
   };
   const files = await writeOutputs(out, runs, info, look);
   if (json) {
@@ -125,16 +212,38 @@ async function runComparison(
 export const compareCommand: Command = {
   name: "compare",
   summary: "train one MLP per optimizer on the same data and seed; write report, figures and losses",
-  usage: "optimlab compare [--opt SPEC]… [data flags] [training flags] [--out DIR]",
+  usage: "optimlab compare [--opt SPEC]… [--seeds N] [--tune-lr MIN:MAX:N] [data flags] [training flags] [--out DIR]",
   description: `Trains the same network (same initial weights, same batch order) once per optimizer and compares them.
-Without --opt it runs the notebook's line-up with torch.optim's update rules ("optimlab notebook" runs the
-notebook's own) on the embedded MNIST sample (8,000 training and 2,000 held-out digits), 3 epochs, batch size 256:
+Without --opt it runs the fair version of the notebook's comparison: its eight optimizers, SGD, Momentum (sgd
+momentum 0.9), Nesterov (sgd momentum 0.9 nesterov), Adagrad, RMSProp (alpha 0.9), Adam, AdaMax and NAdam, each
+at the lr its own range test suggests (lr=auto, valley rule), with ${FAIR_SEEDS} seeds each, drawn as medians with
+min–max bands, on the embedded MNIST sample (8,000 training and 2,000 held-out digits), 3 epochs, batch 256.
+--notebook-lrs runs the notebook's own fixed lrs instead (one seed unless --seeds), with torch.optim's update
+rules ("optimlab notebook" runs the notebook's own rules):
 ${lineupHelp(NOTEBOOK_LINEUP)}
 
 --opt SPEC is NAME or NAME:KEY=VALUE,… with torch.optim's names and options; a value is a number,
 true/false, or a tuple a/b. Give --opt once per run, e.g.
   optimlab compare --opt sgd:lr=0.01 --opt adam:lr=3e-4,betas=0.9/0.99 --opt adamw:weight_decay=0.01,label=AdamW
 The optional label= names the run in figures and tables.
+
+lr=auto runs the optimizer's lr range test (optimlab lr-find) on the same model, data and seed just before its
+run, and trains at the lr its rule suggests: lrRule=valley (default), steep, minimum (the lowest loss's lr ÷ 10)
+or slide, e.g. --opt adam:lr=auto --opt sgd:lr=auto,lrRule=steep,momentum=0.9. --lr-rule sets the rule of the
+default line-up. Legends and tables show the lr chosen ("Adam lr=auto → 8.9e-4 (valley)"). --lr-find sets the
+range test's settings (optimlab lr-find's, in lrFind's names, e.g. startLr=1e-3,smoothF=0.1,numIter=200); the
+default line-up uses ${FAIR_LR_FIND}: lower lrs do nothing in 3 epochs, and a long flat start of the curve drags
+the valley rule down.
+
+--seeds N trains every optimizer with seeds S, S+1, … S+N−1 (S = --seed): each seed changes the initial weights
+and the batch order, and within a seed every optimizer gets the same. Figures draw each optimizer's median
+curve over a band (min–max over its seeds); the table gives mean ± sd of the final held-out loss and accuracy,
+ranks the optimizers by mean final held-out loss and lists which are not significantly different (Welch's
+t-test, two-sided, 5%).
+
+--tune-lr MIN:MAX:N trains every optimizer at N lrs spaced evenly in log from MIN to MAX (first seed, in
+parallel), keeps the lr of the lowest final held-out loss (training loss when nothing is held out) and runs its
+seeds there. Writes sensitivity.svg/png (final loss against lr per optimizer) and tuning.csv (the whole grid).
 
 --schedule SPEC applies a torch lr schedule to every run, NAME:KEY=VALUE,… like --opt (lists a/b/c), e.g.
   optimlab compare --schedule onecycle:max_lr=0.01 --opt sgd:momentum=0.9 --opt adam
@@ -148,8 +257,9 @@ Its label then ends with "@ " and the schedule.
 ${SCHEDULE_SYNTAX}
 "optimlab schedules" draws the curves alone.
 
-Writes into --out: report.html (self-contained), loss.svg/png ("Evolution of Optimizers", log scale),
-epochs.svg/png (held-out loss and accuracy), losses.csv and losses.jsonl (run,label,step,loss per step).
+Writes into --out: report.html (self-contained, with the command line that re-runs it), loss.svg/png
+("Evolution of Optimizers", log scale), epochs.svg/png (held-out loss and accuracy), losses.csv and
+losses.jsonl (run,label,seed,lr,lr_rule,step,loss per step; lr_rule says how optimlab chose the lr).
 With a schedule (--schedule or @) also lr.svg/png (the lr of every step) and the curves in the report.
 Exit code 0 when every run ended (a diverged run counts as ended), 1 when a run failed, 2 for bad flags.`,
   flags: {
@@ -157,7 +267,31 @@ Exit code 0 when every run ended (a diverged run counts as ended), 1 when a run 
       kind: "string",
       repeatable: true,
       value: "SPEC",
-      help: "an optimizer and its options, once per run, @SCHEDULE for its own schedule (default: the notebook's line-up)",
+      help: "an optimizer and its options, once per run, @SCHEDULE for its own schedule; lr=auto for its range test's lr (default: the notebook's eight at lr=auto)",
+    },
+    seeds: {
+      kind: "count",
+      value: "N",
+      help: `train every optimizer with N seeds, drawn as median and min–max band (default ${FAIR_SEEDS} for the default line-up, else 1)`,
+    },
+    "tune-lr": {
+      kind: "string",
+      value: "MIN:MAX:N",
+      help: "tune each optimizer's lr on N log-spaced lrs from MIN to MAX, keep the best by final held-out loss",
+    },
+    "lr-rule": {
+      kind: "string",
+      value: "RULE",
+      help: "suggestion rule of the default line-up's lr=auto: valley (default), steep, minimum or slide",
+    },
+    "lr-find": {
+      kind: "string",
+      value: "KEY=VALUE,…",
+      help: `range-test settings of lr=auto, lrFind's names (default line-up: ${FAIR_LR_FIND}; else lrFind's defaults)`,
+    },
+    "notebook-lrs": {
+      kind: "boolean",
+      help: "without --opt: the notebook's fixed lrs instead of lr=auto (and one seed unless --seeds)",
     },
     schedule: {
       kind: "string",
@@ -170,8 +304,31 @@ Exit code 0 when every run ended (a diverged run counts as ended), 1 when a run 
     ...OUTPUT_FLAGS,
   },
   async run(flags, io) {
-    const specs = (flags.get("opt") as string[] | undefined)?.map(parseOptimizer) ?? copies(NOTEBOOK_LINEUP);
-    return runComparison(flags, io, specs, { title: flag<string>(flags, "title") });
+    const opts = (flags.get("opt") as string[] | undefined)?.map(parseOptimizer);
+    const rule = flag<string>(flags, "lr-rule");
+    if (rule !== undefined && !LR_RULES.includes(rule as LrRule))
+      throw new UsageError(`--lr-rule must be one of ${LR_RULES.join(", ")}, got "${rule}"`);
+    const notebookLrs = flag<boolean>(flags, "notebook-lrs") ?? false;
+    if (opts && (rule !== undefined || notebookLrs))
+      throw new UsageError(
+        `--${rule !== undefined ? "lr-rule" : "notebook-lrs"} applies to the default line-up; with --opt, write lr=auto,lrRule=… or lr=… in each --opt`,
+      );
+    if (notebookLrs && rule !== undefined) throw new UsageError("--lr-rule applies to lr=auto, not to --notebook-lrs");
+    const tuned = flags.has("tune-lr");
+    // The default line-up: fair (lr=auto, several seeds), or the notebook's fixed lrs; under --tune-lr, no lr at all.
+    const specs: ComparedOptimizer[] =
+      opts ??
+      (tuned
+        ? NOTEBOOK_LINEUP.map(({ lr: _lr, ...spec }) => spec as ComparedOptimizer)
+        : notebookLrs
+          ? copies(NOTEBOOK_LINEUP)
+          : fairLineup((rule as LrRule | undefined) ?? "valley"));
+    const fair = !opts && !notebookLrs;
+    return runComparison(flags, io, commandLine("compare", flags), specs, {
+      title: flag<string>(flags, "title"),
+      seeds: fair ? FAIR_SEEDS : 1,
+      ...(fair && !tuned ? { lrFind: FAIR_LR_FIND } : {}),
+    });
   },
 };
 
@@ -185,9 +342,18 @@ with the same learning rate. The loss figure pairs them in one hue, the notebook
 torch's dark and solid, so the effect of each quirk shows: e.g. the notebook's Adagrad and RMSProp divide by sqrt(accumulator + 1e-8)
 before adding the current gradient, so their first step divides by 1e-4; its Nesterov never undoes its look-ahead.
 Same data, seed and outputs as compare.`,
-  flags: { ...DATA_FLAGS, ...TRAINING_FLAGS, ...OUTPUT_FLAGS },
+  flags: {
+    seeds: {
+      kind: "count",
+      value: "N",
+      help: "train every rule with N seeds, drawn as median and min–max band (default 1)",
+    },
+    ...DATA_FLAGS,
+    ...TRAINING_FLAGS,
+    ...OUTPUT_FLAGS,
+  },
   async run(flags, io) {
-    return runComparison(flags, io, copies(NOTEBOOK_PAIRS), {
+    return runComparison(flags, io, commandLine("notebook", flags), copies(NOTEBOOK_PAIRS), {
       title: "Evolution of Optimizers: notebook rules vs torch.optim",
       colors: PAIRED_PALETTE,
       dashed: NOTEBOOK_PAIRS.map((spec) => spec.name.startsWith("notebook_")),

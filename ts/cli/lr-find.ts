@@ -45,12 +45,13 @@ function suggestionText(suggestions: LrSuggestions, rule: keyof LrSuggestions): 
 /** The suggestions of every test as a fixed-width table. */
 export function suggestionTable(results: readonly LrFindResult[]): string {
   const labels = uniqueLabels(results);
-  const header = ["optimizer", "valley", "steepest", "minimum/10", "steps"];
+  const header = ["optimizer", "valley", "steepest", "minimum/10", "slide", "steps"];
   const rows = results.map((result, r) => [
     labels[r],
     suggestionText(result.suggestions, "valley"),
     suggestionText(result.suggestions, "steepest"),
     suggestionText(result.suggestions, "minimum"),
+    suggestionText(result.suggestions, "slide"),
     `${result.lrs.length}${result.stoppedEarly ? ` (diverged at lr ${formatLr(result.lrs[result.lrs.length - 1])})` : ""}`,
   ]);
   const widths = header.map((title, c) => Math.max(title.length, ...rows.map((row) => row[c].length)));
@@ -172,13 +173,16 @@ export const lrFindCommand: Command = {
 trains the network compare would start from (same data, seed and initial weights) for --num-iter batches
 while the lr grows geometrically from --start-lr to --end-lr, one step per lr. The loss first stays flat (lr
 too small to matter), then falls, then blows up; the test stops once the smoothed loss exceeds --diverge-th
-times its lowest value. Good lrs sit on the falling part, before the minimum. Three suggestions per optimizer,
+times its lowest value. Good lrs sit on the falling part, before the minimum. Four suggestions per optimizer,
 on the smoothed curve without its first tenth and last 5 points:
   valley     fastai's default: about halfway down the longest descending stretch
   steepest   where the loss falls fastest per unit of log lr (torch-lr-finder's suggestion, fastai's "steep")
   minimum/10 the lr of the lowest loss divided by 10 (fastai's "minimum")
+  slide      fastai's interval slide: a 15-point interval slides left from the end while the slopes at its
+             ends differ by more than 0.005; its left end
 Each optimizer needs its own lr: that is what this command is for. Without --opt it tests the notebook's
-line-up (its options except lr). Then train with a suggestion: optimlab compare --opt adam:lr=<suggestion>.
+line-up (its options except lr). Then train with a suggestion: optimlab compare --opt adam:lr=<suggestion>,
+or let compare run this test before each run: optimlab compare --opt adam:lr=auto,lrRule=valley.
 
 Writes into --out: lr-find.svg/png (loss vs lr, log scale, suggestions marked) and lr-find.csv
 (run,label,step,lr,loss,smoothed per step).`,

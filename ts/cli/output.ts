@@ -2,13 +2,15 @@
 // JSON Lines, a summary table for the terminal and a JSON summary for scripts.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { hasReplicates, rankingMetric, seedSummaries, SIGNIFICANCE_TEST } from "../stats.js";
 import type { RunResult } from "../types.js";
 import { epochPlot } from "../plot/epochs.js";
 import { lossPlot } from "../plot/loss.js";
 import { nodeDocument, svgText, svgToPng } from "../plot/render-node.js";
 import {
-  describeOptimizer,
+  describeRun,
   finalTrainLoss,
+  formatMeanSd,
   formatNumber,
   formatPercent,
   LR_CAPTION,
@@ -16,44 +18,23 @@ import {
   reportHtml,
   runOutcome,
   secondsPerEpoch,
+  sensitivityFigure,
+  SENSITIVITY_CAPTION,
   type ReportInfo,
 } from "../plot/report.js";
-import { uniqueLabels } from "../plot/common.js";
-import { csvField, float32Number } from "./csv.js";
+import { lrChoiceText, runLabels } from "../plot/common.js";
+import { lossesCsv, lossesJsonl, tuningCsv } from "../export.js";
 
-/** `run,label,step,loss`: one row per step per run (run is the 0-based index in the line-up). */
-export function lossesCsv(runs: readonly RunResult[]): string {
-  const labels = uniqueLabels(runs);
-  const lines = ["run,label,step,loss"];
-  runs.forEach((run, r) => {
-    const label = csvField(labels[r]);
-    for (let step = 0; step < run.losses.length; step++)
-      lines.push(`${r},${label},${step},${float32Number(run.losses[step])}`);
-  });
-  return lines.join("\n") + "\n";
-}
-
-/** The same rows as JSON Lines; a non-finite loss is written as null (JSON has no NaN). */
-export function lossesJsonl(runs: readonly RunResult[]): string {
-  const labels = uniqueLabels(runs);
-  let text = "";
-  runs.forEach((run, r) => {
-    for (let step = 0; step < run.losses.length; step++) {
-      const loss = run.losses[step];
-      text +=
-        JSON.stringify({ run: r, label: labels[r], step, loss: Number.isFinite(loss) ? float32Number(loss) : null }) +
-        "\n";
-    }
-  });
-  return text;
-}
+export { lossesCsv, lossesJsonl, tuningCsv };
 
 /** The runs as plain data for `--json`. */
 export function runSummaries(runs: readonly RunResult[]) {
-  const labels = uniqueLabels(runs);
+  const { labels } = runLabels(runs);
   return runs.map((run, r) => ({
     label: labels[r],
     optimizer: run.optimizer,
+    seed: run.seed,
+    lrChoice: run.lrChoice ?? null,
     steps: run.losses.length,
     finalTrainLoss: finalTrainLoss(run) ?? null,
     evalLoss: run.epochs.at(-1)?.evalLoss ?? null,
@@ -65,31 +46,68 @@ export function runSummaries(runs: readonly RunResult[]) {
   }));
 }
 
-/** A fixed-width text table of the runs for the terminal. */
+/** Columns padded to their widest cell (numbers right-aligned), a rule under the header; the last column is not padded. */
+function textTable(header: string[], rows: string[][], numeric: Set<number>): string {
+  const widths = header.map((title, c) => Math.max(title.length, ...rows.map((row) => row[c]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, c) =>
+        c === cells.length - 1 ? cell : numeric.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!),
+      )
+      .join("  ");
+  return [line(header), widths.map((width) => "-".repeat(width)).join("  "), ...rows.map(line)].join("\n");
+}
+
+/**
+ * With seed replicates: one line per optimizer, ranked by mean final loss, with mean ± sd over its seeds and the
+ * ranks it is not significantly different from (Welch's t at 5%), then the test named.
+ */
+export function seedsTable(runs: readonly RunResult[]): string {
+  const summaries = seedSummaries(runs);
+  const { labels } = runLabels(runs);
+  const header = ["rank", "optimizer", "held-out loss", "accuracy", "train loss", "seeds", "≈ (not sig. different)"];
+  const rows = [...summaries]
+    .sort((a, b) => a.rank - b.rank)
+    .map((summary) => {
+      const group = runs.filter((run, r) => (run.optimizerIndex ?? r) === summary.optimizerIndex);
+      const label = labels[runs.indexOf(group[0]!)]!;
+      return [
+        String(summary.rank),
+        label + lrChoiceText(group),
+        formatMeanSd(summary.evalLoss),
+        formatMeanSd(summary.evalAccuracy, formatPercent),
+        formatMeanSd(summary.trainLoss),
+        `${Math.max(summary.evalLoss.n, summary.trainLoss.n)}/${summary.seeds.length}`,
+        summary.notDifferentFrom.length === 0 ? "–" : summary.notDifferentFrom.join(", "),
+      ];
+    });
+  return (
+    textTable(header, rows, new Set([0, 2, 3, 4, 5])) +
+    `\n\nmean ± sd over seeds; ranked by mean final ${rankingMetric(runs)}; ≈ lists the ranks not significantly different (${SIGNIFICANCE_TEST}).`
+  );
+}
+
+/** A fixed-width text table of the runs for the terminal (with seed replicates, the table over seeds). */
 export function summaryTable(runs: readonly RunResult[]): string {
-  const labels = uniqueLabels(runs);
+  if (hasReplicates(runs)) return seedsTable(runs);
+  const { labels } = runLabels(runs);
   const header = ["run", "optimizer", "train loss", "held-out loss", "accuracy", "s/epoch", "outcome"];
   const rows = runs.map((run, r) => [
-    labels[r],
-    describeOptimizer(run.optimizer),
+    labels[r]! + lrChoiceText([run]),
+    describeRun(run),
     formatNumber(finalTrainLoss(run)),
     formatNumber(run.epochs.at(-1)?.evalLoss),
     formatPercent(run.epochs.at(-1)?.evalAccuracy),
     formatNumber(secondsPerEpoch(run), 3),
     runOutcome(run),
   ]);
-  const numeric = new Set([2, 3, 4, 5]);
-  const widths = header.map((title, c) => Math.max(title.length, ...rows.map((row) => row[c].length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, c) =>
-        c === cells.length - 1 ? cell : numeric.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]),
-      )
-      .join("  ");
-  return [line(header), widths.map((width) => "-".repeat(width)).join("  "), ...rows.map(line)].join("\n");
+  return textTable(header, rows, new Set([2, 3, 4, 5]));
 }
 
-/** Writes report.html, loss.svg/png, epochs.svg/png, losses.csv and losses.jsonl (and lr.svg/png when the runs had a schedule) into `dir`; returns the paths. */
+/**
+ * Writes report.html, loss.svg/png, epochs.svg/png, losses.csv and losses.jsonl into `dir` (and lr.svg/png when the
+ * runs had a schedule, sensitivity.svg/png and tuning.csv when they were tuned); returns the paths.
+ */
 export async function writeOutputs(
   dir: string,
   runs: readonly RunResult[],
@@ -102,6 +120,9 @@ export async function writeOutputs(
   const epochs = svgText(epochPlot(runs, { document, colors: figureOptions.colors }));
   const lrElement = lrFigure(runs, { document, colors: figureOptions.colors });
   const lr = lrElement && svgText(lrElement);
+  const sensitivityElement = sensitivityFigure(runs, { document, colors: figureOptions.colors });
+  const sensitivity = sensitivityElement && svgText(sensitivityElement);
+  const tuning = tuningCsv(runs);
   const html = reportHtml(runs, info, {
     colors: figureOptions.colors,
     figures: [
@@ -112,6 +133,7 @@ export async function writeOutputs(
       },
       { caption: "Per epoch: held-out loss (solid) and mean training loss (dashed); held-out accuracy.", svg: epochs },
       ...(lr ? [{ caption: LR_CAPTION, svg: lr }] : []),
+      ...(sensitivity ? [{ caption: SENSITIVITY_CAPTION, svg: sensitivity }] : []),
     ],
   });
   const files: Record<string, string | Uint8Array> = {
@@ -123,6 +145,8 @@ export async function writeOutputs(
     "losses.csv": lossesCsv(runs),
     "losses.jsonl": lossesJsonl(runs),
     ...(lr ? { "lr.svg": lr, "lr.png": svgToPng(lr) } : {}),
+    ...(sensitivity ? { "sensitivity.svg": sensitivity, "sensitivity.png": svgToPng(sensitivity) } : {}),
+    ...(tuning ? { "tuning.csv": tuning } : {}),
   };
   const paths: Record<string, string> = {};
   for (const [name, content] of Object.entries(files)) {

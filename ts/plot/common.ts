@@ -1,6 +1,7 @@
 // Pieces shared by the figures: colours, unique labels, smoothing, and the title and legend drawn
 // inside the SVG (Plot's own title and legend are HTML around the SVG, which an .svg/.png file loses).
 import type { Dimensions, RenderFunction } from "@observablehq/plot";
+import { replicateGroups } from "../stats.js";
 import type { RunResult } from "../types.js";
 
 /** Tableau 10: one colour per run, in run order, the same in every figure and in the report's tables. */
@@ -66,6 +67,25 @@ export function uniqueLabels(runs: readonly Pick<RunResult, "label">[]): string[
 }
 
 /**
+ * Each run's label as figures and files show it, and the index of its optimizer (its colour): the replicates of one
+ * optimizer (seeds) share both; different optimizers with the same label are kept apart as `uniqueLabels` does.
+ */
+export function runLabels(runs: readonly RunResult[]): { labels: string[]; groups: number[] } {
+  const groupList = replicateGroups(runs);
+  const unique = uniqueLabels(groupList);
+  const labels: string[] = new Array(runs.length);
+  const groups: number[] = new Array(runs.length);
+  groupList.forEach((group, g) =>
+    group.runs.forEach((run) => {
+      const r = runs.indexOf(run);
+      labels[r] = unique[g]!;
+      groups[r] = g;
+    }),
+  );
+  return { labels, groups };
+}
+
+/**
  * Exponential moving average with bias correction (as TensorBoard smooths): ŝ_t = s_t / (1 − βᵗ),
  * s_t = β·s_{t−1} + (1 − β)·x_t, so the first values are not pulled toward zero. Non-finite values are skipped.
  */
@@ -90,11 +110,42 @@ export function lastFiniteIndex(values: ArrayLike<number>): number {
   return -1;
 }
 
+/** An lr as figures, tables and the CLI write it: 3.2e-3. */
+export function formatLr(lr: number): string {
+  return lr.toExponential(1).replace("e+", "e");
+}
+
+/**
+ * What a legend adds to the label of runs whose lr optimlab chose: " lr=auto → 8.9e-4 (valley)", " lr tuned → 1.0e-3
+ * (held-out loss)"; with several seeds whose lrs differ, the range "7.9e-4…1.1e-3". Empty when the lr was given.
+ */
+export function lrChoiceText(runs: readonly RunResult[]): string {
+  const choices = runs.flatMap((run) => (run.lrChoice ? [run.lrChoice] : []));
+  if (choices.length === 0) return "";
+  const lrs = choices.map((choice) => choice.lr);
+  const [low, high] = [Math.min(...lrs), Math.max(...lrs)];
+  const value = low === high ? formatLr(low) : `${formatLr(low)}…${formatLr(high)}`;
+  const first = choices[0]!;
+  return first.method === "auto" ? ` lr=auto → ${value} (${first.rule})` : ` lr tuned → ${value} (${first.by})`;
+}
+
 /** What a run's legend entry adds to its label when it did not finish normally. */
 export function runStatus(run: RunResult): string {
   if (run.error) return " (failed)";
   if (run.diverged) return ` (diverged at step ${run.diverged.step})`;
   return "";
+}
+
+/** What an optimizer's legend entry adds when some of its replicates did not finish: "(1 of 3 diverged)". */
+export function groupStatus(runs: readonly RunResult[]): string {
+  if (runs.length === 1) return runStatus(runs[0]!);
+  const failed = runs.filter((run) => run.error).length;
+  const diverged = runs.filter((run) => run.diverged).length;
+  const parts = [
+    ...(diverged > 0 ? [`${diverged} of ${runs.length} diverged`] : []),
+    ...(failed > 0 ? [`${failed} of ${runs.length} failed`] : []),
+  ];
+  return parts.length > 0 ? ` (${parts.join(", ")})` : "";
 }
 
 /** An SVG element with its attributes (in the order given) and, when given, its text. */

@@ -6,6 +6,7 @@ import type { LrFindResult, LrSuggestions } from "../lr-find.js";
 import type { Dimensions, RenderFunction } from "@observablehq/plot";
 import {
   baseOptions,
+  formatLr,
   legendMark,
   legendWidth,
   panelFigure,
@@ -65,10 +66,7 @@ export function lossAtLr(lrs: ArrayLike<number>, smoothed: ArrayLike<number>, lr
   return smoothed[right - 1] + t * (smoothed[right] - smoothed[right - 1]);
 }
 
-/** An lr as it is written on the figure and in the CLI: 3.2e-3. */
-export function formatLr(lr: number): string {
-  return lr.toExponential(1).replace("e+", "e");
-}
+export { formatLr };
 
 /**
  * The lines cut at the top of the frame: a segment that crosses it ends (or starts) at the crossing, found in ln lr,

@@ -1,10 +1,12 @@
 // A self-contained HTML report of a comparison: one file with the figures as inline SVG, a table of the
 // runs, and where the numbers came from (data, seed, versions, date). No scripts, no network.
+import { hasReplicates, rankingMetric, seedSummaries, SIGNIFICANCE_TEST, type MeanSd } from "../stats.js";
 import type { OptimizerSpec, RunResult } from "../types.js";
-import { runColor, uniqueLabels } from "./common.js";
+import { formatLr, lrChoiceText, runColor, runLabels } from "./common.js";
 import { epochPlot } from "./epochs.js";
 import { lossPlot } from "./loss.js";
 import { schedulePlot } from "./schedule.js";
+import { sensitivityPlot, tuningCurves } from "./sensitivity.js";
 
 /** How the runs of a comparison were made: the same data, network, training and seed for every run. */
 export interface RunSetup {
@@ -16,6 +18,12 @@ export interface RunSetup {
   epochs: number;
   batchSize: number;
   seed: number;
+  /** Seeds per optimizer (seed, seed + 1, …). Default 1. */
+  seeds?: number;
+  /** The range-test settings of lr "auto", as `--lr-find` takes them (e.g. "startLr=1e-3,smoothF=0.1"). */
+  lrFind?: string;
+  /** The tuning grid, described in one line (e.g. "7 lrs from 1e-5 to 1, log-spaced"). */
+  tune?: string;
   /** The lr schedule every run used, described in one line (e.g. "onecycle max_lr=0.01, total_steps=96"). */
   schedule?: string;
 }
@@ -28,6 +36,10 @@ export type ReportInfo = (RunSetup | { facts: readonly (readonly [name: string, 
   versions: Record<string, string>;
   /** When the runs were made (ISO 8601); passed in so the same runs give the same file. */
   date: string;
+  /** The command line that re-runs this comparison, shown in the report. */
+  command?: string;
+  /** The whole configuration as plain data (what the demo's URL holds), embedded as JSON. */
+  configuration?: unknown;
 };
 
 /** A figure already serialized as SVG text, with its caption. */
@@ -53,6 +65,24 @@ export function describeOptimizer(spec: OptimizerSpec): string {
   return options.length > 0 ? `${spec.name} ${options.join(", ")}` : spec.name;
 }
 
+/** A run's optimizer as one line, with how its lr was chosen: "adam lr=0.00089 (lr auto, valley)". */
+export function describeRun(run: RunResult): string {
+  const choice = run.lrChoice;
+  const how =
+    choice === undefined ? "" : choice.method === "auto" ? ` (lr auto, ${choice.rule})` : ` (lr tuned by ${choice.by})`;
+  return describeOptimizer(run.optimizer) + how;
+}
+
+/** "0.1234 ± 0.0012", the sd left out with one replicate. */
+export function formatMeanSd(value: MeanSd, format: (x: number | undefined) => string = formatNumber): string {
+  if (value.n === 0) return "–";
+  return value.n === 1 || Number.isNaN(value.sd) ? format(value.mean) : `${format(value.mean)} ± ${format(value.sd)}`;
+}
+
+/** Caption of the sensitivity figure. */
+export const SENSITIVITY_CAPTION =
+  "Final loss against the learning rate for every optimizer's tuning grid (first seed); the ring marks the lr kept, × a run that diverged.";
+
 /** Caption of the lr-per-step figure. */
 export const LR_CAPTION = "Learning rate in force at each step under the schedule (first param group).";
 
@@ -61,8 +91,12 @@ export function lrFigure(
   runs: readonly RunResult[],
   options: { document?: Document; colors?: readonly string[] } = {},
 ): SVGSVGElement | undefined {
-  const labels = uniqueLabels(runs);
-  const curves = runs.flatMap((run, r) => (run.lrs ? [{ label: labels[r], lrs: run.lrs }] : []));
+  // One curve per optimizer: its first seed's.
+  const { labels, groups } = runLabels(runs);
+  const firsts = runs.flatMap((run, r) =>
+    groups.indexOf(groups[r]!) === r ? [{ run, label: labels[r]!, g: groups[r]! }] : [],
+  );
+  const curves = firsts.flatMap(({ run, label }) => (run.lrs ? [{ label, lrs: run.lrs }] : []));
   if (curves.length === 0) return undefined;
   const title = "Learning rate per step";
   // Schedules that set absolute lrs (OneCycleLR, CyclicLR) give every run the same curve: draw it once.
@@ -75,7 +109,7 @@ export function lrFigure(
       title: `${title} (the same for every run)`,
     });
   }
-  const colors = runs.flatMap((run, r) => (run.lrs ? [runColor(r, options.colors)] : []));
+  const colors = firsts.flatMap(({ run, g }) => (run.lrs ? [runColor(g, options.colors)] : []));
   return schedulePlot(curves, { document: options.document, colors, title });
 }
 
@@ -111,6 +145,90 @@ function lrFigures(runs: readonly RunResult[], options: ReportOptions): ReportFi
   return figure ? [{ caption: LR_CAPTION, svg: figure.outerHTML }] : [];
 }
 
+function sensitivityFigures(runs: readonly RunResult[], options: ReportOptions): ReportFigure[] {
+  const figure = sensitivityFigure(runs, options);
+  return figure ? [{ caption: SENSITIVITY_CAPTION, svg: figure.outerHTML }] : [];
+}
+
+/** The sensitivity figure of a tuned comparison, or nothing. */
+export function sensitivityFigure(
+  runs: readonly RunResult[],
+  options: { document?: Document; colors?: readonly string[] } = {},
+): SVGSVGElement | undefined {
+  const curves = tuningCurves(runs);
+  if (curves.length === 0) return undefined;
+  const by = runs.find((run) => run.tuning)!.tuning!.by;
+  return sensitivityPlot(curves, { document: options.document, colors: options.colors, lossLabel: `final ${by}` });
+}
+
+/** Percent with two decimals for fractions, as the tables write accuracy. */
+function percentOf(value: number | undefined): string {
+  return formatPercent(value);
+}
+
+/** The seeds table (mean ± sd over each optimizer's seeds, rank, ties by Welch's t) as HTML rows, or "" without replicates. */
+function seedsSection(runs: readonly RunResult[], colors: readonly string[] | undefined): string {
+  if (!hasReplicates(runs)) return "";
+  const summaries = seedSummaries(runs);
+  const metric = rankingMetric(runs);
+  const rows = [...summaries]
+    .sort((a, b) => a.rank - b.rank)
+    .map((summary) => {
+      const group = runs.filter((run, r) => (run.optimizerIndex ?? r) === summary.optimizerIndex);
+      const g = summaries.indexOf(summary);
+      return `<tr>
+<td class="number">${summary.rank}</td>
+<td><span class="swatch" style="background:${runColor(g, colors)}"></span>${escapeHtml(summary.label + lrChoiceText(group))}</td>
+<td class="number">${formatMeanSd(summary.evalLoss)}</td>
+<td class="number">${formatMeanSd(summary.evalAccuracy, percentOf)}</td>
+<td class="number">${formatMeanSd(summary.trainLoss)}</td>
+<td class="number">${summary.evalLoss.n || summary.trainLoss.n} of ${summary.seeds.length}</td>
+<td>${summary.notDifferentFrom.length === 0 ? "–" : summary.notDifferentFrom.join(", ")}</td>
+</tr>`;
+    });
+  return `<h2>Over seeds</h2>
+<p>Mean ± sample standard deviation of the final values over each optimizer's seeds; ranked by mean final ${escapeHtml(metric)}.
+The last column lists the ranks whose final ${escapeHtml(metric)} is <em>not</em> significantly different (${escapeHtml(SIGNIFICANCE_TEST)}).</p>
+<table>
+<thead><tr><th>rank</th><th>optimizer</th><th>held-out loss</th><th>held-out accuracy</th><th>final train loss</th><th>finished</th><th>not significantly different from</th></tr></thead>
+<tbody>
+${rows.join("\n")}
+</tbody>
+</table>`;
+}
+
+/** The tuning grid of every optimizer as an HTML table, or "" without tuning. */
+function tuningSection(runs: readonly RunResult[]): string {
+  const { labels } = runLabels(runs);
+  const seen = new Set<number>();
+  const rows: string[] = [];
+  runs.forEach((run, r) => {
+    const key = run.optimizerIndex ?? r;
+    if (!run.tuning || seen.has(key)) return;
+    seen.add(key);
+    for (const point of run.tuning.points) {
+      const chosen = point.lr === run.tuning.chosenLr;
+      rows.push(`<tr${chosen ? ' class="chosen"' : ""}>
+<td>${escapeHtml(labels[r]!)}</td>
+<td class="number">${formatLr(point.lr)}</td>
+<td class="number">${formatNumber(point.loss)}</td>
+<td class="number">${percentOf(point.evalAccuracy)}</td>
+<td${point.outcome === "ok" ? "" : ' class="bad"'}>${escapeHtml(point.outcome)}${chosen ? " — kept" : ""}</td>
+</tr>`);
+    }
+  });
+  if (rows.length === 0) return "";
+  const by = runs.find((run) => run.tuning)!.tuning!.by;
+  return `<h2>Tuning grid</h2>
+<p>Every lr tried (first seed); each optimizer keeps the lr of its lowest final ${escapeHtml(by)}.</p>
+<table>
+<thead><tr><th>optimizer</th><th>lr</th><th>final ${escapeHtml(by)}</th><th>held-out accuracy</th><th>outcome</th></tr></thead>
+<tbody>
+${rows.join("\n")}
+</tbody>
+</table>`;
+}
+
 const escapes: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (character) => escapes[character]);
@@ -129,6 +247,8 @@ td.number { text-align: right; }
 .bad { color: #b3261e; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1rem; }
 dt { color: #555; }
+tr.chosen td { font-weight: 600; }
+pre { background: #f6f6f6; padding: 0.6rem; overflow-x: auto; }
 dd { margin: 0; }
 `;
 
@@ -143,8 +263,15 @@ function setupFacts(setup: RunSetup): [string, string][] {
     ["model", `MLP ${setup.layers.join("-")} (Linear + ReLU, log_softmax + NLL)`],
     [
       "training",
-      `${setup.epochs} epoch${setup.epochs === 1 ? "" : "s"}, batch size ${setup.batchSize}, seed ${setup.seed} (same initial weights and batch order for every run)`,
+      `${setup.epochs} epoch${setup.epochs === 1 ? "" : "s"}, batch size ${setup.batchSize}, ` +
+        ((setup.seeds ?? 1) > 1
+          ? `seeds ${setup.seed}…${setup.seed + setup.seeds! - 1} (${setup.seeds} per optimizer; within a seed, the same initial weights and batch order for every run)`
+          : `seed ${setup.seed} (same initial weights and batch order for every run)`),
     ],
+    ...(setup.lrFind === undefined
+      ? []
+      : [["lr auto", `range test of each optimizer before its run: ${setup.lrFind}`] as [string, string]]),
+    ...(setup.tune === undefined ? [] : [["lr tuning", setup.tune] as [string, string]]),
     ...(setup.schedule === undefined
       ? []
       : [
@@ -166,14 +293,16 @@ export function reportHtml(runs: readonly RunResult[], info: ReportInfo, options
       svg: epochPlot(runs, { document: options.document, colors: options.colors }).outerHTML,
     },
     ...lrFigures(runs, options),
+    ...sensitivityFigures(runs, options),
   ];
-  const labels = uniqueLabels(runs);
+  const { labels, groups } = runLabels(runs);
+  const seeded = hasReplicates(runs);
   const rows = runs.map((run, r) => {
     const last = run.epochs.at(-1);
     const outcome = runOutcome(run);
     return `<tr>
-<td><span class="swatch" style="background:${runColor(r, options.colors)}"></span>${escapeHtml(labels[r])}</td>
-<td><code>${escapeHtml(describeOptimizer(run.optimizer))}</code></td>
+<td><span class="swatch" style="background:${runColor(groups[r]!, options.colors)}"></span>${escapeHtml(labels[r]!)}</td>
+${seeded ? `<td class="number">${run.seed}</td>\n` : ""}<td><code>${escapeHtml(describeRun(run))}</code></td>
 <td class="number">${formatNumber(finalTrainLoss(run))}</td>
 <td class="number">${formatNumber(last?.evalLoss)}</td>
 <td class="number">${formatPercent(last?.evalAccuracy)}</td>
@@ -206,13 +335,21 @@ export function reportHtml(runs: readonly RunResult[], info: ReportInfo, options
 ${facts.map(([name, value]) => `<dt>${name}</dt><dd>${escapeHtml(value)}</dd>`).join("\n")}
 </dl>
 ${figures.map((figure) => `<figure>\n${figure.svg}\n<figcaption>${escapeHtml(figure.caption)}</figcaption>\n</figure>`).join("\n")}
+${info.command === undefined ? "" : `<h2>Re-run</h2>\n<pre><code>${escapeHtml(info.command)}</code></pre>`}
+${seedsSection(runs, options.colors)}
 <h2>Runs</h2>
 <table>
-<thead><tr><th>run</th><th>optimizer and options</th><th>final train loss<br><small>(mean of last epoch)</small></th><th>held-out loss</th><th>held-out accuracy</th><th>seconds per epoch</th><th>outcome</th></tr></thead>
+<thead><tr><th>run</th>${seeded ? "<th>seed</th>" : ""}<th>optimizer and options</th><th>final train loss<br><small>(mean of last epoch)</small></th><th>held-out loss</th><th>held-out accuracy</th><th>seconds per epoch</th><th>outcome</th></tr></thead>
 <tbody>
 ${rows.join("\n")}
 </tbody>
 </table>
+${tuningSection(runs)}
+${
+  info.configuration === undefined
+    ? ""
+    : `<h2>Configuration</h2>\n<pre id="configuration"><code>${escapeHtml(JSON.stringify(info.configuration, null, 2))}</code></pre>`
+}
 </body>
 </html>
 `;
