@@ -242,8 +242,7 @@ describe("optimlab compare, end to end", () => {
     expect(html.startsWith("<!doctype html>")).toBe(true);
     expect(html.match(/<svg /g)!.length).toBeGreaterThanOrEqual(2);
     expect(html).toContain(">Evolution of Optimizers</text>");
-    for (const { label } of NOTEBOOK_LINEUP)
-      expect(html.split(`</span>${label}</td>`).length - 1).toBe(3); // one row per seed
+    for (const { label } of NOTEBOOK_LINEUP) expect(html.split(`</span>${label}</td>`).length - 1).toBe(3); // one row per seed
     expect(html).toContain("512 training rows; 2000 held-out rows");
     expect(html).toContain("<h2>Over seeds</h2>");
     expect(html).toContain("<pre><code>optimlab compare --limit 512 --epochs 1</code></pre>");
