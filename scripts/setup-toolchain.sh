@@ -84,6 +84,12 @@ else
   echo "setup: rust wasm32 target present"
 fi
 
+if cargo clippy --version >/dev/null 2>&1; then
+  echo "setup: clippy present"
+else
+  step "clippy (npm test lints the crate)" rustup component add clippy
+fi
+
 # The slow installs (two cargo builds of a few minutes each, chromium from apt) run side by side: each
 # has serial stretches (build scripts, linking, downloads) that leave a core idle when run alone.
 background_pids=()

@@ -6,6 +6,9 @@ export PATH="$HOME/.cargo/bin:$PATH"
 if [ -f "$HOME/.optimlab-toolchain" ]; then export RUSTUP_TOOLCHAIN="$(cat "$HOME/.optimlab-toolchain")"; fi
 bash scripts/format.sh --check   # rustfmt.toml and .prettierrc.json; `npm run format` fixes
 bash scripts/lint.sh             # eslint.config.js and madge's import-cycle check; `npm run lint`
+# Lints as errors, on the host and for the wasm build (their cfgs differ).
+cargo clippy --quiet --all-targets -p optimlab -- -D warnings
+cargo clippy --quiet --all-targets -p optimlab --target wasm32-unknown-unknown -- -D warnings
 cargo test --release --quiet -p optimlab
 # The same crate tests inside the simd128 wasm build (SIMD kernels against their scalar twins, fixture parity).
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test --release -p optimlab --target wasm32-unknown-unknown

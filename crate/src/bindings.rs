@@ -400,12 +400,13 @@ pub fn schedule_lrs(
     crate::schedule::curve(name, &options, base_lr, steps as usize, metrics.as_deref()).map_err(js_error)
 }
 
-// ---- optimizer info: every optimizer's option names and defaults (crate::optim::describe) ----
+// ---- optimizer info: every optimizer's options with their types, defaults and docs (crate::optim::describe) ----
 
-/// The registry as JSON: `[{ name, options: [{ name, default }, …] }, …]`, torch's (optax's) option names in the
-/// order of the "valid options" error, each with the default the Rust side applies (null: torch's `None`, a
-/// default derived from other options, or a learning rate optax requires).
+/// The registry as JSON: `[{ name, typeName, summary, options: [{ name, type, default, doc }, …] }, …]`, torch's
+/// (optax's) option names in the order of the "valid options" error, each with its TypeScript type, the default the
+/// Rust side applies (null: torch's `None`, a default derived from other options, or a learning rate optax requires)
+/// and its doc line.
 #[wasm_bindgen(js_name = optimizerInfo)]
-pub fn optimizer_info() -> Result<String, JsError> {
-    Ok(optim::describe().map_err(js_error)?.to_string())
+pub fn optimizer_info() -> String {
+    optim::describe().to_string()
 }

@@ -1,4 +1,6 @@
 //! optimlab: MLP training and torch.optim-compatible optimizers, compiled to SIMD WebAssembly.
+// torch validates with `if not 0.0 <= lr`, which NaN fails too; the checks here are written the same way.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
 pub mod arena;
 pub mod bindings;
 pub mod kernels;

@@ -1,20 +1,24 @@
 //! AdaBelief: m ← (1−β₁)g + β₁m;  s ← (1−β₂)(g−m)² + β₂s + ε_root;  θ ← θ − γ·m̂/(√ŝ + ε), ˆ = bias-corrected.
 //! Source: optax.adabelief = scale_by_belief (nesterov too) → scale_by_learning_rate (optax 0.2.8).
-use super::{
-    check_beta_list, lr_field, non_negative, optax_bias_correction, optax_learning_rate, persist, OptimError, Options,
-    TensorRule,
-};
+use super::{check_beta_list, lr_field, non_negative, optax_bias_correction, options, persist, OptimError, TensorRule};
 
 pub struct AdaBelief;
 
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub learning_rate: f64,
-    pub b1: f64,
-    pub b2: f64,
-    pub eps: f64,
-    pub eps_root: f64,
-    pub nesterov: bool,
+options! {
+    /// Options of optax.adabelief: Adam dividing by the variance of the gradient around its average (the belief).
+    pub struct Config as AdaBelief {
+        learning_rate: optax = None,
+        /// Exponential decay rate β₁ of the first moment (the gradient's running average).
+        b1: f64 = 0.9,
+        /// Exponential decay rate β₂ of the belief s, the running average of (g − m)².
+        b2: f64 = 0.999,
+        /// Term added to the denominator, outside the square root, for numerical stability.
+        eps: f64 = 1e-16,
+        /// Term added to the second moment inside the square root.
+        eps_root: f64 = 1e-16,
+        /// Use Nesterov momentum.
+        nesterov: bool = false,
+    }
 }
 
 /// `scale_by_belief`'s count, `mu` (m) and `nu` (s, ε_root included).
@@ -28,19 +32,11 @@ persist!(State { count, mu, nu });
 
 impl TensorRule for AdaBelief {
     const NAME: &'static str = "adabelief";
-    const OPTIONS: &'static [&'static str] = &["learning_rate", "lr", "b1", "b2", "eps", "eps_root", "nesterov"];
+    type Options = Config;
     type Config = Config;
     type State = State;
 
-    fn config(o: &Options) -> Result<Config, OptimError> {
-        let config = Config {
-            learning_rate: optax_learning_rate(o, None)?,
-            b1: o.num("b1", 0.9)?,
-            b2: o.num("b2", 0.999)?,
-            eps: o.num("eps", 1e-16)?,
-            eps_root: o.num("eps_root", 1e-16)?,
-            nesterov: o.flag("nesterov", false)?,
-        };
+    fn config(config: Config) -> Result<Config, OptimError> {
         check_beta_list(&[config.b1, config.b2])?;
         non_negative(config.eps, "Invalid epsilon value")?;
         non_negative(config.eps_root, "Invalid eps_root value")?;

@@ -1,33 +1,22 @@
 //! Adadelta: g ← ±∇ + λθ;  v ← ρv + (1−ρ)g²;  Δ ← √(u+ε)/√(v+ε) · g;  u ← ρu + (1−ρ)Δ²;  θ ← θ − γΔ.
 //! Source: torch.optim.Adadelta, `_single_tensor_adadelta` (torch 2.13).
-use super::{js_number, lr_field, non_negative, persist, OptimError, Options, TensorRule};
+use super::{js_number, lr_field, non_negative, options, persist, OptimError, TensorRule};
 
 pub struct Adadelta;
 
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub lr: f64,
-    pub rho: f64,
-    pub eps: f64,
-    pub weight_decay: f64,
-    pub maximize: bool,
-}
-
-impl Config {
-    pub fn new(config: Config) -> Result<Config, OptimError> {
-        non_negative(config.lr, "Invalid learning rate")?;
-        if !(0.0 <= config.rho && config.rho <= 1.0) {
-            return Err(OptimError::Invalid(format!("Invalid rho value: {}", js_number(config.rho))));
-        }
-        non_negative(config.eps, "Invalid epsilon value")?;
-        non_negative(config.weight_decay, "Invalid weight_decay value")?;
-        Ok(config)
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config { lr: 1.0, rho: 0.9, eps: 1e-6, weight_decay: 0.0, maximize: false }
+options! {
+    /// Options of torch.optim.Adadelta: steps sized by running averages of squared gradients and squared updates.
+    pub struct Config as Adadelta {
+        /// Coefficient γ that scales the update before it is applied.
+        lr: f64 = 1.0,
+        /// Coefficient ρ of the running averages of squared gradients and of squared updates.
+        rho: f64 = 0.9,
+        /// Term added to the denominator for numerical stability.
+        eps: f64 = 1e-6,
+        /// Weight decay λ (L2 penalty): λθ is added to the gradient.
+        weight_decay: f64 = 0.0,
+        /// Maximize the objective instead of minimizing it (the gradient's sign is flipped).
+        maximize: bool = false,
     }
 }
 
@@ -41,19 +30,18 @@ persist!(State { square_avg, acc_delta });
 
 impl TensorRule for Adadelta {
     const NAME: &'static str = "adadelta";
-    const OPTIONS: &'static [&'static str] = &["lr", "rho", "eps", "weight_decay", "maximize"];
+    type Options = Config;
     type Config = Config;
     type State = State;
 
-    fn config(o: &Options) -> Result<Config, OptimError> {
-        let d = Config::default();
-        Config::new(Config {
-            lr: o.num("lr", d.lr)?,
-            rho: o.num("rho", d.rho)?,
-            eps: o.num("eps", d.eps)?,
-            weight_decay: o.num("weight_decay", d.weight_decay)?,
-            maximize: o.flag("maximize", d.maximize)?,
-        })
+    fn config(config: Config) -> Result<Config, OptimError> {
+        non_negative(config.lr, "Invalid learning rate")?;
+        if !(0.0 <= config.rho && config.rho <= 1.0) {
+            return Err(OptimError::Invalid(format!("Invalid rho value: {}", js_number(config.rho))));
+        }
+        non_negative(config.eps, "Invalid epsilon value")?;
+        non_negative(config.weight_decay, "Invalid weight_decay value")?;
+        Ok(config)
     }
     lr_field!(lr);
     fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {

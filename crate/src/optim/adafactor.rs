@@ -2,10 +2,32 @@
 //! C ← lerp(C, mean_r g², β̂), V ← R·C / max(mean_r R, ε₁), else V ← lerp(V, g², β̂);  U ← g / √max(V, ε₁²);  θ ← θ − α·U / max(1, RMS(U)/d).
 //! Source: torch.optim.Adafactor, `_single_tensor_adafactor` (torch 2.13). The factored moments use the last
 //! two dimensions of the shape (leading dimensions are a batch); vectors and scalars keep a full V.
-use super::{js_number, lerp, lr_field, persist, OptimError, Options, TensorRule};
+use super::{js_number, lerp, lr_field, options, persist, OptimError, TensorRule};
 
 pub struct Adafactor;
 
+options! {
+    /// Options of torch.optim.Adafactor: factored second moments (row and column averages) for ≥ 2-D tensors.
+    pub struct Options as Adafactor {
+        /// Learning rate γ; the relative step size is min(γ, 1/√t).
+        lr: f64 = 0.01,
+        /// Decay-rate exponent τ: the second moment is averaged with β̂ = t^τ.
+        beta2_decay: f64 = -0.8,
+        /// (ε₁, ε₂): ε₁ floors the second moment (null: float32's machine epsilon), ε₂ floors the parameters' RMS in
+        /// the step size.
+        eps: (Option<f64>, Option<f64>) as "[number | null, number]" = (None, Some(1e-3)),
+        /// Clipping threshold d of the update's RMS.
+        d: f64 = 1.0,
+        /// Decoupled weight decay λ: θ ← θ(1 − γλ) before each step.
+        weight_decay: f64 = 0.0,
+        /// torch's foreach flag, accepted for compatibility: the single-tensor loop runs either way.
+        foreach: bool = false,
+        /// Maximize the objective instead of minimizing it (the gradient's sign is flipped).
+        maximize: bool = false,
+    }
+}
+
+/// The options as the update reads them.
 #[derive(Clone, Debug)]
 pub struct Config {
     pub lr: f64,
@@ -15,39 +37,6 @@ pub struct Config {
     pub d: f64,
     pub weight_decay: f64,
     pub maximize: bool,
-}
-
-impl Config {
-    pub fn new(config: Config) -> Result<Config, OptimError> {
-        let fail = |message: &str, value: f64| Err(OptimError::Invalid(format!("{message}{}", js_number(value))));
-        if !(0.0 <= config.lr) {
-            return fail("Learning rate should be >= 0 but is: ", config.lr);
-        }
-        if !(0.0 >= config.beta2_decay) {
-            return fail("beta2_decay should be <= 0 but is: ", config.beta2_decay);
-        }
-        if let Some(eps1) = config.eps.0 {
-            if !(0.0 <= eps1) {
-                return fail("epsilon1 should be >= 0 but is: ", eps1);
-            }
-        }
-        if !(0.0 <= config.eps.1) {
-            return fail("epsilon2 should be >= 0 but is: ", config.eps.1);
-        }
-        if !(1.0 <= config.d) {
-            return fail("Clipping threshold d should be >= 1 but is: ", config.d);
-        }
-        if !(0.0 <= config.weight_decay) {
-            return fail("weight_decay should be >= 0 but is: ", config.weight_decay);
-        }
-        Ok(config)
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config { lr: 1e-2, beta2_decay: -0.8, eps: (None, 1e-3), d: 1.0, weight_decay: 0.0, maximize: false }
-    }
 }
 
 /// Row and column factors of the second moment for ≥2-D tensors (one per leading "batch" index),
@@ -90,29 +79,42 @@ fn norm(values: impl Iterator<Item = f32>) -> f32 {
 
 impl TensorRule for Adafactor {
     const NAME: &'static str = "adafactor";
-    /// `foreach` is accepted as torch's flag; the single-tensor loop is what runs (and what torch
-    /// runs unless foreach=True, which only reorders float32 rounding).
-    const OPTIONS: &'static [&'static str] = &["lr", "beta2_decay", "eps", "d", "weight_decay", "foreach", "maximize"];
+    type Options = Options;
     type Config = Config;
     type State = State;
 
-    fn config(o: &Options) -> Result<Config, OptimError> {
-        let d = Config::default();
-        o.flag("foreach", false)?;
-        let (eps1, eps2) = o.opt_pair("eps", (d.eps.0, Some(d.eps.1)))?;
+    /// `foreach` is accepted as torch's flag; the single-tensor loop is what runs (and what torch
+    /// runs unless foreach=True, which only reorders float32 rounding).
+    fn config(o: Options) -> Result<Config, OptimError> {
+        let Options { lr, beta2_decay, eps: (eps1, eps2), d, weight_decay, maximize, foreach: _ } = o;
         let eps2 = eps2.ok_or_else(|| OptimError::WrongType {
             option: "eps".into(),
             expected: "a pair [epsilon1 or null, epsilon2]",
             got: "epsilon2 null".into(),
         })?;
-        Config::new(Config {
-            lr: o.num("lr", d.lr)?,
-            beta2_decay: o.num("beta2_decay", d.beta2_decay)?,
-            eps: (eps1, eps2),
-            d: o.num("d", d.d)?,
-            weight_decay: o.num("weight_decay", d.weight_decay)?,
-            maximize: o.flag("maximize", d.maximize)?,
-        })
+        let config = Config { lr, beta2_decay, eps: (eps1, eps2), d, weight_decay, maximize };
+        let fail = |message: &str, value: f64| Err(OptimError::Invalid(format!("{message}{}", js_number(value))));
+        if !(0.0 <= config.lr) {
+            return fail("Learning rate should be >= 0 but is: ", config.lr);
+        }
+        if !(0.0 >= config.beta2_decay) {
+            return fail("beta2_decay should be <= 0 but is: ", config.beta2_decay);
+        }
+        if let Some(eps1) = config.eps.0 {
+            if !(0.0 <= eps1) {
+                return fail("epsilon1 should be >= 0 but is: ", eps1);
+            }
+        }
+        if !(0.0 <= config.eps.1) {
+            return fail("epsilon2 should be >= 0 but is: ", config.eps.1);
+        }
+        if !(1.0 <= config.d) {
+            return fail("Clipping threshold d should be >= 1 but is: ", config.d);
+        }
+        if !(0.0 <= config.weight_decay) {
+            return fail("weight_decay should be >= 0 but is: ", config.weight_decay);
+        }
+        Ok(config)
     }
     lr_field!(lr);
     fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {

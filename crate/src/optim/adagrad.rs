@@ -1,40 +1,24 @@
 //! Adagrad: g ← ±∇ + λθ;  γ̃ ← γ / (1 + (t−1)η);  s ← s + g²;  θ ← θ − γ̃ · g / (√s + ε).
 //! Source: torch.optim.Adagrad, `_single_tensor_adagrad` (torch 2.13).
-use super::{lr_field, non_negative, persist, OptimError, Options, TensorRule};
+use super::{lr_field, non_negative, options, persist, OptimError, TensorRule};
 
 pub struct Adagrad;
 
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub lr: f64,
-    pub lr_decay: f64,
-    pub weight_decay: f64,
-    pub initial_accumulator_value: f64,
-    pub eps: f64,
-    pub maximize: bool,
-}
-
-impl Config {
-    pub fn new(config: Config) -> Result<Config, OptimError> {
-        non_negative(config.lr, "Invalid learning rate")?;
-        non_negative(config.lr_decay, "Invalid lr_decay value")?;
-        non_negative(config.weight_decay, "Invalid weight_decay value")?;
-        non_negative(config.initial_accumulator_value, "Invalid initial_accumulator_value value")?;
-        non_negative(config.eps, "Invalid epsilon value")?;
-        Ok(config)
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            lr: 1e-2,
-            lr_decay: 0.0,
-            weight_decay: 0.0,
-            initial_accumulator_value: 0.0,
-            eps: 1e-10,
-            maximize: false,
-        }
+options! {
+    /// Options of torch.optim.Adagrad: per-element steps scaled by the root of the sum of squared gradients.
+    pub struct Config as Adagrad {
+        /// Learning rate γ.
+        lr: f64 = 0.01,
+        /// Learning-rate decay η: step t uses γ / (1 + (t − 1)η).
+        lr_decay: f64 = 0.0,
+        /// Weight decay λ (L2 penalty): λθ is added to the gradient.
+        weight_decay: f64 = 0.0,
+        /// Starting value of the sum of squared gradients.
+        initial_accumulator_value: f64 = 0.0,
+        /// Term added to the denominator for numerical stability.
+        eps: f64 = 1e-10,
+        /// Maximize the objective instead of minimizing it (the gradient's sign is flipped).
+        maximize: bool = false,
     }
 }
 
@@ -47,21 +31,17 @@ persist!(State { step, sum });
 
 impl TensorRule for Adagrad {
     const NAME: &'static str = "adagrad";
-    const OPTIONS: &'static [&'static str] =
-        &["lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps", "maximize"];
+    type Options = Config;
     type Config = Config;
     type State = State;
 
-    fn config(o: &Options) -> Result<Config, OptimError> {
-        let d = Config::default();
-        Config::new(Config {
-            lr: o.num("lr", d.lr)?,
-            lr_decay: o.num("lr_decay", d.lr_decay)?,
-            weight_decay: o.num("weight_decay", d.weight_decay)?,
-            initial_accumulator_value: o.num("initial_accumulator_value", d.initial_accumulator_value)?,
-            eps: o.num("eps", d.eps)?,
-            maximize: o.flag("maximize", d.maximize)?,
-        })
+    fn config(config: Config) -> Result<Config, OptimError> {
+        non_negative(config.lr, "Invalid learning rate")?;
+        non_negative(config.lr_decay, "Invalid lr_decay value")?;
+        non_negative(config.weight_decay, "Invalid weight_decay value")?;
+        non_negative(config.initial_accumulator_value, "Invalid initial_accumulator_value value")?;
+        non_negative(config.eps, "Invalid epsilon value")?;
+        Ok(config)
     }
     lr_field!(lr);
     fn init(c: &Config, shape: &[usize]) -> Result<State, OptimError> {

@@ -1,51 +1,26 @@
 //! Adam: g ← ±∇ (+ λθ, or θ ← θ(1 − γλ) if decoupled);  m ← lerp(m, g, 1−β₁);  v ← β₂v + (1−β₂)g²;  v̂ ← max(v̂, v) if amsgrad;
 //! θ ← θ − (γ / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε).  Source: torch.optim.Adam, `_single_tensor_adam` (torch 2.13).
-use super::{check_adam_options, lerp, lr_field, maximum, persist, OptimError, Options, TensorRule};
+use super::{check_adam_options, lerp, lr_field, maximum, options, persist, OptimError, TensorRule};
 
 pub struct Adam;
 
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub lr: f64,
-    pub betas: (f64, f64),
-    pub eps: f64,
-    pub weight_decay: f64,
-    pub amsgrad: bool,
-    pub maximize: bool,
-    pub decoupled_weight_decay: bool,
-}
-
-impl Config {
-    pub fn new(config: Config) -> Result<Config, OptimError> {
-        check_adam_options(config.lr, config.eps, config.betas, config.weight_decay)?;
-        Ok(config)
-    }
-
-    /// Reads the options Adam and AdamW share; `defaults` differ only in weight decay.
-    pub(crate) fn read(o: &Options, d: Config) -> Result<Config, OptimError> {
-        Config::new(Config {
-            lr: o.num("lr", d.lr)?,
-            betas: o.pair("betas", d.betas)?,
-            eps: o.num("eps", d.eps)?,
-            weight_decay: o.num("weight_decay", d.weight_decay)?,
-            amsgrad: o.flag("amsgrad", d.amsgrad)?,
-            maximize: o.flag("maximize", d.maximize)?,
-            decoupled_weight_decay: o.flag("decoupled_weight_decay", d.decoupled_weight_decay)?,
-        })
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            lr: 1e-3,
-            betas: (0.9, 0.999),
-            eps: 1e-8,
-            weight_decay: 0.0,
-            amsgrad: false,
-            maximize: false,
-            decoupled_weight_decay: false,
-        }
+options! {
+    /// Options of torch.optim.Adam.
+    pub struct Config as Adam {
+        /// Learning rate γ.
+        lr: f64 = 0.001,
+        /// Coefficients (β₁, β₂) of the running averages of the gradient and of its square.
+        betas: (f64, f64) = (0.9, 0.999),
+        /// Term added to the denominator for numerical stability.
+        eps: f64 = 1e-8,
+        /// Weight decay λ (L2 penalty): λθ is added to the gradient.
+        weight_decay: f64 = 0.0,
+        /// Use the AMSGrad variant: divide by the running maximum of the second moment.
+        amsgrad: bool = false,
+        /// Maximize the objective instead of minimizing it (the gradient's sign is flipped).
+        maximize: bool = false,
+        /// Decay the weights directly, θ ← θ(1 − γλ) (AdamW-style), instead of adding λθ to the gradient.
+        decoupled_weight_decay: bool = false,
     }
 }
 
@@ -134,13 +109,13 @@ impl Scalars {
 
 impl TensorRule for Adam {
     const NAME: &'static str = "adam";
-    const OPTIONS: &'static [&'static str] =
-        &["lr", "betas", "eps", "weight_decay", "amsgrad", "maximize", "decoupled_weight_decay"];
+    type Options = Config;
     type Config = Config;
     type State = State;
 
-    fn config(o: &Options) -> Result<Config, OptimError> {
-        Config::read(o, Config::default())
+    fn config(config: Config) -> Result<Config, OptimError> {
+        check_adam_options(config.lr, config.eps, config.betas, config.weight_decay)?;
+        Ok(config)
     }
     lr_field!(lr);
     fn set_momentum(c: &mut Config, momentum: f64) -> bool {

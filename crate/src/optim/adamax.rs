@@ -1,28 +1,22 @@
 //! Adamax: g ← ±∇ + λθ;  m ← lerp(m, g, 1−β₁);  u ← max(β₂u, |g| + ε);  θ ← θ − (γ / (1−β₁ᵗ)) · m / u.
 //! Source: torch.optim.Adamax, `_single_tensor_adamax` (torch 2.13).
-use super::{check_adam_options, lerp, lr_field, maximum, persist, OptimError, Options, TensorRule};
+use super::{check_adam_options, lerp, lr_field, maximum, options, persist, OptimError, TensorRule};
 
 pub struct Adamax;
 
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub lr: f64,
-    pub betas: (f64, f64),
-    pub eps: f64,
-    pub weight_decay: f64,
-    pub maximize: bool,
-}
-
-impl Config {
-    pub fn new(config: Config) -> Result<Config, OptimError> {
-        check_adam_options(config.lr, config.eps, config.betas, config.weight_decay)?;
-        Ok(config)
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config { lr: 2e-3, betas: (0.9, 0.999), eps: 1e-8, weight_decay: 0.0, maximize: false }
+options! {
+    /// Options of torch.optim.Adamax: Adam with the infinity norm.
+    pub struct Config as Adamax {
+        /// Learning rate γ.
+        lr: f64 = 0.002,
+        /// Coefficients (β₁, β₂) of the gradient's running average and of the decay of the infinity norm.
+        betas: (f64, f64) = (0.9, 0.999),
+        /// Term added to the denominator for numerical stability.
+        eps: f64 = 1e-8,
+        /// Weight decay λ (L2 penalty): λθ is added to the gradient.
+        weight_decay: f64 = 0.0,
+        /// Maximize the objective instead of minimizing it (the gradient's sign is flipped).
+        maximize: bool = false,
     }
 }
 
@@ -37,19 +31,13 @@ persist!(State { step, exp_avg, exp_inf });
 
 impl TensorRule for Adamax {
     const NAME: &'static str = "adamax";
-    const OPTIONS: &'static [&'static str] = &["lr", "betas", "eps", "weight_decay", "maximize"];
+    type Options = Config;
     type Config = Config;
     type State = State;
 
-    fn config(o: &Options) -> Result<Config, OptimError> {
-        let d = Config::default();
-        Config::new(Config {
-            lr: o.num("lr", d.lr)?,
-            betas: o.pair("betas", d.betas)?,
-            eps: o.num("eps", d.eps)?,
-            weight_decay: o.num("weight_decay", d.weight_decay)?,
-            maximize: o.flag("maximize", d.maximize)?,
-        })
+    fn config(config: Config) -> Result<Config, OptimError> {
+        check_adam_options(config.lr, config.eps, config.betas, config.weight_decay)?;
+        Ok(config)
     }
     lr_field!(lr);
     fn set_momentum(c: &mut Config, momentum: f64) -> bool {

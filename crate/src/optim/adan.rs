@@ -1,21 +1,26 @@
 //! Adan: d ← g − g₋₁ (0 at t=1); m, v, n ← EMAs of g, d, (g + (1−β₂)d)²;  θ ← θ − γ·[(m̂ + (1−β₂)v̂)/(√(n̂ + ε_root) + ε) + λθ].
 //! Source: optax.adan = scale_by_adan → add_decayed_weights → scale_by_learning_rate (optax 0.2.8).
-use super::{
-    check_beta_list, lr_field, non_negative, optax_bias_correction, optax_learning_rate, persist, OptimError, Options,
-    TensorRule,
-};
+use super::{check_beta_list, lr_field, non_negative, optax_bias_correction, options, persist, OptimError, TensorRule};
 
 pub struct Adan;
 
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub learning_rate: f64,
-    pub b1: f64,
-    pub b2: f64,
-    pub b3: f64,
-    pub eps: f64,
-    pub eps_root: f64,
-    pub weight_decay: f64,
+options! {
+    /// Options of optax.adan: adaptive Nesterov momentum from gradient differences.
+    pub struct Config as Adan {
+        learning_rate: optax = None,
+        /// Exponential decay rate β₁ of the gradient's running average.
+        b1: f64 = 0.98,
+        /// Exponential decay rate β₂ of the running average of gradient differences.
+        b2: f64 = 0.92,
+        /// Exponential decay rate β₃ of the second moment.
+        b3: f64 = 0.99,
+        /// Term added to the denominator, outside the square root, for numerical stability.
+        eps: f64 = 1e-8,
+        /// Term added to the second moment inside the square root.
+        eps_root: f64 = 1e-8,
+        /// Weight decay λ: λθ is added to the update (and scaled by the learning rate).
+        weight_decay: f64 = 0.0,
+    }
 }
 
 /// `scale_by_adan`'s step t, moments m, v, n and the previous gradient g.
@@ -31,21 +36,11 @@ persist!(State { t, m, v, n, previous_grad });
 
 impl TensorRule for Adan {
     const NAME: &'static str = "adan";
-    const OPTIONS: &'static [&'static str] =
-        &["learning_rate", "lr", "b1", "b2", "b3", "eps", "eps_root", "weight_decay"];
+    type Options = Config;
     type Config = Config;
     type State = State;
 
-    fn config(o: &Options) -> Result<Config, OptimError> {
-        let config = Config {
-            learning_rate: optax_learning_rate(o, None)?,
-            b1: o.num("b1", 0.98)?,
-            b2: o.num("b2", 0.92)?,
-            b3: o.num("b3", 0.99)?,
-            eps: o.num("eps", 1e-8)?,
-            eps_root: o.num("eps_root", 1e-8)?,
-            weight_decay: o.num("weight_decay", 0.0)?,
-        };
+    fn config(config: Config) -> Result<Config, OptimError> {
         check_beta_list(&[config.b1, config.b2, config.b3])?;
         non_negative(config.eps, "Invalid epsilon value")?;
         non_negative(config.eps_root, "Invalid eps_root value")?;

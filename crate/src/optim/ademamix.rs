@@ -1,24 +1,30 @@
 //! AdEMAMix: m₁ ← (1−β₁)g + β₁m₁;  m₂ ← (1−β₃)g + β₃m₂;  ν ← (1−β₂)g² + β₂ν;
 //! θ ← θ − γ((m₁/(1−β₁ᵗ) + α·m₂) / (√(ν/(1−β₂ᵗ) + ε_root) + ε) + λθ).  Source: optax.contrib.ademamix (`scale_by_ademamix`), optax 0.2.8.
 use super::{
-    check_betas, lr_field, non_negative, optax_bias_correction, optax_learning_rate, persist, unit_interval,
-    OptimError, Options, TensorRule,
+    check_betas, lr_field, non_negative, optax_bias_correction, options, persist, unit_interval, OptimError, TensorRule,
 };
 
-pub struct Ademamix;
+pub struct AdEMAMix;
 
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub learning_rate: f64,
-    pub b1: f64,
-    pub b2: f64,
-    /// Decay of the slow EMA m₂.
-    pub b3: f64,
-    /// Weight of the slow EMA in the update.
-    pub alpha: f64,
-    pub eps: f64,
-    pub eps_root: f64,
-    pub weight_decay: f64,
+options! {
+    /// Options of optax.contrib.ademamix: Adam plus a slow gradient average weighted by α.
+    pub struct Config as AdEMAMix {
+        learning_rate: optax = None,
+        /// Exponential decay rate β₁ of the fast gradient average.
+        b1: f64 = 0.9,
+        /// Exponential decay rate β₂ of the second moment (the squared gradient's running average).
+        b2: f64 = 0.999,
+        /// Exponential decay rate β₃ of the slow gradient average.
+        b3: f64 = 0.9999,
+        /// Weight α of the slow average in the update.
+        alpha: f64 = 5.0,
+        /// Term added to the denominator, outside the square root, for numerical stability.
+        eps: f64 = 1e-8,
+        /// Term added to the second moment inside the square root.
+        eps_root: f64 = 0.0,
+        /// Weight decay λ: λθ is added to the update (and scaled by the learning rate).
+        weight_decay: f64 = 0.0,
+    }
 }
 
 /// The fast EMA `m1`, the slow EMA `m2`, the second moment `nu` and the step count.
@@ -31,24 +37,13 @@ pub struct State {
 
 persist!(State { count, m1, m2, nu });
 
-impl TensorRule for Ademamix {
+impl TensorRule for AdEMAMix {
     const NAME: &'static str = "ademamix";
-    const OPTIONS: &'static [&'static str] =
-        &["learning_rate", "lr", "b1", "b2", "b3", "alpha", "eps", "eps_root", "weight_decay"];
+    type Options = Config;
     type Config = Config;
     type State = State;
 
-    fn config(o: &Options) -> Result<Config, OptimError> {
-        let config = Config {
-            learning_rate: optax_learning_rate(o, None)?,
-            b1: o.num("b1", 0.9)?,
-            b2: o.num("b2", 0.999)?,
-            b3: o.num("b3", 0.9999)?,
-            alpha: o.num("alpha", 5.0)?,
-            eps: o.num("eps", 1e-8)?,
-            eps_root: o.num("eps_root", 0.0)?,
-            weight_decay: o.num("weight_decay", 0.0)?,
-        };
+    fn config(config: Config) -> Result<Config, OptimError> {
         check_betas((config.b1, config.b2))?;
         unit_interval(config.b3, "Invalid b3 value")?;
         non_negative(config.alpha, "Invalid alpha value")?;

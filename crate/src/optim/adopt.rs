@@ -1,20 +1,24 @@
 //! ADOPT: u ← clip(g / max(√v, ε), ±t^¼);  m ← (1−β₁)u + β₁m (m ← 0, v ← g² at t = 0);  v ← (1−β₂)g² + β₂v;
 //! θ ← θ − γ·m (nesterov: γ·((1−β₁)u + β₁m)).  Source: optax.contrib.adopt (`scale_by_adopt`), optax 0.2.8.
-use super::{
-    check_betas, lr_field, maximum, non_negative, optax_learning_rate, persist, OptimError, Options, TensorRule,
-};
+use super::{check_betas, lr_field, maximum, non_negative, options, persist, OptimError, TensorRule};
 
 pub struct Adopt;
 
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub learning_rate: f64,
-    pub b1: f64,
-    pub b2: f64,
-    pub eps: f64,
-    pub nesterov: bool,
-    /// Clip the normalised gradient to ±t^¼ (optax's default `clip_value_fn`).
-    pub use_clipping: bool,
+options! {
+    /// Options of optax.contrib.adopt: Adam with the gradient normalized by the previous second moment.
+    pub struct Config as Adopt {
+        learning_rate: optax = None,
+        /// Exponential decay rate β₁ of the first moment (the gradient's running average).
+        b1: f64 = 0.9,
+        /// Exponential decay rate β₂ of the second moment (the squared gradient's running average).
+        b2: f64 = 0.9999,
+        /// Floor of √v in the normalization.
+        eps: f64 = 1e-6,
+        /// Use Nesterov momentum.
+        nesterov: bool = false,
+        /// Clip the normalized gradient to ±t^¼, the paper's stabilization.
+        use_clipping: bool = true,
+    }
 }
 
 /// `mu` (m), `nu` (v) and optax's `count` (steps taken before this one).
@@ -28,19 +32,11 @@ persist!(State { count, mu, nu });
 
 impl TensorRule for Adopt {
     const NAME: &'static str = "adopt";
-    const OPTIONS: &'static [&'static str] = &["learning_rate", "lr", "b1", "b2", "eps", "nesterov", "use_clipping"];
+    type Options = Config;
     type Config = Config;
     type State = State;
 
-    fn config(o: &Options) -> Result<Config, OptimError> {
-        let config = Config {
-            learning_rate: optax_learning_rate(o, None)?,
-            b1: o.num("b1", 0.9)?,
-            b2: o.num("b2", 0.9999)?,
-            eps: o.num("eps", 1e-6)?,
-            nesterov: o.flag("nesterov", false)?,
-            use_clipping: o.flag("use_clipping", true)?,
-        };
+    fn config(config: Config) -> Result<Config, OptimError> {
         check_betas((config.b1, config.b2))?;
         non_negative(config.eps, "Invalid epsilon value")?;
         Ok(config)

@@ -1,31 +1,24 @@
 //! ASGD: g ← ±∇ + λ_wd·θ;  θ ← θ(1 − λη) − ηg;  ax ← ax + μ(θ − ax) (ax ← θ while μ = 1);
 //! η ← γ / (1 + λγt)^α;  μ ← 1 / max(1, t − t₀).  Source: torch.optim.ASGD, `_single_tensor_asgd` (torch 2.13).
-use super::{lr_field, non_negative, put_f32s, put_f64, put_u64, BlobReader, OptimError, Options, Persist, TensorRule};
+use super::{lr_field, non_negative, options, put_f32s, put_f64, put_u64, BlobReader, OptimError, Persist, TensorRule};
 
 pub struct Asgd;
 
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub lr: f64,
-    pub lambd: f64,
-    pub alpha: f64,
-    pub t0: f64,
-    pub weight_decay: f64,
-    pub maximize: bool,
-}
-
-impl Config {
-    /// torch checks only lr and weight_decay; any lambd, alpha and t0 are accepted.
-    pub fn new(config: Config) -> Result<Config, OptimError> {
-        non_negative(config.lr, "Invalid learning rate")?;
-        non_negative(config.weight_decay, "Invalid weight_decay value")?;
-        Ok(config)
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config { lr: 1e-2, lambd: 1e-4, alpha: 0.75, t0: 1e6, weight_decay: 0.0, maximize: false }
+options! {
+    /// Options of torch.optim.ASGD: averaged stochastic gradient descent.
+    pub struct Config as Asgd {
+        /// Learning rate γ.
+        lr: f64 = 0.01,
+        /// Decay term λ of the step size.
+        lambd: f64 = 1e-4,
+        /// Power α of the step-size decay η = γ / (1 + λγt)^α.
+        alpha: f64 = 0.75,
+        /// Step at which averaging starts.
+        t0: f64 = 1000000.0,
+        /// Weight decay λ (L2 penalty): λθ is added to the gradient.
+        weight_decay: f64 = 0.0,
+        /// Maximize the objective instead of minimizing it (the gradient's sign is flipped).
+        maximize: bool = false,
     }
 }
 
@@ -55,20 +48,15 @@ impl Persist for State {
 
 impl TensorRule for Asgd {
     const NAME: &'static str = "asgd";
-    const OPTIONS: &'static [&'static str] = &["lr", "lambd", "alpha", "t0", "weight_decay", "maximize"];
+    type Options = Config;
     type Config = Config;
     type State = State;
 
-    fn config(o: &Options) -> Result<Config, OptimError> {
-        let d = Config::default();
-        Config::new(Config {
-            lr: o.num("lr", d.lr)?,
-            lambd: o.num("lambd", d.lambd)?,
-            alpha: o.num("alpha", d.alpha)?,
-            t0: o.num("t0", d.t0)?,
-            weight_decay: o.num("weight_decay", d.weight_decay)?,
-            maximize: o.flag("maximize", d.maximize)?,
-        })
+    /// torch checks only lr and weight_decay; any lambd, alpha and t0 are accepted.
+    fn config(config: Config) -> Result<Config, OptimError> {
+        non_negative(config.lr, "Invalid learning rate")?;
+        non_negative(config.weight_decay, "Invalid weight_decay value")?;
+        Ok(config)
     }
     lr_field!(lr);
     fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {

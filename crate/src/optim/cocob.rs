@@ -1,17 +1,20 @@
 //! COCOB-Backprop: c = γ(g + λθ);  L ← max(L, |c|);  G ← G + |c|;  R ← max(R − c(θ − θ₀), 0);  C ← C − c;
 //! θ ← θ₀ + C/(L·max(G + L, αL))·(L + R).  Source: optax.contrib.cocob (`scale_by_cocob`), optax 0.2.8.
-use super::{lr_field, maximum, non_negative, optax_learning_rate, persist, positive, OptimError, Options, TensorRule};
+use super::{lr_field, maximum, non_negative, options, persist, positive, OptimError, TensorRule};
 
 pub struct Cocob;
 
-#[derive(Clone, Debug)]
-pub struct Config {
-    /// Scales the gradient before COCOB sees it (1 leaves it as is).
-    pub learning_rate: f64,
-    pub alpha: f64,
-    /// The initial gradient-range estimate L.
-    pub eps: f64,
-    pub weight_decay: f64,
+options! {
+    /// Options of optax.contrib.cocob: coin betting, no learning rate to tune.
+    pub struct Config as Cocob {
+        learning_rate: optax = Some(1.0),
+        /// Bound α on the initial betting fraction (the αL term of the denominator).
+        alpha: f64 = 100.0,
+        /// Starting value of the largest gradient magnitude L.
+        eps: f64 = 1e-8,
+        /// Weight decay λ: λθ is added to the gradient.
+        weight_decay: f64 = 0.0,
+    }
 }
 
 /// optax's `init_particles` (θ₀, taken at the first step), `cumulative_gradients` (C), `scale` (L),
@@ -29,17 +32,11 @@ persist!(State { started, init_particles, cumulative_gradients, scale, subgradie
 
 impl TensorRule for Cocob {
     const NAME: &'static str = "cocob";
-    const OPTIONS: &'static [&'static str] = &["learning_rate", "lr", "alpha", "eps", "weight_decay"];
+    type Options = Config;
     type Config = Config;
     type State = State;
 
-    fn config(o: &Options) -> Result<Config, OptimError> {
-        let config = Config {
-            learning_rate: optax_learning_rate(o, Some(1.0))?,
-            alpha: o.num("alpha", 100.0)?,
-            eps: o.num("eps", 1e-8)?,
-            weight_decay: o.num("weight_decay", 0.0)?,
-        };
+    fn config(config: Config) -> Result<Config, OptimError> {
         non_negative(config.alpha, "Invalid alpha value")?;
         // L starts at eps and divides the step: 0 would make the first step 0/0.
         positive(config.eps, "Invalid epsilon value")?;

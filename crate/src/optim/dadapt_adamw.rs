@@ -2,22 +2,25 @@
 //! s ← √β₂s + (1−√β₂)d̂g;  d ← max(d, r/((1−√β₂)‖s‖₁));  θ ← θ − λd̂θ − m/(√v + ε).  Source: optax.contrib.dadapt_adamw, optax 0.2.8.
 //! r, ‖s‖₁ and d span all tensors. Where ‖s‖₁ = 0 (zero gradients, learning rate 0) d is kept; optax's 0/0 makes it NaN.
 use super::{
-    check_betas, check_slot_sizes, maximum, non_negative, optax_bias_correction, optax_learning_rate, positive,
-    single_group, DistanceState, OptimError, Optimizer, Slot,
+    check_betas, check_slot_sizes, maximum, non_negative, optax_bias_correction, options, positive, DistanceState,
+    OptimError, Optimizer, SingleGroup, Slot,
 };
-use serde_json::Value;
 
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub learning_rate: f64,
-    pub betas: (f64, f64),
-    pub eps: f64,
-    /// The initial distance estimate d₀.
-    pub estim_lr0: f64,
-    pub weight_decay: f64,
+options! {
+    /// Options of optax.contrib.dadapt_adamw: AdamW whose step size d is estimated by D-Adaptation.
+    pub struct Config as DAdaptAdamW {
+        learning_rate: optax = Some(1.0),
+        /// Coefficients (β₁, β₂) of the running averages of the gradient and of its square.
+        betas: (f64, f64) = (0.9, 0.999),
+        /// Term added to the denominator for numerical stability.
+        eps: f64 = 1e-8,
+        /// Initial estimate d₀ of the distance to the solution.
+        estim_lr0: f64 = 1e-6,
+        /// Decoupled weight decay λ: θ ← θ(1 − γλ) before each step.
+        weight_decay: f64 = 0.0,
+    }
 }
 
-const OPTIONS: &[&str] = &["learning_rate", "lr", "betas", "eps", "estim_lr0", "weight_decay"];
 const MAGIC: &[u8] = b"OLDADAPTADAMW\0";
 
 pub struct DAdaptAdamW {
@@ -27,21 +30,19 @@ pub struct DAdaptAdamW {
     state: DistanceState<3>,
 }
 
-pub fn build(options: &Value, shapes: &[Vec<usize>]) -> Result<Box<dyn Optimizer>, OptimError> {
-    let o = &single_group("dadapt_adamw", "dadapt_adamw", options, shapes.len(), OPTIONS)?;
-    let config = Config {
-        learning_rate: optax_learning_rate(o, Some(1.0))?,
-        betas: o.pair("betas", (0.9, 0.999))?,
-        eps: o.num("eps", 1e-8)?,
-        estim_lr0: o.num("estim_lr0", 1e-6)?,
-        weight_decay: o.num("weight_decay", 0.0)?,
-    };
-    check_betas(config.betas)?;
-    non_negative(config.eps, "Invalid epsilon value")?;
-    positive(config.estim_lr0, "Invalid estim_lr0 value")?;
-    non_negative(config.weight_decay, "Invalid weight_decay value")?;
-    let state = DistanceState::new(shapes, config.estim_lr0 as f32);
-    Ok(Box::new(DAdaptAdamW { config, shapes: shapes.to_vec(), state }))
+impl SingleGroup for DAdaptAdamW {
+    const NAME: &'static str = "dadapt_adamw";
+    const DISPLAY: &'static str = "dadapt_adamw";
+    type Options = Config;
+
+    fn new(config: Config, shapes: &[Vec<usize>]) -> Result<Self, OptimError> {
+        check_betas(config.betas)?;
+        non_negative(config.eps, "Invalid epsilon value")?;
+        positive(config.estim_lr0, "Invalid estim_lr0 value")?;
+        non_negative(config.weight_decay, "Invalid weight_decay value")?;
+        let state = DistanceState::new(shapes, config.estim_lr0 as f32);
+        Ok(DAdaptAdamW { config, shapes: shapes.to_vec(), state })
+    }
 }
 
 impl Optimizer for DAdaptAdamW {

@@ -1,13 +1,16 @@
 //! Fromage: θ ← θ − (γ/√(1+γ²))·(‖θ‖/‖g‖)·g + (1/√(1+γ²) − 1)·θ, norms floored at min_norm.
 //! Source: optax.fromage = scale_by_trust_ratio → scale_by_learning_rate(γ·mult) → add_decayed_weights(mult − 1) (0.2.8).
-use super::{l2_norm, lr_field, non_negative, optax_learning_rate, OptimError, Options, TensorRule};
+use super::{l2_norm, lr_field, non_negative, options, OptimError, TensorRule};
 
 pub struct Fromage;
 
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub learning_rate: f64,
-    pub min_norm: f64,
+options! {
+    /// Options of optax.fromage: steps scaled by ‖θ‖/‖g‖, then the weights shrunk by 1/√(1 + γ²).
+    pub struct Config as Fromage {
+        learning_rate: optax = None,
+        /// Floor of the parameter and gradient norms.
+        min_norm: f64 = 1e-6,
+    }
 }
 
 /// optax's `safe_norm`: the norm, or `min_norm` when the norm does not exceed it.
@@ -22,13 +25,12 @@ fn safe_norm(values: &[f32], min_norm: f32) -> f32 {
 
 impl TensorRule for Fromage {
     const NAME: &'static str = "fromage";
-    const OPTIONS: &'static [&'static str] = &["learning_rate", "lr", "min_norm"];
+    type Options = Config;
     type Config = Config;
     /// Stateless.
     type State = ();
 
-    fn config(o: &Options) -> Result<Config, OptimError> {
-        let config = Config { learning_rate: optax_learning_rate(o, None)?, min_norm: o.num("min_norm", 1e-6)? };
+    fn config(config: Config) -> Result<Config, OptimError> {
         non_negative(config.min_norm, "Invalid min_norm value")?;
         Ok(config)
     }

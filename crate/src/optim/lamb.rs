@@ -1,20 +1,26 @@
 //! LAMB: m, v as Adam;  u ← m̂/(√(v̂ + ε_root) + ε) + λθ;  θ ← θ − γ·(‖θ‖/‖u‖)·u (ratio 1 if a norm is 0).
 //! Source: optax.lamb = scale_by_adam → add_decayed_weights → scale_by_trust_ratio → scale_by_learning_rate (0.2.8).
 use super::{
-    check_beta_list, l2_norm, lr_field, non_negative, optax_bias_correction, optax_learning_rate, persist, OptimError,
-    Options, TensorRule,
+    check_beta_list, l2_norm, lr_field, non_negative, optax_bias_correction, options, persist, OptimError, TensorRule,
 };
 
 pub struct Lamb;
 
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub learning_rate: f64,
-    pub b1: f64,
-    pub b2: f64,
-    pub eps: f64,
-    pub eps_root: f64,
-    pub weight_decay: f64,
+options! {
+    /// Options of optax.lamb: Adam with a layer-wise trust ratio ‖θ‖/‖u‖.
+    pub struct Config as Lamb {
+        learning_rate: optax = None,
+        /// Exponential decay rate β₁ of the first moment (the gradient's running average).
+        b1: f64 = 0.9,
+        /// Exponential decay rate β₂ of the second moment (the squared gradient's running average).
+        b2: f64 = 0.999,
+        /// Term added to the denominator, outside the square root, for numerical stability.
+        eps: f64 = 1e-6,
+        /// Term added to the second moment inside the square root.
+        eps_root: f64 = 0.0,
+        /// Weight decay λ: λθ is added to the update before the trust ratio.
+        weight_decay: f64 = 0.0,
+    }
 }
 
 /// `scale_by_adam`'s count, `mu` and `nu`.
@@ -28,19 +34,11 @@ persist!(State { count, mu, nu });
 
 impl TensorRule for Lamb {
     const NAME: &'static str = "lamb";
-    const OPTIONS: &'static [&'static str] = &["learning_rate", "lr", "b1", "b2", "eps", "eps_root", "weight_decay"];
+    type Options = Config;
     type Config = Config;
     type State = State;
 
-    fn config(o: &Options) -> Result<Config, OptimError> {
-        let config = Config {
-            learning_rate: optax_learning_rate(o, None)?,
-            b1: o.num("b1", 0.9)?,
-            b2: o.num("b2", 0.999)?,
-            eps: o.num("eps", 1e-6)?,
-            eps_root: o.num("eps_root", 0.0)?,
-            weight_decay: o.num("weight_decay", 0.0)?,
-        };
+    fn config(config: Config) -> Result<Config, OptimError> {
         check_beta_list(&[config.b1, config.b2])?;
         non_negative(config.eps, "Invalid epsilon value")?;
         non_negative(config.eps_root, "Invalid eps_root value")?;

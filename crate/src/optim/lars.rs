@@ -1,17 +1,24 @@
 //! LARS: u ← −γ·(η‖θ‖/(‖g+λθ‖ + ε))·(g + λθ);  t ← u + μt;  θ ← θ + t (nesterov: θ + u + μt).
 //! Source: optax.lars = add_decayed_weights → scale_by_trust_ratio → scale_by_learning_rate → trace (0.2.8).
-use super::{l2_norm, lr_field, non_negative, optax_learning_rate, persist, OptimError, Options, TensorRule};
+use super::{l2_norm, lr_field, non_negative, options, persist, OptimError, TensorRule};
 
 pub struct Lars;
 
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub learning_rate: f64,
-    pub weight_decay: f64,
-    pub trust_coefficient: f64,
-    pub eps: f64,
-    pub momentum: f64,
-    pub nesterov: bool,
+options! {
+    /// Options of optax.lars: momentum SGD with a layer-wise trust ratio.
+    pub struct Config as Lars {
+        learning_rate: optax = None,
+        /// Weight decay λ: λθ is added to the gradient before the trust ratio.
+        weight_decay: f64 = 0.0,
+        /// Trust coefficient η of the trust ratio η‖θ‖/(‖g + λθ‖ + ε).
+        trust_coefficient: f64 = 0.001,
+        /// Term added to the denominator of the trust ratio.
+        eps: f64 = 0.0,
+        /// Momentum factor μ.
+        momentum: f64 = 0.9,
+        /// Use Nesterov momentum.
+        nesterov: bool = false,
+    }
 }
 
 /// `trace`'s momentum buffer.
@@ -23,20 +30,11 @@ persist!(State { trace });
 
 impl TensorRule for Lars {
     const NAME: &'static str = "lars";
-    const OPTIONS: &'static [&'static str] =
-        &["learning_rate", "lr", "weight_decay", "trust_coefficient", "eps", "momentum", "nesterov"];
+    type Options = Config;
     type Config = Config;
     type State = State;
 
-    fn config(o: &Options) -> Result<Config, OptimError> {
-        let config = Config {
-            learning_rate: optax_learning_rate(o, None)?,
-            weight_decay: o.num("weight_decay", 0.0)?,
-            trust_coefficient: o.num("trust_coefficient", 1e-3)?,
-            eps: o.num("eps", 0.0)?,
-            momentum: o.num("momentum", 0.9)?,
-            nesterov: o.flag("nesterov", false)?,
-        };
+    fn config(config: Config) -> Result<Config, OptimError> {
         non_negative(config.weight_decay, "Invalid weight_decay value")?;
         non_negative(config.trust_coefficient, "Invalid trust_coefficient value")?;
         non_negative(config.eps, "Invalid epsilon value")?;

@@ -2,13 +2,32 @@
 //! θ ← θ + t·d with t = lr (first iteration min(1, 1/‖g‖₁)·lr) or a strong-Wolfe line search; up to max_iter per step.
 //! Source: torch.optim.LBFGS (torch 2.13), with `_strong_wolfe` and `_cubic_interpolate`. Vectors are float32;
 //! the scalars torch keeps as 0-dim float32 tensors (gᵀd, sᵀy, ρ, α) are float32 here too.
-use super::{non_negative, put_f32s, put_f64, put_u64, single_group, BlobReader, Closure, OptimError, Optimizer, Slot};
-use serde_json::Value;
+use super::{
+    non_negative, options, put_f32s, put_f64, put_u64, BlobReader, Closure, OptimError, Optimizer, SingleGroup, Slot,
+};
 use std::collections::VecDeque;
 
-pub const OPTIONS: &[&str] =
-    &["lr", "max_iter", "max_eval", "tolerance_grad", "tolerance_change", "history_size", "line_search_fn"];
+options! {
+    /// Options of torch.optim.LBFGS: limited-memory BFGS, driven by a closure; a single param group only.
+    pub struct Options as Lbfgs {
+        /// Learning rate γ.
+        lr: f64 = 1.0,
+        /// Largest number of iterations per optimizer step.
+        max_iter: usize = 20,
+        /// Largest number of function evaluations per optimizer step. Default null: max_iter · 5 / 4.
+        max_eval: Option<usize> = None,
+        /// Termination tolerance on first-order optimality (the gradient's largest absolute value).
+        tolerance_grad: f64 = 1e-7,
+        /// Termination tolerance on the change of the function value or of the parameters.
+        tolerance_change: f64 = 1e-9,
+        /// Number of (s, y) update pairs kept.
+        history_size: usize = 100,
+        /// Line search: "strong_wolfe", or null for fixed steps of lr. Default null.
+        line_search_fn: Option<String> as "\"strong_wolfe\" | null" = None,
+    }
+}
 
+/// The options as the steps read them.
 #[derive(Clone, Debug)]
 pub struct Config {
     pub lr: f64,
@@ -21,20 +40,6 @@ pub struct Config {
     /// `None` (fixed steps of lr) or "strong_wolfe"; torch accepts any name here and fails at the
     /// first step, and so do we.
     pub line_search_fn: Option<String>,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            lr: 1.0,
-            max_iter: 20,
-            max_eval: 25,
-            tolerance_grad: 1e-7,
-            tolerance_change: 1e-9,
-            history_size: 100,
-            line_search_fn: None,
-        }
-    }
 }
 
 /// torch keeps this on the first parameter: direction, step, curvature pairs, last gradient and loss.
@@ -265,38 +270,6 @@ fn strong_wolfe(
 }
 
 impl Lbfgs {
-    pub fn new(options: &Value, shapes: &[Vec<usize>]) -> Result<Self, OptimError> {
-        let o = &single_group("lbfgs", "LBFGS", options, shapes.len(), OPTIONS)?;
-        let d = Config::default();
-        let max_iter = o.count("max_iter", d.max_iter)?;
-        let config = Config {
-            lr: o.num("lr", d.lr)?,
-            max_iter,
-            max_eval: match o.raw("max_eval") {
-                None => max_iter * 5 / 4,
-                Some(_) => o.count("max_eval", 0)?,
-            },
-            tolerance_grad: o.num("tolerance_grad", d.tolerance_grad)?,
-            tolerance_change: o.num("tolerance_change", d.tolerance_change)?,
-            history_size: o.count("history_size", d.history_size)?,
-            line_search_fn: o.text("line_search_fn")?,
-        };
-        non_negative(config.lr, "Invalid learning rate")?;
-        let numel = shapes.iter().map(|s| s.iter().product::<usize>()).sum();
-        let buffer = || vec![0.0; numel];
-        Ok(Lbfgs {
-            state: State::default(),
-            flat_grad: buffer(),
-            x_init: buffer(),
-            y: buffer(),
-            step: buffer(),
-            q: buffer(),
-            alpha: Vec::new(),
-            config,
-            numel,
-        })
-    }
-
     fn check_slots(&self, closure: &mut dyn Closure) -> Result<(), OptimError> {
         let mut total = (0, 0);
         closure.with_slots(&mut |slots| {
@@ -384,9 +357,9 @@ impl Optimizer for Lbfgs {
                 let h_diag = s.h_diag;
                 s.d.clear();
                 s.d.extend(q.iter().map(|q| q * h_diag));
-                for i in 0..num_old {
+                for (i, &al_i) in al.iter().enumerate().take(num_old) {
                     let be_i = dot(&s.old_dirs[i], &s.d) * s.ro[i];
-                    let scale = al[i] - be_i;
+                    let scale = al_i - be_i;
                     s.d.iter_mut().zip(&s.old_stps[i]).for_each(|(d, st)| *d += scale * st);
                 }
             }
@@ -528,6 +501,34 @@ impl Optimizer for Lbfgs {
     }
 }
 
-pub fn build(options: &Value, shapes: &[Vec<usize>]) -> Result<Box<dyn Optimizer>, OptimError> {
-    Ok(Box::new(Lbfgs::new(options, shapes)?))
+impl SingleGroup for Lbfgs {
+    const NAME: &'static str = "lbfgs";
+    const DISPLAY: &'static str = "LBFGS";
+    type Options = Options;
+
+    fn new(o: Options, shapes: &[Vec<usize>]) -> Result<Self, OptimError> {
+        let config = Config {
+            lr: o.lr,
+            max_iter: o.max_iter,
+            max_eval: o.max_eval.unwrap_or(o.max_iter * 5 / 4),
+            tolerance_grad: o.tolerance_grad,
+            tolerance_change: o.tolerance_change,
+            history_size: o.history_size,
+            line_search_fn: o.line_search_fn,
+        };
+        non_negative(config.lr, "Invalid learning rate")?;
+        let numel = shapes.iter().map(|s| s.iter().product::<usize>()).sum();
+        let buffer = || vec![0.0; numel];
+        Ok(Lbfgs {
+            state: State::default(),
+            flat_grad: buffer(),
+            x_init: buffer(),
+            y: buffer(),
+            step: buffer(),
+            q: buffer(),
+            alpha: Vec::new(),
+            config,
+            numel,
+        })
+    }
 }

@@ -1,17 +1,20 @@
 //! Lion: u ← sign((1−β₁)g + β₁m) + λθ;  m ← (1−β₂)g + β₂m;  θ ← θ − γu.
 //! Source: optax.lion = scale_by_lion → add_decayed_weights → scale_by_learning_rate (optax 0.2.8).
-use super::{
-    check_beta_list, lr_field, non_negative, optax_learning_rate, persist, sign, OptimError, Options, TensorRule,
-};
+use super::{check_beta_list, lr_field, non_negative, options, persist, sign, OptimError, TensorRule};
 
 pub struct Lion;
 
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub learning_rate: f64,
-    pub b1: f64,
-    pub b2: f64,
-    pub weight_decay: f64,
+options! {
+    /// Options of optax.lion: the sign of an interpolated momentum.
+    pub struct Config as Lion {
+        learning_rate: optax = None,
+        /// Rate β₁ of the interpolation between the momentum and the gradient whose sign is the update.
+        b1: f64 = 0.9,
+        /// Decay rate β₂ of the momentum.
+        b2: f64 = 0.99,
+        /// Weight decay λ: λθ is added to the update (and scaled by the learning rate).
+        weight_decay: f64 = 0.001,
+    }
 }
 
 /// The momentum `mu` of `scale_by_lion`.
@@ -23,17 +26,11 @@ persist!(State { mu });
 
 impl TensorRule for Lion {
     const NAME: &'static str = "lion";
-    const OPTIONS: &'static [&'static str] = &["learning_rate", "lr", "b1", "b2", "weight_decay"];
+    type Options = Config;
     type Config = Config;
     type State = State;
 
-    fn config(o: &Options) -> Result<Config, OptimError> {
-        let config = Config {
-            learning_rate: optax_learning_rate(o, None)?,
-            b1: o.num("b1", 0.9)?,
-            b2: o.num("b2", 0.99)?,
-            weight_decay: o.num("weight_decay", 1e-3)?,
-        };
+    fn config(config: Config) -> Result<Config, OptimError> {
         check_beta_list(&[config.b1, config.b2])?;
         non_negative(config.weight_decay, "Invalid weight_decay value")?;
         Ok(config)

@@ -1,16 +1,21 @@
 //! MADGRAD: λ_k = (γ + ε)√(k+1);  g ← g + wθ;  S ← S + λ_k g²;  s ← s + λ_k g;  z = θ₀ − s/(∛S + ε);
 //! θ ← (1−μ)z + μθ (applied as θ + (that − θ)).  Source: optax.contrib.madgrad (`scale_by_madgrad`), optax 0.2.8.
 //! Like optax (and the reference PyTorch code), γ + ε keeps the step alive at learning_rate 0.
-use super::{lr_field, non_negative, optax_learning_rate, persist, unit_interval, OptimError, Options, TensorRule};
+use super::{lr_field, non_negative, options, persist, unit_interval, OptimError, TensorRule};
 
 pub struct Madgrad;
 
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub learning_rate: f64,
-    pub momentum: f64,
-    pub weight_decay: f64,
-    pub eps: f64,
+options! {
+    /// Options of optax.contrib.madgrad: momentumized, dual-averaged adaptive steps (cube root).
+    pub struct Config as Madgrad {
+        learning_rate: optax = None,
+        /// Momentum μ: the weight of the previous iterate when averaging with the dual-averaged point.
+        momentum: f64 = 0.9,
+        /// Weight decay λ: λθ is added to the gradient.
+        weight_decay: f64 = 0.0,
+        /// Term added to the cube-root denominator (and to the learning rate).
+        eps: f64 = 1e-6,
+    }
 }
 
 /// The step count k, the weighted sums of squared gradients (`grad_sum_sq`) and of gradients
@@ -26,17 +31,11 @@ persist!(State { count, grad_sum_sq, s, x0 });
 
 impl TensorRule for Madgrad {
     const NAME: &'static str = "madgrad";
-    const OPTIONS: &'static [&'static str] = &["learning_rate", "lr", "momentum", "weight_decay", "eps"];
+    type Options = Config;
     type Config = Config;
     type State = State;
 
-    fn config(o: &Options) -> Result<Config, OptimError> {
-        let config = Config {
-            learning_rate: optax_learning_rate(o, None)?,
-            momentum: o.num("momentum", 0.9)?,
-            weight_decay: o.num("weight_decay", 0.0)?,
-            eps: o.num("eps", 1e-6)?,
-        };
+    fn config(config: Config) -> Result<Config, OptimError> {
         unit_interval(config.momentum, "Invalid momentum value")?;
         non_negative(config.weight_decay, "Invalid weight_decay value")?;
         non_negative(config.eps, "Invalid epsilon value")?;

@@ -5,8 +5,7 @@
 //! vectors their own optimizer (e.g. AdamW), as torch's docs advise.
 //! The Newton–Schulz iteration runs in bfloat16 as torch's does: each step is two `addmm`s
 //! (b·G + c·G·G, then a·X + (·)·X), float32 accumulation, one rounding to bfloat16 per result.
-use super::{js_number, lerp, lr_field, persist, OptimError, Options, TensorRule};
-use serde_json::Value;
+use super::{js_number, lerp, lr_field, options, persist, OptimError, TensorRule};
 
 pub struct Muon;
 
@@ -18,6 +17,30 @@ pub enum AdjustLr {
     MatchRmsAdamw,
 }
 
+options! {
+    /// Options of torch.optim.Muon: momentum orthogonalized by Newton–Schulz iterations; 2-D parameters only.
+    pub struct Options as Muon {
+        /// Learning rate γ.
+        lr: f64 = 0.001,
+        /// Decoupled weight decay λ: θ ← θ(1 − γλ) before each step.
+        weight_decay: f64 = 0.1,
+        /// Momentum factor μ.
+        momentum: f64 = 0.95,
+        /// Use Nesterov momentum.
+        nesterov: bool = true,
+        /// Coefficients (a, b, c) of the quintic Newton–Schulz iteration.
+        ns_coefficients: Vec<f64> as "[number, number, number]" = vec![3.4445, -4.775, 2.0315],
+        /// Term added to the norm by which the update is divided before Newton–Schulz.
+        eps: f64 = 1e-7,
+        /// Number of Newton–Schulz iterations (less than 100).
+        ns_steps: usize = 5,
+        /// How the lr is scaled by the shape A×B: "original" √max(1, A/B) (Keller Jordan) or "match_rms_adamw"
+        /// 0.2·√max(A, B) (Moonshot). Default null, which is "original".
+        adjust_lr_fn: Option<String> as "\"original\" | \"match_rms_adamw\" | null" = None,
+    }
+}
+
+/// The options as the update reads them.
 #[derive(Clone, Debug)]
 pub struct Config {
     pub lr: f64,
@@ -28,43 +51,6 @@ pub struct Config {
     pub eps: f64,
     pub ns_steps: usize,
     pub adjust_lr_fn: AdjustLr,
-}
-
-impl Config {
-    pub fn new(config: Config) -> Result<Config, OptimError> {
-        let fail = |message: &str, value: f64| Err(OptimError::Invalid(format!("{message}{}", js_number(value))));
-        if !(0.0 <= config.lr) {
-            return fail("Learning rate should be >= 0 but is: ", config.lr);
-        }
-        if !(0.0 <= config.momentum) {
-            return fail("momentum should be >= 0 but is: ", config.momentum);
-        }
-        if !(0.0 <= config.weight_decay) {
-            return fail("weight decay should be >= 0 but is: ", config.weight_decay);
-        }
-        // torch raises this at the first step; an error value up front is the same message sooner.
-        if config.ns_steps >= 100 {
-            return Err(OptimError::Invalid(
-                "Number of steps must be less than 100 for computational efficiency".into(),
-            ));
-        }
-        Ok(config)
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            lr: 1e-3,
-            weight_decay: 0.1,
-            momentum: 0.95,
-            nesterov: true,
-            ns_coefficients: (3.4445, -4.7750, 2.0315),
-            eps: 1e-7,
-            ns_steps: 5,
-            adjust_lr_fn: AdjustLr::Original,
-        }
-    }
 }
 
 /// The momentum buffer, the step count, and scratch matrices for the Newton–Schulz iteration.
@@ -126,49 +112,48 @@ fn torch_size(shape: &[usize]) -> String {
 
 impl TensorRule for Muon {
     const NAME: &'static str = "muon";
-    const OPTIONS: &'static [&'static str] =
-        &["lr", "weight_decay", "momentum", "nesterov", "ns_coefficients", "eps", "ns_steps", "adjust_lr_fn"];
+    type Options = Options;
     type Config = Config;
     type State = State;
 
-    fn config(o: &Options) -> Result<Config, OptimError> {
-        let d = Config::default();
-        let (a, b, c) = d.ns_coefficients;
-        o.note_default("ns_coefficients", serde_json::json!([a, b, c]));
-        let ns_coefficients = match o.raw("ns_coefficients") {
-            None => d.ns_coefficients,
-            Some(Value::Array(items)) if items.len() == 3 && items.iter().all(Value::is_number) => {
-                let c: Vec<f64> = items.iter().filter_map(Value::as_f64).collect();
-                (c[0], c[1], c[2])
-            }
-            Some(Value::Array(_)) => {
-                return Err(OptimError::Invalid("Coefficients must be a tuple of exactly 3 values".into()))
-            }
-            Some(other) => {
-                return Err(OptimError::WrongType {
-                    option: "ns_coefficients".into(),
-                    expected: "a list of 3 numbers [a, b, c]",
-                    got: other.to_string(),
-                })
-            }
+    fn config(o: Options) -> Result<Config, OptimError> {
+        let &[a, b, c] = o.ns_coefficients.as_slice() else {
+            return Err(OptimError::Invalid("Coefficients must be a tuple of exactly 3 values".into()));
         };
-        let adjust_lr_fn = match o.text("adjust_lr_fn")?.as_deref() {
+        let adjust_lr_fn = match o.adjust_lr_fn.as_deref() {
             None | Some("original") => AdjustLr::Original,
             Some("match_rms_adamw") => AdjustLr::MatchRmsAdamw,
             Some(other) => {
                 return Err(OptimError::Invalid(format!("Adjust learning rate function {other} is not supported")))
             }
         };
-        Config::new(Config {
-            lr: o.num("lr", d.lr)?,
-            weight_decay: o.num("weight_decay", d.weight_decay)?,
-            momentum: o.num("momentum", d.momentum)?,
-            nesterov: o.flag("nesterov", d.nesterov)?,
-            ns_coefficients,
-            eps: o.num("eps", d.eps)?,
-            ns_steps: o.count("ns_steps", d.ns_steps)?,
+        let config = Config {
+            lr: o.lr,
+            weight_decay: o.weight_decay,
+            momentum: o.momentum,
+            nesterov: o.nesterov,
+            ns_coefficients: (a, b, c),
+            eps: o.eps,
+            ns_steps: o.ns_steps,
             adjust_lr_fn,
-        })
+        };
+        let fail = |message: &str, value: f64| Err(OptimError::Invalid(format!("{message}{}", js_number(value))));
+        if !(0.0 <= config.lr) {
+            return fail("Learning rate should be >= 0 but is: ", config.lr);
+        }
+        if !(0.0 <= config.momentum) {
+            return fail("momentum should be >= 0 but is: ", config.momentum);
+        }
+        if !(0.0 <= config.weight_decay) {
+            return fail("weight decay should be >= 0 but is: ", config.weight_decay);
+        }
+        // torch raises this at the first step; an error value up front is the same message sooner.
+        if config.ns_steps >= 100 {
+            return Err(OptimError::Invalid(
+                "Number of steps must be less than 100 for computational efficiency".into(),
+            ));
+        }
+        Ok(config)
     }
     lr_field!(lr);
     fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {

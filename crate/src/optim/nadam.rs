@@ -1,42 +1,29 @@
 //! NAdam: μₜ = β₁(1 − ½·0.96^(tψ));  m ← lerp(m, g, 1−β₁);  v ← β₂v + (1−β₂)g²;  d = √(v/(1−β₂ᵗ)) + ε;
 //! θ ← θ − γ(1−μₜ)/(1−Πμ) · g/d − γμₜ₊₁/(1−Πμ·μₜ₊₁) · m/d.  Source: `_single_tensor_nadam` (torch 2.13).
 use super::{
-    check_adam_options, lerp, lr_field, non_negative, put_f32s, put_u64, BlobReader, OptimError, Options, Persist,
+    check_adam_options, lerp, lr_field, non_negative, options, put_f32s, put_u64, BlobReader, OptimError, Persist,
     TensorRule,
 };
 
 pub struct NAdam;
 
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub lr: f64,
-    pub betas: (f64, f64),
-    pub eps: f64,
-    pub weight_decay: f64,
-    pub momentum_decay: f64,
-    pub decoupled_weight_decay: bool,
-    pub maximize: bool,
-}
-
-impl Config {
-    pub fn new(config: Config) -> Result<Config, OptimError> {
-        check_adam_options(config.lr, config.eps, config.betas, config.weight_decay)?;
-        non_negative(config.momentum_decay, "Invalid momentum_decay value")?;
-        Ok(config)
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            lr: 2e-3,
-            betas: (0.9, 0.999),
-            eps: 1e-8,
-            weight_decay: 0.0,
-            momentum_decay: 4e-3,
-            decoupled_weight_decay: false,
-            maximize: false,
-        }
+options! {
+    /// Options of torch.optim.NAdam: Adam with Nesterov momentum.
+    pub struct Config as NAdam {
+        /// Learning rate γ.
+        lr: f64 = 0.002,
+        /// Coefficients (β₁, β₂) of the running averages of the gradient and of its square.
+        betas: (f64, f64) = (0.9, 0.999),
+        /// Term added to the denominator for numerical stability.
+        eps: f64 = 1e-8,
+        /// Weight decay λ (L2 penalty): λθ is added to the gradient.
+        weight_decay: f64 = 0.0,
+        /// Momentum decay ψ of μₜ = β₁(1 − ½·0.96^(tψ)).
+        momentum_decay: f64 = 0.004,
+        /// Decay the weights directly, θ ← θ(1 − γλ) (AdamW-style), instead of adding λθ to the gradient.
+        decoupled_weight_decay: bool = false,
+        /// Maximize the objective instead of minimizing it (the gradient's sign is flipped).
+        maximize: bool = false,
     }
 }
 
@@ -65,22 +52,14 @@ impl Persist for State {
 
 impl TensorRule for NAdam {
     const NAME: &'static str = "nadam";
-    const OPTIONS: &'static [&'static str] =
-        &["lr", "betas", "eps", "weight_decay", "momentum_decay", "decoupled_weight_decay", "maximize"];
+    type Options = Config;
     type Config = Config;
     type State = State;
 
-    fn config(o: &Options) -> Result<Config, OptimError> {
-        let d = Config::default();
-        Config::new(Config {
-            lr: o.num("lr", d.lr)?,
-            betas: o.pair("betas", d.betas)?,
-            eps: o.num("eps", d.eps)?,
-            weight_decay: o.num("weight_decay", d.weight_decay)?,
-            momentum_decay: o.num("momentum_decay", d.momentum_decay)?,
-            decoupled_weight_decay: o.flag("decoupled_weight_decay", d.decoupled_weight_decay)?,
-            maximize: o.flag("maximize", d.maximize)?,
-        })
+    fn config(config: Config) -> Result<Config, OptimError> {
+        check_adam_options(config.lr, config.eps, config.betas, config.weight_decay)?;
+        non_negative(config.momentum_decay, "Invalid momentum_decay value")?;
+        Ok(config)
     }
     lr_field!(lr);
     fn set_momentum(c: &mut Config, momentum: f64) -> bool {

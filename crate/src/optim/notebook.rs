@@ -2,37 +2,7 @@
 //! runs them (quirks included), so its curves can be explained next to torch's optimizers.
 //! Each variant's comment names the quirk and the corrected rule it differs from.
 //! Option names follow torch (`lr`, `momentum`, `alpha`, `betas`, `eps`); defaults are the notebook's.
-use super::{check_betas, lr_field, non_negative, persist, OptimError, Options, TensorRule};
-
-/// The hyper-parameters of every notebook variant; each variant reads only its own options.
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub lr: f64,
-    pub momentum: f64,
-    pub alpha: f64,
-    pub betas: (f64, f64),
-    pub eps: f64,
-}
-
-impl Config {
-    fn read(o: &Options, d: Config) -> Result<Config, OptimError> {
-        let config = Config {
-            lr: o.num("lr", d.lr)?,
-            momentum: o.num("momentum", d.momentum)?,
-            alpha: o.num("alpha", d.alpha)?,
-            betas: o.pair("betas", d.betas)?,
-            eps: o.num("eps", d.eps)?,
-        };
-        non_negative(config.lr, "Invalid learning rate")?;
-        non_negative(config.momentum, "Invalid momentum value")?;
-        non_negative(config.alpha, "Invalid alpha value")?;
-        non_negative(config.eps, "Invalid epsilon value")?;
-        check_betas(config.betas)?;
-        Ok(config)
-    }
-}
-
-const DEFAULTS: Config = Config { lr: 0.01, momentum: 0.9, alpha: 0.9, betas: (0.9, 0.999), eps: 1e-8 };
+use super::{check_betas, lr_field, non_negative, options, persist, OptimError, TensorRule};
 
 /// Velocity or first moment, accumulator or second moment (empty when unused), the step count.
 pub struct State {
@@ -51,34 +21,48 @@ impl State {
 
 persist!(State { step, first, second });
 
-/// Declares a notebook variant: registry name, options, defaults, state buffers and its update.
+/// Declares a notebook variant: its options (declared as `options!` takes them), registry name, state
+/// buffers, torch's checks of its options and its update.
 macro_rules! notebook_rule {
-    ($(#[$doc:meta])* $rule:ident, $name:literal, [$($option:literal),*], $defaults:expr, $buffers:literal,
+    ($(#[$doc:meta])* $rule:ident($name:literal, $buffers:literal),
+     options { $(#[doc = $summary:literal])* pub struct $options:ident as $type_name:ident { $($declared:tt)* } },
+     check |$checked:ident| $check:block,
      |$c:ident, $s:ident, $param:ident, $grad:ident| $update:block) => {
+        options! { $(#[doc = $summary])* pub struct $options as $type_name { $($declared)* } }
+
         $(#[$doc])*
         pub struct $rule;
 
         impl TensorRule for $rule {
             const NAME: &'static str = $name;
-            const OPTIONS: &'static [&'static str] = &[$($option),*];
-            type Config = Config;
+            type Options = $options;
+            type Config = $options;
             type State = State;
 
-            fn config(o: &Options) -> Result<Config, OptimError> {
-                Config::read(o, $defaults)
+            fn config($checked: $options) -> Result<$options, OptimError> {
+                $check
+                Ok($checked)
             }
             lr_field!(lr);
-            fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {
+            fn init(_c: &$options, shape: &[usize]) -> Result<State, OptimError> {
                 Ok(State::new(shape, $buffers))
             }
-            fn update($c: &Config, $s: &mut State, $param: &mut [f32], $grad: &[f32], _shape: &[usize]) $update
+            fn update($c: &$options, $s: &mut State, $param: &mut [f32], $grad: &[f32], _shape: &[usize]) $update
         }
     };
 }
 
 notebook_rule!(
     /// The notebook's SGD: w ← w − lr·g. No quirk; the same as torch's SGD without momentum.
-    NotebookSgd, "notebook_sgd", ["lr"], DEFAULTS, 0,
+    NotebookSgd("notebook_sgd", 0),
+    options {
+        /// Options of the notebook's SGD: w ← w − lr·g (the same as torch's SGD without momentum).
+        pub struct SgdOptions as NotebookSgd {
+            /// Learning rate γ.
+            lr: f64 = 0.01,
+        }
+    },
+    check |c| { non_negative(c.lr, "Invalid learning rate")?; },
     |c, _s, param, grad| {
         let lr = c.lr as f32;
         param.iter_mut().zip(grad).for_each(|(w, g)| *w -= lr * g);
@@ -88,7 +72,20 @@ notebook_rule!(
 notebook_rule!(
     /// The notebook's Momentum: v ← ρv + lr·g; w ← w − v. The lr sits inside the velocity, so changing
     /// lr mid-run rescales only new gradients; torch's SGD(momentum) is v ← ρv + g; w ← w − lr·v.
-    NotebookMomentum, "notebook_momentum", ["lr", "momentum"], DEFAULTS, 1,
+    NotebookMomentum("notebook_momentum", 1),
+    options {
+        /// Options of the notebook's Momentum: v ← ρv + lr·g; w ← w − v (lr inside the velocity).
+        pub struct MomentumOptions as NotebookMomentum {
+            /// Learning rate γ.
+            lr: f64 = 0.01,
+            /// Velocity decay ρ.
+            momentum: f64 = 0.9,
+        }
+    },
+    check |c| {
+        non_negative(c.lr, "Invalid learning rate")?;
+        non_negative(c.momentum, "Invalid momentum value")?;
+    },
     |c, s, param, grad| {
         let (lr, rho) = (c.lr as f32, c.momentum as f32);
         for ((w, g), v) in param.iter_mut().zip(grad).zip(s.first.iter_mut()) {
@@ -102,7 +99,20 @@ notebook_rule!(
     /// The notebook's Nesterov: it shifts w ← w − ρv in place for the look-ahead, but the gradient
     /// comes from the forward pass before the shift, and the shift is never undone; net
     /// w ← w − ρ·v_prev − v_new. Corrected: g at w − ρv, then w ← w − v_new (the shift undone).
-    NotebookNesterov, "notebook_nesterov", ["lr", "momentum"], DEFAULTS, 1,
+    NotebookNesterov("notebook_nesterov", 1),
+    options {
+        /// Options of the notebook's Nesterov, look-ahead shift never undone (its quirk kept).
+        pub struct NesterovOptions as NotebookNesterov {
+            /// Learning rate γ.
+            lr: f64 = 0.01,
+            /// Velocity decay ρ.
+            momentum: f64 = 0.9,
+        }
+    },
+    check |c| {
+        non_negative(c.lr, "Invalid learning rate")?;
+        non_negative(c.momentum, "Invalid momentum value")?;
+    },
     |c, s, param, grad| {
         let (lr, rho) = (c.lr as f32, c.momentum as f32);
         for ((w, g), v) in param.iter_mut().zip(grad).zip(s.first.iter_mut()) {
@@ -116,7 +126,20 @@ notebook_rule!(
 notebook_rule!(
     /// The notebook's Adagrad: w ← w − lr·g/√(G + ε) with G from BEFORE this gradient, then G ← G + g²;
     /// the first step divides by √ε = 1e-4 (a 10⁴× jump). Corrected: G ← G + g² first, w ← w − lr·g/(√G + ε).
-    NotebookAdagrad, "notebook_adagrad", ["lr", "eps"], DEFAULTS, 1,
+    NotebookAdagrad("notebook_adagrad", 1),
+    options {
+        /// Options of the notebook's Adagrad: divides by √(G + ε) with G from before this gradient (its quirk kept).
+        pub struct AdagradOptions as NotebookAdagrad {
+            /// Learning rate γ.
+            lr: f64 = 0.01,
+            /// Term added to the sum of squared gradients inside the square root.
+            eps: f64 = 1e-8,
+        }
+    },
+    check |c| {
+        non_negative(c.lr, "Invalid learning rate")?;
+        non_negative(c.eps, "Invalid epsilon value")?;
+    },
     |c, s, param, grad| {
         let (lr, eps) = (c.lr as f32, c.eps as f32);
         for ((w, g), acc) in param.iter_mut().zip(grad).zip(s.first.iter_mut()) {
@@ -129,7 +152,23 @@ notebook_rule!(
 notebook_rule!(
     /// The notebook's RMSProp: w ← w − lr·g/√(E + ε) with E from BEFORE this gradient, then
     /// E ← αE + (1−α)g²; the first step divides by √ε = 1e-4. Corrected: update E first, then divide.
-    NotebookRmsProp, "notebook_rmsprop", ["lr", "alpha", "eps"], Config { lr: 0.001, ..DEFAULTS }, 1,
+    NotebookRmsProp("notebook_rmsprop", 1),
+    options {
+        /// Options of the notebook's RMSProp: divides by √(E + ε) with E from before this gradient (its quirk kept).
+        pub struct RmsPropOptions as NotebookRmsProp {
+            /// Learning rate γ.
+            lr: f64 = 0.001,
+            /// Decay α of the running average E of squared gradients.
+            alpha: f64 = 0.9,
+            /// Term added to E inside the square root.
+            eps: f64 = 1e-8,
+        }
+    },
+    check |c| {
+        non_negative(c.lr, "Invalid learning rate")?;
+        non_negative(c.alpha, "Invalid alpha value")?;
+        non_negative(c.eps, "Invalid epsilon value")?;
+    },
     |c, s, param, grad| {
         let (lr, eps, alpha) = (c.lr as f32, c.eps as f32, c.alpha as f32);
         let keep = (1.0 - c.alpha) as f32;
@@ -143,7 +182,23 @@ notebook_rule!(
 notebook_rule!(
     /// The notebook's Adam: m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ), w ← w − lr·m̂/(√v̂ + ε), eps outside the sqrt
     /// as in the paper; torch folds the corrections into the step size (same rule, other rounding).
-    NotebookAdam, "notebook_adam", ["lr", "betas", "eps"], Config { lr: 0.001, ..DEFAULTS }, 2,
+    NotebookAdam("notebook_adam", 2),
+    options {
+        /// Options of the notebook's Adam, bias corrections applied to m and v (the paper's form).
+        pub struct AdamOptions as NotebookAdam {
+            /// Learning rate γ.
+            lr: f64 = 0.001,
+            /// Coefficients (β₁, β₂) of the running averages of the gradient and of its square.
+            betas: (f64, f64) = (0.9, 0.999),
+            /// Term added to the denominator for numerical stability.
+            eps: f64 = 1e-8,
+        }
+    },
+    check |c| {
+        non_negative(c.lr, "Invalid learning rate")?;
+        non_negative(c.eps, "Invalid epsilon value")?;
+        check_betas(c.betas)?;
+    },
     |c, s, param, grad| {
         s.step += 1;
         let (beta1, beta2) = c.betas;

@@ -1,20 +1,27 @@
 //! NovoGrad: n ← (1−β₂)‖g‖² + β₂n (‖g‖² at t=1);  m ← β₁m + g/(√(n + ε_root) + ε) + λθ (no β₁m at t=1);  θ ← θ − γm.
 //! Source: optax.novograd = scale_by_novograd → scale_by_learning_rate (optax 0.2.8).
 use super::{
-    check_beta_list, l2_norm, lr_field, non_negative, optax_learning_rate, put_f32s, put_u64, BlobReader, OptimError,
-    Options, Persist, TensorRule,
+    check_beta_list, l2_norm, lr_field, non_negative, options, put_f32s, put_u64, BlobReader, OptimError, Persist,
+    TensorRule,
 };
 
 pub struct NovoGrad;
 
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub learning_rate: f64,
-    pub b1: f64,
-    pub b2: f64,
-    pub eps: f64,
-    pub eps_root: f64,
-    pub weight_decay: f64,
+options! {
+    /// Options of optax.novograd: layer-wise second moments of the gradient norm.
+    pub struct Config as NovoGrad {
+        learning_rate: optax = None,
+        /// Exponential decay rate β₁ of the first moment (the gradient's running average).
+        b1: f64 = 0.9,
+        /// Exponential decay rate β₂ of the layer-wise second moment (the squared gradient norm).
+        b2: f64 = 0.25,
+        /// Term added to the denominator, outside the square root, for numerical stability.
+        eps: f64 = 1e-6,
+        /// Term added to the second moment inside the square root.
+        eps_root: f64 = 0.0,
+        /// Weight decay λ: λθ is added to the update (and scaled by the learning rate).
+        weight_decay: f64 = 0.0,
+    }
 }
 
 /// The count, the first moment `mu` (m) and the tensor's second moment `nu` (n, one number).
@@ -42,19 +49,11 @@ impl Persist for State {
 
 impl TensorRule for NovoGrad {
     const NAME: &'static str = "novograd";
-    const OPTIONS: &'static [&'static str] = &["learning_rate", "lr", "b1", "b2", "eps", "eps_root", "weight_decay"];
+    type Options = Config;
     type Config = Config;
     type State = State;
 
-    fn config(o: &Options) -> Result<Config, OptimError> {
-        let config = Config {
-            learning_rate: optax_learning_rate(o, None)?,
-            b1: o.num("b1", 0.9)?,
-            b2: o.num("b2", 0.25)?,
-            eps: o.num("eps", 1e-6)?,
-            eps_root: o.num("eps_root", 0.0)?,
-            weight_decay: o.num("weight_decay", 0.0)?,
-        };
+    fn config(config: Config) -> Result<Config, OptimError> {
         check_beta_list(&[config.b1, config.b2])?;
         non_negative(config.eps, "Invalid epsilon value")?;
         non_negative(config.eps_root, "Invalid eps_root value")?;

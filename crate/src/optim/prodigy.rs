@@ -2,27 +2,31 @@
 //! d ← max(d, κr/‖s‖₁);  θ ← θ − λd̂θ − d̂m/(√v + dε).  Source: optax.contrib.prodigy, optax 0.2.8.
 //! r, ‖s‖₁ and d span all tensors. Where ‖s‖₁ = 0 (zero gradients, learning rate 0) d is kept; optax's 0/0 makes it NaN.
 use super::{
-    check_betas, check_slot_sizes, maximum, non_negative, optax_bias_correction, optax_learning_rate, positive,
-    single_group, unit_interval, DistanceState, OptimError, Optimizer, Slot,
+    check_betas, check_slot_sizes, maximum, non_negative, optax_bias_correction, options, positive, unit_interval,
+    DistanceState, OptimError, Optimizer, SingleGroup, Slot,
 };
-use serde_json::Value;
 
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub learning_rate: f64,
-    pub betas: (f64, f64),
-    /// Decay of s and r; `None` is optax's √β₂.
-    pub beta3: Option<f64>,
-    pub eps: f64,
-    /// The initial distance estimate d₀.
-    pub estim_lr0: f64,
-    pub estim_lr_coef: f64,
-    pub weight_decay: f64,
-    pub safeguard_warmup: bool,
+options! {
+    /// Options of optax.contrib.prodigy: Adam whose step size d is estimated from the distance travelled.
+    pub struct Config as Prodigy {
+        learning_rate: optax = Some(1.0),
+        /// Coefficients (β₁, β₂) of the running averages of the gradient and of its square.
+        betas: (f64, f64) = (0.9, 0.999),
+        /// Decay β₃ of the distance-estimate accumulators. Default null: √β₂.
+        beta3: Option<f64> = None,
+        /// Term added to the denominator (times d) for numerical stability.
+        eps: f64 = 1e-8,
+        /// Initial estimate d₀ of the distance to the solution.
+        estim_lr0: f64 = 1e-6,
+        /// Coefficient κ of the distance estimate.
+        estim_lr_coef: f64 = 1.0,
+        /// Decoupled weight decay λ: θ ← θ(1 − γλ) before each step.
+        weight_decay: f64 = 0.0,
+        /// Leave the learning rate out of the distance-estimate accumulators (for warm-up schedules).
+        safeguard_warmup: bool = false,
+    }
 }
 
-const OPTIONS: &[&str] =
-    &["learning_rate", "lr", "betas", "beta3", "eps", "estim_lr0", "estim_lr_coef", "weight_decay", "safeguard_warmup"];
 const MAGIC: &[u8] = b"OLPRODIGY\0";
 
 pub struct Prodigy {
@@ -32,28 +36,23 @@ pub struct Prodigy {
     state: DistanceState<4>,
 }
 
-pub fn build(options: &Value, shapes: &[Vec<usize>]) -> Result<Box<dyn Optimizer>, OptimError> {
-    let o = &single_group("prodigy", "prodigy", options, shapes.len(), OPTIONS)?;
-    let config = Config {
-        learning_rate: optax_learning_rate(o, Some(1.0))?,
-        betas: o.pair("betas", (0.9, 0.999))?,
-        beta3: o.opt_num("beta3", None)?,
-        eps: o.num("eps", 1e-8)?,
-        estim_lr0: o.num("estim_lr0", 1e-6)?,
-        estim_lr_coef: o.num("estim_lr_coef", 1.0)?,
-        weight_decay: o.num("weight_decay", 0.0)?,
-        safeguard_warmup: o.flag("safeguard_warmup", false)?,
-    };
-    check_betas(config.betas)?;
-    if let Some(beta3) = config.beta3 {
-        unit_interval(beta3, "Invalid beta3 value")?;
+impl SingleGroup for Prodigy {
+    const NAME: &'static str = "prodigy";
+    const DISPLAY: &'static str = "prodigy";
+    type Options = Config;
+
+    fn new(config: Config, shapes: &[Vec<usize>]) -> Result<Self, OptimError> {
+        check_betas(config.betas)?;
+        if let Some(beta3) = config.beta3 {
+            unit_interval(beta3, "Invalid beta3 value")?;
+        }
+        positive(config.estim_lr0, "Invalid estim_lr0 value")?;
+        non_negative(config.eps, "Invalid epsilon value")?;
+        non_negative(config.estim_lr_coef, "Invalid estim_lr_coef value")?;
+        non_negative(config.weight_decay, "Invalid weight_decay value")?;
+        let state = DistanceState::new(shapes, config.estim_lr0 as f32);
+        Ok(Prodigy { config, shapes: shapes.to_vec(), state })
     }
-    positive(config.estim_lr0, "Invalid estim_lr0 value")?;
-    non_negative(config.eps, "Invalid epsilon value")?;
-    non_negative(config.estim_lr_coef, "Invalid estim_lr_coef value")?;
-    non_negative(config.weight_decay, "Invalid weight_decay value")?;
-    let state = DistanceState::new(shapes, config.estim_lr0 as f32);
-    Ok(Box::new(Prodigy { config, shapes: shapes.to_vec(), state }))
 }
 
 impl Optimizer for Prodigy {

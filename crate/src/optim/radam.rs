@@ -1,36 +1,24 @@
 //! RAdam: m ← lerp(m, g, 1−β₁);  v ← β₂v + (1−β₂)g²;  ρₜ = ρ∞ − 2tβ₂ᵗ/(1−β₂ᵗ);  m̂ = m/(1−β₁ᵗ);
 //! θ ← θ − γ m̂ · √(1−β₂ᵗ)/(√v + ε) · r(ρₜ) if ρₜ > 5, else θ ← θ − γ m̂.  Source: `_single_tensor_radam` (torch 2.13).
-use super::{check_adam_options, lerp, lr_field, persist, OptimError, Options, TensorRule};
+use super::{check_adam_options, lerp, lr_field, options, persist, OptimError, TensorRule};
 
 pub struct RAdam;
 
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub lr: f64,
-    pub betas: (f64, f64),
-    pub eps: f64,
-    pub weight_decay: f64,
-    pub decoupled_weight_decay: bool,
-    pub maximize: bool,
-}
-
-impl Config {
-    pub fn new(config: Config) -> Result<Config, OptimError> {
-        check_adam_options(config.lr, config.eps, config.betas, config.weight_decay)?;
-        Ok(config)
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            lr: 1e-3,
-            betas: (0.9, 0.999),
-            eps: 1e-8,
-            weight_decay: 0.0,
-            decoupled_weight_decay: false,
-            maximize: false,
-        }
+options! {
+    /// Options of torch.optim.RAdam: Adam with the variance of the adaptive step rectified.
+    pub struct Config as RAdam {
+        /// Learning rate γ.
+        lr: f64 = 0.001,
+        /// Coefficients (β₁, β₂) of the running averages of the gradient and of its square.
+        betas: (f64, f64) = (0.9, 0.999),
+        /// Term added to the denominator for numerical stability.
+        eps: f64 = 1e-8,
+        /// Weight decay λ (L2 penalty): λθ is added to the gradient.
+        weight_decay: f64 = 0.0,
+        /// Decay the weights directly, θ ← θ(1 − γλ) (AdamW-style), instead of adding λθ to the gradient.
+        decoupled_weight_decay: bool = false,
+        /// Maximize the objective instead of minimizing it (the gradient's sign is flipped).
+        maximize: bool = false,
     }
 }
 
@@ -44,21 +32,13 @@ persist!(State { step, exp_avg, exp_avg_sq });
 
 impl TensorRule for RAdam {
     const NAME: &'static str = "radam";
-    const OPTIONS: &'static [&'static str] =
-        &["lr", "betas", "eps", "weight_decay", "decoupled_weight_decay", "maximize"];
+    type Options = Config;
     type Config = Config;
     type State = State;
 
-    fn config(o: &Options) -> Result<Config, OptimError> {
-        let d = Config::default();
-        Config::new(Config {
-            lr: o.num("lr", d.lr)?,
-            betas: o.pair("betas", d.betas)?,
-            eps: o.num("eps", d.eps)?,
-            weight_decay: o.num("weight_decay", d.weight_decay)?,
-            decoupled_weight_decay: o.flag("decoupled_weight_decay", d.decoupled_weight_decay)?,
-            maximize: o.flag("maximize", d.maximize)?,
-        })
+    fn config(config: Config) -> Result<Config, OptimError> {
+        check_adam_options(config.lr, config.eps, config.betas, config.weight_decay)?;
+        Ok(config)
     }
     lr_field!(lr);
     fn set_momentum(c: &mut Config, momentum: f64) -> bool {

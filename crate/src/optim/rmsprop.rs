@@ -1,34 +1,27 @@
 //! RMSprop: g ← ±∇ + λθ;  v ← αv + (1−α)g²;  m̄ ← lerp(m̄, g, 1−α) if centered;  d ← √(v − m̄²) + ε;
 //! b ← μb + g/d, θ ← θ − γb (momentum > 0) else θ ← θ − γ g/d.  Source: `_single_tensor_rmsprop` (torch 2.13).
-use super::{lerp, lr_field, non_negative, put_f32s, BlobReader, OptimError, Options, Persist, TensorRule};
+use super::{lerp, lr_field, non_negative, options, put_f32s, BlobReader, OptimError, Persist, TensorRule};
 
 pub struct RmsProp;
 
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub lr: f64,
-    pub alpha: f64,
-    pub eps: f64,
-    pub weight_decay: f64,
-    pub momentum: f64,
-    pub centered: bool,
-    pub maximize: bool,
-}
-
-impl Config {
-    pub fn new(config: Config) -> Result<Config, OptimError> {
-        non_negative(config.lr, "Invalid learning rate")?;
-        non_negative(config.eps, "Invalid epsilon value")?;
-        non_negative(config.momentum, "Invalid momentum value")?;
-        non_negative(config.weight_decay, "Invalid weight_decay value")?;
-        non_negative(config.alpha, "Invalid alpha value")?;
-        Ok(config)
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config { lr: 1e-2, alpha: 0.99, eps: 1e-8, weight_decay: 0.0, momentum: 0.0, centered: false, maximize: false }
+options! {
+    /// Options of torch.optim.RMSprop: steps divided by the root of a running average of squared gradients.
+    pub struct Config as RmsProp {
+        /// Learning rate γ.
+        lr: f64 = 0.01,
+        /// Smoothing constant α of the running average of squared gradients.
+        alpha: f64 = 0.99,
+        /// Term added to the denominator for numerical stability.
+        eps: f64 = 1e-8,
+        /// Weight decay λ (L2 penalty): λθ is added to the gradient.
+        weight_decay: f64 = 0.0,
+        /// Momentum factor μ.
+        momentum: f64 = 0.0,
+        /// Centered RMSprop: normalize by an estimate of the gradient's variance (the squared running mean is
+        /// subtracted).
+        centered: bool = false,
+        /// Maximize the objective instead of minimizing it (the gradient's sign is flipped).
+        maximize: bool = false,
     }
 }
 
@@ -60,22 +53,17 @@ impl Persist for State {
 
 impl TensorRule for RmsProp {
     const NAME: &'static str = "rmsprop";
-    const OPTIONS: &'static [&'static str] =
-        &["lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize"];
+    type Options = Config;
     type Config = Config;
     type State = State;
 
-    fn config(o: &Options) -> Result<Config, OptimError> {
-        let d = Config::default();
-        Config::new(Config {
-            lr: o.num("lr", d.lr)?,
-            alpha: o.num("alpha", d.alpha)?,
-            eps: o.num("eps", d.eps)?,
-            weight_decay: o.num("weight_decay", d.weight_decay)?,
-            momentum: o.num("momentum", d.momentum)?,
-            centered: o.flag("centered", d.centered)?,
-            maximize: o.flag("maximize", d.maximize)?,
-        })
+    fn config(config: Config) -> Result<Config, OptimError> {
+        non_negative(config.lr, "Invalid learning rate")?;
+        non_negative(config.eps, "Invalid epsilon value")?;
+        non_negative(config.momentum, "Invalid momentum value")?;
+        non_negative(config.weight_decay, "Invalid weight_decay value")?;
+        non_negative(config.alpha, "Invalid alpha value")?;
+        Ok(config)
     }
     lr_field!(lr);
     fn set_momentum(c: &mut Config, momentum: f64) -> bool {

@@ -1,33 +1,20 @@
 //! Rprop: η_t ← clamp(η_{t−1}·(η₊ if g·g_prev > 0, η₋ if < 0, else 1), step_min, step_max);
 //! g ← 0 where the sign flipped;  θ ← θ − sign(g)·η_t;  g_prev ← g.  Source: torch.optim.Rprop, `_single_tensor_rprop` (torch 2.13).
-use super::{js_number, lr_field, non_negative, persist, sign, OptimError, Options, TensorRule};
+use super::{js_number, lr_field, non_negative, options, persist, sign, OptimError, TensorRule};
 
 pub struct Rprop;
 
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub lr: f64,
-    /// (etaminus, etaplus)
-    pub etas: (f64, f64),
-    /// (minimal, maximal) step size
-    pub step_sizes: (f64, f64),
-    pub maximize: bool,
-}
-
-impl Config {
-    pub fn new(config: Config) -> Result<Config, OptimError> {
-        non_negative(config.lr, "Invalid learning rate")?;
-        let (minus, plus) = config.etas;
-        if !(0.0 < minus && minus < 1.0 && 1.0 < plus) {
-            return Err(OptimError::Invalid(format!("Invalid eta values: {}, {}", js_number(minus), js_number(plus))));
-        }
-        Ok(config)
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config { lr: 1e-2, etas: (0.5, 1.2), step_sizes: (1e-6, 50.0), maximize: false }
+options! {
+    /// Options of torch.optim.Rprop: resilient backpropagation, steps from the gradient's sign only.
+    pub struct Config as Rprop {
+        /// Initial step size of every element.
+        lr: f64 = 0.01,
+        /// Multiplicative decrease and increase factors (η₋, η₊) of the step size.
+        etas: (f64, f64) = (0.5, 1.2),
+        /// Smallest and largest allowed step sizes.
+        step_sizes: (f64, f64) = (1e-6, 50.0),
+        /// Maximize the objective instead of minimizing it (the gradient's sign is flipped).
+        maximize: bool = false,
     }
 }
 
@@ -51,18 +38,17 @@ fn clamp(x: f32, min: f32, max: f32) -> f32 {
 
 impl TensorRule for Rprop {
     const NAME: &'static str = "rprop";
-    const OPTIONS: &'static [&'static str] = &["lr", "etas", "step_sizes", "maximize"];
+    type Options = Config;
     type Config = Config;
     type State = State;
 
-    fn config(o: &Options) -> Result<Config, OptimError> {
-        let d = Config::default();
-        Config::new(Config {
-            lr: o.num("lr", d.lr)?,
-            etas: o.pair("etas", d.etas)?,
-            step_sizes: o.pair("step_sizes", d.step_sizes)?,
-            maximize: o.flag("maximize", d.maximize)?,
-        })
+    fn config(config: Config) -> Result<Config, OptimError> {
+        non_negative(config.lr, "Invalid learning rate")?;
+        let (minus, plus) = config.etas;
+        if !(0.0 < minus && minus < 1.0 && 1.0 < plus) {
+            return Err(OptimError::Invalid(format!("Invalid eta values: {}, {}", js_number(minus), js_number(plus))));
+        }
+        Ok(config)
     }
     lr_field!(lr);
     fn init(_c: &Config, shape: &[usize]) -> Result<State, OptimError> {

@@ -3,20 +3,27 @@
 //! The parameters are optax's stored iterate y; evaluate at x = (y − (1−β₁)z)/β₁ (`schedule_free_eval_params`).
 //! optax's `warmup_steps` is not taken: a learning-rate schedule (`set_lr`) gives the warm-up, as optax's callable lr does.
 use super::{
-    check_betas, lr_field, maximum, non_negative, optax_bias_correction, optax_learning_rate, put_f32s, put_f64,
-    put_u64, BlobReader, OptimError, Options, Persist, TensorRule,
+    check_betas, lr_field, maximum, non_negative, optax_bias_correction, options, put_f32s, put_f64, put_u64,
+    BlobReader, OptimError, Persist, TensorRule,
 };
 
 pub struct ScheduleFreeAdamW;
 
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub learning_rate: f64,
-    pub b1: f64,
-    pub b2: f64,
-    pub eps: f64,
-    pub weight_decay: f64,
-    pub weight_lr_power: f64,
+options! {
+    /// Options of optax.contrib.schedule_free_adamw: AdamW without a schedule, averaging iterates.
+    pub struct Config as ScheduleFreeAdamW {
+        learning_rate: optax = Some(0.0025),
+        /// Interpolation β₁ between the averaged iterate and the z sequence (the momentum).
+        b1: f64 = 0.9,
+        /// Exponential decay rate β₂ of the second moment (the squared gradient's running average).
+        b2: f64 = 0.999,
+        /// Term added to the denominator, outside the square root, for numerical stability.
+        eps: f64 = 1e-8,
+        /// Weight decay λ, applied at the interpolated point y.
+        weight_decay: f64 = 0.0,
+        /// Power p of the largest learning rate so far in the averaging weights (c = γ̂ᵖ/Σγ̂ᵖ).
+        weight_lr_power: f64 = 2.0,
+    }
 }
 
 /// optax's `step_count` (from 1), `max_lr`, `weight_sum`, the RMS moment ν and the sequence z.
@@ -48,20 +55,11 @@ impl Persist for State {
 
 impl TensorRule for ScheduleFreeAdamW {
     const NAME: &'static str = "schedule_free_adamw";
-    const OPTIONS: &'static [&'static str] =
-        &["learning_rate", "lr", "b1", "b2", "eps", "weight_decay", "weight_lr_power"];
+    type Options = Config;
     type Config = Config;
     type State = State;
 
-    fn config(o: &Options) -> Result<Config, OptimError> {
-        let config = Config {
-            learning_rate: optax_learning_rate(o, Some(0.0025))?,
-            b1: o.num("b1", 0.9)?,
-            b2: o.num("b2", 0.999)?,
-            eps: o.num("eps", 1e-8)?,
-            weight_decay: o.num("weight_decay", 0.0)?,
-            weight_lr_power: o.num("weight_lr_power", 2.0)?,
-        };
+    fn config(config: Config) -> Result<Config, OptimError> {
         check_betas((config.b1, config.b2))?;
         // x is recovered from y and z by a division by b1.
         if config.b1 == 0.0 {

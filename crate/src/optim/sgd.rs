@@ -1,34 +1,24 @@
 //! SGD: g ← ±∇ + λθ;  b ← μb + (1−τ)g (b ← g at the first step);  g ← g + μb if nesterov else b;  θ ← θ − γg.
 //! Source: torch.optim.SGD, `_single_tensor_sgd` (torch 2.13).
-use super::{lr_field, non_negative, BlobReader, OptimError, Options, Persist, TensorRule};
+use super::{lr_field, non_negative, options, BlobReader, OptimError, Persist, TensorRule};
 
 pub struct Sgd;
 
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub lr: f64,
-    pub momentum: f64,
-    pub dampening: f64,
-    pub weight_decay: f64,
-    pub nesterov: bool,
-    pub maximize: bool,
-}
-
-impl Config {
-    pub fn new(config: Config) -> Result<Config, OptimError> {
-        non_negative(config.lr, "Invalid learning rate")?;
-        non_negative(config.momentum, "Invalid momentum value")?;
-        non_negative(config.weight_decay, "Invalid weight_decay value")?;
-        if config.nesterov && (config.momentum <= 0.0 || config.dampening != 0.0) {
-            return Err(OptimError::Invalid("Nesterov momentum requires a momentum and zero dampening".into()));
-        }
-        Ok(config)
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config { lr: 1e-3, momentum: 0.0, dampening: 0.0, weight_decay: 0.0, nesterov: false, maximize: false }
+options! {
+    /// Options of torch.optim.SGD: stochastic gradient descent, with optional (Nesterov) momentum.
+    pub struct Config as Sgd {
+        /// Learning rate γ.
+        lr: f64 = 0.001,
+        /// Momentum factor μ.
+        momentum: f64 = 0.0,
+        /// Dampening τ of the momentum: the buffer adds (1 − τ)·g.
+        dampening: f64 = 0.0,
+        /// Weight decay λ (L2 penalty): λθ is added to the gradient.
+        weight_decay: f64 = 0.0,
+        /// Use Nesterov momentum (needs momentum > 0 and dampening 0).
+        nesterov: bool = false,
+        /// Maximize the objective instead of minimizing it (the gradient's sign is flipped).
+        maximize: bool = false,
     }
 }
 
@@ -59,20 +49,18 @@ impl Persist for State {
 
 impl TensorRule for Sgd {
     const NAME: &'static str = "sgd";
-    const OPTIONS: &'static [&'static str] = &["lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize"];
+    type Options = Config;
     type Config = Config;
     type State = State;
 
-    fn config(o: &Options) -> Result<Config, OptimError> {
-        let d = Config::default();
-        Config::new(Config {
-            lr: o.num("lr", d.lr)?,
-            momentum: o.num("momentum", d.momentum)?,
-            dampening: o.num("dampening", d.dampening)?,
-            weight_decay: o.num("weight_decay", d.weight_decay)?,
-            nesterov: o.flag("nesterov", d.nesterov)?,
-            maximize: o.flag("maximize", d.maximize)?,
-        })
+    fn config(config: Config) -> Result<Config, OptimError> {
+        non_negative(config.lr, "Invalid learning rate")?;
+        non_negative(config.momentum, "Invalid momentum value")?;
+        non_negative(config.weight_decay, "Invalid weight_decay value")?;
+        if config.nesterov && (config.momentum <= 0.0 || config.dampening != 0.0) {
+            return Err(OptimError::Invalid("Nesterov momentum requires a momentum and zero dampening".into()));
+        }
+        Ok(config)
     }
     lr_field!(lr);
     fn set_momentum(c: &mut Config, momentum: f64) -> bool {
@@ -111,14 +99,14 @@ impl TensorRule for Sgd {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::optim::js_number;
+    use crate::optim::{create, js_number};
+    use serde_json::json;
 
     #[test]
     fn nesterov_without_momentum_is_refused_with_torch_wording() {
-        let err = Config::new(Config { nesterov: true, ..Config::default() }).unwrap_err();
+        let err = create("sgd", &json!({"nesterov": true}), &[vec![2]]).err().unwrap();
         assert_eq!(err.to_string(), "Nesterov momentum requires a momentum and zero dampening");
-        let err = Config::new(Config { lr: -1.0, ..Config::default() }).unwrap_err();
+        let err = create("sgd", &json!({"lr": -1.0}), &[vec![2]]).err().unwrap();
         assert_eq!(err.to_string(), format!("Invalid learning rate: {}", js_number(-1.0)));
     }
 }

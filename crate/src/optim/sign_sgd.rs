@@ -1,23 +1,25 @@
 //! signSGD: θ ← θ − γ·sign(g) (sign 0 at g = 0).
 //! Source: optax.sign_sgd = scale_by_sign → scale_by_learning_rate (optax 0.2.8).
-use super::{lr_field, optax_learning_rate, sign, OptimError, Options, TensorRule};
+use super::{lr_field, options, sign, OptimError, TensorRule};
 
 pub struct SignSgd;
 
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub learning_rate: f64,
+options! {
+    /// Options of optax.sign_sgd: θ ← θ − γ·sign(g).
+    pub struct Config as SignSgd {
+        learning_rate: optax = None,
+    }
 }
 
 impl TensorRule for SignSgd {
     const NAME: &'static str = "sign_sgd";
-    const OPTIONS: &'static [&'static str] = &["learning_rate", "lr"];
+    type Options = Config;
     type Config = Config;
     /// Stateless.
     type State = ();
 
-    fn config(o: &Options) -> Result<Config, OptimError> {
-        Ok(Config { learning_rate: optax_learning_rate(o, None)? })
+    fn config(config: Config) -> Result<Config, OptimError> {
+        Ok(config)
     }
     lr_field!(learning_rate);
     fn init(_c: &Config, _shape: &[usize]) -> Result<(), OptimError> {

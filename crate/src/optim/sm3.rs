@@ -1,13 +1,16 @@
 //! SM3: ν ← g² + min_a μ_a[i_a];  u ← g/√(ν + ε) (0 where ν = 0);  m ← (1−β)u + βm;  θ ← θ − γm;  μ_a[j] ← max ν over i_a = j.
 //! Source: optax.sm3 = chain(`scale_by_sm3(b1=momentum)`, `scale(-learning_rate)`), optax 0.2.8 (ε = 1e-8, b2 = 1).
-use super::{lr_field, maximum, optax_learning_rate, persist, unit_interval, OptimError, Options, TensorRule};
+use super::{lr_field, maximum, options, persist, unit_interval, OptimError, TensorRule};
 
 pub struct Sm3;
 
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub learning_rate: f64,
-    pub momentum: f64,
+options! {
+    /// Options of optax.sm3: memory-efficient adaptive steps from row and column maxima.
+    pub struct Config as Sm3 {
+        learning_rate: optax = None,
+        /// Decay rate β of the running average of the update.
+        momentum: f64 = 0.9,
+    }
 }
 
 /// optax's fixed ε of `scale_by_sm3`, added to ν under the square root.
@@ -41,12 +44,11 @@ fn minimum(a: f32, b: f32) -> f32 {
 
 impl TensorRule for Sm3 {
     const NAME: &'static str = "sm3";
-    const OPTIONS: &'static [&'static str] = &["learning_rate", "lr", "momentum"];
+    type Options = Config;
     type Config = Config;
     type State = State;
 
-    fn config(o: &Options) -> Result<Config, OptimError> {
-        let config = Config { learning_rate: optax_learning_rate(o, None)?, momentum: o.num("momentum", 0.9)? };
+    fn config(config: Config) -> Result<Config, OptimError> {
         unit_interval(config.momentum, "Invalid momentum value")?;
         Ok(config)
     }

@@ -1,18 +1,22 @@
 //! Yogi: m ← (1−β₁)g + β₁m;  v ← v − (1−β₂)·sign(v − g²)·g²;  θ ← θ − γ·m̂/(√v̂ + ε), m, v start at 1e-6.
 //! Source: optax.yogi = scale_by_yogi → scale_by_learning_rate (optax 0.2.8).
 use super::{
-    check_beta_list, lr_field, non_negative, optax_bias_correction, optax_learning_rate, persist, sign, OptimError,
-    Options, TensorRule,
+    check_beta_list, lr_field, non_negative, optax_bias_correction, options, persist, sign, OptimError, TensorRule,
 };
 
 pub struct Yogi;
 
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub learning_rate: f64,
-    pub b1: f64,
-    pub b2: f64,
-    pub eps: f64,
+options! {
+    /// Options of optax.yogi: Adam with an additive, sign-controlled second-moment update.
+    pub struct Config as Yogi {
+        learning_rate: optax = None,
+        /// Exponential decay rate β₁ of the first moment (the gradient's running average).
+        b1: f64 = 0.9,
+        /// Exponential decay rate β₂ of the second moment (the squared gradient's running average).
+        b2: f64 = 0.999,
+        /// Term added to the denominator, outside the square root, for numerical stability.
+        eps: f64 = 0.001,
+    }
 }
 
 /// `scale_by_yogi`'s `initial_accumulator_value`, which optax.yogi leaves at its default.
@@ -29,17 +33,11 @@ persist!(State { count, mu, nu });
 
 impl TensorRule for Yogi {
     const NAME: &'static str = "yogi";
-    const OPTIONS: &'static [&'static str] = &["learning_rate", "lr", "b1", "b2", "eps"];
+    type Options = Config;
     type Config = Config;
     type State = State;
 
-    fn config(o: &Options) -> Result<Config, OptimError> {
-        let config = Config {
-            learning_rate: optax_learning_rate(o, None)?,
-            b1: o.num("b1", 0.9)?,
-            b2: o.num("b2", 0.999)?,
-            eps: o.num("eps", 1e-3)?,
-        };
+    fn config(config: Config) -> Result<Config, OptimError> {
         check_beta_list(&[config.b1, config.b2])?;
         non_negative(config.eps, "Invalid epsilon value")?;
         Ok(config)
