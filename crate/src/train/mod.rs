@@ -9,15 +9,24 @@
 //! on the epoch's mean training loss (torch users call it once per epoch with a validation metric), and a
 //! SequentialLR holding one steps every step and gets that metric at each epoch's last step.
 //! The lr in force at every step is recorded beside its loss.
+//!
+//! Its parts: the config it is built from (`config`), the schedule it drives (`schedule_run`), the
+//! optimizer's view of the model it lends for each step (`slots`), and here the Trainer itself.
+mod config;
+mod schedule_run;
+mod slots;
+
+pub use config::TrainerConfig;
+
 use crate::kernels::elementwise::normalize_pixels;
 use crate::nn::mlp::Mlp;
-use crate::optim::{self, Closure, OptimError, Optimizer, Slot};
-use crate::options::{JsonOptions, OptionError};
+use crate::optim::{self, OptimError, Optimizer, Slot};
 use crate::rng::Rng;
-use crate::schedule::{self, Schedule, Stepping};
+use crate::schedule::Stepping;
 use crate::state::{Checkpoint, ScheduleState, StateError};
-use serde_json::{Map, Value};
-use std::borrow::Cow;
+use schedule_run::{apply_schedule, build_schedule, ScheduleRun, NO_MOMENTUM};
+use serde_json::Value;
+use slots::train_step;
 use std::fmt;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -55,140 +64,6 @@ impl From<StateError> for TrainError {
     }
 }
 
-/// Largest loss history a trainer reserves (64 Mi steps, 256 MiB).
-const MAX_HISTORY: usize = 1 << 26;
-
-/// What a trainer is built from: the JSON object `{ layers, seed, batchSize, normalize?, maxSteps, optimizer, schedule? }`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TrainerConfig {
-    pub layers: Vec<usize>,
-    pub seed: u64,
-    pub batch_size: usize,
-    /// Pixels are divided by this: 255 (default, torchvision's ToTensor) or 256 (the notebook).
-    pub normalize: f32,
-    pub max_steps: usize,
-    pub optimizer: String,
-    /// torch keyword arguments of the optimizer (everything in `optimizer` but `name`).
-    pub optimizer_options: Value,
-    /// The lr schedule `{ name, ...torch scheduler options }`, if any (`name` as `schedule::create` takes it).
-    pub schedule: Option<Map<String, Value>>,
-}
-
-/// What a model may take in wasm's 4 GiB: room is left for the data and the JavaScript side.
-const MAX_MODEL_BYTES: u64 = 2 << 30;
-
-/// Bytes a trainer reserves: parameters, gradients and up to three optimizer buffers per parameter,
-/// plus activations, gradient buffers and the input batch (GEMM panels are bounded by the block sizes).
-fn memory_estimate(layers: &[usize], batch: usize) -> u64 {
-    let params: u64 = layers.windows(2).map(|w| (w[0] as u64 + 1) * w[1] as u64).sum();
-    let widest = *layers.iter().max().unwrap_or(&0) as u64;
-    let activations: u64 = layers.iter().map(|&n| n as u64).sum::<u64>() + 2 * widest;
-    4 * (5 * params + batch as u64 * activations)
-}
-
-const CONFIG_KEYS: [&str; 7] = ["layers", "seed", "batchSize", "normalize", "maxSteps", "optimizer", "schedule"];
-
-/// An integer option from 0 to `max`, `None` when absent.
-fn bounded_int(config: &JsonOptions, key: &str, max: u64) -> Result<Option<u64>, TrainError> {
-    match config.optional::<u64>(key) {
-        Ok(None) => Ok(None),
-        Ok(Some(n)) if n <= max => Ok(Some(n)),
-        _ => Err(TrainError::Config(format!(
-            "{key} must be an integer from 0 to {max}, got {}",
-            config.value(key).unwrap_or(&Value::Null)
-        ))),
-    }
-}
-
-impl TrainerConfig {
-    pub fn from_json(text: &str) -> Result<TrainerConfig, TrainError> {
-        let value: Value = serde_json::from_str(text).map_err(|e| TrainError::Config(format!("invalid JSON ({e})")))?;
-        let Value::Object(config) = value else {
-            return Err(TrainError::Config("expected a JSON object".into()));
-        };
-        let config = JsonOptions::new(Cow::Owned(config), &CONFIG_KEYS).map_err(|error| match error {
-            OptionError::Unknown { key, valid } => {
-                TrainError::Config(format!("unknown key '{key}'; valid keys: {}", valid.join(", ")))
-            }
-            other => TrainError::Config(other.to_string()),
-        })?;
-        let layers: Vec<usize> = match config.value("layers") {
-            Some(Value::Array(sizes)) if sizes.len() >= 2 => sizes
-                .iter()
-                .map(|s| s.as_u64().filter(|&n| (1..=1 << 16).contains(&n)).map(|n| n as usize))
-                .collect::<Option<_>>()
-                .ok_or_else(|| {
-                    TrainError::Config(format!(
-                        "layers must be integers from 1 to 65536, got {}",
-                        Value::from(sizes.clone())
-                    ))
-                })?,
-            _ => {
-                return Err(TrainError::Config(
-                    "layers must be an array of at least two sizes, e.g. [784, 100, 100, 10]".into(),
-                ))
-            }
-        };
-        if *layers.last().unwrap_or(&0) > 256 {
-            return Err(TrainError::Config("the last layer (classes) must be at most 256, labels being bytes".into()));
-        }
-        let seed = bounded_int(&config, "seed", (1 << 53) - 1)?.unwrap_or(0);
-        let batch_size = bounded_int(&config, "batchSize", 1 << 16)?
-            .filter(|&b| b > 0)
-            .ok_or_else(|| TrainError::Config("batchSize must be a positive integer".into()))?
-            as usize;
-        let max_steps = bounded_int(&config, "maxSteps", MAX_HISTORY as u64)?
-            .ok_or_else(|| TrainError::Config("maxSteps (the loss history capacity) is required".into()))?
-            as usize;
-        let normalize = match config.value("normalize") {
-            None => 255.0,
-            Some(v) => match v.as_f64() {
-                Some(n) if n > 0.0 && n.is_finite() => n as f32,
-                _ => {
-                    return Err(TrainError::Config(format!(
-                        "normalize must be a positive number (255 or 256), got {v}"
-                    )))
-                }
-            },
-        };
-        let bytes = memory_estimate(&layers, batch_size);
-        if bytes > MAX_MODEL_BYTES {
-            return Err(TrainError::Config(format!(
-                "layers {layers:?} with batchSize {batch_size} need about {} MiB, more than the {} MiB a wasm instance can hold",
-                bytes >> 20,
-                MAX_MODEL_BYTES >> 20
-            )));
-        }
-        let Some(Value::Object(optimizer)) = config.value("optimizer") else {
-            return Err(TrainError::Config("optimizer must be an object like {\"name\": \"sgd\", \"lr\": 0.1}".into()));
-        };
-        let mut options = optimizer.clone();
-        let name = match options.remove("name") {
-            Some(Value::String(name)) => name,
-            _ => return Err(TrainError::Config("optimizer.name must be a string such as \"sgd\"".into())),
-        };
-        let schedule =
-            match config.value("schedule") {
-                None | Some(Value::Null) => None,
-                Some(Value::Object(spec)) if spec.get("name").is_some_and(Value::is_string) => Some(spec.clone()),
-                Some(_) => return Err(TrainError::Config(
-                    "schedule must be an object like {\"name\": \"onecycle\", \"max_lr\": 0.1, \"total_steps\": 1000}"
-                        .into(),
-                )),
-            };
-        Ok(TrainerConfig {
-            layers,
-            seed,
-            batch_size,
-            normalize,
-            max_steps,
-            optimizer: name,
-            optimizer_options: Value::Object(options),
-            schedule,
-        })
-    }
-}
-
 /// A dataset as bytes: `rows` rows of pixels and one label each.
 struct Data {
     pixels: Vec<u8>,
@@ -215,94 +90,6 @@ pub struct Trainer {
     /// The optimizer's view of the arena, kept between steps so a step allocates nothing.
     slot_buffer: Vec<Slot<'static>>,
     schedule: Option<ScheduleRun>,
-}
-
-/// A schedule driving the optimizer, with what it has been fed so a checkpoint can rebuild it exactly.
-struct ScheduleRun {
-    schedule: Box<dyn Schedule>,
-    /// Each param group's lr when the schedule was built (torch's `initial_lr`).
-    base_lrs: Vec<f64>,
-    steps: u64,
-    /// What the schedule was fed at each step: the epoch mean training losses of a ReduceLROnPlateau; for a
-    /// schedule stepped every step with a metric, one per step, NaN for the steps without; empty for the others.
-    metrics: Vec<f64>,
-}
-
-/// torch's check in OneCycleLR and CyclicLR when `cycle_momentum` is on.
-const NO_MOMENTUM: &str = "optimizer must support momentum or beta1 with `cycle_momentum` option enabled";
-
-fn build_schedule(spec: &Map<String, Value>, base_lrs: &[f64]) -> Result<Box<dyn Schedule>, TrainError> {
-    let mut options = spec.clone();
-    let name = options.remove("name").and_then(|name| name.as_str().map(str::to_owned)).unwrap_or_default();
-    schedule::create(&name, &Value::Object(options), base_lrs).map_err(|e| TrainError::Config(format!("schedule: {e}")))
-}
-
-/// Copies the schedule's lr (when `lr`) and momentum of every group into the optimizer, as torch's
-/// schedulers write `group['lr']` and `group['momentum']`/`group['betas']`; false when the optimizer
-/// cannot take the momentum.
-fn apply_schedule(schedule: &dyn Schedule, optimizer: &mut dyn Optimizer, lr: bool) -> bool {
-    (0..schedule.group_count()).all(|group| {
-        if lr {
-            optimizer.set_lr(group, schedule.lr(group));
-        }
-        schedule.momentum(group).is_none_or(|momentum| optimizer.set_momentum(group, momentum))
-    })
-}
-
-/// Reuses a Vec's allocation for a Vec of the same item type under another lifetime
-/// (in-place collect: same size and alignment, so no allocation happens).
-#[allow(clippy::unnecessary_filter_map)] // `filter` could not change the item's lifetime
-fn recycle<'b>(slots: Vec<Slot<'_>>) -> Vec<Slot<'b>> {
-    slots.into_iter().filter_map(|_| None).collect()
-}
-
-/// The optimizer's view of the model's arena, lent for one call; the Vec's allocation is kept in `buffer`.
-fn with_slots(mlp: &mut Mlp, buffer: &mut Vec<Slot<'static>>, visit: &mut dyn FnMut(&mut [Slot<'_>])) {
-    let mut slots = recycle(std::mem::take(buffer));
-    slots.extend(mlp.arena_mut().tensors_mut().map(|(param, grad, _)| Slot { param, grad }));
-    visit(&mut slots);
-    slots.clear();
-    *buffer = recycle(slots);
-}
-
-/// torch's `closure()` for one batch: forward, loss, backward at the current parameters.
-struct BatchClosure<'a> {
-    mlp: &'a mut Mlp,
-    slot_buffer: &'a mut Vec<Slot<'static>>,
-    inputs: &'a [f32],
-    labels: &'a [u8],
-}
-
-impl Closure for BatchClosure<'_> {
-    fn evaluate(&mut self) -> f32 {
-        self.mlp.loss_and_gradients(self.inputs, self.labels, self.labels.len())
-    }
-
-    fn with_slots(&mut self, visit: &mut dyn FnMut(&mut [Slot<'_>])) {
-        with_slots(self.mlp, self.slot_buffer, visit);
-    }
-}
-
-/// One training step on a batch: returns the loss at the current parameters. Gradient optimizers
-/// update only after a finite loss; closure optimizers (LBFGS) evaluate the batch themselves as
-/// often as they need and return their first loss, like torch's `optimizer.step(closure)`.
-fn train_step(
-    mlp: &mut Mlp,
-    optimizer: &mut dyn Optimizer,
-    slot_buffer: &mut Vec<Slot<'static>>,
-    inputs: &[f32],
-    labels: &[u8],
-) -> Result<f32, TrainError> {
-    if optimizer.needs_closure() {
-        return Ok(optimizer.step_with_closure(&mut BatchClosure { mlp, slot_buffer, inputs, labels })?);
-    }
-    let loss = mlp.loss_and_gradients(inputs, labels, labels.len());
-    if loss.is_finite() {
-        let mut result = Ok(());
-        with_slots(mlp, slot_buffer, &mut |slots| result = optimizer.step(slots));
-        result?;
-    }
-    Ok(loss)
 }
 
 impl Trainer {
@@ -483,34 +270,6 @@ impl Trainer {
         Ok(loss)
     }
 
-    /// torch's `scheduler.step()` after the optimizer step `step`; ReduceLROnPlateau only at an epoch's
-    /// last step, with the epoch's mean loss. A schedule that refuses to step (OneCycleLR past its
-    /// total_steps) fails the run with torch's message; the step itself is done and recorded.
-    fn advance_schedule(&mut self, step: usize) -> Result<(), TrainError> {
-        let per_epoch = self.steps_per_epoch();
-        let Some(run) = self.schedule.as_mut() else {
-            return Ok(());
-        };
-        let stepping = run.schedule.stepping();
-        let epoch_ends = (step + 1).is_multiple_of(per_epoch);
-        if stepping == Stepping::OnMetric && !epoch_ends {
-            return Ok(());
-        }
-        let metric = (stepping != Stepping::EveryStep && epoch_ends).then(|| {
-            let epoch = &self.history[step + 1 - per_epoch..=step];
-            epoch.iter().map(|&loss| f64::from(loss)).sum::<f64>() / per_epoch as f64
-        });
-        if stepping != Stepping::EveryStep {
-            run.metrics.push(metric.unwrap_or(f64::NAN));
-        }
-        run.steps += 1;
-        run.schedule
-            .step(metric)
-            .map_err(|e| TrainError::Usage(format!("run: {} after step {step}: {e}", run.schedule.name())))?;
-        apply_schedule(run.schedule.as_ref(), self.optimizer.as_mut(), true);
-        Ok(())
-    }
-
     /// One step on an explicit batch of already-normalized inputs (`labels.len()` rows); returns that
     /// batch's loss before the update. The data position, the histories and the schedule are left as they are.
     pub fn train_batch(&mut self, inputs: &[f32], labels: &[u8]) -> Result<f32, TrainError> {
@@ -681,49 +440,6 @@ impl Trainer {
     }
 }
 
-impl Trainer {
-    /// This trainer's schedule rebuilt and fed what the checkpoint's was fed, hence in its state; the
-    /// checkpoint must have been saved with the same schedule (or none, as this trainer).
-    fn replay_schedule(&self, saved: Option<&ScheduleState>) -> Result<Option<ScheduleRun>, TrainError> {
-        let describe = |spec: Option<&Value>| spec.map_or("no schedule".to_string(), |spec| format!("schedule {spec}"));
-        let saved_spec = saved.map(|state| serde_json::from_str::<Value>(&state.spec).unwrap_or(Value::Null));
-        let own_spec = self.config.schedule.clone().map(Value::Object);
-        if saved_spec != own_spec {
-            return Err(TrainError::State(StateError(format!(
-                "the checkpoint was saved with {}, this trainer has {}",
-                describe(saved_spec.as_ref()),
-                describe(own_spec.as_ref())
-            ))));
-        }
-        let (Some(state), Some(own)) = (saved, self.schedule.as_ref()) else {
-            return Ok(None);
-        };
-        let spec = self.config.schedule.as_ref().expect("a schedule run has its spec");
-        let mut schedule = build_schedule(spec, &own.base_lrs)?;
-        let stepping = schedule.stepping();
-        if stepping != Stepping::EveryStep && state.metrics.len() as u64 != state.steps {
-            return Err(TrainError::State(StateError(
-                "the checkpoint's schedule metrics do not match its steps".into(),
-            )));
-        }
-        for step in 0..state.steps as usize {
-            // A step the saved run's schedule refused (OneCycleLR past total_steps) is refused here too and
-            // leaves the same state; the run reported it when it happened.
-            let metric = state.metrics.get(step).copied().filter(|metric| !metric.is_nan());
-            let _ = schedule.step(metric);
-        }
-        // Room for the metrics still to come, as `set_train_data` reserves it.
-        let to_come = match stepping {
-            Stepping::EveryStep => 0,
-            Stepping::OnMetric => self.config.max_steps.div_ceil(self.steps_per_epoch().max(1)),
-            Stepping::EveryStepWithMetric => self.config.max_steps,
-        };
-        let mut metrics = Vec::with_capacity(state.metrics.len() + to_come);
-        metrics.extend_from_slice(&state.metrics);
-        Ok(Some(ScheduleRun { schedule, base_lrs: own.base_lrs.clone(), steps: state.steps, metrics }))
-    }
-}
-
 /// Stream of the seed that initializes the weights; epoch e shuffles with stream e.
 const INIT_STREAM: u64 = u64::MAX;
 
@@ -733,7 +449,7 @@ mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    const FIXTURE: &str = include_str!("../../test/fixtures/torch-mlp-train.json");
+    const FIXTURE: &str = include_str!("../../../test/fixtures/torch-mlp-train.json");
 
     fn floats(value: &Value) -> Vec<f32> {
         value.as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect()
