@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the SIMD wasm (wasm-pack + wasm-opt from the npm package binaryen), the TypeScript to dist/,
-# and the browser bundles. The wasm step is skipped when no Rust source changed since the last build.
+# Builds the SIMD wasm (wasm-pack + wasm-opt from the npm package binaryen), ts/optimizers.ts from its
+# optimizer registry, the TypeScript to dist/, and the browser bundles. The wasm step is skipped when no
+# Rust source changed since the last build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 exec 9>"${TMPDIR:-/tmp}/optimlab-build.lock"
@@ -16,6 +17,9 @@ if [ ! -f "$wasm" ] || [ -n "$(find crate Cargo.toml Cargo.lock .cargo -newer "$
   rm -f ts/pkg/.gitignore
   echo "build: wasm done in $((SECONDS - start)) s ($(stat -c %s "$wasm") bytes)"
 fi
+
+# ts/optimizers.ts is generated from the registry the wasm reports; CI fails when the committed file is stale.
+node scripts/gen-optimizers.mjs ${CI:+--check}
 
 tsc_status=0
 tsc -p tsconfig.json || tsc_status=$?
