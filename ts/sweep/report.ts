@@ -59,6 +59,7 @@ export function recordToRun(record: ResultRecord, label: string): RunResult {
   const run: RunResult = {
     label,
     optimizer: record.spec.optimizer,
+    seed: record.spec.seed,
     losses: Float32Array.from(record.losses, (loss) => loss ?? Number.NaN),
     stepsPerEpoch: record.stepsPerEpoch,
     epochs: record.epochs.map((epoch, e) => ({ ...epoch, seconds: record.timing.epochSeconds[e] ?? 0 })),
