@@ -189,6 +189,9 @@ describe("sweeps through Redis", { timeout: 240_000 }, () => {
     expect(csv).toHaveLength(1 + 6);
     const html = await readFile(join(out, "report.html"), "utf8");
     expect(html).toContain("<dt>best lr: adam</dt>");
+    const figure = await readFile(join(out, "sensitivity.svg"), "utf8");
+    expect(figure).toContain("Sensitivity to the learning rate");
+    expect(html).toContain("Sensitivity to the learning rate");
     expect(html).toContain("24 runs: 24 ok, 0 diverged, 0 failed");
   });
 });

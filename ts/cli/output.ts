@@ -6,6 +6,7 @@ import { hasReplicates, rankingMetric, seedSummaries, SIGNIFICANCE_TEST } from "
 import type { RunResult } from "../types.js";
 import { epochPlot } from "../plot/epochs.js";
 import { lossPlot } from "../plot/loss.js";
+import { sensitivityPlot, type SensitivityCurve } from "../plot/sensitivity.js";
 import { nodeDocument, svgText, svgToPng } from "../plot/render-node.js";
 import {
   describeRun,
@@ -112,7 +113,13 @@ export async function writeOutputs(
   dir: string,
   runs: readonly RunResult[],
   info: ReportInfo,
-  figureOptions: { title?: string; colors?: readonly string[]; dashed?: readonly boolean[] } = {},
+  figureOptions: {
+    title?: string;
+    colors?: readonly string[];
+    dashed?: readonly boolean[];
+    /** Sensitivity curves of runs that are not one tuned comparison (a sweep's lr grid); default: from the tuning. */
+    sensitivity?: { curves: readonly SensitivityCurve[]; lossLabel: string };
+  } = {},
 ): Promise<Record<string, string>> {
   await mkdir(dir, { recursive: true });
   const document = nodeDocument();
@@ -120,7 +127,15 @@ export async function writeOutputs(
   const epochs = svgText(epochPlot(runs, { document, colors: figureOptions.colors }));
   const lrElement = lrFigure(runs, { document, colors: figureOptions.colors });
   const lr = lrElement && svgText(lrElement);
-  const sensitivityElement = sensitivityFigure(runs, { document, colors: figureOptions.colors });
+  const sensitivityElement = figureOptions.sensitivity
+    ? figureOptions.sensitivity.curves.length > 0
+      ? sensitivityPlot(figureOptions.sensitivity.curves, {
+          document,
+          colors: figureOptions.colors,
+          lossLabel: figureOptions.sensitivity.lossLabel,
+        })
+      : undefined
+    : sensitivityFigure(runs, { document, colors: figureOptions.colors });
   const sensitivity = sensitivityElement && svgText(sensitivityElement);
   const tuning = tuningCsv(runs);
   const html = reportHtml(runs, info, {

@@ -239,7 +239,8 @@ export const sweepReportCommand: Command = {
   description: `Builds the usual report (report.html, loss and epoch figures, losses.csv/jsonl) from every run in the
 results file, and the best lr of each optimizer: the lr whose runs reached the lowest final loss (held-out when the
 runs have held-out data), averaged over seeds; lrs where a run diverged or failed do not count.
-Writes sensitivity.csv (every lr of every optimizer) beside the report and prints the table.`,
+Writes sensitivity.csv (every lr of every optimizer) and the sensitivity figure (sensitivity.svg/png, final loss
+against lr, also in the report) beside the report and prints the table.`,
   positional: { name: "results", value: "RESULTS.jsonl" },
   flags: {
     out: { kind: "string", value: "DIR", help: "where the report goes (default: RESULTS-report beside the file)" },
@@ -257,39 +258,49 @@ Writes sensitivity.csv (every lr of every optimizer) beside the report and print
     const runs = records.map((record) => recordToRun(record, labels.run(record.spec)));
     const count = (test: (record: ResultRecord) => boolean) => records.filter(test).length;
     const distinct = (values: string[]) => [...new Set(values)].join("; ");
-    const files = await writeOutputs(out, runs, {
-      title: `optimlab sweep: ${basename(path)}`,
-      facts: [
-        [
-          "sweep",
-          `${records.length} runs: ${count((r) => !r.error && !r.diverged)} ok, ${count((r) => !!r.diverged)} diverged, ${count((r) => !!r.error)} failed`,
+    const files = await writeOutputs(
+      out,
+      runs,
+      {
+        title: `optimlab sweep: ${basename(path)}`,
+        facts: [
+          [
+            "sweep",
+            `${records.length} runs: ${count((r) => !r.error && !r.diverged)} ok, ${count((r) => !!r.diverged)} diverged, ${count((r) => !!r.error)} failed`,
+          ],
+          ["data", distinct(records.map((r) => JSON.stringify(r.spec.data)))],
+          ["model", distinct(records.map((r) => `MLP ${r.spec.model.layers.join("-")}`))],
+          [
+            "training",
+            `epochs ${distinct(records.map((r) => String(r.spec.epochs)))}, batch size ${distinct(records.map((r) => String(r.spec.batchSize)))}, seeds ${distinct(records.map((r) => String(r.spec.seed)))}`,
+          ],
+          ...groups.map(
+            ({ group, best }) =>
+              [
+                `best lr: ${group}`,
+                best
+                  ? `${best.lr} (${metric} ${formatNumber(best.loss)} over ${best.runs} run${best.runs === 1 ? "" : "s"})`
+                  : "every lr diverged or failed",
+              ] as const,
+          ),
+          ["workers", distinct(records.map((r) => r.timing.worker))],
         ],
-        ["data", distinct(records.map((r) => JSON.stringify(r.spec.data)))],
-        ["model", distinct(records.map((r) => `MLP ${r.spec.model.layers.join("-")}`))],
-        [
-          "training",
-          `epochs ${distinct(records.map((r) => String(r.spec.epochs)))}, batch size ${distinct(records.map((r) => String(r.spec.batchSize)))}, seeds ${distinct(records.map((r) => String(r.spec.seed)))}`,
-        ],
-        ...groups.map(
-          ({ group, best }) =>
-            [
-              `best lr: ${group}`,
-              best
-                ? `${best.lr} (${metric} ${formatNumber(best.loss)} over ${best.runs} run${best.runs === 1 ? "" : "s"})`
-                : "every lr diverged or failed",
-            ] as const,
-        ),
-        ["workers", distinct(records.map((r) => r.timing.worker))],
-      ],
-      versions: {
-        optimlab: distinct(records.map((r) => r.software.optimlab)),
-        node: distinct(records.map((r) => r.software.node)),
+        versions: {
+          optimlab: distinct(records.map((r) => r.software.optimlab)),
+          node: distinct(records.map((r) => r.software.node)),
+        },
+        date: records
+          .map((r) => r.timing.finishedAt)
+          .sort()
+          .at(-1)!,
       },
-      date: records
-        .map((r) => r.timing.finishedAt)
-        .sort()
-        .at(-1)!,
-    });
+      {
+        sensitivity: {
+          curves: groups.map(({ group, points, best }) => ({ label: group, points, chosen: best?.lr })),
+          lossLabel: metric,
+        },
+      },
+    );
     const sensitivity = join(out, "sensitivity.csv");
     await writeFile(sensitivity, sensitivityCsv(groups));
     if (!flags.has("quiet")) {
