@@ -352,8 +352,11 @@ describe("optimlab notebook, end to end", () => {
 
   it("writes one CSV and one JSON Lines row per step of every run", async () => {
     const lines = (await readFile(summary.files["losses.csv"]!, "utf8")).trim().split("\n");
-    expect(lines[0]).toBe("run,label,step,loss");
-    const expected = NOTEBOOK_PAIRS.flatMap(({ label }, run) => [0, 1].map((step) => `${run},${label},${step},`));
+    expect(lines[0]).toBe("run,label,seed,lr,lr_rule,step,loss");
+    // Seed 0, each pair's own lr, no lr rule (the lrs are given).
+    const expected = NOTEBOOK_PAIRS.flatMap(({ label, lr }, run) =>
+      [0, 1].map((step) => `${run},${label},0,${lr},,${step},`),
+    );
     expect(lines.slice(1).map((line) => line.slice(0, line.lastIndexOf(",") + 1))).toEqual(expected);
     expect(losses.map((run) => run.length)).toEqual(NOTEBOOK_PAIRS.map(() => 2));
   });
