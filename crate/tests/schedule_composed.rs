@@ -103,7 +103,8 @@ fn composites_hand_the_lr_in_force_from_schedule_to_schedule() {
     let chained = json!({"name": "chained", "schedulers": [
         {"name": "constant", "factor": 0.5, "total_iters": 2}, {"name": "linear", "start_factor": 0.1, "total_iters": 2}]});
     let lrs = curve(&chained, 1.0, 4, None).unwrap();
-    let expected = [0.05, 0.05 * (1.0 + 0.9 / 0.2), 0.05 * (1.0 + 0.9 / 0.2) * (1.0 + 0.9 / 1.1) / 0.5, 1.0];
+    let after_first_step = 0.05 * (1.0 + 0.9 / 0.2);
+    let expected = [0.05, after_first_step, after_first_step * (1.0 + 0.9 / 1.1) / 0.5, 1.0];
     assert_close(&lrs, &expected, "chained");
     // SequentialLR into MultiplicativeLR: torch has no closed form for it, so at the milestone it scales the lr
     // in force (ExponentialLR's 0.5: its step at the milestone does not happen) by λ(0) = 2.
