@@ -92,7 +92,7 @@ pub fn describe_optax_learning_rate(default: Option<f64>) -> [Value; 2] {
 
 /// Declares an optimizer's options once:
 ///
-/// ```ignore
+/// ```text
 /// options! {
 ///     /// Options of torch.optim.SGD: stochastic gradient descent, with optional (Nesterov) momentum.
 ///     pub struct Config as Sgd {
