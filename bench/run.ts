@@ -1,12 +1,14 @@
 // `npm run bench`: every benchmark in one process run, each printing its peers side by side and the
-// ratios (optimlab vs the simd128 peak and tfjs-wasm; Adam vs memory bandwidth; CSV reading; a soak of
-// the worker pool; sweeps in the local pool vs through a Redis queue). Run after `bash scripts/build.sh` (npm run
+// ratios (optimlab's MLP epoch vs the simd128 peak, tfjs-wasm, jax-js and PyTorch; Adam vs memory bandwidth; CSV
+// reading; the notebook at Kaggle's size with 1 and 2 workers; a soak of the worker pool; sweeps in the local pool
+// vs through a Redis queue). Run after `bash scripts/build.sh` (npm run
 // bench does it): npx tsx bench/run.ts [name…]
 // csv-1gb (a generated 1 GB CSV through the reader, peak memory) runs only when named.
 import { run as adam } from "./adam.bench.js";
 import { run as csvLarge } from "./csv-large.bench.js";
 import { run as csv } from "./csv.bench.js";
 import { run as mlp } from "./mlp.bench.js";
+import { run as notebook42k } from "./notebook-42k.bench.js";
 import { run as soak } from "./soak.bench.js";
 import { run as sweep } from "./sweep.bench.js";
 
@@ -14,11 +16,12 @@ const benches = new Map<string, () => Promise<unknown>>([
   ["mlp", mlp],
   ["adam", adam],
   ["csv", csv],
+  ["notebook-42k", () => notebook42k({ rss: true })],
   ["soak", () => soak()],
   ["sweep", sweep],
   ["csv-1gb", () => csvLarge()],
 ]);
-const byDefault = ["mlp", "adam", "csv", "soak", "sweep"];
+const byDefault = ["mlp", "adam", "csv", "notebook-42k", "soak", "sweep"];
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !benches.has(name));
 if (unknown.length > 0) {

@@ -310,6 +310,7 @@ describe("optimlab notebook, end to end", () => {
     epochs: number;
     runs: { label: string; optimizer: unknown; steps: number; error: unknown; diverged: unknown }[];
     files: Record<string, string>;
+    timing: Record<string, number>;
   }
   let out: string;
   let result: CliOutcome;
@@ -334,6 +335,11 @@ describe("optimlab notebook, end to end", () => {
     expect(summary.runs.map((run) => run.label)).toEqual(NOTEBOOK_PAIRS.map((spec) => spec.label));
     expect(summary.runs.map((run) => run.optimizer)).toEqual(NOTEBOOK_PAIRS);
     for (const run of summary.runs) expect(run, run.label).toMatchObject({ steps: 2, error: null });
+  });
+
+  it("says how its wall time split into reading the data, training and writing the outputs", () => {
+    expect(Object.keys(summary.timing)).toEqual(["readSeconds", "trainSeconds", "outputSeconds"]);
+    for (const seconds of Object.values(summary.timing)) expect(seconds).toBeGreaterThan(0);
   });
 
   it("writes the report, both figures as SVG and PNG, and the losses into --out", async () => {

@@ -20,9 +20,12 @@ export const COMMANDS: Command[] = [
     usage: "optimlab bench",
     description: `Runs the benchmarks in bench/run.ts with tsx from the package root, all in one process run, each
 printing its peers side by side and the ratios:
-  mlp   one MNIST epoch (784-100-100-10, batch 256, 60,000 digits, SGD) vs the machine's simd128 peak and tfjs-wasm
+  mlp   one MNIST epoch (784-100-100-10, batch 256, 60,000 digits, SGD) vs the machine's simd128 peak, tfjs-wasm,
+        jax-js (jit, wasm) and PyTorch on one thread (when python3, or $OPTIMLAB_PYTHON, can import torch)
   adam  the Adam step in ns/param at 1M and 16M parameters vs the in-place memory bandwidth of the same traffic
   csv   reading a 42,000-row MNIST CSV: time, peak memory as a multiple of the decoded buffers
+  notebook-42k  the notebook's 8 optimizers × 3 epochs on a 42,000-row CSV with 1 and 2 workers (optimlab compare
+        in a fresh process): wall time split into reading, training and figures, peak rss
   soak  10,000 short runs through one worker pool (valid, refused, diverging, cancelled): wasm memory per worker,
         worker count, rss growth, unsettled promises, progress after a cancelled comparison settled
   sweep runs/min of a 24-run sweep in the local pool and through Redis with 1 and 2 worker processes,

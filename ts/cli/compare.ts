@@ -128,7 +128,10 @@ async function runComparison(
   const json = flag<boolean>(flags, "json") ?? false;
   const out = resolve(flag<string>(flags, "out") ?? "optimlab-out");
   const scheduleText = flag<string>(flags, "schedule");
+  // Wall time of each phase, printed at the end and in --json: reading the data, training, writing figures and files.
+  const started = performance.now();
   const { data, source } = await loadData(flags, seed, io);
+  const read = performance.now();
   // Completed here (OneCycleLR's total_steps) so the report shows the schedule that ran.
   const stepsPerEpoch = Math.ceil(data.train.count / batchSize);
   const schedule =
@@ -170,6 +173,7 @@ async function runComparison(
     process.off("SIGINT", onInterrupt);
     progress.finish();
   }
+  const trained = performance.now();
 
   const version = await packageVersion();
   const info = {
@@ -193,11 +197,19 @@ async function runComparison(
     command,
   };
   const files = await writeOutputs(out, runs, info, look);
+  const seconds = (from: number, to: number) => Math.round(to - from) / 1000;
+  const timing = {
+    readSeconds: seconds(started, read),
+    trainSeconds: seconds(read, trained),
+    outputSeconds: seconds(trained, performance.now()),
+  };
   if (json) {
-    io.stdout.write(JSON.stringify({ ...info, runs: runSummaries(runs), files }, null, 2) + "\n");
+    io.stdout.write(JSON.stringify({ ...info, runs: runSummaries(runs), files, timing }, null, 2) + "\n");
   } else if (!quiet) {
     io.stdout.write(
-      `\n${summaryTable(runs)}\n\nwrote ${Object.keys(files).join(", ")} to ${out}\nopen ${files["report.html"]}\n`,
+      `\n${summaryTable(runs)}\n\nwrote ${Object.keys(files).join(", ")} to ${out}\nopen ${files["report.html"]}\n` +
+        `time: ${timing.readSeconds} s reading the data, ${timing.trainSeconds} s training, ` +
+        `${timing.outputSeconds} s writing figures and files\n`,
     );
   }
   const failed = runs.filter((run) => run.error);
