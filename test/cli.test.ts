@@ -7,6 +7,7 @@ import { crc32, inflateSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Resvg } from "@resvg/resvg-js";
 import { UsageError, parseFlags, parseLayers, parseOptimizer } from "../dist/cli/args.js";
+import { FAIR_BATCH_SIZE, FAIR_SEEDS } from "../dist/cli/compare.js";
 import { lossesCsv, lossesJsonl, summaryTable } from "../dist/cli/output.js";
 import { progressReporter } from "../dist/cli/progress.js";
 import { describeOptimizer, NOTEBOOK_LINEUP, NOTEBOOK_PAIRS } from "../dist/index.js";
@@ -248,16 +249,17 @@ describe("optimlab compare, end to end", () => {
     expect(html).toContain("<pre><code>optimlab compare --limit 512 --epochs 1</code></pre>");
   });
 
-  it("runs the fair default: the line-up at lr=auto (valley), 3 seeds each; one CSV row per step per run", async () => {
+  it("runs the fair default: the line-up at lr=auto (valley), its seeds at the fair batch size; one CSV row per step per run", async () => {
     const lines = (await readFile(join(out, "losses.csv"), "utf8")).trim().split("\n");
     expect(lines[0]).toBe("run,label,seed,lr,lr_rule,step,loss");
-    expect(lines.length).toBe(1 + NOTEBOOK_LINEUP.length * 3 * 2); // 512 rows / batch 256 = 2 steps, 3 seeds each
-    // An untrained 10-class net starts near ln 10 ≈ 2.30.
+    const steps = Math.ceil(512 / FAIR_BATCH_SIZE);
+    expect(lines.length).toBe(1 + NOTEBOOK_LINEUP.length * FAIR_SEEDS * steps);
+    // An untrained 10-class net starts near ln 10 ≈ 2.30; the second run is the first optimizer's second seed.
     const first = NOTEBOOK_LINEUP[0]!.label;
     expect(lines[1]).toMatch(new RegExp(`^0,${first},0,[\\d.e-]+,valley,0,2\\.\\d+$`));
-    expect(lines[3]).toMatch(new RegExp(`^1,${first},1,[\\d.e-]+,valley,0,2\\.\\d+$`));
+    expect(lines[1 + steps]).toMatch(new RegExp(`^1,${first},1,[\\d.e-]+,valley,0,2\\.\\d+$`));
     expect((await readFile(join(out, "losses.jsonl"), "utf8")).trim().split("\n").length).toBe(
-      NOTEBOOK_LINEUP.length * 3 * 2,
+      NOTEBOOK_LINEUP.length * FAIR_SEEDS * steps,
     );
   });
 

@@ -46,7 +46,7 @@ export const TRAINING_FLAGS: Record<string, FlagSpec> = {
     help: "MLP widths from input to output (default: features,100,100,classes)",
   },
   epochs: { kind: "count", value: "N", help: "passes over the training data (default 3)" },
-  "batch-size": { kind: "count", value: "N", help: "rows per step (default 256)" },
+  "batch-size": { kind: "count", value: "N", help: "rows per step (default 256; 64 in compare's default line-up)" },
   seed: {
     kind: "integer",
     value: "N",
