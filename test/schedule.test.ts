@@ -191,6 +191,33 @@ describe("compare with a schedule", () => {
     );
   });
 
+  it("fits a cosine's T_max left out to the steps it drives: the whole run, or after a warm-up to the end", async () => {
+    const warmup = { name: "LinearLR", start_factor: 0.1, total_iters: 3 } as const;
+    const [alone, aloneGiven, warmed, warmedGiven] = await compare({
+      ...base,
+      optimizers: [
+        { name: "sgd", lr: 0.1, schedule: { name: "cosine", eta_min: 0.001 } },
+        { name: "sgd", lr: 0.1, schedule: { name: "cosine", T_max: 12, eta_min: 0.001 } },
+        {
+          name: "sgd",
+          lr: 0.1,
+          schedule: { name: "SequentialLR", schedulers: [warmup, { name: "cosine" }], milestones: [3] },
+        },
+        {
+          name: "sgd",
+          lr: 0.1,
+          schedule: { name: "SequentialLR", schedulers: [warmup, { name: "cosine", T_max: 9 }], milestones: [3] },
+        },
+      ],
+    });
+    expect(alone!.lrs).toEqual(aloneGiven!.lrs);
+    expect(warmed!.lrs).toEqual(warmedGiven!.lrs);
+    // The warm-up rises to the base lr at its milestone, then the cosine anneals over the 9 steps left.
+    expect(warmed!.lrs![3]).toBe(Math.fround(0.1));
+    expect(warmed!.lrs![11]).toBeGreaterThan(0.001);
+    expect(warmed!.lrs![11]).toBeLessThan(0.01);
+  });
+
   it("leaves lrs out without a schedule", async () => {
     const [run] = await compare({ ...base, epochs: 1, optimizers: [{ name: "sgd" }] });
     expect(run!.lrs).toBeUndefined();

@@ -56,8 +56,11 @@ export interface ExponentialLRSpec {
 /** CosineAnnealingLR: half a cosine from the base lr down to eta_min over T_max steps (then back up, as torch). */
 export interface CosineAnnealingLRSpec {
   name: "CosineAnnealingLR" | "cosineannealinglr" | "cosine";
-  /** Steps of the half period. */
-  T_max: number;
+  /**
+   * Steps of the half period. Left out (torch requires it), the steps the schedule drives in a run: the whole run,
+   * or inside SequentialLR the steps from its milestone to the next (the last one's: to the end of the run).
+   */
+  T_max?: number;
   /** Lowest lr. Default 0. */
   eta_min?: number;
 }

@@ -52,8 +52,11 @@ export function tabulateLambdas(spec: ScheduleSpec, lastEpoch: number, path = "s
 
 /**
  * The schedule as the Trainer of a run of `totalSteps` optimizer steps gets it: lr_lambda functions evaluated into
- * tables, OneCycleLR without total_steps (nor epochs and steps_per_epoch) gets total_steps = totalSteps; a OneCycleLR cycle shorter than the run is refused
- * here rather than failing at its last step, as torch would. Everything else is checked by the Rust side.
+ * tables, and lengths left out fitted to the run (beyond torch, which requires them): OneCycleLR without total_steps
+ * (nor epochs and steps_per_epoch) gets total_steps, CosineAnnealingLR without T_max anneals over its steps. Inside
+ * SequentialLR a schedule's steps are those up to the next milestone (the last one's: the rest of the run); inside
+ * ChainedScheduler, the whole run. A OneCycleLR cycle shorter than its steps is refused here rather than failing at
+ * its last step, as torch would. Everything else is checked by the Rust side.
  */
 export function resolveSchedule(
   given: unknown,
@@ -63,16 +66,52 @@ export function resolveSchedule(
   checkSpec(given, path);
   const totalSteps = run.epochs * run.stepsPerEpoch;
   // The Trainer steps the schedule after every step, the last one included: epochs 0 … totalSteps.
-  const spec = tabulateLambdas(given, totalSteps, path);
-  if (!ONE_CYCLE.has(spec.name.toLowerCase())) return spec;
+  return fitToRun(
+    tabulateLambdas(given, totalSteps, path),
+    totalSteps,
+    path,
+    `the run's ${totalSteps} (${run.epochs} epochs × ${run.stepsPerEpoch} steps)`,
+  );
+}
+
+const COSINE = new Set(["cosineannealinglr", "cosine"]);
+const SEQUENTIAL = new Set(["sequentiallr", "sequential"]);
+const CHAINED = new Set(["chainedscheduler", "chained"]);
+
+/** `spec` with the lengths it leaves out set to `steps`, the optimizer steps it drives (see resolveSchedule). */
+function fitToRun(
+  spec: ScheduleSpec,
+  steps: number,
+  path: string,
+  stepsText = `the ${steps} steps it drives`,
+): ScheduleSpec {
+  const name = spec.name.toLowerCase();
   const options = spec as unknown as Record<string, unknown>;
+  if (Array.isArray(options.schedulers) && (SEQUENTIAL.has(name) || CHAINED.has(name))) {
+    const milestones = Array.isArray(options.milestones) ? (options.milestones as unknown[]) : [];
+    const schedulers = options.schedulers as ScheduleSpec[];
+    const stepsOf = (index: number): number => {
+      if (CHAINED.has(name)) return steps;
+      const start = index === 0 ? 0 : milestones[index - 1];
+      const end = index < schedulers.length - 1 ? milestones[index] : steps;
+      // Malformed milestones are the Rust side's to refuse with torch's message; lengths stay unfitted meanwhile.
+      return typeof start === "number" && typeof end === "number" ? end - start : Number.NaN;
+    };
+    return {
+      ...spec,
+      schedulers: schedulers.map((inner, index) => fitToRun(inner, stepsOf(index), `${path}.schedulers[${index}]`)),
+    } as ScheduleSpec;
+  }
+  const fits = Number.isInteger(steps) && steps > 0;
+  if (COSINE.has(name) && options.T_max === undefined && fits) return { ...spec, T_max: steps } as ScheduleSpec;
+  if (!ONE_CYCLE.has(name)) return spec;
   if (options.total_steps === undefined && options.epochs === undefined && options.steps_per_epoch === undefined) {
-    return { ...spec, total_steps: totalSteps } as ScheduleSpec;
+    return fits ? ({ ...spec, total_steps: steps } as ScheduleSpec) : spec;
   }
   const cycle = options.total_steps ?? Number(options.epochs) * Number(options.steps_per_epoch);
-  if (typeof cycle === "number" && Number.isInteger(cycle) && cycle > 0 && cycle < totalSteps) {
+  if (typeof cycle === "number" && Number.isInteger(cycle) && cycle > 0 && cycle < steps) {
     throw new ConfigError(
-      `${path}: OneCycleLR's cycle of ${cycle} steps is shorter than the run's ${totalSteps} (${run.epochs} epochs × ${run.stepsPerEpoch} steps); ` +
+      `${path}: OneCycleLR's cycle of ${cycle} steps is shorter than ${stepsText}; ` +
         "leave total_steps out to fit the run",
     );
   }
