@@ -2,7 +2,7 @@
 // line it gives is one `optimlab compare` parses back into the same line-up.
 import { describe, expect, it } from "vitest";
 import { compareCommand, configFromHash, configToHash, specText, type ComparisonConfig } from "../dist/index.js";
-import { parseOptimizer } from "../dist/cli/args.js";
+import { parseOptimizer, parseSchedule } from "../dist/cli/args.js";
 
 const config: ComparisonConfig = {
   data: { source: "sample", trainRows: 4000 },
@@ -48,6 +48,31 @@ describe("comparison configuration", () => {
         "--limit 4000 --epochs 3 --batch-size 256 --seed 7 --seeds 3 --schedule cosine:T_max=93,eta_min=0",
     );
     for (const spec of config.optimizers) expect(parseOptimizer(specText(spec))).toEqual(spec);
+    // Runs with their own schedule (warm-up + cosine, a composite) or none, and a composite for all.
+    const warmupCosine = {
+      name: "SequentialLR",
+      schedulers: [
+        { name: "LinearLR", start_factor: 0.01, total_iters: 20 },
+        { name: "cosine", eta_min: 0 },
+      ],
+      milestones: [20],
+    } as const;
+    const scheduled: ComparisonConfig = {
+      ...config,
+      optimizers: [
+        { name: "adamw", label: "AdamW", lr: 1e-3, weight_decay: 0.01, schedule: warmupCosine },
+        { name: "schedule_free_adamw", learning_rate: 1e-3, schedule: null },
+      ],
+      schedule: warmupCosine,
+    };
+    const scheduledCommand = compareCommand(scheduled);
+    expect(scheduledCommand).toContain(
+      "--opt 'adamw:lr=0.001,weight_decay=0.01,label=AdamW@SequentialLR(LinearLR:start_factor=0.01,total_iters=20; cosine:eta_min=0; milestones=20)'",
+    );
+    expect(scheduledCommand).toContain("--opt schedule_free_adamw:learning_rate=0.001@none");
+    for (const spec of scheduled.optimizers) expect(parseOptimizer(specText(spec))).toEqual(spec);
+    const scheduleWord = scheduledCommand.slice(scheduledCommand.indexOf("--schedule ") + "--schedule ".length);
+    expect(parseSchedule(scheduleWord.slice(1, -1))).toEqual(warmupCosine);
     expect(compareCommand({ ...config, data: { source: "csv", file: "my digits.csv", testFraction: 0.2 } })).toContain(
       "--csv 'my digits.csv' --holdout 0.2",
     );

@@ -109,8 +109,9 @@ describe("the command line's schedule syntax", () => {
         { name: "linear", start_factor: 0.1, total_iters: 5 },
         { name: "cosine", T_max: 55, eta_min: 1e-4 },
       ],
-      milestones: 5,
+      milestones: [5], // one milestone is still a list: the schedules take no other form
     });
+    expect(parseSchedule("multistep:milestones=30")).toEqual({ name: "multistep", milestones: [30] });
     expect(
       parseSchedule("chained(constant:factor=0.5; sequential(step:step_size=2; plateau; milestones=3/9))"),
     ).toEqual({

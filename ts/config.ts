@@ -24,16 +24,31 @@ function optionText(value: unknown): string {
   return Array.isArray(value) ? value.join("/") : String(value);
 }
 
-/** The `--opt` (or `--schedule`) text of a spec: `name:key=value,…`, lr and lrRule first, its label last. */
+/**
+ * The `--opt` (or `--schedule`) text of a spec: `name:key=value,…`, lr and lrRule first, its label last, then a run's
+ * own schedule after `@` (`@none` for none).
+ */
 export function specText(spec: { name: string; label?: string; [option: string]: unknown }): string {
   const first = ["lr", "lrRule"];
   const rank = (key: string) => (first.includes(key) ? first.indexOf(key) : first.length);
   const options = Object.entries(spec)
-    .filter(([key, value]) => key !== "name" && key !== "label" && value !== undefined)
+    .filter(([key, value]) => key !== "name" && key !== "label" && key !== "schedule" && value !== undefined)
     .sort(([a], [b]) => rank(a) - rank(b))
     .map(([key, value]) => `${key}=${optionText(value)}`);
   if (spec.label !== undefined) options.push(`label=${spec.label}`);
-  return options.length === 0 ? spec.name : `${spec.name}:${options.join(",")}`;
+  const text = options.length === 0 ? spec.name : `${spec.name}:${options.join(",")}`;
+  if (spec.schedule === null) return `${text}@none`;
+  return spec.schedule === undefined ? text : `${text}@${scheduleText(spec.schedule as ScheduleSpec)}`;
+}
+
+/** The `--schedule` text of a schedule: as `specText`, a composite as `NAME(SCHEDULE; …; KEY=VALUE)`. */
+export function scheduleText(spec: ScheduleSpec): string {
+  const { schedulers, ...rest } = spec as { name: string; schedulers?: ScheduleSpec[]; [option: string]: unknown };
+  if (!Array.isArray(schedulers)) return specText(rest);
+  const options = Object.entries(rest)
+    .filter(([key, value]) => key !== "name" && value !== undefined)
+    .map(([key, value]) => `${key}=${optionText(value)}`);
+  return `${rest.name}(${[...schedulers.map(scheduleText), ...options].join("; ")})`;
 }
 
 /** A word quoted for a POSIX shell when it holds anything beyond plain characters. */
@@ -60,7 +75,7 @@ export function compareCommand(config: ComparisonConfig): string {
   );
   words.push("--seeds", String(config.seeds));
   if (config.tune) words.push("--tune-lr", `${config.tune.lr.min}:${config.tune.lr.max}:${config.tune.lr.points}`);
-  if (config.schedule) words.push("--schedule", shellWord(specText(config.schedule as { name: string })));
+  if (config.schedule) words.push("--schedule", shellWord(scheduleText(config.schedule)));
   return words.join(" ");
 }
 

@@ -46,7 +46,7 @@ export {
 export type { Band, BandKind, MeanSd, ReplicateGroup, SeedSummary, WelchResult } from "./stats.js";
 export { lrGrid, NOTEBOOK_SETTINGS } from "./client.js";
 export { lossesCsv, lossesJsonl, resultsJson, tuningCsv } from "./export.js";
-export { compareCommand, configFromHash, configToHash, specText } from "./config.js";
+export { compareCommand, configFromHash, configToHash, scheduleText, specText } from "./config.js";
 export type { ComparisonConfig, DataChoice } from "./config.js";
 export type { LrGrid } from "./client.js";
 export type * from "./types.js";

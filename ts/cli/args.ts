@@ -135,14 +135,16 @@ export function parseOptimizer(text: string): OptimizerSpec {
 export function parseSchedule(text: string, where = `--schedule "${text}"`): ScheduleSpec {
   const composite = /^\s*([a-z][a-z0-9_]*)\s*\(([\s\S]*)\)\s*$/i.exec(text);
   if (!composite) {
-    return parseSpecText(text, {
-      flag: "--schedule",
-      noun: "schedule",
-      example: "onecycle:max_lr=0.01",
-      list: "list",
-      textKeys: ["lr_lambda"],
-      where,
-    }) as unknown as ScheduleSpec;
+    return milestonesAsList(
+      parseSpecText(text, {
+        flag: "--schedule",
+        noun: "schedule",
+        example: "onecycle:max_lr=0.01",
+        list: "list",
+        textKeys: ["lr_lambda"],
+        where,
+      }),
+    );
   }
   const [, name, inside] = composite;
   const spec: { name: string; schedulers: ScheduleSpec[]; [option: string]: unknown } = { name: name!, schedulers: [] };
@@ -163,7 +165,12 @@ export function parseSchedule(text: string, where = `--schedule "${text}"`): Sch
     throw new UsageError(
       `${where}: ${name}(…) needs its schedules, e.g. ${name}(linear:total_iters=5; cosine:T_max=95; milestones=5)`,
     );
-  return spec as unknown as ScheduleSpec;
+  return milestonesAsList(spec);
+}
+
+/** `milestones=5` is the list [5]: a lone number would otherwise be read as a number, which no schedule takes. */
+function milestonesAsList(spec: { name: string; [option: string]: unknown }): ScheduleSpec {
+  return (typeof spec.milestones === "number" ? { ...spec, milestones: [spec.milestones] } : spec) as ScheduleSpec;
 }
 
 /** How one flag's `NAME:KEY=VALUE,…` text is worded in its error messages, and which keys stay text. */
