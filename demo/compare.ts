@@ -33,6 +33,7 @@ import {
   type Progress,
   type RunResult,
   type ScheduleSpec,
+  scheduleText,
 } from "../ts/browser.js";
 import { byId, element, figureWidth, formatNumber, statusLine, swatch } from "./dom.js";
 import { OptimizerRows, registryPicker, type OptimizerRow } from "./optimizer-rows.js";
@@ -49,7 +50,22 @@ const accuracyRows = byId<HTMLTableElement>("accuracy").tBodies[0]!;
 const scheduleSelect = byId<HTMLSelectElement>("schedule-name");
 const setStatus = statusLine("status");
 
-const rows = new OptimizerRows(byId<HTMLTableSectionElement>("optimizer-rows"), "opt", true, true);
+/** The schedules the form builds, for the whole comparison or one run; each has its fields in the schedule section. */
+const SCHEDULE_CHOICES = [
+  { value: "onecycle", text: "OneCycle" },
+  { value: "cosine", text: "cosine" },
+  { value: "step", text: "step decay" },
+  { value: "warmup-cosine", text: "warm-up + cosine" },
+] as const;
+
+const rows = new OptimizerRows(
+  byId<HTMLTableSectionElement>("optimizer-rows"),
+  "opt",
+  true,
+  true,
+  SCHEDULE_CHOICES,
+  () => showScheduleFields(),
+);
 const pool = createPool();
 let controller: AbortController | undefined;
 
@@ -95,36 +111,107 @@ const SCHEDULE_HINTS: Record<string, string> = {
     "Every run's lr rises from peak ÷ 25 to the peak over the first 30 % of the steps, then anneals to peak ÷ 250,000 (OneCycleLR); the runs' own lrs are not used.",
   cosine:
     "Every run's lr follows half a cosine from its own value down to the lowest lr over all steps (CosineAnnealingLR).",
-  step: "Every run's lr is multiplied by the decay factor after each period (StepLR).",
+  step: "Every run's lr is multiplied by the decay factor every so many steps (StepLR; a step is one batch).",
+  "warmup-cosine":
+    "Every run's lr rises linearly from start factor × its own value over the warm-up steps (LinearLR), then follows half a cosine down to the final lr over the remaining steps (SequentialLR).",
 };
 
-/** Shows the chosen schedule's fields; the others are disabled so that they neither validate nor submit. */
+/**
+ * Shows the fields of the schedules in use, the comparison's and the runs' own (they share the fields); the others
+ * are disabled so that they neither validate nor submit.
+ */
 function showScheduleFields(): void {
+  const used = new Set([scheduleSelect.value, ...rows.rows.map((row) => row.schedule?.value)]);
   for (const group of form.querySelectorAll<HTMLElement>(".schedule-options")) {
-    const shown = group.dataset.schedule === scheduleSelect.value;
+    const shown = used.has(group.dataset.schedule);
     group.hidden = !shown;
     for (const input of group.querySelectorAll("input")) input.disabled = !shown;
   }
-  byId("schedule-hint").textContent = SCHEDULE_HINTS[scheduleSelect.value]!;
+  const own = rows.rows.some((row) => row.schedule && !["inherit", "none"].includes(row.schedule.value));
+  byId("schedule-hint").textContent =
+    SCHEDULE_HINTS[scheduleSelect.value]! + (own ? " Runs with a schedule of their own use its fields here." : "");
 }
 
-/** The schedule for runs of `epochs` × `stepsPerEpoch` optimizer steps, or undefined for a constant lr. */
-function chosenSchedule(epochs: number, stepsPerEpoch: number): ScheduleSpec | undefined {
+/**
+ * The schedule `choice` as the fields set it. Lengths that depend on the data (the cosine's T_max, OneCycle's
+ * total_steps) are left out: compare() fits them to the run.
+ */
+function scheduleSpec(choice: string): ScheduleSpec | undefined {
   const value = (id: string) => byId<HTMLInputElement>(id).valueAsNumber;
-  switch (scheduleSelect.value) {
+  switch (choice) {
     case "onecycle":
-      // total_steps is left out: compare() fits the cycle to the run.
       return {
         name: "onecycle",
         max_lr: value("onecycle-max-lr"),
         cycle_momentum: byId<HTMLInputElement>("onecycle-momentum").checked,
       };
     case "cosine":
-      return { name: "cosine", T_max: epochs * stepsPerEpoch, eta_min: value("cosine-eta-min") };
+      return { name: "cosine", eta_min: value("cosine-eta-min") };
     case "step":
-      return { name: "step", step_size: value("step-every") * stepsPerEpoch, gamma: value("step-gamma") };
+      return { name: "step", step_size: value("step-size"), gamma: value("step-gamma") };
+    case "warmup-cosine": {
+      const warmup = value("warmup-steps");
+      return {
+        name: "SequentialLR",
+        schedulers: [
+          { name: "LinearLR", start_factor: value("warmup-start-factor"), total_iters: warmup },
+          { name: "cosine", eta_min: value("warmup-eta-min") },
+        ],
+        milestones: [warmup],
+      };
+    }
     default:
       return undefined;
+  }
+}
+
+/** The form's choice for a schedule `scheduleSpec` built, with its fields' values; undefined for any other. */
+function scheduleChoice(spec: ScheduleSpec): { choice: string; fields: Record<string, unknown> } | undefined {
+  const options = spec as unknown as Record<string, unknown>;
+  switch (spec.name) {
+    case "onecycle":
+      return {
+        choice: "onecycle",
+        fields: { "onecycle-max-lr": options.max_lr, "onecycle-momentum": options.cycle_momentum },
+      };
+    case "cosine":
+      return { choice: "cosine", fields: { "cosine-eta-min": options.eta_min } };
+    case "step":
+      return { choice: "step", fields: { "step-size": options.step_size, "step-gamma": options.gamma } };
+    case "SequentialLR": {
+      const [warmup, cosine] = (options.schedulers ?? []) as Record<string, unknown>[];
+      if (warmup?.name !== "LinearLR" || cosine?.name !== "cosine") return undefined;
+      return {
+        choice: "warmup-cosine",
+        fields: {
+          "warmup-steps": warmup.total_iters,
+          "warmup-start-factor": warmup.start_factor,
+          "warmup-eta-min": cosine.eta_min,
+        },
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Sets `select` and the schedule fields to `spec` (a link's); a schedule the form cannot build is an error. */
+function showSchedule(select: HTMLSelectElement, spec: ScheduleSpec | null | undefined, unset: string): void {
+  if (spec === undefined || spec === null) {
+    select.value = spec === null ? "none" : unset;
+    return;
+  }
+  const shown = scheduleChoice(spec);
+  if (!shown)
+    throw new Error(
+      `the link's schedule ${JSON.stringify(spec.name)} is not one this page builds (${SCHEDULE_CHOICES.map((choice) => choice.text).join(", ")}); run it with the CLI's --schedule`,
+    );
+  select.value = shown.choice;
+  for (const [id, value] of Object.entries(shown.fields)) {
+    if (value === undefined) continue;
+    const input = byId<HTMLInputElement>(id);
+    if (input.type === "checkbox") input.checked = value === true;
+    else input.value = String(value);
   }
 }
 
@@ -250,31 +337,15 @@ function currentConfig(): ComparisonConfig {
     : { source: "sample", trainRows: integerField("train-rows") };
   const config: ComparisonConfig = {
     data,
-    optimizers: rows.chosenForCompare(),
+    optimizers: rows.chosenForCompare(scheduleSpec),
     epochs,
     batchSize,
     seed,
     seeds: integerField("seeds"),
   };
-  const form = scheduleForm();
-  if (form) config.schedule = form;
+  const schedule = scheduleSpec(scheduleSelect.value);
+  if (schedule) config.schedule = schedule;
   return config;
-}
-
-/** The schedule as the form describes it (steps per epoch filled in when the runs start), for the configuration. */
-function scheduleForm(): ScheduleSpec | undefined {
-  return scheduleSelect.value === "none"
-    ? undefined
-    : ({ name: scheduleSelect.value, ...scheduleFields() } as ScheduleSpec);
-}
-
-/** The numbers of the chosen schedule's fields, keyed by input id. */
-function scheduleFields(): Record<string, number | boolean> {
-  const fields: Record<string, number | boolean> = {};
-  const group = form.querySelector<HTMLElement>(`.schedule-options[data-schedule="${scheduleSelect.value}"]`);
-  for (const input of group?.querySelectorAll("input") ?? [])
-    fields[input.id] = input.type === "checkbox" ? input.checked : input.valueAsNumber;
-  return fields;
 }
 
 /** Fills the form from a configuration (a link's hash): rows ticked and set, the others unticked. */
@@ -299,16 +370,12 @@ async function applyConfig(config: ComparisonConfig): Promise<void> {
     byId<HTMLInputElement>("data-sample").checked = true;
     set("train-rows", config.data.trainRows);
   }
-  const schedule = config.schedule as unknown as Record<string, number | boolean | string> | undefined;
-  scheduleSelect.value = schedule?.name === undefined ? "none" : String(schedule.name);
-  if (scheduleSelect.selectedIndex < 0) scheduleSelect.value = "none";
-  showScheduleFields();
-  for (const [id, value] of Object.entries(schedule ?? {})) {
-    const input = form.querySelector<HTMLInputElement>(`.schedule-options input[id="${CSS.escape(id)}"]`);
-    if (!input) continue;
-    if (input.type === "checkbox") input.checked = value === true;
-    else input.value = String(value);
+  showSchedule(scheduleSelect, config.schedule, "none");
+  for (const spec of config.optimizers) {
+    const row = rows.find(spec.label ?? spec.name, spec.name)!;
+    if (row.schedule) showSchedule(row.schedule, (spec as OptimizerSpec).schedule, "inherit");
   }
+  showScheduleFields();
 }
 
 /** What the last comparison left, for the export buttons. */
@@ -340,7 +407,7 @@ function setupExports(): void {
       batchSize: config.batchSize,
       seed: config.seed,
       seeds: config.seeds,
-      ...(config.schedule ? { schedule: JSON.stringify(config.schedule) } : {}),
+      ...(config.schedule ? { schedule: scheduleText(config.schedule) } : {}),
       versions: { browser: navigator.userAgent },
       date,
       command: compareCommand({ ...config, data: withoutFullSample(config.data) }),
@@ -384,7 +451,7 @@ async function runComparison(): Promise<void> {
     const data = await chosenData(seed, setStatus);
     signal.throwIfAborted();
     const stepsPerEpoch = Math.ceil(data.train.count / batchSize);
-    const schedule = chosenSchedule(epochs, stepsPerEpoch);
+    const { schedule } = config;
     const live = liveRuns(optimizers, { first: seed, count: seeds }, stepsPerEpoch * epochs, stepsPerEpoch);
     const bars = showProgress(live, seeds);
     let redraw = 0;

@@ -10,6 +10,7 @@ import {
   type OptimizerInfo,
   type OptimizerName,
   type OptimizerSpec,
+  type ScheduleSpec,
 } from "../ts/browser.js";
 import { element } from "./dom.js";
 
@@ -47,6 +48,8 @@ export interface OptimizerRow {
   lr?: HTMLInputElement;
   /** "fixed" (the lr field's value) or the lr auto rule (the optimizer's range test picks the lr). */
   lrMode?: HTMLSelectElement;
+  /** The run's own schedule: "inherit" (the comparison's), "none", or one of the view's schedule choices. */
+  schedule?: HTMLSelectElement;
   fields: OptionField[];
   /** The row's table rows: its own, and the one below holding its folded options, if any. */
   elements: HTMLTableRowElement[];
@@ -146,6 +149,10 @@ export class OptimizerRows {
     private readonly withLr: boolean,
     /** Beside each lr, a menu to let the optimizer's range test choose it (lr "auto" and its rule). */
     private readonly withLrChoice = false,
+    /** A column of per-run schedule menus offering these choices (value and text) besides "as above" and "none". */
+    private readonly scheduleChoices?: readonly { value: string; text: string }[],
+    /** Called when a run's schedule menu changes. */
+    private readonly onScheduleChange?: () => void,
   ) {}
 
   add(init: RowInit): OptimizerRow {
@@ -181,6 +188,17 @@ export class OptimizerRows {
       const lrMode = row.lrMode;
       lrMode.addEventListener("change", () => (lrInput.disabled = lrMode.value !== "fixed"));
       lrInput.after(" ", lrMode);
+    }
+    if (this.scheduleChoices) {
+      row.schedule = element(
+        "select",
+        { id: `${id}-schedule`, "aria-label": `${label} schedule`, class: "run-schedule" },
+        element("option", { value: "inherit" }, "as above"),
+        element("option", { value: "none" }, "none"),
+        ...this.scheduleChoices.map(({ value, text }) => element("option", { value }, text)),
+      );
+      if (this.onScheduleChange) row.schedule.addEventListener("change", this.onScheduleChange);
+      tableRow.insertCell().append(row.schedule);
     }
     // The LR finder's table has no lr nor options column: its rows only fold their options underneath.
     const optionsCell = this.withLr || init.inline?.length ? tableRow.insertCell() : undefined;
@@ -249,8 +267,11 @@ export class OptimizerRows {
     return this.chosenForCompare() as OptimizerSpec[];
   }
 
-  /** As `chosen`, where a row on "auto" gets `lr: "auto"` and its rule. */
-  chosenForCompare(): ComparedOptimizer[] {
+  /**
+   * As `chosen`, where a row on "auto" gets `lr: "auto"` and its rule, and a row with its own schedule the spec
+   * `scheduleOf` gives for its choice (`null` for "none"; nothing for "as above").
+   */
+  chosenForCompare(scheduleOf?: (choice: string) => ScheduleSpec | undefined): ComparedOptimizer[] {
     return this.rows
       .filter((row) => row.checkbox.checked)
       .map((row) => {
@@ -264,6 +285,9 @@ export class OptimizerRows {
           const value = field.read();
           if (field.inline || !sameValue(value, field.defaultValue)) spec[field.option] = value;
         }
+        const choice = row.schedule?.value ?? "inherit";
+        if (choice === "none") spec.schedule = null;
+        else if (choice !== "inherit") spec.schedule = scheduleOf?.(choice);
         return spec as unknown as ComparedOptimizer;
       });
   }
@@ -280,7 +304,9 @@ export class OptimizerRows {
   show(row: OptimizerRow, spec: ComparedOptimizer): void {
     const values = spec as unknown as Record<string, unknown>;
     row.checkbox.checked = true;
-    if (row.lr && typeof values.lr === "number") row.lr.value = String(values.lr);
+    // optax's optimizers also take their lr as learning_rate; the form's lr field holds it.
+    const lr = values.lr ?? values.learning_rate;
+    if (row.lr && typeof lr === "number") row.lr.value = String(lr);
     if (row.lr && row.lrMode) {
       const auto = values.lr === "auto";
       row.lrMode.value = auto ? ((values.lrRule as LrRule | undefined) ?? "valley") : "fixed";

@@ -31,6 +31,34 @@ const CONFIG: ComparisonConfig = {
   seeds: 2,
 };
 
+/** AdamW warmed up then annealed beside Schedule-Free AdamW without any schedule, the rest under a step decay. */
+const SCHEDULED: ComparisonConfig = {
+  data: { source: "sample", trainRows: 640 },
+  // In the form's order: the notebook's line-up first, then the rows added from the registry.
+  optimizers: [
+    { name: "sgd", label: "Momentum", lr: 0.05, momentum: 0.9 },
+    {
+      name: "adamw",
+      label: "AdamW",
+      lr: 3e-3,
+      schedule: {
+        name: "SequentialLR",
+        schedulers: [
+          { name: "LinearLR", start_factor: 0.05, total_iters: 4 },
+          { name: "cosine", eta_min: 1e-4 },
+        ],
+        milestones: [4],
+      },
+    },
+    { name: "schedule_free_adamw", label: "SF-AdamW", lr: 3e-3, schedule: null },
+  ],
+  epochs: 1,
+  batchSize: 64,
+  seed: 1,
+  seeds: 1,
+  schedule: { name: "step", step_size: 5, gamma: 0.5 },
+};
+
 /** The numbers of the runs, without their timings. */
 function numbers(
   runs: {
@@ -52,7 +80,10 @@ function numbers(
 }
 
 /** Opens the demo at `url`, presses Run, waits until done, and returns the page with its JSON download parsed. */
-async function runFromLink(url: string): Promise<{
+async function runFromLink(
+  url: string,
+  runs = 4,
+): Promise<{
   page: Page;
   results: { configuration: ComparisonConfig; runs: never[] };
   problems: ReturnType<typeof watchPage>;
@@ -62,7 +93,9 @@ async function runFromLink(url: string): Promise<{
   await page.goto(url);
   await expect.poll(() => page.locator("#status").textContent()).toContain("Configuration loaded from the link");
   await page.getByRole("button", { name: "Run" }).click();
-  await expect.poll(() => page.locator("#status").textContent(), { timeout: 100_000 }).toMatch(/^Done: 4 runs in /);
+  await expect
+    .poll(() => page.locator("#status").textContent(), { timeout: 100_000 })
+    .toMatch(new RegExp(`^Done: ${runs} runs in `));
   const download = page.waitForEvent("download");
   await page.getByRole("button", { name: "Download JSON" }).click();
   const results = JSON.parse(await readFile((await (await download).path())!, "utf8"));
@@ -137,6 +170,49 @@ describe("the demo's configuration link and exports", () => {
       expect(problems.foreignRequests.filter((url) => !url.startsWith(`blob:${server.url.slice(0, -1)}`))).toEqual([]);
       await opened.close();
     }
+  });
+
+  it("gives runs their own schedules (warm-up + cosine, none) beside the comparison's, as Node does", async () => {
+    const { page, results, problems } = await runFromLink(`${server.url}demo/#${node.configToHash(SCHEDULED)}`, 3);
+    expect(await page.getByLabel("AdamW schedule", { exact: true }).inputValue()).toBe("warmup-cosine");
+    expect(await page.getByLabel("SF-AdamW schedule", { exact: true }).inputValue()).toBe("none");
+    expect(await page.getByLabel("Momentum schedule", { exact: true }).inputValue()).toBe("inherit");
+    expect(await page.getByLabel("Schedule", { exact: true }).inputValue()).toBe("step");
+    expect(await page.getByLabel("Warm-up steps").inputValue()).toBe("4");
+    expect(results.configuration).toEqual(SCHEDULED);
+
+    const sample = await node.loadMnistSample({ seed: SCHEDULED.seed });
+    const rows = 640;
+    const data = {
+      ...sample,
+      train: {
+        ...sample.train,
+        count: rows,
+        pixels: sample.train.pixels.slice(0, rows * 784),
+        labels: sample.train.labels.slice(0, rows),
+      },
+    };
+    const { data: _data, optimizers, ...settings } = SCHEDULED;
+    const inNode = await node.compare({ data, model: { layers: [784, 100, 100, 10] }, optimizers, ...settings });
+    const nodeRuns = JSON.parse(node.resultsJson(inNode)).runs;
+    expect(numbers(results.runs)).toEqual(numbers(nodeRuns));
+    // The lrs: AdamW rises over its warm-up to 3e-3 then anneals, SF-AdamW stays, Momentum halves every 5 steps.
+    const [momentum, adamw, scheduleFree] = inNode.map((run) => run.lrs);
+    expect(momentum![5]).toBeCloseTo(0.025, 9);
+    expect(adamw![0]).toBeCloseTo(3e-3 * 0.05, 9);
+    expect(adamw![4]).toBeCloseTo(3e-3, 9);
+    expect(adamw![9]).toBeLessThan(adamw![5]!);
+    expect(scheduleFree).toBeUndefined();
+
+    const reportDownload = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Download report.html" }).click();
+    const report = await readFile((await (await reportDownload).path())!, "utf8");
+    expect(report).toContain(
+      "--opt &#39;adamw:lr=0.003,label=AdamW@SequentialLR(LinearLR:start_factor=0.05,total_iters=4; cosine:eta_min=0.0001; milestones=4)&#39;",
+    );
+    expect(report).toContain("--opt schedule_free_adamw:lr=0.003,label=SF-AdamW@none");
+    expect(problems.errors).toEqual([]);
+    await page.close();
   });
 
   it("says what is wrong with a broken link instead of failing silently", async () => {
