@@ -43,7 +43,7 @@ describe("the engine matches PyTorch (torch-mlp-train.json, SimpleNet [12,10,8,4
         trainer.setWeights(flat(fixture.init));
         const features = fixture.layers[0]!;
         const inputs = Float32Array.from(fixture.inputs);
-        const labels = Uint8Array.from(fixture.labels);
+        const labels = Float32Array.from(fixture.labels);
         const losses = run.losses.map((_, step) => {
           const rows = [step * fixture.batch, (step + 1) * fixture.batch] as const;
           return trainer.trainBatch(inputs.subarray(rows[0] * features, rows[1] * features), labels.subarray(...rows));

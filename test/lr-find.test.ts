@@ -350,9 +350,10 @@ describe("optimlab lr-find, end to end", () => {
       code: 2,
       stderr: expect.stringContaining('--step-mode must be exp or linear, got "log"'),
     });
+    // A setting the range test refuses is a bad flag too.
     expect(await cli("lr-find", "--limit", "256", "--start-lr", "0", "--quiet")).toMatchObject({
-      code: 1,
-      stderr: "optimlab lr-find: ConfigError: lrFind: startLr must be a positive number, got 0\n",
+      code: 2,
+      stderr: "optimlab lr-find: lrFind: startLr must be a positive number, got 0\nSee: optimlab lr-find --help\n",
     });
   });
 });

@@ -1,4 +1,4 @@
-// Models beyond the MLP through the wasm build: every run of test/fixtures/torch-problems.json (layer list, loss,
+// Models beyond the MLP through the wasm build's Trainer: every run of test/fixtures/torch-problems.json (layer list, loss,
 // optional gradient clipping) from the recorded initial parameters over the recorded batches, each step's loss and
 // the final parameters within 1e-4 of PyTorch; the non-finite policies' optax counters; errors naming the layer.
 import { readFileSync } from "node:fs";
@@ -34,10 +34,11 @@ const problems = (
 ).problems;
 
 const trainer = (problem: Problem, optimizer: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
-  new wasm.ModelTrainer(
+  new wasm.Trainer(
     JSON.stringify({
       model: { input: problem.input, layers: problem.layers, loss: problem.loss },
       batchSize: problem.batch,
+      maxSteps: 0,
       optimizer,
       ...extra,
     }),
@@ -79,12 +80,12 @@ describe("models through wasm match PyTorch", () => {
       run.clip ? { clip: run.clip } : {},
     );
     try {
-      model.setParams(Float32Array.from(problem.init.flat()));
+      model.setWeights(Float32Array.from(problem.init.flat()));
       run.losses.forEach((want, step) => {
-        const loss = model.step(...batch(problem, step));
+        const loss = model.trainBatch(...batch(problem, step));
         if (!(Math.abs(loss - want) <= 1e-4)) expect.fail(`step ${step}: loss ${loss}, torch ${want}`);
       });
-      const params = model.params();
+      const params = model.weights();
       const want = run.final.flat();
       expect(params.length).toBe(want.length);
       want.forEach((w, i) => {
@@ -103,14 +104,14 @@ describe("non-finite steps", () => {
   const nanRun = (extra: Record<string, unknown>) => {
     const model = trainer(problem, { name: "adam", lr: 0.01 }, extra);
     try {
-      model.setParams(Float32Array.from(problem.init.flat()));
+      model.setWeights(Float32Array.from(problem.init.flat()));
       const losses: number[] = [];
-      for (let step = 0; step < 4 && model.stoppedAt() < 0; step++) {
+      for (let step = 0; step < 4 && model.divergedAt() < 0; step++) {
         const [inputs, targets] = batch(problem, step);
         if (step === 1 || step === 2) inputs[3] = NaN;
-        losses.push(model.step(inputs, targets));
+        losses.push(model.trainBatch(inputs, targets));
       }
-      return { losses, counters: Array.from(model.nonFiniteCounters()), stoppedAt: model.stoppedAt() };
+      return { losses, counters: Array.from(model.nonFiniteCounters()), stoppedAt: model.divergedAt() };
     } finally {
       model.free();
     }
@@ -135,14 +136,14 @@ describe("non-finite steps", () => {
 
   it("refuses a stopped run's next step, and unknown policies, with clear messages", () => {
     expect(() => trainer(problem, { name: "sgd" }, { nonFinite: "ignore" })).toThrow(
-      'ModelTrainer config: nonFinite must be one of "stop", "skip", "propagate", got "ignore"',
+      'Trainer config: nonFinite must be one of "stop", "skip", "propagate", got "ignore"',
     );
     const model = trainer(problem, { name: "sgd", lr: 0.1 });
     const [inputs, targets] = batch(problem, 0);
     inputs[0] = Infinity;
-    model.step(inputs, targets);
-    expect(() => model.step(...batch(problem, 1))).toThrow(
-      'step: the run stopped at step 0, whose loss or gradients were not finite (nonFinite "stop")',
+    model.trainBatch(inputs, targets);
+    expect(() => model.trainBatch(...batch(problem, 1))).toThrow(
+      'trainBatch: the run stopped at step 0, whose loss or gradients were not finite (nonFinite "stop")',
     );
     model.free();
   });
@@ -159,7 +160,7 @@ describe("model errors reach JavaScript naming the layer", () => {
     const model = trainer(cnn, { name: "sgd" });
     const [inputs, targets] = batch(cnn, 0);
     targets[2] = 99;
-    expect(() => model.step(inputs, targets)).toThrow("step: target 99 at row 2 is not a class below");
+    expect(() => model.trainBatch(inputs, targets)).toThrow("trainBatch: target 99 at row 2 is not a class below");
     model.free();
     expect(() =>
       trainer(

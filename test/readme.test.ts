@@ -1,4 +1,4 @@
-// The README's "API in five lines" and its Schedules example are run as written (against the built package), so the
+// The README's "API in five lines", its Models and Schedules examples are run as written (against the built package), so the
 // docs cannot drift.
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -51,4 +51,10 @@ it("runs the README's Schedules example: AdamW warms up under its own schedule, 
   expect(adamw![1]).toBe(Math.fround(1e-3 * (1 / 30)));
   expect(scheduleFree!.slice(0, 2)).toEqual(["schedule_free_adamw lr=0.001", undefined]);
   for (const [, , accuracy] of rows) expect(accuracy).toBeGreaterThan(0.8);
+});
+
+it("runs the README's Models example: a small CNN trained by Adam and by SGD with clipping", async () => {
+  const rows = (await runReadmeExample("## Models")) as [string, number | undefined][];
+  expect(rows.map(([label]) => label)).toEqual(["adam", "sgd lr=0.05 momentum=0.9"]);
+  for (const [, accuracy] of rows) expect(accuracy).toBeGreaterThan(0.75);
 });

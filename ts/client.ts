@@ -5,15 +5,21 @@ import type { Remote } from "comlink";
 import { abortError, ConfigError, isCleanRefusal, nonFiniteOption, PoolDisposedError, reviveError } from "./errors.js";
 import { WorkerPool, type Platform, type PoolStats } from "./pool.js";
 import { decodeLrFind, LR_RULES, suggestionFor, testOn, type LrFindSettings } from "./lr-find.js";
-import type { DataBytes, LrFindWorkerApi, RunWorkerApi, TrainerConfig } from "./protocol.js";
+import {
+  checkModelAndData,
+  checkStepSettings,
+  dataBytes,
+  isLayerList,
+  trainerConfig,
+  type StepSettings,
+} from "./model.js";
+import type { LrFindWorkerApi, RunWorkerApi, TrainerConfig } from "./protocol.js";
 import { resolveSchedule } from "./schedule.js";
 import { checkSpec, defaultLabel } from "./spec.js";
-import { instantiate, wasm } from "./wasm.js";
 import type {
   ComparedOptimizer,
   ModelSpec,
   PoolOptions,
-  Dataset,
   DataSplit,
   EpochResult,
   LrRule,
@@ -28,10 +34,14 @@ import type {
 export type { ModelSpec, PoolOptions };
 
 /** Options shared by `compare` and `train`; what is left out takes the notebook's settings. */
-export interface RunOptions {
-  /** Training data (u8 pixels + labels) and an optional held-out set evaluated after every epoch. */
+export interface RunOptions extends StepSettings {
+  /** Training data (bytes or floats, with labels or targets) and an optional held-out set evaluated after every epoch. */
   data: DataSplit;
-  /** Default: the notebook's MLP sized to the data, `[features, 100, 100, classes]`. */
+  /**
+   * The MLP by its widths, `{ layers: [784, 100, 100, 10] }`, or any model as a layer list, `{ input: [1, 28, 28],
+   * layers: [{ type: "conv2d", … }, …], loss: "cross_entropy" }`. Default: the notebook's MLP sized to the data,
+   * `[features, 100, 100, classes]`.
+   */
   model?: ModelSpec;
   /** Passes over the training data (positive integer). Default 3. */
   epochs?: number;
@@ -165,7 +175,7 @@ export class OptimlabPool {
       lrRule: _lrRule,
       ...firstSpec
     } = options.optimizers[0]! as OptimizerSpec & { lrRule?: unknown };
-    await checkModel(this.platform, options, firstSpec);
+    await checkModelAndData(() => this.platform.compileModule(), options, firstSpec, totalSteps(options));
     // Nothing is reported once the comparison has settled: when it rejects (abort, disposed pool), runs whose chunk
     // is still in flight finish that chunk afterwards, and the caller has moved on.
     let settled = false;
@@ -238,6 +248,8 @@ export class OptimlabPool {
     validateRun(options);
     checkRunSpec(options.optimizer, "optimizer", options);
     refuseNonFinite(options.optimizer, "optimizer");
+    const { label: _label, schedule: _schedule, ...optimizer } = options.optimizer;
+    await checkModelAndData(() => this.platform.compileModule(), options, optimizer, totalSteps(options));
     const label = options.optimizer.label ?? defaultLabel(options.optimizer);
     const outcome = await this.execute(options, options.optimizer, label, 0, throttledProgress(options.onProgress));
     if (outcome.error !== undefined) throw outcome.error;
@@ -395,21 +407,13 @@ async function drive(
   result: RunResult,
   progress: (progress: Progress) => void,
 ): Promise<void> {
-  const { data, epochs, signal } = options;
-  const bytes = (dataset: Dataset): DataBytes => ({ pixels: dataset.pixels, labels: dataset.labels });
+  const { data, epochs, signal, model } = options;
   const stepsPerEpoch = Math.ceil(data.train.count / options.batchSize);
   const totalSteps = stepsPerEpoch * epochs;
-  const config: TrainerConfig = {
-    layers: options.model.layers,
-    seed: options.seed,
-    batchSize: options.batchSize,
-    normalize: options.normalize ?? 255,
-    maxSteps: totalSteps,
-    optimizer,
-  };
+  const config = trainerConfig(options, optimizer, totalSteps);
   if (schedule !== undefined) config.schedule = resolveSchedule(schedule, { epochs, stepsPerEpoch });
   const started = performance.now();
-  await worker.open(config, bytes(data.train), data.test && bytes(data.test));
+  await worker.open(config, dataBytes(data.train, model), data.test && dataBytes(data.test, model));
   try {
     const losses = new Float32Array(totalSteps);
     const lrs = schedule === undefined ? undefined : new Float32Array(totalSteps);
@@ -422,7 +426,16 @@ async function drive(
       while (done < epochEnd) {
         if (signal?.aborted) throw new DOMException("The run was aborted.", "AbortError");
         const chunkStarted = performance.now();
-        const { losses: chunkLosses, divergedAt, lrs: chunkLrs } = await worker.run(Math.min(chunk, epochEnd - done));
+        const {
+          losses: chunkLosses,
+          divergedAt,
+          lrs: chunkLrs,
+          nonFinite,
+        } = await worker.run(Math.min(chunk, epochEnd - done));
+        if (options.nonFinite !== undefined && options.nonFinite !== "stop") {
+          const [notfiniteCount, totalNotfinite, lastFinite] = nonFinite;
+          result.nonFinite = { notfiniteCount, totalNotfinite, lastFinite: lastFinite === 1 };
+        }
         losses.set(chunkLosses, done);
         if (lrs && chunkLrs) {
           lrs.set(chunkLrs, done);
@@ -452,7 +465,11 @@ async function drive(
         trainLoss: mean(losses.subarray(epochEnd - stepsPerEpoch, epochEnd)),
         seconds: (performance.now() - epochStarted) / 1000,
       };
-      if (evaluation) Object.assign(epochResult, { evalLoss: evaluation.loss, evalAccuracy: evaluation.accuracy });
+      if (evaluation) {
+        epochResult.evalLoss = evaluation.loss;
+        // NaN for a model without classes (mse, bce_with_logits).
+        if (!Number.isNaN(evaluation.accuracy)) epochResult.evalAccuracy = evaluation.accuracy;
+      }
       result.epochs.push(epochResult);
     }
     if (options.returnWeights && !result.diverged) result.weights = await worker.weights();
@@ -466,30 +483,9 @@ async function drive(
   await worker.close();
 }
 
-/**
- * Rust's checks of a Trainer config that do not depend on the optimizer (model size, batch size, seed, the memory
- * they need), run once on this thread: a comparison with a bad model is one ConfigError before any worker starts,
- * rather than the same error from every run.
- */
-async function checkModel(
-  platform: Platform,
-  options: ResolvedRunOptions,
-  optimizer: TrainerConfig["optimizer"],
-): Promise<void> {
-  const config: TrainerConfig = {
-    layers: options.model.layers,
-    seed: options.seed,
-    batchSize: options.batchSize,
-    normalize: options.normalize ?? 255,
-    maxSteps: Math.ceil(options.data.train.count / options.batchSize) * options.epochs,
-    optimizer,
-  };
-  instantiate(await platform.compileModule());
-  try {
-    wasm.checkTrainerConfig(JSON.stringify(config));
-  } catch (error) {
-    throw new ConfigError((error as Error).message);
-  }
+/** The steps of a whole run: epochs × ⌈rows / batchSize⌉. */
+function totalSteps(options: ResolvedRunOptions): number {
+  return Math.ceil(options.data.train.count / options.batchSize) * options.epochs;
 }
 
 /** Next chunk size aiming at about `targetChunkMs` per call: large enough that calls cost nothing, small enough that abort and progress stay prompt. */
@@ -565,26 +561,20 @@ function validateComparedSpec(
     );
 }
 
-function validateDataset(name: string, dataset: Dataset, layers: number[]): void {
-  const { pixels, labels, count, features } = dataset;
-  if (!(pixels instanceof Uint8Array) || !(labels instanceof Uint8Array))
-    throw new ConfigError(`${name}: pixels and labels must be Uint8Arrays`);
-  if (count < 1 || labels.length !== count || pixels.length !== count * features)
-    throw new ConfigError(
-      `${name}: expected ${count} labels and ${count} × ${features} pixels, got ${labels.length} labels and ${pixels.length} pixels`,
-    );
-  if (features !== layers[0])
-    throw new ConfigError(`${name} has ${features} features but the model's first layer takes ${layers[0]}`);
-  const outputs = layers[layers.length - 1]!;
-  const largest = labels.reduce((a, b) => Math.max(a, b), 0);
-  if (largest >= outputs)
-    throw new ConfigError(`${name} has label ${largest} but the model has only ${outputs} outputs`);
-}
-
+/** The run's own options; the model and the data are checked against each other by `checkModelAndData`. */
 function validateRun(options: ResolvedRunOptions): void {
-  const layers = options.model?.layers;
-  if (!Array.isArray(layers) || layers.length < 2 || !layers.every((width) => Number.isInteger(width) && width > 0))
+  const model = options.model;
+  if (typeof model !== "object" || model === null)
+    throw new ConfigError(
+      `model must be { layers: [widths] } or { input, layers, loss }, got ${JSON.stringify(model)}`,
+    );
+  const layers: unknown = model.layers;
+  if (
+    !isLayerList(model) &&
+    (!Array.isArray(layers) || layers.length < 2 || !layers.every((width) => Number.isInteger(width) && width > 0))
+  )
     throw new ConfigError(`model.layers must list at least two positive integer widths, got ${JSON.stringify(layers)}`);
+  checkStepSettings(options);
   positiveInteger("epochs", options.epochs);
   positiveInteger("batchSize", options.batchSize);
   if (!Number.isInteger(options.seed) || options.seed < 0)
@@ -593,8 +583,9 @@ function validateRun(options: ResolvedRunOptions): void {
     throw new ConfigError(`normalize must be 255 or 256, got ${options.normalize}`);
   if (options.chunkSteps !== undefined) positiveInteger("chunkSteps", options.chunkSteps);
   if (!options.data?.train) throw new ConfigError("data.train is required");
-  validateDataset("data.train", options.data.train, layers);
-  if (options.data.test) validateDataset("data.test", options.data.test, layers);
+  const count = options.data.train.count;
+  if (!Number.isInteger(count) || count < 1)
+    throw new ConfigError(`data.train.count must be a positive integer, got ${String(count)}`);
   if (options.schedule !== undefined) {
     if (typeof options.schedule === "object" && options.schedule !== null)
       refuseNonFinite(options.schedule, "schedule");

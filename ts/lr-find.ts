@@ -4,7 +4,8 @@
 import type { Remote } from "comlink";
 import { abortError, ConfigError, PoolDisposedError } from "./errors.js";
 import { WorkerPool, type Platform } from "./pool.js";
-import type { DataBytes, LrFindWorkerApi, TrainerConfig } from "./protocol.js";
+import { checkModelAndData, checkStepSettings, dataBytes, trainerConfig, type StepSettings } from "./model.js";
+import type { LrFindWorkerApi, TrainerConfig } from "./protocol.js";
 import { checkSpec, defaultLabel } from "./spec.js";
 import type { DataSplit, LrRule, ModelSpec, OptimizerSpec, PoolOptions } from "./types.js";
 
@@ -30,9 +31,10 @@ export interface LrFindSettings {
   skipEnd?: number;
 }
 
-interface LrFindRunOptions extends LrFindSettings {
+interface LrFindRunOptions extends LrFindSettings, StepSettings {
   /** Training data; the test draws batches from `data.train` in the seed's shuffled order. */
   data: DataSplit;
+  /** The MLP by its widths or a layer list, as in `compare`. */
   model: ModelSpec;
   /** Rows per step (positive integer). */
   batchSize: number;
@@ -136,16 +138,16 @@ function settingsJson(options: LrFindSettings): string {
   );
 }
 
-function checkRun(options: LrFindRunOptions): void {
+/** The model and data checked once on this thread (Rust's checks of the model, then the data against it). */
+async function checkRun(platform: Platform, options: LrFindRunOptions, optimizer: OptimizerSpec): Promise<void> {
   if (!options.data?.train) throw new ConfigError("data.train is required");
-  const layers = options.model?.layers;
-  if (!Array.isArray(layers) || layers.length < 2)
-    throw new ConfigError(`model.layers must list at least two widths, got ${JSON.stringify(layers)}`);
-  if (options.data.train.features !== layers[0]) {
+  if (typeof options.model !== "object" || options.model === null)
     throw new ConfigError(
-      `data.train has ${options.data.train.features} features but the model's first layer takes ${layers[0]}`,
+      `model must be { layers: [widths] } or { input, layers, loss }, got ${String(options.model)}`,
     );
-  }
+  checkStepSettings(options);
+  const { label: _label, schedule: _schedule, lr: _lr, ...probed } = optimizer as OptimizerSpec & { lr?: unknown };
+  await checkModelAndData(() => platform.compileModule(), options, probed as TrainerConfig["optimizer"], 0);
 }
 
 /** One optimizer's test on a pool worker: open a Trainer (maxSteps = numIter, the room the test needs), test, close. */
@@ -157,17 +159,10 @@ export async function testOn(
   // The range test sets the lr itself at every step: a run's own schedule has no part in it.
   const { label: _label, schedule: _schedule, ...optimizer } = spec;
   const numIter = options.numIter ?? 100;
-  const config: TrainerConfig = {
-    layers: options.model.layers,
-    seed: options.seed,
-    batchSize: options.batchSize,
-    normalize: options.normalize ?? 255,
-    // An out-of-range numIter is left for lrFind to refuse with its own message.
-    maxSteps: Number.isInteger(numIter) && numIter >= 0 && numIter <= 10_000 ? numIter : 0,
-    optimizer: optimizer as TrainerConfig["optimizer"],
-  };
-  const train: DataBytes = { pixels: options.data.train.pixels, labels: options.data.train.labels };
-  await worker.open(config, train, undefined);
+  // An out-of-range numIter is left for lrFind to refuse with its own message.
+  const maxSteps = Number.isInteger(numIter) && numIter >= 0 && numIter <= 10_000 ? numIter : 0;
+  const config = trainerConfig(options, optimizer as TrainerConfig["optimizer"], maxSteps);
+  await worker.open(config, dataBytes(options.data.train, options.model), undefined);
   try {
     return await worker.lrFind(settingsJson(options));
   } finally {
@@ -177,10 +172,10 @@ export async function testOn(
 
 /** The range test of every optimizer, in parallel on a pool of its own (at most `workers`, default the cores), terminated at the end. */
 export async function lrFindAllOn(platform: Platform, options: LrFindAllOptions): Promise<LrFindResult[]> {
-  checkRun(options);
   if (!Array.isArray(options.optimizers) || options.optimizers.length === 0)
     throw new ConfigError("optimizers must be a non-empty array");
   options.optimizers.forEach((spec, index) => checkSpec(spec, `optimizers[${index}]`, LR_FIND_EXAMPLE));
+  await checkRun(platform, options, options.optimizers[0]!);
   const { signal } = options;
   if (signal?.aborted) throw abortError(signal);
   const pool = new WorkerPool<LrFindWorkerApi>(

@@ -2,7 +2,7 @@
 // the pool calls on every worker (init, memoryBytes), what a training run calls (open, run chunk by chunk, evaluate,
 // weights, close), the range test and the smoke check. Types only: worker-api.ts implements them, client.ts,
 // lr-find.ts and api.ts call them through comlink.
-import type { ScheduleSpec } from "./types.js";
+import type { LayerListSpec, NonFinitePolicy, ScheduleSpec } from "./types.js";
 
 /** The part of a worker's API the pool itself calls. */
 export interface PoolWorkerApi {
@@ -12,9 +12,10 @@ export interface PoolWorkerApi {
   memoryBytes(): number;
 }
 
-/** The Trainer's configuration as the worker passes it to Rust. */
+/** The Trainer's configuration as the worker passes it to Rust: the MLP's `layers` or a `model` layer list. */
 export interface TrainerConfig {
-  layers: number[];
+  layers?: number[];
+  model?: LayerListSpec;
   seed: number;
   batchSize: number;
   normalize: number;
@@ -22,19 +23,27 @@ export interface TrainerConfig {
   maxSteps: number;
   optimizer: { name: string; [option: string]: unknown };
   schedule?: ScheduleSpec;
+  clip?: { clip_grad_norm: number } | { clip_grad_value: number };
+  nonFinite?: NonFinitePolicy;
+  maxConsecutiveErrors?: number;
 }
 
+/** A dataset as the worker copies it into wasm memory: bytes or floats, and class labels, target values or neither. */
 export interface DataBytes {
-  pixels: Uint8Array;
-  labels: Uint8Array;
+  pixels?: Uint8Array;
+  inputs?: Float32Array;
+  labels?: Uint8Array;
+  targets?: Float32Array;
 }
 
 /** What `run(steps)` reports back for one chunk. */
 export interface ChunkResult {
   /** Loss of each step of the chunk (including the step that diverged, if one did). */
   losses: Float32Array;
-  /** -1, or the 0-based step whose loss was NaN/inf: the run stopped there. */
+  /** -1, or the 0-based step at which the non-finite policy stopped the run. */
   divergedAt: number;
+  /** optax's apply_if_finite counters after the chunk: [notfinite_count, total_notfinite, last_finite (0|1)]. */
+  nonFinite: [number, number, number];
   /** The lr in force at each step of the chunk. */
   lrs?: Float32Array;
 }

@@ -5,6 +5,7 @@ export type { SmokeResult } from "./protocol.js";
 export { ConfigError, OptimizerOptionError, PoolDisposedError, WorkerCrashError } from "./errors.js";
 export type { CompareOptions, ModelSpec, OptimlabPool, PoolOptions, RunOptions, TrainOptions } from "./client.js";
 export type { PoolStats } from "./pool.js";
+export type { StepSettings } from "./model.js";
 export type { Optimizer, OptimizerOptions } from "./optimizer.js";
 export { OPTIMIZER_OPTIONS } from "./optimizers.js";
 export type * from "./optimizers.js";

@@ -2,22 +2,94 @@
 // structured cloning (comlink), so it crosses the worker boundary unchanged.
 import type { OptimizerSpec } from "./optimizers.js";
 
-/** A labelled dataset held as bytes: `count` rows of `features` u8 values (pixels 0–255) and one u8 label each. */
+/**
+ * A dataset of `count` rows of `features` values: bytes (`pixels`, 0–255, divided by `normalize` in training) or
+ * floats (`inputs`, used as they are), and per row a class label (`labels`, for cross_entropy), target values
+ * (`targets`, for mse and bce_with_logits) or nothing (an autoencoder: a row's target is its own input).
+ */
 export interface Dataset {
+  /** `count × features` bytes, row after row; empty when `inputs` holds the features. */
   pixels: Uint8Array;
+  /** `count × features` floats, row after row, used instead of `pixels`. */
+  inputs?: Float32Array;
+  /** One class label per row (0 … classes − 1); empty when the rows have no classes. */
   labels: Uint8Array;
+  /** Target values, `count ×` the model's outputs, row after row (a regression's numeric column, for example). */
+  targets?: Float32Array;
   count: number;
   features: number;
-  /** Number of classes (labels are 0 … classes-1). */
+  /** Number of classes (labels are 0 … classes-1); 0 without labels. */
   classes: number;
   /** Where the data came from, for reports (e.g. "embedded MNIST sample", a file path). */
   source?: string;
 }
 
-/** The network: a multilayer perceptron, Linear layers with ReLU between, log_softmax + NLL loss (the notebook's SimpleNet). */
-export interface ModelSpec {
+/**
+ * The network: the notebook's SimpleNet by its widths (`{ layers: [784, 100, 100, 10] }`: Linear layers with ReLU
+ * between, log_softmax + NLL), or any model as a layer list (`{ input, layers, loss }`).
+ */
+export type ModelSpec = MlpSpec | LayerListSpec;
+
+/** The notebook's SimpleNet: Linear layers with ReLU between, log_softmax + NLL loss. */
+export interface MlpSpec {
   /** Widths from input to output, e.g. `[784, 100, 100, 10]`; `layers[0]` must equal the data's features. */
   layers: number[];
+}
+
+/**
+ * A model as a list of torch.nn layers with torch's option names, shapes inferred from `input` and checked before
+ * anything runs (an error names the layer: "layer 4 (linear): expects 24 inputs, the previous layer gives 96").
+ * Parameters start from torch's default initialization, drawn from the run's seed.
+ */
+export interface LayerListSpec {
+  /** Shape of one sample: `[features]`, or `[channels, height, width]` for images (a row is read as NCHW). */
+  input: number[];
+  layers: LayerSpec[];
+  /**
+   * torch's loss modules, averaged over the batch: "cross_entropy" (log-softmax + NLL; the data's labels),
+   * "mse" or "bce_with_logits" (mean over every output; the data's targets, or its inputs when it has none).
+   */
+  loss: LossName;
+}
+
+export type LossName = "cross_entropy" | "mse" | "bce_with_logits";
+
+/** torch's `int or (int, int)`: one size for both dimensions, or `[height, width]`. */
+export type Size2 = number | [number, number];
+
+/** One layer of a `LayerListSpec`, as torch.nn names the module and its options. */
+export type LayerSpec =
+  | { type: "linear"; in: number; out: number; bias?: boolean }
+  | {
+      type: "conv2d";
+      in_channels: number;
+      out_channels: number;
+      kernel_size: Size2;
+      stride?: Size2;
+      /** Zero padding per side, or "same" (stride 1) / "valid". Default 0. */
+      padding?: Size2 | "same" | "valid";
+      bias?: boolean;
+    }
+  | { type: "maxpool2d"; kernel_size: Size2; stride?: Size2; padding?: Size2 }
+  | { type: "avgpool2d"; kernel_size: Size2; stride?: Size2; padding?: Size2; count_include_pad?: boolean }
+  | { type: "flatten" }
+  | { type: "relu" }
+  | { type: "leaky_relu"; negative_slope?: number }
+  | { type: "tanh" }
+  | { type: "sigmoid" }
+  | { type: "gelu"; approximate?: "none" };
+
+/** What a step does with a NaN or infinite loss or gradient: see `RunOptions.nonFinite`. */
+export type NonFinitePolicy = "stop" | "skip" | "propagate";
+
+/** optax's apply_if_finite counters at the end of a run. */
+export interface NonFiniteCounters {
+  /** Consecutive non-finite steps up to the last one (optax's `notfinite_count`). */
+  notfiniteCount: number;
+  /** Non-finite steps in all (optax's `total_notfinite`). */
+  totalNotfinite: number;
+  /** Whether the last step was finite (optax's `last_finite`). */
+  lastFinite: boolean;
 }
 
 /** How many workers a pool (or a function making one) may start. */
@@ -111,12 +183,17 @@ export interface RunResult {
   lrChoice?: LrChoice;
   /** With `tune`: the optimizer's whole grid (the same object in each of its replicates). */
   tuning?: Tuning;
-  /** Loss of every step (NLL averaged over the batch), in order. */
+  /** Loss of every step (the model's loss averaged over the batch: NLL for the MLP), in order. */
   losses: Float32Array;
   stepsPerEpoch: number;
   epochs: EpochResult[];
-  /** Set when a loss became NaN or infinite: the run stopped at that (0-based) step. */
+  /**
+   * Set when the run stopped at a non-finite step (0-based): under `nonFinite: "stop"` (the default) the first NaN or
+   * infinite loss; under "skip", the step past `maxConsecutiveErrors`.
+   */
   diverged?: { step: number; loss: number };
+  /** With a `nonFinite` policy: optax's counters of non-finite steps at the end of the run. */
+  nonFinite?: NonFiniteCounters;
   /** Set when the run failed (bad option, crashed worker); `losses` then holds what was done before. */
   error?: { name: string; message: string };
   seconds: number;

@@ -54,8 +54,8 @@ export const workerApi = {
       throw classify(error, "constructor");
     }
     try {
-      created.setTrainData(train.pixels, train.labels);
-      if (test) created.setEvalData(test.pixels, test.labels);
+      created.setData(false, train.pixels, train.inputs, train.labels, train.targets);
+      if (test) created.setData(true, test.pixels, test.inputs, test.labels, test.targets);
     } catch (error) {
       created.free();
       throw classify(error, "data");
@@ -71,7 +71,9 @@ export const workerApi = {
     open.run(steps);
     const losses = open.losses(start, open.stepsDone());
     const lrs = open.lrs(start, open.stepsDone());
-    return Comlink.transfer({ losses, divergedAt: open.divergedAt(), lrs }, [losses.buffer, lrs.buffer]);
+    const [consecutive, total, lastFinite] = open.nonFiniteCounters();
+    const nonFinite: ChunkResult["nonFinite"] = [consecutive!, total!, lastFinite!];
+    return Comlink.transfer({ losses, divergedAt: open.divergedAt(), lrs, nonFinite }, [losses.buffer, lrs.buffer]);
   },
 
   evaluate(): { loss: number; accuracy: number } {

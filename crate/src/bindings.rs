@@ -6,8 +6,9 @@ use wasm_bindgen::prelude::*;
 
 use crate::arena::Arena;
 use crate::kernels::reduce;
+use crate::nn::model::Plan;
 use crate::optim::{self, Slot};
-use crate::train::{Trainer, TrainerConfig};
+use crate::train::{InputData, Split, TargetData, Trainer, TrainerConfig};
 
 fn js_error(error: impl std::fmt::Display) -> JsError {
     JsError::new(&error.to_string())
@@ -39,18 +40,23 @@ pub fn dot_scalar(a: &[f32], b: &[f32]) -> Result<f32, JsError> {
 
 /// Checks a trainer config (`new Trainer`'s JSON) without building anything: the model, batch size, seed and the
 /// memory they need, as the constructor checks them (the optimizer's options are its own, checked when it is built).
-/// Lets a comparison refuse a bad model once, before any worker starts.
+/// Lets a comparison refuse a bad model once, before any worker starts. Returns what the data must fit, as JSON:
+/// `{ input: [shape of one sample], inputs: values per sample, output: [shape], outputs, loss, parameters }`.
 #[wasm_bindgen(js_name = checkTrainerConfig)]
-pub fn check_trainer_config(config_json: &str) -> Result<(), JsError> {
-    TrainerConfig::from_json(config_json).map(|_| ()).map_err(js_error)
+pub fn check_trainer_config(config_json: &str) -> Result<String, JsError> {
+    let config = TrainerConfig::from_json(config_json).map_err(js_error)?;
+    let plan = Plan::new(&config.model).map_err(js_error)?;
+    Ok(serde_json::json!({
+        "input": plan.input_shape(),
+        "inputs": plan.input_shape().iter().product::<usize>(),
+        "output": plan.output_shape(),
+        "outputs": plan.output_shape().iter().product::<usize>(),
+        "loss": plan.loss().name(),
+        "parameters": plan.param_count(),
+    })
+    .to_string())
 }
 
-/// Trains `SimpleNet(layers)` on u8 data held in wasm memory; see `train::Trainer`.
-///
-/// `new Trainer(configJson)` with config `{ layers, seed, batchSize, normalize? (255 | 256),
-/// maxSteps, optimizer: { name, ...torch options }, schedule?: { name, ...torch scheduler options } }`. Checkpoints: `saveState()` returns the bytes;
-/// `loadState(bytes)` is an instance method that continues this trainer from them (same optimizer,
-/// layers, batch size and normalization, else it throws and nothing changes).
 #[wasm_bindgen(js_name = Trainer)]
 pub struct JsTrainer {
     inner: Trainer,
@@ -74,6 +80,45 @@ impl JsTrainer {
         self.inner.set_eval_data(pixels, labels).map_err(js_error)
     }
 
+    /// Replaces the training (`eval` false) or held-out data: inputs as bytes (`pixels`, normalized) or floats
+    /// (`inputs`), exactly one of them; targets as class `labels`, target `values` shaped like the output, or
+    /// neither (an autoencoder: each row's inputs).
+    #[wasm_bindgen(js_name = setData)]
+    pub fn set_data(
+        &mut self,
+        eval: bool,
+        pixels: Option<Vec<u8>>,
+        inputs: Option<Vec<f32>>,
+        labels: Option<Vec<u8>>,
+        values: Option<Vec<f32>>,
+    ) -> Result<(), JsError> {
+        let inputs = match (pixels, inputs) {
+            (Some(pixels), None) => InputData::Bytes(pixels),
+            (None, Some(inputs)) => InputData::Floats(inputs),
+            _ => return Err(JsError::new("setData: give exactly one of pixels (bytes) and inputs (floats)")),
+        };
+        let targets = match (labels, values) {
+            (Some(labels), None) => TargetData::Classes(labels),
+            (None, Some(values)) => TargetData::Values(values),
+            (None, None) => TargetData::Inputs,
+            (Some(_), Some(_)) => return Err(JsError::new("setData: give labels or target values, not both")),
+        };
+        let split = if eval { Split::Eval } else { Split::Train };
+        self.inner.set_data(split, inputs, targets).map_err(js_error)
+    }
+
+    /// optax's apply_if_finite counters `[notfinite_count, total_notfinite, last_finite (0|1)]`.
+    #[wasm_bindgen(js_name = nonFiniteCounters)]
+    pub fn non_finite_counters(&self) -> Vec<u32> {
+        let counters = self.inner.counters();
+        vec![counters.consecutive, counters.total, u32::from(counters.last_finite)]
+    }
+
+    /// The parameter tensors' shapes as JSON, e.g. `[[32,1,5,5],[32],…]`.
+    pub fn shapes(&self) -> String {
+        serde_json::json!(self.inner.model().arena().shapes()).to_string()
+    }
+
     /// Up to `steps` steps; returns how many were done (fewer only when the run diverged).
     pub fn run(&mut self, steps: u32) -> Result<u32, JsError> {
         self.inner.run(steps as usize).map(|n| n as u32).map_err(js_error)
@@ -89,7 +134,7 @@ impl JsTrainer {
         self.inner.steps_per_epoch() as u32
     }
 
-    /// −1, or the 0-based step whose loss was NaN or infinite (its loss is in the history).
+    /// −1, or the 0-based step at which the non-finite policy ended the run (its loss is in the history).
     #[wasm_bindgen(js_name = divergedAt)]
     pub fn diverged_at(&self) -> i32 {
         self.inner.diverged_at().map_or(-1, |s| s as i32)
@@ -100,12 +145,12 @@ impl JsTrainer {
         self.inner.losses(start as usize, end as usize).map(<[f32]>::to_vec).map_err(js_error)
     }
 
-    /// `[mean NLL, accuracy in 0..1]` on the eval data.
+    /// `[mean loss, accuracy in 0..1]` on the eval data (accuracy NaN unless the loss is cross_entropy).
     pub fn evaluate(&mut self) -> Result<Vec<f32>, JsError> {
         self.inner.evaluate().map(|r| r.to_vec()).map_err(js_error)
     }
 
-    /// All layers concatenated, torch layout: W1 [out, in] row-major, b1, W2, b2, …
+    /// Every parameter in torch's module order (each layer's weight in torch layout, then its bias), concatenated.
     pub fn weights(&self) -> Vec<f32> {
         self.inner.weights().to_vec()
     }
@@ -126,11 +171,12 @@ impl JsTrainer {
         self.inner.lr()
     }
 
-    /// One step on an explicit, already-normalized batch; returns its loss before the update.
-    /// Leaves the data position and the loss history alone.
+    /// One step on an explicit, already-normalized batch (`targets`: a class index per row for cross_entropy,
+    /// else values shaped like the output); returns its loss before the update. Leaves the data position and the
+    /// loss history alone.
     #[wasm_bindgen(js_name = trainBatch)]
-    pub fn train_batch(&mut self, inputs: &[f32], labels: &[u8]) -> Result<f32, JsError> {
-        self.inner.train_batch(inputs, labels).map_err(js_error)
+    pub fn train_batch(&mut self, inputs: &[f32], targets: &[f32]) -> Result<f32, JsError> {
+        self.inner.train_batch(inputs, targets).map_err(js_error)
     }
 
     #[wasm_bindgen(js_name = saveState)]

@@ -1,4 +1,4 @@
-//! optimlab: MLP training and torch.optim-compatible optimizers, compiled to SIMD WebAssembly.
+//! optimlab: model training (layer lists: linear, conv2d, pooling, activations) and torch.optim-compatible optimizers, compiled to SIMD WebAssembly.
 // torch validates with `if not 0.0 <= lr`, which NaN fails too; the checks here are written the same way.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 pub mod arena;
@@ -6,7 +6,6 @@ pub mod bindings;
 pub mod kernels;
 pub mod landscape;
 pub mod lr_find;
-pub mod model_bindings;
 pub mod nn;
 pub mod nonfinite;
 pub mod optim;

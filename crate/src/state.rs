@@ -6,13 +6,16 @@
 //! bytes optimizer state; a str/f32s/bytes is a u64 count followed by the items.
 //! Version 2 appends: f32s lr history · str schedule spec (JSON `{name, ...options}`, empty: none) ·
 //! u64 schedule steps · f64s schedule metrics. Version 1 files load with an unknown (NaN) lr history.
+//! Version 3 appends: str model (the JSON layer list; empty for the MLP, which `layers` describes) · u32
+//! consecutive and u32 total non-finite steps · u8 last step finite. Older files load with no model and fresh counters.
+use crate::nonfinite::Counters;
 use std::fmt;
 
 // The same length-prefixed little-endian encoding as the optimizer state blobs embedded in a checkpoint.
 use crate::optim::{put_f32s, put_u64};
 
 const MAGIC: &[u8; 8] = b"OPTIMLAB";
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// A schedule's position, kept as what it was fed: rebuilt from `spec` and stepped `steps` times
 /// (with `metrics`, for ReduceLROnPlateau), it is in the very state it was saved in.
@@ -28,6 +31,8 @@ pub struct ScheduleState {
 pub struct Checkpoint {
     pub optimizer: String,
     pub layers: Vec<usize>,
+    /// The model's JSON layer list, empty for the MLP of `layers`.
+    pub model: String,
     pub batch_size: usize,
     pub normalize: f32,
     /// The trainer's seed: with the step count it fixes the rng state (each epoch's shuffle is
@@ -41,6 +46,8 @@ pub struct Checkpoint {
     /// The lr in force at each step of `history` (NaN when read from a version-1 checkpoint).
     pub lrs: Vec<f32>,
     pub schedule: Option<ScheduleState>,
+    /// The non-finite policy's counters (optax's apply_if_finite state).
+    pub counters: Counters,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -145,6 +152,10 @@ impl Checkpoint {
         put_bytes(&mut out, schedule.spec.as_bytes());
         put_u64(&mut out, schedule.steps);
         put_f64s(&mut out, &schedule.metrics);
+        put_bytes(&mut out, self.model.as_bytes());
+        put_u32(&mut out, self.counters.consecutive);
+        put_u32(&mut out, self.counters.total);
+        out.push(u8::from(self.counters.last_finite));
         out
     }
 
@@ -183,6 +194,15 @@ impl Checkpoint {
         } else {
             (vec![f32::NAN; history.len()], None)
         };
+        let (model, counters) = if version >= 3 {
+            let model =
+                String::from_utf8(r.bytes()?.to_vec()).map_err(|_| StateError("the model is not UTF-8".into()))?;
+            let (consecutive, total) = (r.u32()?, r.u32()?);
+            let [last_finite] = r.array::<1>()?;
+            (model, Counters { consecutive, total, last_finite: last_finite != 0 })
+        } else {
+            (String::new(), Counters::new())
+        };
         if !r.rest.is_empty() {
             return Err(StateError(format!("{} unexpected bytes after the checkpoint", r.rest.len())));
         }
@@ -199,6 +219,8 @@ impl Checkpoint {
             optimizer_state,
             lrs,
             schedule,
+            model,
+            counters,
         })
     }
 }
@@ -213,6 +235,7 @@ mod tests {
         Checkpoint {
             optimizer: "adam".into(),
             layers: vec![4, 3, 2],
+            model: String::new(),
             batch_size: 8,
             normalize: 255.0,
             seed: u64::MAX - 3,
@@ -227,6 +250,7 @@ mod tests {
                 steps: 2,
                 metrics: vec![0.25],
             }),
+            counters: Counters { consecutive: 1, total: 4, last_finite: false },
         }
     }
 
@@ -237,6 +261,8 @@ mod tests {
         checkpoint.diverged_at = Some(16);
         assert_eq!(Checkpoint::decode(&checkpoint.encode()), Ok(checkpoint.clone()));
         checkpoint.schedule = None;
+        assert_eq!(Checkpoint::decode(&checkpoint.encode()), Ok(checkpoint.clone()));
+        checkpoint.model = r#"{"input":[4],"layers":[{"type":"linear","in":4,"out":2}],"loss":"mse"}"#.into();
         assert_eq!(Checkpoint::decode(&checkpoint.encode()), Ok(checkpoint));
     }
 
@@ -245,9 +271,9 @@ mod tests {
         let mut checkpoint = sample();
         checkpoint.schedule = None;
         let mut bytes = checkpoint.encode();
-        // Version 1 ends after the optimizer state: drop the lr history (8 + 2·4 bytes) and the empty schedule
-        // (8 + 8 + 8 bytes).
-        bytes.truncate(bytes.len() - 16 - 24);
+        // Version 1 ends after the optimizer state: drop the lr history (8 + 2·4 bytes), the empty schedule
+        // (8 + 8 + 8 bytes) and version 3's empty model and counters (8 + 4 + 4 + 1 bytes).
+        bytes.truncate(bytes.len() - 16 - 24 - 17);
         bytes[8..12].copy_from_slice(&1u32.to_le_bytes());
         let loaded = Checkpoint::decode(&bytes).unwrap();
         assert_eq!((loaded.history.clone(), loaded.schedule.clone()), (checkpoint.history, None));
@@ -262,10 +288,10 @@ mod tests {
         assert_eq!(message(b"PK\x03\x04 a zip file"), "loadState: not an optimlab checkpoint");
         assert_eq!(message(&bytes[..bytes.len() - 1]), "loadState: the checkpoint is truncated");
         let mut newer = bytes.clone();
-        newer[8..12].copy_from_slice(&3u32.to_le_bytes());
+        newer[8..12].copy_from_slice(&4u32.to_le_bytes());
         assert_eq!(
             message(&newer),
-            "loadState: checkpoint format version 3 is newer than this build's (2); update optimlab"
+            "loadState: checkpoint format version 4 is newer than this build's (3); update optimlab"
         );
         let mut padded = bytes.clone();
         padded.push(0);

@@ -75,3 +75,26 @@ fn model_steps_with_conv_pools_and_clipping_allocate_nothing() {
     }
     assert_eq!(allocations() - before, 0);
 }
+
+#[test]
+fn trainer_steps_of_a_conv_model_with_clipping_and_skip_allocate_nothing() {
+    // DeepOBS's mnist_2c2d (conv 5×5 same → relu → maxpool 2, twice, fc → relu → fc) on 12×12 bytes, batch 16,
+    // clipped by norm, non-finite steps skipped: the run's whole step loop, epoch boundaries included.
+    let config = r#"{"model": {"input": [1, 12, 12], "loss": "cross_entropy", "layers": [
+        {"type": "conv2d", "in_channels": 1, "out_channels": 8, "kernel_size": 5, "padding": "same"}, {"type": "relu"},
+        {"type": "maxpool2d", "kernel_size": 2},
+        {"type": "conv2d", "in_channels": 8, "out_channels": 16, "kernel_size": 5, "padding": "same"}, {"type": "relu"},
+        {"type": "maxpool2d", "kernel_size": 2}, {"type": "flatten"},
+        {"type": "linear", "in": 144, "out": 32}, {"type": "relu"}, {"type": "linear", "in": 32, "out": 10}]},
+        "seed": 1, "batchSize": 16, "maxSteps": 20, "optimizer": {"name": "adam"},
+        "clip": {"clip_grad_norm": 1.0}, "nonFinite": "skip"}"#;
+    let mut trainer = Trainer::from_json(config).unwrap();
+    let rows = 40; // 3 steps per epoch, the last one partial
+    let pixels: Vec<u8> = (0..rows * 144).map(|i| (i * 37 % 251) as u8).collect();
+    let labels: Vec<u8> = (0..rows).map(|i| (i % 10) as u8).collect();
+    trainer.set_train_data(&pixels, &labels).unwrap();
+    trainer.run(1).unwrap();
+    let before = allocations();
+    assert_eq!(trainer.run(8).unwrap(), 8);
+    assert_eq!(allocations() - before, 0);
+}

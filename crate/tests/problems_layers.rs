@@ -1,8 +1,7 @@
 //! Layers and losses beyond the fixture's runs, and the model's up-front checks: every gradient of
 //! models covering each layer option (stride, padding forms, bias=False, avgpool with and without
-//! count_include_pad, leaky_relu, gelu, bce_with_logits) against central differences; the generic
-//! model equal bit for bit to the notebook's MLP; each validation error word for word.
-use optimlab::nn::mlp::Mlp;
+//! count_include_pad, leaky_relu, gelu, bce_with_logits) against central differences; each validation
+//! error word for word.
 use optimlab::nn::model::{Model, Targets};
 use optimlab::rng::Rng;
 use serde_json::{json, Value};
@@ -98,32 +97,6 @@ fn activations_and_losses_backpropagate_correctly() {
     // A ReLU that no layer can take in (after a pool) runs as a layer of its own.
     let pooled = json!([{"type": "maxpool2d", "kernel_size": 2}, {"type": "relu"}, {"type": "flatten"}, {"type": "linear", "in": 4, "out": 2}]);
     check_gradients(model(json!([1, 4, 4]), pooled, "mse", 2), 2, 3);
-}
-
-#[test]
-fn the_mlp_as_a_layer_list_equals_the_notebook_network_bit_for_bit() {
-    let sizes = [20, 16, 12, 5];
-    let layers = json!([
-        {"type": "linear", "in": 20, "out": 16}, {"type": "relu"},
-        {"type": "linear", "in": 16, "out": 12}, {"type": "relu"},
-        {"type": "linear", "in": 12, "out": 5}
-    ]);
-    let (mut generic, mut mlp) = (model(json!([20]), layers, "cross_entropy", 7), Mlp::new(&sizes, 7));
-    generic.init(&mut Rng::new(4));
-    mlp.init(&mut Rng::new(4));
-    assert_eq!(generic.arena().params(), mlp.arena().params(), "same init draws in the same order");
-    let mut rng = Rng::new(5);
-    let x: Vec<f32> = (0..7 * 20).map(|_| rng.uniform(-1.0, 1.0)).collect();
-    let labels: Vec<u8> = (0..7).map(|i| (i % 5) as u8).collect();
-    let a = generic.loss_and_gradients(&x, Targets::Classes(&labels), 7);
-    let b = mlp.loss_and_gradients(&x, &labels, 7);
-    assert_eq!(a.to_bits(), b.to_bits());
-    assert!(generic.arena().grads().iter().zip(mlp.arena().grads()).all(|(a, b)| a.to_bits() == b.to_bits()));
-    let (sum, correct) = generic.evaluate_batch(&x, Targets::Classes(&labels), 7);
-    assert_eq!((sum, correct), {
-        let (s, c) = mlp.evaluate_batch(&x, &labels, 7);
-        (s, Some(c))
-    });
 }
 
 #[test]

@@ -11,7 +11,6 @@ import { defaultLabel, NOTEBOOK_LINEUP, NOTEBOOK_PAIRS } from "../spec.js";
 import type { ComparedOptimizer, LrRule, OptimizerSpec, RunResult } from "../types.js";
 import {
   flag,
-  layersFlag,
   normalizeFlag,
   parseOptimizer,
   parseSpecText,
@@ -20,7 +19,14 @@ import {
   type ParsedFlags,
 } from "./args.js";
 import { HELP_FLAG, packageVersion, type Command, type Io } from "./command.js";
-import { DATA_FLAGS, loadData, TRAINING_FLAGS } from "./data.js";
+import {
+  DATA_FLAGS,
+  describeStepSettings,
+  loadData,
+  modelFromFlags,
+  stepSettingsFromFlags,
+  TRAINING_FLAGS,
+} from "./data.js";
 import { runSummaries, summaryTable, writeOutputs } from "./output.js";
 import { progressReporter } from "./progress.js";
 import { describeSchedule, parseSchedule, SCHEDULE_SYNTAX } from "./schedules.js";
@@ -144,7 +150,8 @@ async function runComparison(
   const stepsPerEpoch = Math.ceil(data.train.count / batchSize);
   const schedule =
     scheduleText === undefined ? undefined : resolveSchedule(parseSchedule(scheduleText), { epochs, stepsPerEpoch });
-  const layers = layersFlag(flags, data.train);
+  const { model, description: modelDescription } = await modelFromFlags(flags, data.train);
+  const stepSettings = stepSettingsFromFlags(flags);
 
   // The labels the runs will carry (each optimizer's seeds share one), made unique as the figures make them.
   const optimizerLabels = uniqueLabels(optimizers.map((spec) => ({ label: spec.label ?? defaultLabel(spec) })));
@@ -159,7 +166,8 @@ async function runComparison(
   try {
     runs = await compare({
       data,
-      model: { layers },
+      model,
+      ...stepSettings,
       optimizers,
       epochs,
       batchSize,
@@ -188,7 +196,8 @@ async function runComparison(
     source,
     trainCount: data.train.count,
     testCount: data.test?.count,
-    layers,
+    ...("input" in model ? { model: modelDescription } : { layers: model.layers }),
+    ...(describeStepSettings(stepSettings) === undefined ? {} : { steps: describeStepSettings(stepSettings) }),
     epochs,
     batchSize,
     seed,

@@ -1,7 +1,9 @@
-// The data and training flags that compare, notebook and lr-find share, and the data they name.
+// The data and training flags that compare, notebook and lr-find share, and the data and model they name.
+import { readFile } from "node:fs/promises";
 import { describeClasses, loadMnistSample, readCsvFile, readIdxFiles, splitDataset } from "../index.js";
-import type { Dataset, DataSplit } from "../types.js";
-import { UsageError, flag, type FlagSpec, type ParsedFlags } from "./args.js";
+import type { StepSettings } from "../model.js";
+import type { Dataset, DataSplit, LayerListSpec, ModelSpec, NonFinitePolicy } from "../types.js";
+import { UsageError, flag, layersFlag, type FlagSpec, type ParsedFlags } from "./args.js";
 import type { Io } from "./command.js";
 import { readReporter } from "./progress.js";
 
@@ -44,6 +46,31 @@ export const TRAINING_FLAGS: Record<string, FlagSpec> = {
     kind: "string",
     value: "784,100,100,10",
     help: "MLP widths from input to output (default: features,100,100,classes)",
+  },
+  model: {
+    kind: "string",
+    value: "FILE",
+    help: 'train the model in a JSON file, { "input": [1, 28, 28], "layers": [{ "type": "conv2d", … }, …], "loss": "cross_entropy" }',
+  },
+  "clip-grad-norm": {
+    kind: "number",
+    value: "MAX_NORM",
+    help: "clip the gradients' total 2-norm to MAX_NORM before each step (torch's clip_grad_norm_)",
+  },
+  "clip-grad-value": {
+    kind: "number",
+    value: "VALUE",
+    help: "clamp every gradient to [-VALUE, VALUE] before each step (torch's clip_grad_value_)",
+  },
+  "non-finite": {
+    kind: "string",
+    value: "stop|skip|propagate",
+    help: "a step with a NaN/inf loss or gradient: stop the run (default), skip its update (optax's apply_if_finite), or apply it",
+  },
+  "max-consecutive-errors": {
+    kind: "integer",
+    value: "N",
+    help: "with --non-finite skip: end the run after more than N non-finite steps in a row (default 5)",
   },
   epochs: { kind: "count", value: "N", help: "passes over the training data (default 3)" },
   "batch-size": { kind: "count", value: "N", help: "rows per step (default 256; 64 in compare's default line-up)" },
@@ -130,4 +157,70 @@ export async function loadData(flags: ParsedFlags, seed: number, io: Io): Promis
     };
   }
   return { data, source };
+}
+
+/** The model --model FILE or --layers names (the notebook's MLP sized to the data by default), and its description. */
+export async function modelFromFlags(
+  flags: ParsedFlags,
+  data: { features: number; classes: number },
+): Promise<{ model: ModelSpec; description: string }> {
+  const file = flag<string>(flags, "model");
+  if (file === undefined) {
+    const layers = layersFlag(flags, data);
+    return { model: { layers }, description: `MLP ${layers.join("-")} (Linear + ReLU, log_softmax + NLL)` };
+  }
+  if (flags.has("layers")) throw new UsageError("give either --model or --layers, not both");
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new UsageError(`--model ${file}: ${(error as Error).message}`);
+  }
+  let model: unknown;
+  try {
+    model = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--model ${file}: not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof model !== "object" || model === null || !("input" in model) || !("layers" in model))
+    throw new UsageError(`--model ${file}: expected a JSON object { "input": [...], "layers": [...], "loss": "..." }`);
+  return { model: model as ModelSpec, description: describeLayerList(model as LayerListSpec, file) };
+}
+
+/** --clip-grad-norm, --clip-grad-value, --non-finite and --max-consecutive-errors as run options. */
+export function stepSettingsFromFlags(flags: ParsedFlags): StepSettings {
+  const policies: NonFinitePolicy[] = ["stop", "skip", "propagate"];
+  const nonFinite = flag<string>(flags, "non-finite");
+  if (nonFinite !== undefined && !policies.includes(nonFinite as NonFinitePolicy))
+    throw new UsageError(`--non-finite must be one of ${policies.join(", ")}, got "${nonFinite}"`);
+  if (flags.has("clip-grad-norm") && flags.has("clip-grad-value"))
+    throw new UsageError("give either --clip-grad-norm or --clip-grad-value, not both");
+  const settings: StepSettings = {};
+  const set = <Key extends keyof StepSettings>(key: Key, value: StepSettings[Key] | undefined) => {
+    if (value !== undefined) settings[key] = value;
+  };
+  set("clipGradNorm", flag<number>(flags, "clip-grad-norm"));
+  set("clipGradValue", flag<number>(flags, "clip-grad-value"));
+  set("nonFinite", nonFinite as NonFinitePolicy | undefined);
+  set("maxConsecutiveErrors", flag<number>(flags, "max-consecutive-errors"));
+  return settings;
+}
+
+/** Step settings in one line for reports: "clip_grad_norm_ 1; non-finite steps: skip (max 5 in a row)". */
+export function describeStepSettings(settings: StepSettings): string | undefined {
+  const parts: string[] = [];
+  if (settings.clipGradNorm !== undefined) parts.push(`clip_grad_norm_ ${settings.clipGradNorm}`);
+  if (settings.clipGradValue !== undefined) parts.push(`clip_grad_value_ ${settings.clipGradValue}`);
+  if (settings.nonFinite !== undefined)
+    parts.push(
+      `non-finite steps: ${settings.nonFinite}` +
+        (settings.nonFinite === "skip" ? ` (max ${settings.maxConsecutiveErrors ?? 5} in a row)` : ""),
+    );
+  return parts.length > 0 ? parts.join("; ") : undefined;
+}
+
+/** A layer list in one line: "model.json: conv2d → relu → maxpool2d → … → linear, input [1, 28, 28], loss cross_entropy". */
+export function describeLayerList(model: LayerListSpec, name: string): string {
+  const layers = Array.isArray(model.layers) ? model.layers.map((layer) => layer?.type ?? "?").join(" → ") : "?";
+  return `${name}: ${layers}, input ${JSON.stringify(model.input)}, loss ${model.loss}`;
 }

@@ -2,16 +2,16 @@
 // seed as `compare`; writes the figure and the curves, prints the suggested lrs and the compare command using them.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { lrFindAll, preferredLr, type LrFindResult, type LrSuggestions } from "../index.js";
+import { ConfigError, lrFindAll, preferredLr, type LrFindResult, type LrSuggestions } from "../index.js";
 import { uniqueLabels } from "../plot/common.js";
 import { formatLr, lrFindPlot } from "../plot/lr-find.js";
 import { nodeDocument, svgText, svgToPng } from "../plot/render-node.js";
 import { NOTEBOOK_LINEUP } from "../spec.js";
 import type { OptimizerSpec } from "../types.js";
-import { UsageError, flag, layersFlag, normalizeFlag, parseOptimizer, type ParsedFlags } from "./args.js";
+import { UsageError, flag, normalizeFlag, parseOptimizer, type ParsedFlags } from "./args.js";
 import { HELP_FLAG, type Command, type Io } from "./command.js";
 import { csvField, float32Number } from "./csv.js";
-import { DATA_FLAGS, loadData, TRAINING_FLAGS } from "./data.js";
+import { DATA_FLAGS, loadData, modelFromFlags, stepSettingsFromFlags, TRAINING_FLAGS } from "./data.js";
 
 /** `run,label,step,lr,loss,smoothed`: one row per step of each test (run is the 0-based index in the line-up); lrs and smoothed losses are f64, losses float32. */
 export function lrFindCsv(results: readonly LrFindResult[]): string {
@@ -75,7 +75,8 @@ async function runLrFind(flags: ParsedFlags, io: Io): Promise<number> {
   const json = flag<boolean>(flags, "json") ?? false;
   const out = resolve(flag<string>(flags, "out") ?? "optimlab-out");
   const { data, source } = await loadData(flags, seed, io);
-  const layers = layersFlag(flags, data.train);
+  const { model } = await modelFromFlags(flags, data.train);
+  const stepSettings = stepSettingsFromFlags(flags);
 
   const numIter = flag<number>(flags, "num-iter") ?? 100;
   if (!quiet && !json) {
@@ -90,7 +91,8 @@ async function runLrFind(flags: ParsedFlags, io: Io): Promise<number> {
   try {
     results = await lrFindAll({
       data,
-      model: { layers },
+      model,
+      ...stepSettings,
       optimizers: specs,
       batchSize,
       seed,
@@ -104,6 +106,10 @@ async function runLrFind(flags: ParsedFlags, io: Io): Promise<number> {
       workers: flag<number>(flags, "workers"),
       signal: abort.signal,
     });
+  } catch (error) {
+    // Refused before any test started (the model, the data's shape): one message, a usage error.
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
   } finally {
     process.off("SIGINT", onInterrupt);
   }
@@ -138,7 +144,7 @@ async function runLrFind(flags: ParsedFlags, io: Io): Promise<number> {
         {
           source,
           trainCount: data.train.count,
-          layers,
+          ...("input" in model ? { model } : { layers: model.layers }),
           batchSize,
           seed,
           results: summary,

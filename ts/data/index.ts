@@ -22,5 +22,5 @@ export {
   type FloatDataset,
 } from "./csv.js";
 export { decodeIdx, readIdx, readIdxPair, type IdxArray, type IdxPairOptions } from "./idx.js";
-export { splitDataset, seededPermutation, selectRows, type SplitOptions } from "./split.js";
+export { firstRows, splitDataset, seededPermutation, selectRows, type SplitOptions } from "./split.js";
 export { normalize, type NormalizeOptions } from "./normalize.js";

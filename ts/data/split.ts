@@ -29,18 +29,44 @@ export function seededPermutation(count: number, seed: number): Uint32Array {
   return order;
 }
 
-/** The rows `indices[start … end)` of `dataset`, copied into fresh buffers (safe to transfer). */
+/** The rows `indices[start … end)` of `dataset` (its pixels or float inputs, labels and targets), copied into fresh buffers (safe to transfer). */
 export function selectRows(dataset: Dataset, indices: ArrayLike<number>, start = 0, end = indices.length): Dataset {
   const { features } = dataset;
   const count = end - start;
-  const pixels = new Uint8Array(count * features);
-  const labels = new Uint8Array(count);
-  for (let row = 0; row < count; row++) {
-    const from = indices[start + row];
-    pixels.set(dataset.pixels.subarray(from * features, (from + 1) * features), row * features);
-    labels[row] = dataset.labels[from];
-  }
-  return { pixels, labels, count, features, classes: dataset.classes, source: dataset.source };
+  const width = (values: ArrayLike<number>) => values.length / dataset.count;
+  const pick = <T extends Uint8Array | Float32Array>(values: T, make: (length: number) => T): T => {
+    const per = width(values);
+    const out = make(count * per);
+    for (let row = 0; row < count; row++) {
+      const from = indices[start + row]!;
+      out.set(values.subarray(from * per, (from + 1) * per), row * per);
+    }
+    return out;
+  };
+  const bytes = (length: number) => new Uint8Array(length);
+  const floats = (length: number) => new Float32Array(length);
+  const selected: Dataset = {
+    pixels: dataset.inputs ? new Uint8Array(0) : pick(dataset.pixels, bytes),
+    labels: dataset.labels.length > 0 ? pick(dataset.labels, bytes) : new Uint8Array(0),
+    count,
+    features,
+    classes: dataset.classes,
+    source: dataset.source,
+  };
+  if (dataset.inputs) selected.inputs = pick(dataset.inputs, floats);
+  if (dataset.targets) selected.targets = pick(dataset.targets, floats);
+  return selected;
+}
+
+/** The first `count` rows of `dataset`, as views of its buffers (no copy). */
+export function firstRows(dataset: Dataset, count: number): Dataset {
+  if (count >= dataset.count) return dataset;
+  const head = <T extends Uint8Array | Float32Array>(values: T): T =>
+    values.subarray(0, (values.length / dataset.count) * count) as T;
+  const rows: Dataset = { ...dataset, count, pixels: head(dataset.pixels), labels: head(dataset.labels) };
+  if (dataset.inputs) rows.inputs = head(dataset.inputs);
+  if (dataset.targets) rows.targets = head(dataset.targets);
+  return rows;
 }
 
 export interface SplitOptions {

@@ -14,7 +14,12 @@ export interface RunSetup {
   source: string;
   trainCount?: number;
   testCount?: number;
-  layers: readonly number[];
+  /** The MLP's widths, or `model` for any other model. */
+  layers?: readonly number[];
+  /** The model in one line (a named problem, a layer-list file), when it is not the MLP of `layers`. */
+  model?: string;
+  /** How each step treated its gradients, in one line (e.g. "clip_grad_norm_ 1; non-finite steps: skip"). */
+  steps?: string;
   epochs: number;
   batchSize: number;
   seed: number;
@@ -260,7 +265,8 @@ function setupFacts(setup: RunSetup): [string, string][] {
   ].filter(Boolean);
   return [
     ["data", [setup.source, ...sizes].join("; ")],
-    ["model", `MLP ${setup.layers.join("-")} (Linear + ReLU, log_softmax + NLL)`],
+    ["model", setup.model ?? `MLP ${(setup.layers ?? []).join("-")} (Linear + ReLU, log_softmax + NLL)`],
+    ...(setup.steps === undefined ? [] : [["steps", setup.steps] as [string, string]]),
     [
       "training",
       `${setup.epochs} epoch${setup.epochs === 1 ? "" : "s"}, batch size ${setup.batchSize}, ` +

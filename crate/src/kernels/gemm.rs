@@ -88,12 +88,6 @@ impl Gemm {
         Gemm { pack_a: vec![0.0; pack_a.unwrap_or(0)], pack_b: vec![0.0; pack_b.unwrap_or(0)] }
     }
 
-    /// Buffers for every product of an MLP with these layer sizes and batches up to `max_batch`.
-    pub fn for_mlp(sizes: &[usize], max_batch: usize) -> Gemm {
-        let products: Vec<_> = sizes.windows(2).flat_map(|w| LinearDims::products(w[0], w[1], max_batch)).collect();
-        Gemm::for_products(&products)
-    }
-
     /// Forward of a linear layer: `y[batch, out] = x[batch, in] · w[out, in]ᵀ + bias`, then ReLU if asked.
     pub fn linear_forward(&mut self, x: &[f32], w: &[f32], bias: &[f32], y: &mut [f32], dims: LinearDims, relu: bool) {
         let LinearDims { batch, fan_in, fan_out } = dims;

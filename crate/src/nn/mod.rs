@@ -1,6 +1,6 @@
 //! Neural-network layers and losses, forward and backward over buffers allocated once, each matched to
-//! its torch.nn counterpart; `model` assembles them from a JSON layer list. `mlp` is the notebook's
-//! network, `SimpleNet(layers)`, that the Trainer runs.
+//! its torch.nn counterpart; `model` assembles them from a JSON layer list (the notebook's SimpleNet is one:
+//! `train::mlp_model`), `step` is one training step of a model.
 pub mod avgpool2d;
 pub mod bce_with_logits;
 pub mod clip;
@@ -11,7 +11,6 @@ pub mod gelu;
 pub mod leaky_relu;
 pub mod linear;
 pub mod maxpool2d;
-pub mod mlp;
 pub mod model;
 pub mod mse;
 pub mod pool;

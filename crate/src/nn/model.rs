@@ -246,6 +246,20 @@ impl Plan {
         Ok(Plan { stages, input, output: shape, loss, param_shapes, spec })
     }
 
+    /// Shape of one input sample.
+    pub fn input_shape(&self) -> &[usize] {
+        &self.input
+    }
+
+    /// Shape of one output sample.
+    pub fn output_shape(&self) -> &[usize] {
+        &self.output
+    }
+
+    pub fn loss(&self) -> Loss {
+        self.loss
+    }
+
     pub fn param_count(&self) -> usize {
         self.param_shapes.iter().map(|s| spec::numel(s)).sum()
     }

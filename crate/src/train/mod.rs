@@ -1,7 +1,12 @@
-//! The Trainer: holds the u8 dataset once, draws batches like torch's DataLoader(shuffle=True)
-//! (a fresh seeded permutation each epoch, last partial batch kept), normalizes each batch through a
-//! 256-entry table, runs many steps per call, records every step's loss in a history reserved up
-//! front, stops at the first non-finite loss, evaluates, and saves/loads checkpoints.
+//! The Trainer: builds a model from its config (the notebook's MLP by its widths, or any JSON layer list, see
+//! `nn::model`), holds the dataset once, draws batches like torch's DataLoader(shuffle=True) (a fresh seeded
+//! permutation each epoch, last partial batch kept), normalizes byte inputs through a 256-entry table, runs many
+//! steps per call (forward, backward, the non-finite policy, gradient clipping, the optimizer step: `nn::step`),
+//! records every step's loss in a history reserved up front, evaluates, and saves/loads checkpoints.
+//!
+//! Data: inputs are bytes (pixels, divided by `normalize`) or floats (used as they are); what each row is compared
+//! with is a class label (cross_entropy), target values shaped like the model's output (mse, bce_with_logits), or
+//! the row's own inputs (an autoencoder).
 //!
 //! An optional lr schedule (torch.optim.lr_scheduler semantics, see `schedule`) is built over the
 //! optimizer's param-group lrs and stepped after every optimizer step of `run`, torch's convention for
@@ -10,23 +15,23 @@
 //! SequentialLR holding one steps every step and gets that metric at each epoch's last step.
 //! The lr in force at every step is recorded beside its loss.
 //!
-//! Its parts: the config it is built from (`config`), the schedule it drives (`schedule_run`), the
-//! optimizer's view of the model it lends for each step (`slots`), and here the Trainer itself.
+//! Its parts: the config it is built from (`config`), the schedule it drives (`schedule_run`), and here the
+//! Trainer itself.
 mod config;
 mod schedule_run;
-mod slots;
 
-pub use config::TrainerConfig;
+pub use config::{mlp_model, TrainerConfig};
 
 use crate::kernels::elementwise::normalize_pixels;
-use crate::nn::mlp::Mlp;
+use crate::nn::model::{Loss, Model, Plan, Targets};
+use crate::nn::step::{train_step, StepOptions};
+use crate::nonfinite::{Counters, Verdict};
 use crate::optim::{self, OptimError, Optimizer, Slot};
 use crate::rng::Rng;
 use crate::schedule::Stepping;
 use crate::state::{Checkpoint, ScheduleState, StateError};
 use schedule_run::{apply_schedule, build_schedule, ScheduleRun, NO_MOMENTUM};
 use serde_json::Value;
-use slots::train_step;
 use std::fmt;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -64,29 +69,79 @@ impl From<StateError> for TrainError {
     }
 }
 
-/// A dataset as bytes: `rows` rows of pixels and one label each.
+/// A dataset's inputs, row after row.
+pub enum InputData {
+    /// Bytes (pixels), divided by the config's `normalize` as each batch is drawn.
+    Bytes(Vec<u8>),
+    /// Floats, used as they are.
+    Floats(Vec<f32>),
+}
+
+impl InputData {
+    fn len(&self) -> usize {
+        match self {
+            InputData::Bytes(values) => values.len(),
+            InputData::Floats(values) => values.len(),
+        }
+    }
+
+    /// Row `row` of `width` values, normalized, into `out`.
+    fn copy_row(&self, row: usize, width: usize, normalize: f32, out: &mut [f32]) {
+        let range = row * width..(row + 1) * width;
+        match self {
+            InputData::Bytes(values) => normalize_pixels(out, &values[range], normalize),
+            InputData::Floats(values) => out.copy_from_slice(&values[range]),
+        }
+    }
+}
+
+/// What each row of a dataset is compared with.
+pub enum TargetData {
+    /// A class label per row (cross_entropy).
+    Classes(Vec<u8>),
+    /// Values shaped like the model's output, row after row (mse, bce_with_logits).
+    Values(Vec<f32>),
+    /// The row's own (normalized) inputs: an autoencoder.
+    Inputs,
+}
+
+/// A dataset held in wasm memory.
 struct Data {
-    pixels: Vec<u8>,
-    labels: Vec<u8>,
+    inputs: InputData,
+    targets: TargetData,
+    rows: usize,
+}
+
+/// Which dataset `set_data` replaces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Split {
+    Train,
+    Eval,
 }
 
 pub struct Trainer {
     config: TrainerConfig,
-    mlp: Mlp,
+    model: Model,
     optimizer: Box<dyn Optimizer>,
     train: Option<Data>,
     eval: Option<Data>,
     /// Row order of the current epoch, and which epoch it belongs to.
     order: Vec<u32>,
     order_epoch: Option<usize>,
-    /// The normalized batch being trained on (max batch × inputs) and its labels.
+    /// The normalized batch being trained on (max batch × inputs), its class labels and its target values.
     batch_x: Vec<f32>,
     batch_y: Vec<u8>,
+    batch_t: Vec<f32>,
     history: Vec<f32>,
     /// The lr of the first param group in force at each step of `history`.
     lr_history: Vec<f32>,
     steps_done: usize,
+    /// Steps trained on explicit batches (`train_batch`), which leave the history alone.
+    batches_trained: usize,
+    /// The step at which the non-finite policy ended the run.
     diverged_at: Option<usize>,
+    /// optax's apply_if_finite counters, kept under every policy.
+    counters: Counters,
     /// The optimizer's view of the arena, kept between steps so a step allocates nothing.
     slot_buffer: Vec<Slot<'static>>,
     schedule: Option<ScheduleRun>,
@@ -94,8 +149,9 @@ pub struct Trainer {
 
 impl Trainer {
     pub fn new(config: TrainerConfig) -> Result<Trainer, TrainError> {
-        let mut mlp = Mlp::new(&config.layers, config.batch_size);
-        let mut optimizer = optim::create(&config.optimizer, &config.optimizer_options, &mlp.arena().shapes())?;
+        let plan = Plan::new(&config.model).map_err(|error| TrainError::Config(error.to_string()))?;
+        let mut model = Model::new(plan, config.batch_size).map_err(|error| TrainError::Config(error.to_string()))?;
+        let mut optimizer = optim::create(&config.optimizer, &config.optimizer_options, &model.arena().shapes())?;
         let schedule = match &config.schedule {
             None => None,
             Some(spec) => {
@@ -112,7 +168,7 @@ impl Trainer {
             }
         };
         // Weights come from their own stream of the seed, so they do not depend on the optimizer or batch order.
-        mlp.init(&mut Rng::derived(config.seed, INIT_STREAM));
+        model.init(&mut Rng::derived(config.seed, INIT_STREAM));
         let mut history = Vec::new();
         history
             .try_reserve_exact(config.max_steps)
@@ -121,12 +177,14 @@ impl Trainer {
         lr_history
             .try_reserve_exact(config.max_steps)
             .map_err(|_| TrainError::Config(format!("cannot reserve an lr history of {} steps", config.max_steps)))?;
-        let tensors = mlp.arena().entries().len();
+        let tensors = model.arena().entries().len();
+        let target_values = if model.loss() == Loss::CrossEntropy { 0 } else { model.output_len() };
         Ok(Trainer {
-            batch_x: vec![0.0; config.batch_size * mlp.inputs()],
+            batch_x: vec![0.0; config.batch_size * model.input_len()],
             batch_y: vec![0; config.batch_size],
+            batch_t: vec![0.0; config.batch_size * target_values],
             config,
-            mlp,
+            model,
             optimizer,
             train: None,
             eval: None,
@@ -135,7 +193,9 @@ impl Trainer {
             history,
             lr_history,
             steps_done: 0,
+            batches_trained: 0,
             diverged_at: None,
+            counters: Counters::new(),
             slot_buffer: Vec::with_capacity(tensors),
             schedule,
         })
@@ -149,32 +209,73 @@ impl Trainer {
         &self.config
     }
 
-    fn check_data(&self, what: &str, pixels: &[u8], labels: &[u8]) -> Result<(), TrainError> {
-        let (inputs, classes) = (self.mlp.inputs(), self.mlp.classes());
-        if labels.is_empty() {
-            return Err(TrainError::Data(format!("{what}: no rows")));
-        }
-        if labels.len() > u32::MAX as usize || pixels.len() != labels.len() * inputs {
-            return Err(TrainError::Data(format!(
-                "{what}: {} pixels for {} labels; expected labels × {inputs} = {}",
-                pixels.len(),
-                labels.len(),
-                labels.len() * inputs
-            )));
-        }
-        if let Some((row, label)) = labels.iter().enumerate().find(|(_, &l)| usize::from(l) >= classes) {
-            return Err(TrainError::Data(format!(
-                "{what}: label {label} at row {row} is not below the {classes} classes"
-            )));
-        }
-        Ok(())
+    pub fn model(&self) -> &Model {
+        &self.model
     }
 
-    /// Copies the training data in; the epoch order restarts from the current step's epoch.
-    pub fn set_train_data(&mut self, pixels: &[u8], labels: &[u8]) -> Result<(), TrainError> {
-        self.check_data("setTrainData", pixels, labels)?;
-        self.train = Some(Data { pixels: pixels.to_vec(), labels: labels.to_vec() });
-        self.order = Vec::with_capacity(labels.len());
+    /// The rows of a dataset, checked against the model: whole rows of its input, and targets its loss takes.
+    fn check_data(&self, what: &str, inputs: &InputData, targets: &TargetData) -> Result<usize, TrainError> {
+        let (input_len, output_len, loss) = (self.model.input_len(), self.model.output_len(), self.model.loss());
+        let values = if matches!(inputs, InputData::Bytes(_)) { "pixels" } else { "inputs" };
+        if let TargetData::Classes(labels) = targets {
+            if loss != Loss::CrossEntropy {
+                return Err(TrainError::Data(format!(
+                    "{what}: loss {} compares outputs with target values ({output_len} per row), not class labels",
+                    loss.name()
+                )));
+            }
+            if labels.is_empty() {
+                return Err(TrainError::Data(format!("{what}: no rows")));
+            }
+            if labels.len() > u32::MAX as usize || inputs.len() != labels.len() * input_len {
+                return Err(TrainError::Data(format!(
+                    "{what}: {} {values} for {} labels; expected labels × {input_len} = {}",
+                    inputs.len(),
+                    labels.len(),
+                    labels.len() * input_len
+                )));
+            }
+            if let Some((row, label)) = labels.iter().enumerate().find(|(_, &l)| usize::from(l) >= output_len) {
+                return Err(TrainError::Data(format!(
+                    "{what}: label {label} at row {row} is not below the {output_len} classes"
+                )));
+            }
+            return Ok(labels.len());
+        }
+        if loss == Loss::CrossEntropy {
+            return Err(TrainError::Data(format!("{what}: loss cross_entropy needs a class label per row")));
+        }
+        let rows = inputs.len() / input_len;
+        if rows == 0 || rows > u32::MAX as usize || inputs.len() != rows * input_len {
+            return Err(TrainError::Data(format!(
+                "{what}: {} {values} are not a positive number of rows of {input_len}",
+                inputs.len()
+            )));
+        }
+        match targets {
+            TargetData::Values(values) if values.len() != rows * output_len => Err(TrainError::Data(format!(
+                "{what}: {} target values for {rows} rows; expected rows × {output_len} = {}",
+                values.len(),
+                rows * output_len
+            ))),
+            TargetData::Inputs if output_len != input_len => Err(TrainError::Data(format!(
+                "{what}: without targets the model is an autoencoder, but its output has {output_len} values and its input {input_len}"
+            ))),
+            _ => Ok(rows),
+        }
+    }
+
+    /// Replaces a dataset; for the training data the epoch order restarts from the current step's epoch.
+    pub fn set_data(&mut self, split: Split, inputs: InputData, targets: TargetData) -> Result<(), TrainError> {
+        let what = if split == Split::Train { "setTrainData" } else { "setEvalData" };
+        let rows = self.check_data(what, &inputs, &targets)?;
+        let data = Some(Data { inputs, targets, rows });
+        if split == Split::Eval {
+            self.eval = data;
+            return Ok(());
+        }
+        self.train = data;
+        self.order = Vec::with_capacity(rows);
         self.order_epoch = None;
         // Room for the metrics still to come, so stepping never allocates.
         let steps_left = self.config.max_steps - self.steps_done;
@@ -189,27 +290,37 @@ impl Trainer {
         Ok(())
     }
 
+    /// Copies byte inputs (pixels) and class labels in as the training data.
+    pub fn set_train_data(&mut self, pixels: &[u8], labels: &[u8]) -> Result<(), TrainError> {
+        self.set_data(Split::Train, InputData::Bytes(pixels.to_vec()), TargetData::Classes(labels.to_vec()))
+    }
+
     pub fn set_eval_data(&mut self, pixels: &[u8], labels: &[u8]) -> Result<(), TrainError> {
-        self.check_data("setEvalData", pixels, labels)?;
-        self.eval = Some(Data { pixels: pixels.to_vec(), labels: labels.to_vec() });
-        Ok(())
+        self.set_data(Split::Eval, InputData::Bytes(pixels.to_vec()), TargetData::Classes(labels.to_vec()))
     }
 
     /// ceil(rows / batchSize); 0 before any training data.
     pub fn steps_per_epoch(&self) -> usize {
-        self.train.as_ref().map_or(0, |d| d.labels.len().div_ceil(self.config.batch_size))
+        self.train.as_ref().map_or(0, |d| d.rows.div_ceil(self.config.batch_size))
     }
 
     pub fn steps_done(&self) -> usize {
         self.steps_done
     }
 
+    /// The step at which the non-finite policy ended the run (`stop`: the first non-finite loss; `skip`: the step
+    /// past maxConsecutiveErrors).
     pub fn diverged_at(&self) -> Option<usize> {
         self.diverged_at
     }
 
-    /// Up to `steps` training steps; returns how many were done (fewer only when a loss was not finite:
-    /// that step's loss is recorded, no update is made, and no further step runs).
+    /// optax's apply_if_finite counters after the latest step.
+    pub fn counters(&self) -> Counters {
+        self.counters
+    }
+
+    /// Up to `steps` training steps; returns how many were done (fewer only when the non-finite policy ended the
+    /// run: that step's loss is recorded and no further step runs).
     pub fn run(&mut self, steps: usize) -> Result<usize, TrainError> {
         if self.train.is_none() {
             return Err(TrainError::Usage("run: no training data; call setTrainData first".into()));
@@ -224,8 +335,8 @@ impl Trainer {
             )));
         }
         for done in 0..steps {
-            let loss = self.next_batch_step()?;
-            if !loss.is_finite() {
+            self.next_batch_step()?;
+            if self.diverged_at.is_some() {
                 return Ok(done + 1);
             }
         }
@@ -237,32 +348,54 @@ impl Trainer {
         let step = self.steps_done;
         let (epoch, position) = (step / self.steps_per_epoch(), step % self.steps_per_epoch());
         let data = self.train.as_ref().expect("run checks the data");
-        let rows = data.labels.len();
         if self.order_epoch != Some(epoch) {
             // Each epoch's permutation depends on the seed and the epoch only.
             self.order.clear();
-            self.order.extend(0..rows as u32);
+            self.order.extend(0..data.rows as u32);
             Rng::derived(self.config.seed, epoch as u64).shuffle(&mut self.order);
             self.order_epoch = Some(epoch);
         }
         let start = position * self.config.batch_size;
-        let batch_rows = &self.order[start..(start + self.config.batch_size).min(rows)];
-        let inputs = self.mlp.inputs();
+        let batch_rows = &self.order[start..(start + self.config.batch_size).min(data.rows)];
+        let (input_len, output_len) = (self.model.input_len(), self.model.output_len());
         for (b, &row) in batch_rows.iter().enumerate() {
             let row = row as usize;
-            let src = &data.pixels[row * inputs..(row + 1) * inputs];
-            normalize_pixels(&mut self.batch_x[b * inputs..(b + 1) * inputs], src, self.config.normalize);
-            self.batch_y[b] = data.labels[row];
+            data.inputs.copy_row(
+                row,
+                input_len,
+                self.config.normalize,
+                &mut self.batch_x[b * input_len..(b + 1) * input_len],
+            );
+            match &data.targets {
+                TargetData::Classes(labels) => self.batch_y[b] = labels[row],
+                TargetData::Values(values) => self.batch_t[b * output_len..(b + 1) * output_len]
+                    .copy_from_slice(&values[row * output_len..(row + 1) * output_len]),
+                TargetData::Inputs => {}
+            }
         }
         let batch = batch_rows.len();
-        let inputs = &self.batch_x[..batch * inputs];
+        let inputs = &self.batch_x[..batch * input_len];
+        let targets = match &data.targets {
+            TargetData::Classes(_) => Targets::Classes(&self.batch_y[..batch]),
+            TargetData::Values(_) => Targets::Values(&self.batch_t[..batch * output_len]),
+            TargetData::Inputs => Targets::Values(inputs),
+        };
         let lr = self.optimizer.lr(0);
-        let loss =
-            train_step(&mut self.mlp, self.optimizer.as_mut(), &mut self.slot_buffer, inputs, &self.batch_y[..batch])?;
+        let options = StepOptions { clip: self.config.clip, policy: self.config.policy };
+        let (loss, verdict) = train_step(
+            &mut self.model,
+            self.optimizer.as_mut(),
+            &mut self.slot_buffer,
+            inputs,
+            targets,
+            batch,
+            options,
+            &mut self.counters,
+        )?;
         self.history.push(loss);
         self.lr_history.push(lr as f32);
         self.steps_done += 1;
-        if !loss.is_finite() {
+        if matches!(verdict, Verdict::Stop | Verdict::UpdateAndStop) {
             self.diverged_at = Some(step);
             return Ok(loss);
         }
@@ -270,40 +403,108 @@ impl Trainer {
         Ok(loss)
     }
 
-    /// One step on an explicit batch of already-normalized inputs (`labels.len()` rows); returns that
-    /// batch's loss before the update. The data position, the histories and the schedule are left as they are.
-    pub fn train_batch(&mut self, inputs: &[f32], labels: &[u8]) -> Result<f32, TrainError> {
-        let (batch, features, classes) = (labels.len(), self.mlp.inputs(), self.mlp.classes());
-        if batch == 0 || batch > self.config.batch_size || inputs.len() != batch * features {
-            return Err(TrainError::Data(format!(
-                "trainBatch: {} inputs for {batch} labels; expected 1 to {} rows of {features}",
-                inputs.len(),
-                self.config.batch_size
+    /// One step on an explicit batch of already-normalized inputs (rows of the model's input) and their targets
+    /// (a class index per row for cross_entropy, else values shaped like the output); returns that batch's loss
+    /// before the update. The data position, the histories and the schedule are left as they are; the non-finite
+    /// policy and clipping apply as in `run`.
+    pub fn train_batch(&mut self, inputs: &[f32], targets: &[f32]) -> Result<f32, TrainError> {
+        if let Some(step) = self.diverged_at {
+            return Err(TrainError::Usage(format!(
+                "trainBatch: the run stopped at step {step}, whose loss or gradients were not finite (nonFinite \"{}\")",
+                self.config.policy.name()
             )));
         }
-        if let Some((row, label)) = labels.iter().enumerate().find(|(_, &l)| usize::from(l) >= classes) {
-            return Err(TrainError::Data(format!(
-                "trainBatch: label {label} at row {row} is not below the {classes} classes"
-            )));
+        let rows = self.check_batch("trainBatch", inputs, targets)?;
+        let targets = if self.model.loss() == Loss::CrossEntropy {
+            Targets::Classes(&self.batch_y[..rows])
+        } else {
+            Targets::Values(targets)
+        };
+        let options = StepOptions { clip: self.config.clip, policy: self.config.policy };
+        let (loss, verdict) = train_step(
+            &mut self.model,
+            self.optimizer.as_mut(),
+            &mut self.slot_buffer,
+            inputs,
+            targets,
+            rows,
+            options,
+            &mut self.counters,
+        )?;
+        if matches!(verdict, Verdict::Stop | Verdict::UpdateAndStop) {
+            self.diverged_at = Some(self.batches_trained);
         }
-        train_step(&mut self.mlp, self.optimizer.as_mut(), &mut self.slot_buffer, inputs, labels)
+        self.batches_trained += 1;
+        Ok(loss)
     }
 
-    /// [mean NLL, accuracy in 0..1] over the eval data, in batches of batchSize.
+    /// The rows of an explicit batch, checked (class targets are copied into the label buffer).
+    fn check_batch(&mut self, what: &str, inputs: &[f32], targets: &[f32]) -> Result<usize, TrainError> {
+        let (input_len, output_len, batch_size) =
+            (self.model.input_len(), self.model.output_len(), self.config.batch_size);
+        let rows = inputs.len() / input_len;
+        if rows == 0 || rows > batch_size || inputs.len() != rows * input_len {
+            return Err(TrainError::Data(format!(
+                "{what}: {} inputs; expected 1 to {batch_size} rows of {input_len}",
+                inputs.len()
+            )));
+        }
+        if self.model.loss() != Loss::CrossEntropy {
+            if targets.len() != rows * output_len {
+                return Err(TrainError::Data(format!(
+                    "{what}: {} targets for {rows} rows; expected rows × {output_len} = {}",
+                    targets.len(),
+                    rows * output_len
+                )));
+            }
+            return Ok(rows);
+        }
+        if targets.len() != rows {
+            return Err(TrainError::Data(format!(
+                "{what}: {} targets for {rows} rows; expected one class per row",
+                targets.len()
+            )));
+        }
+        for (row, (&target, label)) in targets.iter().zip(self.batch_y.iter_mut()).enumerate() {
+            if !(target >= 0.0 && target < output_len as f32 && target.fract() == 0.0) {
+                return Err(TrainError::Data(format!(
+                    "{what}: target {target} at row {row} is not a class below {output_len}"
+                )));
+            }
+            *label = target as u8;
+        }
+        Ok(rows)
+    }
+
+    /// [mean loss, accuracy in 0..1] over the eval data, in batches of batchSize; the accuracy is NaN unless the
+    /// loss is cross_entropy.
     pub fn evaluate(&mut self) -> Result<[f32; 2], TrainError> {
         let Some(data) = self.eval.as_ref() else {
             return Err(TrainError::Usage("evaluate: no eval data; call setEvalData first".into()));
         };
-        let (inputs, chunk) = (self.mlp.inputs(), self.config.batch_size);
+        let (input_len, output_len, chunk) = (self.model.input_len(), self.model.output_len(), self.config.batch_size);
         let (mut loss_sum, mut correct) = (0.0f64, 0usize);
-        for (pixels, labels) in data.pixels.chunks(chunk * inputs).zip(data.labels.chunks(chunk)) {
-            normalize_pixels(&mut self.batch_x[..pixels.len()], pixels, self.config.normalize);
-            let (loss, right) = self.mlp.evaluate_batch(&self.batch_x, labels, labels.len());
+        for start in (0..data.rows).step_by(chunk) {
+            let batch = chunk.min(data.rows - start);
+            for b in 0..batch {
+                let out = &mut self.batch_x[b * input_len..(b + 1) * input_len];
+                data.inputs.copy_row(start + b, input_len, self.config.normalize, out);
+            }
+            let inputs = &self.batch_x[..batch * input_len];
+            let targets = match &data.targets {
+                TargetData::Classes(labels) => Targets::Classes(&labels[start..start + batch]),
+                TargetData::Values(values) => {
+                    Targets::Values(&values[start * output_len..(start + batch) * output_len])
+                }
+                TargetData::Inputs => Targets::Values(inputs),
+            };
+            let (loss, right) = self.model.evaluate_batch(inputs, targets, batch);
             loss_sum += loss;
-            correct += right;
+            correct += right.unwrap_or(0);
         }
-        let rows = data.labels.len() as f64;
-        Ok([(loss_sum / rows) as f32, (correct as f64 / rows) as f32])
+        let rows = data.rows as f64;
+        let accuracy = if self.model.loss() == Loss::CrossEntropy { correct as f64 / rows } else { f64::NAN };
+        Ok([(loss_sum / rows) as f32, accuracy as f32])
     }
 
     /// The lr of the first param group in force at steps `start..end` (already done; NaN for steps
@@ -327,23 +528,32 @@ impl Trainer {
         })
     }
 
-    /// All parameters, torch layout: W1 [out, in] row-major, b1, W2, b2, …
+    /// All parameters in torch's module order, each layer's weight (torch layout, e.g. [out, in]) then its bias.
     pub fn weights(&self) -> &[f32] {
-        self.mlp.arena().params()
+        self.model.arena().params()
     }
 
     pub fn set_weights(&mut self, weights: &[f32]) -> Result<(), TrainError> {
-        let params = self.mlp.arena_mut().params_mut();
+        let params = self.model.arena_mut().params_mut();
         if weights.len() != params.len() {
             return Err(TrainError::Data(format!(
-                "setWeights: {} values, expected {} for layers {:?}",
+                "setWeights: {} values, expected {} for {}",
                 weights.len(),
                 params.len(),
-                self.config.layers
+                self.describe_model()
             )));
         }
         params.copy_from_slice(weights);
         Ok(())
+    }
+
+    /// "layers [784, 100, 10]" for the MLP, else the model's layer list.
+    fn describe_model(&self) -> String {
+        if self.config.layers.is_empty() {
+            format!("model {}", self.config.model)
+        } else {
+            format!("layers {:?}", self.config.layers)
+        }
     }
 
     /// Sets the lr of every param group (what a schedule does each step). With a schedule configured,
@@ -359,12 +569,22 @@ impl Trainer {
         self.optimizer.lr(0)
     }
 
+    /// The model's layer list as a checkpoint records it: empty for the MLP, whose widths it records instead.
+    fn model_text(&self) -> String {
+        if self.config.layers.is_empty() {
+            self.model.plan().spec.to_string()
+        } else {
+            String::new()
+        }
+    }
+
     pub fn save_state(&self) -> Vec<u8> {
         let mut optimizer_state = Vec::new();
         self.optimizer.save_state(&mut optimizer_state);
         Checkpoint {
             optimizer: self.optimizer.name().to_string(),
             layers: self.config.layers.clone(),
+            model: self.model_text(),
             batch_size: self.config.batch_size,
             normalize: self.config.normalize,
             seed: self.config.seed,
@@ -379,11 +599,12 @@ impl Trainer {
                 steps: run.steps,
                 metrics: run.metrics.clone(),
             }),
+            counters: self.counters,
         }
         .encode()
     }
 
-    /// Continues from a checkpoint of a trainer with the same optimizer, layers, batch size and
+    /// Continues from a checkpoint of a trainer with the same optimizer, model, batch size and
     /// normalization; on error nothing changes.
     pub fn load_state(&mut self, bytes: &[u8]) -> Result<(), TrainError> {
         let checkpoint = Checkpoint::decode(bytes)?;
@@ -399,6 +620,13 @@ impl Trainer {
             return mismatch(format!(
                 "the checkpoint has layers {:?}, this trainer {:?}",
                 checkpoint.layers, self.config.layers
+            ));
+        }
+        if checkpoint.model != self.model_text() {
+            return mismatch(format!(
+                "the checkpoint has model {}, this trainer {}",
+                if checkpoint.model.is_empty() { "(none)" } else { &checkpoint.model },
+                self.describe_model()
             ));
         }
         if checkpoint.batch_size != self.config.batch_size || checkpoint.normalize != self.config.normalize {
@@ -422,7 +650,7 @@ impl Trainer {
         }
         let schedule = self.replay_schedule(checkpoint.schedule.as_ref())?;
         self.optimizer.load_state(&checkpoint.optimizer_state)?;
-        self.mlp.arena_mut().params_mut().copy_from_slice(&checkpoint.weights);
+        self.model.arena_mut().params_mut().copy_from_slice(&checkpoint.weights);
         self.history.clear();
         self.history.extend_from_slice(&checkpoint.history);
         self.lr_history.clear();
@@ -434,6 +662,7 @@ impl Trainer {
         }
         self.steps_done = checkpoint.steps_done as usize;
         self.diverged_at = checkpoint.diverged_at.map(|s| s as usize);
+        self.counters = checkpoint.counters;
         self.config.seed = checkpoint.seed;
         self.order_epoch = None;
         Ok(())
@@ -469,7 +698,7 @@ mod tests {
             fixture["layers"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
         let (batch, features) = (fixture["batch"].as_u64().unwrap() as usize, layers[0]);
         let inputs = floats(&fixture["inputs"]);
-        let labels: Vec<u8> = fixture["labels"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u8).collect();
+        let labels = floats(&fixture["labels"]);
         let runs = fixture["runs"].as_array().unwrap();
         assert_eq!(runs.len(), 4);
         for run in runs {
@@ -623,7 +852,7 @@ mod tests {
             message(r#"{"layers":[65536,65536,10],"batchSize":256,"maxSteps":1,"optimizer":{"name":"sgd"}}"#),
             "Trainer config: layers [65536, 65536, 10] with batchSize 256 need about 82189 MiB, more than the 2048 MiB a wasm instance can hold"
         );
-        assert_eq!(message(r#"{"layers":[4,2],"batchsize":2}"#), "Trainer config: unknown key 'batchsize'; valid keys: layers, seed, batchSize, normalize, maxSteps, optimizer, schedule");
+        assert_eq!(message(r#"{"layers":[4,2],"batchsize":2}"#), "Trainer config: unknown key 'batchsize'; valid keys: layers, model, seed, batchSize, normalize, maxSteps, optimizer, schedule, clip, nonFinite, maxConsecutiveErrors");
         let mut t = trainer(r#"{"name":"sgd"}"#);
         assert_eq!(
             t.set_train_data(&[0; 32], &[1, 4]).unwrap_err().to_string(),
