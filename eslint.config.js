@@ -6,7 +6,7 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "ts/pkg/", "node_modules/", "crate/", "target/", "optimlab-out/"] },
+  { ignores: ["dist/", "ts/pkg/", "node_modules/", "crate/", "target/", "target-fast/", "optimlab-out/"] },
   js.configs.recommended,
   tseslint.configs.recommended,
   {

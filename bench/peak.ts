@@ -1,18 +1,20 @@
 // The machine's own wasm simd128 multiply+add peak, measured in this process: a hand-written loop of
-// independent f32x4 mul+add chains (enough of them to hide latency), assembled with binaryen.
+// independent f32x4 mul+add chains (enough of them to hide latency), assembled with binaryen. With `fused`, the
+// same loop with relaxed SIMD's f32x4.relaxed_madd (the fast build's multiply-add; needs relaxed SIMD enabled).
 import binaryen from "binaryen";
 
 const CHAINS = 12;
 
-function peakKernelWat(): string {
+function peakKernelWat(fused: boolean): string {
   const locals = Array.from({ length: CHAINS }, (_, i) => `(local $a${i} v128)`).join(" ");
   const init = Array.from(
     { length: CHAINS },
     (_, i) => `(local.set $a${i} (f32x4.splat (f32.const ${1 + i * 0.001})))`,
   ).join("\n");
-  const body = Array.from(
-    { length: CHAINS },
-    (_, i) => `(local.set $a${i} (f32x4.add (f32x4.mul (local.get $a${i}) (local.get $m)) (local.get $c)))`,
+  const body = Array.from({ length: CHAINS }, (_, i) =>
+    fused
+      ? `(local.set $a${i} (f32x4.relaxed_madd (local.get $a${i}) (local.get $m) (local.get $c)))`
+      : `(local.set $a${i} (f32x4.add (f32x4.mul (local.get $a${i}) (local.get $m)) (local.get $c)))`,
   ).join("\n");
   const sum = Array.from(
     { length: CHAINS - 1 },
@@ -34,9 +36,9 @@ function peakKernelWat(): string {
 }
 
 /** Measured peak in GFLOP/s (a mul and an add per lane count as 2 flops). */
-export async function simdPeakGflops(): Promise<number> {
-  const module = binaryen.parseText(peakKernelWat());
-  module.setFeatures(binaryen.Features.SIMD128);
+export async function simdPeakGflops(fused = false): Promise<number> {
+  const module = binaryen.parseText(peakKernelWat(fused));
+  module.setFeatures(fused ? binaryen.Features.SIMD128 | binaryen.Features.RelaxedSIMD : binaryen.Features.SIMD128);
   const bytes = module.emitBinary();
   module.dispose();
   const { instance } = await WebAssembly.instantiate(bytes);

@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark in one process run, each printing its peers side by side and the
-// ratios (optimlab's MLP epoch vs the simd128 peak, tfjs-wasm, jax-js and PyTorch; Adam vs memory bandwidth; CSV
+// ratios (optimlab's MLP epoch vs the simd128 peak, tfjs-wasm, jax-js and PyTorch; precision "fast" vs the default
+// build; the time from compare() to the first step in a fresh worker; Adam vs memory bandwidth; CSV
 // reading; the notebook at Kaggle's size with 1 and 2 workers; a soak of the worker pool; sweeps in the local pool
 // vs through a Redis queue). Run after `bash scripts/build.sh` (npm run
 // bench does it): npx tsx bench/run.ts [name…]
@@ -7,13 +8,17 @@
 import { run as adam } from "./adam.bench.js";
 import { run as csvLarge } from "./csv-large.bench.js";
 import { run as csv } from "./csv.bench.js";
+import { run as fast } from "./fast.bench.js";
 import { run as mlp } from "./mlp.bench.js";
 import { run as notebook42k } from "./notebook-42k.bench.js";
 import { run as soak } from "./soak.bench.js";
+import { run as startup } from "./startup.bench.js";
 import { run as sweep } from "./sweep.bench.js";
 
 const benches = new Map<string, () => Promise<unknown>>([
   ["mlp", mlp],
+  ["fast", fast],
+  ["startup", startup],
   ["adam", adam],
   ["csv", csv],
   ["notebook-42k", () => notebook42k({ rss: true })],
@@ -21,7 +26,7 @@ const benches = new Map<string, () => Promise<unknown>>([
   ["sweep", sweep],
   ["csv-1gb", () => csvLarge()],
 ]);
-const byDefault = ["mlp", "adam", "csv", "notebook-42k", "soak", "sweep"];
+const byDefault = ["mlp", "fast", "startup", "adam", "csv", "notebook-42k", "soak", "sweep"];
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !benches.has(name));
 if (unknown.length > 0) {

@@ -113,6 +113,37 @@ describe("the script-tag bundle (dist/optimlab.global.js)", () => {
     expect(problems).toEqual({ errors: [], foreignRequests: [] });
   });
 
+  it('runs precision "fast" on the relaxed-SIMD build, fetched only then, to the default build\'s accuracy', async () => {
+    const { page, problems } = await openPage(plainServer, "test/browser/global.html");
+    const wasmRequests: string[] = [];
+    page.on("request", (request) => {
+      if (request.url().endsWith(".wasm")) wasmRequests.push(request.url().slice(plainServer.url.length));
+    });
+    const runs = await page.evaluate(async (parity) => {
+      const { optimlab } = window as unknown as { optimlab: Optimlab };
+      const all = await optimlab.loadMnistSampleDataset();
+      const order = optimlab.seededPermutation(all.count, parity.permutationSeed);
+      const train = optimlab.selectRows(all, order, 0, parity.trainRows);
+      const test = optimlab.selectRows(all, order, parity.trainRows, parity.trainRows + parity.testRows);
+      const settings = { data: { train, test }, model: { layers: parity.layers }, optimizers: parity.optimizers };
+      const exact = await optimlab.compare({ ...settings, epochs: parity.epochs, seed: parity.seed });
+      const fast = await optimlab.compare({ ...settings, epochs: parity.epochs, seed: parity.seed, precision: "fast" });
+      return [exact, fast].map((set) =>
+        set.map((run) => ({ precision: run.precision, accuracy: run.epochs.at(-1)!.evalAccuracy!, error: run.error })),
+      );
+    }, PARITY);
+    await page.close();
+    const [exact, fast] = runs as [(typeof runs)[0], (typeof runs)[0]];
+    expect(exact.map((run) => run.precision)).toEqual([undefined, undefined]);
+    expect(fast.map((run) => [run.precision, run.error])).toEqual([
+      ["fast", undefined],
+      ["fast", undefined],
+    ]);
+    for (const [i, run] of fast.entries()) expect(Math.abs(run.accuracy - exact[i]!.accuracy)).toBeLessThan(0.03);
+    expect(wasmRequests).toEqual(["dist/pkg/optimlab_bg.wasm", "dist/pkg/optimlab_fast_bg.wasm"]);
+    expect(problems).toEqual({ errors: [], foreignRequests: [] });
+  });
+
   it("steps an optimizer on the page's own tensors exactly as in Node (createOptimizer)", async () => {
     const steps = async (lib: Pick<Optimlab, "createOptimizer">) => {
       const optimizer = await lib.createOptimizer("adam", { lr: 0.1, betas: [0.9, 0.99] }, [[2, 2], [2]]);

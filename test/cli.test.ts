@@ -214,6 +214,9 @@ describe("optimlab command line", () => {
     expect((await cli("compare", "--layers", "10,10")).stderr).toContain(
       "--layers must start with the data's 784 features, got 10",
     );
+    expect((await cli("compare", "--precision", "exact")).stderr).toContain(
+      '--precision must be default or fast, got "exact"',
+    );
     expect(await cli("frobnicate")).toMatchObject({
       code: 2,
       stderr: expect.stringContaining('unknown command "frobnicate"'),

@@ -98,10 +98,15 @@ function expectTrained(run: PageRun) {
   for (const entry of runs) expect(entry.lastLoss).toBeLessThan(entry.firstLoss);
 }
 
-/** A bundler's output: the .wasm and the worker come out as files of their own, once each. */
+/**
+ * A bundler's output: the .wasm, its opt-in fast build (fetched only for precision "fast") and the worker come out
+ * as files of their own, once each.
+ */
 async function expectAssets(dir: string) {
   const files = await readdir(dir, { recursive: true });
-  expect(files.filter((file) => file.endsWith(".wasm"))).toHaveLength(1);
+  const wasm = files.filter((file) => file.endsWith(".wasm"));
+  expect(wasm).toHaveLength(2);
+  expect(wasm.filter((file) => /optimlab_fast_bg[^/]*\.wasm$/.test(file))).toHaveLength(1);
   expect(files.filter((file) => /optimlab\.worker[^/]*\.js$/.test(file))).toHaveLength(1);
 }
 

@@ -41,7 +41,7 @@ export interface OptimlabApi {
   compare(options: CompareOptions & PoolOptions): Promise<RunResult[]>;
 
   /** Trains one model with one optimizer in a worker; rejects when the run fails (ConfigError, OptimizerOptionError, WorkerCrashError, AbortError). */
-  train(options: TrainOptions): Promise<RunResult>;
+  train(options: TrainOptions & Pick<PoolOptions, "precision">): Promise<RunResult>;
 
   /** A reusable pool of workers for many comparisons; `dispose()` it, or declare it with `await using`. */
   createPool(options?: PoolOptions): OptimlabPool;
@@ -106,7 +106,7 @@ export function bindApi(platform: Platform): OptimlabApi {
     compare: (options) => compareOn(platform, options),
     train: (options) =>
       withPool(
-        () => new OptimlabPool(platform, { workers: 1 }),
+        () => new OptimlabPool(platform, { workers: 1, precision: options.precision }),
         (pool) => pool.train(options),
       ),
     createPool: (options) => new OptimlabPool(platform, options),
@@ -135,7 +135,11 @@ export function bindApi(platform: Platform): OptimlabApi {
 async function compareOn(platform: Platform, options: CompareOptions & PoolOptions): Promise<RunResult[]> {
   const runs = Array.isArray(options.optimizers) ? Math.max(options.optimizers.length, 1) : 1;
   return withPool(
-    () => new OptimlabPool(platform, { workers: Math.min(options.workers ?? platform.cores(), runs) }),
+    () =>
+      new OptimlabPool(platform, {
+        workers: Math.min(options.workers ?? platform.cores(), runs),
+        precision: options.precision,
+      }),
     (pool) => pool.compare(options),
   );
 }

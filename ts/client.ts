@@ -4,6 +4,7 @@
 import type { Remote } from "comlink";
 import { abortError, ConfigError, isCleanRefusal, nonFiniteOption, PoolDisposedError, reviveError } from "./errors.js";
 import { WorkerPool, type Platform, type PoolStats } from "./pool.js";
+import { checkPrecision } from "./precision.js";
 import { decodeLrFind, LR_RULES, suggestionFor, testOn, type LrFindSettings } from "./lr-find.js";
 import {
   checkModelAndData,
@@ -141,6 +142,8 @@ const targetChunkMs = 100;
 /** A pool of workers for comparisons and runs; reuse it across calls, then `dispose()` it (or `await using`). */
 export class OptimlabPool {
   private readonly pool: WorkerPool<LrFindWorkerApi>;
+  /** precision "fast" was asked for: each run then says which build ran. */
+  private readonly askedFast: boolean;
 
   constructor(
     private readonly platform: Platform,
@@ -148,7 +151,9 @@ export class OptimlabPool {
   ) {
     const workers = options.workers ?? platform.cores();
     positiveInteger("workers", workers);
-    this.pool = new WorkerPool<LrFindWorkerApi>(platform, workers);
+    const precision = checkPrecision(options.precision);
+    this.askedFast = precision === "fast";
+    this.pool = new WorkerPool<LrFindWorkerApi>(platform, workers, precision);
   }
 
   /**
@@ -379,6 +384,7 @@ export class OptimlabPool {
       return { result, error: options.signal?.aborted ? abortError(options.signal) : reviveError(error) };
     } finally {
       result.seconds = (performance.now() - started) / 1000;
+      if (this.askedFast) result.precision = await this.pool.precisionInUse().catch(() => "default" as const);
     }
   }
 }

@@ -5,6 +5,7 @@
 // ./pkg/optimlab_bg.wasm and the sample ./assets/mnist-sample.bin.gz. Bundlers (Vite, webpack, Parcel, Rollup,
 // esbuild's meta-url plugins) copy the files named in `new URL("…", import.meta.url)` to their output as assets.
 import type { Platform, WorkerHandle } from "./pool.js";
+import { markFast, relaxedSimdSupported, type Precision } from "./precision.js";
 import { compileModule as compileModuleFrom } from "./wasm-browser.js";
 
 // In the IIFE bundle import.meta.url is document.currentScript.src, captured by scripts/bundle-script-url.js while
@@ -22,6 +23,8 @@ export interface AssetLocation {
   workerUrl: string;
   wasmUrl: string;
   sampleUrl: string;
+  /** The relaxed-SIMD build, fetched only for `precision: "fast"` (default: optimlab_fast_bg.wasm beside `wasmUrl`). */
+  fastWasmUrl: string;
 }
 
 let assetOverride: Partial<AssetLocation> = {};
@@ -35,15 +38,26 @@ export function setAssetLocation(location: Partial<AssetLocation>): void {
 export function assetLocation(): AssetLocation {
   if (!assetOverride.workerUrl || !assetOverride.wasmUrl || !assetOverride.sampleUrl) checkPackageUrl();
   // Literal `new URL("./file", import.meta.url)` expressions: the form bundlers recognise and rewrite.
+  const wasmUrl = assetOverride.wasmUrl ?? new URL("./pkg/optimlab_bg.wasm", import.meta.url).href;
   return {
     workerUrl: assetOverride.workerUrl ?? new URL("./optimlab.worker.js", import.meta.url).href,
-    wasmUrl: assetOverride.wasmUrl ?? new URL("./pkg/optimlab_bg.wasm", import.meta.url).href,
+    wasmUrl,
     sampleUrl: assetOverride.sampleUrl ?? new URL("./assets/mnist-sample.bin.gz", import.meta.url).href,
+    fastWasmUrl:
+      assetOverride.fastWasmUrl ??
+      (assetOverride.wasmUrl === undefined
+        ? new URL("./pkg/optimlab_fast_bg.wasm", import.meta.url).href
+        : new URL("optimlab_fast_bg.wasm", new URL(wasmUrl, location.href)).href),
   };
 }
 
-/** Compiles the .wasm once per page (streaming when the server sends application/wasm). */
-export function compileModule(): Promise<WebAssembly.Module> {
+/**
+ * Compiles the .wasm once per page (streaming when the server sends application/wasm): with "fast", the
+ * relaxed-SIMD build where the browser validates relaxed SIMD (Chromium, Firefox; not Safari), else the default one.
+ */
+export async function compileModule(precision: Precision = "default"): Promise<WebAssembly.Module> {
+  if (precision === "fast" && relaxedSimdSupported())
+    return markFast(await compileModuleFrom(assetLocation().fastWasmUrl));
   return compileModuleFrom(assetLocation().wasmUrl);
 }
 

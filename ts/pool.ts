@@ -3,6 +3,7 @@
 // Platform-neutral: Node and browsers differ only in the `Platform` adapter that spawns workers.
 import * as Comlink from "comlink";
 import { abortError, isCleanRefusal, PoolDisposedError, reviveError, WorkerCrashError } from "./errors.js";
+import { precisionOf, type Precision } from "./precision.js";
 import type { PoolWorkerApi } from "./protocol.js";
 
 /** One spawned worker, as the platform gives it to the pool. */
@@ -18,8 +19,11 @@ export interface WorkerHandle {
 /** What a platform (Node, browser) provides to the pool. */
 export interface Platform {
   spawnWorker(): WorkerHandle;
-  /** The compiled module, compiled once and posted to every worker. */
-  compileModule(): Promise<WebAssembly.Module>;
+  /**
+   * The compiled module, compiled once and posted to every worker: the default build, or with "fast" the
+   * relaxed-SIMD build where the engine runs it (else the default build).
+   */
+  compileModule(precision?: Precision): Promise<WebAssembly.Module>;
   /** Logical cores: the default number of workers. */
   cores(): number;
 }
@@ -92,6 +96,8 @@ export class WorkerPool<Api extends PoolWorkerApi> {
     private readonly platform: Platform,
     /** Most workers alive at once. */
     readonly size: number,
+    /** The build the workers run: "fast" asks for the relaxed-SIMD one (see Platform.compileModule). */
+    private readonly precision: Precision = "default",
   ) {
     if (!Number.isInteger(size) || size < 1)
       throw new RangeError(`optimlab: workers must be a positive integer, got ${size}`);
@@ -115,6 +121,16 @@ export class WorkerPool<Api extends PoolWorkerApi> {
     } finally {
       this.release(worker);
     }
+  }
+
+  /** The build this pool's workers run: "fast" only when it was asked for and the engine runs relaxed SIMD. */
+  async precisionInUse(): Promise<Precision> {
+    return precisionOf(await this.compiled());
+  }
+
+  private compiled(): Promise<WebAssembly.Module> {
+    this.module ??= this.platform.compileModule(this.precision);
+    return this.module;
   }
 
   /** Counts, and the wasm memory of every live worker that has started. */
@@ -224,7 +240,7 @@ export class WorkerPool<Api extends PoolWorkerApi> {
   }
 
   private spawn(): PooledWorker<Api> {
-    this.module ??= this.platform.compileModule();
+    const module = this.compiled();
     const handle = this.platform.spawnWorker();
     const remote = Comlink.wrap<Api>(handle.endpoint);
     const { untilDeath, kill } = deathWatch();
@@ -235,7 +251,7 @@ export class WorkerPool<Api extends PoolWorkerApi> {
       kill,
       alive: true,
       busy: false,
-      ready: this.module.then((module) => remote.init(module)),
+      ready: module.then((compiled) => remote.init(compiled)),
     };
     worker.ready.catch(() => {}); // surfaces through run()
     handle.onError((error) => {

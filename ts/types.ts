@@ -1,6 +1,7 @@
 // Plain data shared by the API, the workers, the plots and the CLI. Everything here survives
 // structured cloning (comlink), so it crosses the worker boundary unchanged.
 import type { OptimizerSpec } from "./optimizers.js";
+import type { Precision } from "./precision.js";
 
 /**
  * A dataset of `count` rows of `features` values: bytes (`pixels`, 0–255, divided by `normalize` in training) or
@@ -96,6 +97,12 @@ export interface NonFiniteCounters {
 export interface PoolOptions {
   /** Workers at most (each runs one training run at a time). Default: the number of logical cores. */
   workers?: number;
+  /**
+   * `"fast"`: run the relaxed-SIMD build (fused multiply-adds where the CPU has FMA) when the engine supports relaxed
+   * SIMD — faster, but the last bits of every result depend on the machine; each run's `precision` says which build
+   * ran. Default `"default"`: the same bits on every engine and machine.
+   */
+  precision?: Precision;
 }
 
 /** Training data and an optional held-out set evaluated after every epoch. */
@@ -201,6 +208,8 @@ export interface RunResult {
   weights?: Float32Array;
   /** With a `schedule`: the learning rate (first param group) in force at every step, beside `losses`. */
   lrs?: Float32Array;
+  /** Set when `precision: "fast"` was asked for: "fast" when the relaxed-SIMD build ran, else "default" (the engine lacks it). */
+  precision?: Precision;
 }
 
 /** Progress of one run, reported through `onProgress` at most a few times a second. */

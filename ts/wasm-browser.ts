@@ -21,7 +21,7 @@ async function compileFrom(url: string): Promise<WebAssembly.Module> {
   const response = await fetch(url);
   if (response.status === 404) {
     throw new Error(
-      `optimlab: the WebAssembly module optimlab_bg.wasm is missing: looked for ${url} (HTTP 404; deploy it next to ` +
+      `optimlab: the WebAssembly module ${new URL(url, location.href).pathname.split("/").at(-1)} is missing: looked for ${url} (HTTP 404; deploy it next to ` +
         "optimlab's script, or point setAssetLocation({ wasmUrl }) at it)",
     );
   }

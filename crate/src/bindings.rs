@@ -20,6 +20,12 @@ pub fn simd_enabled() -> bool {
     reduce::SIMD
 }
 
+/// True in the opt-in fast build (relaxed SIMD: fused multiply-adds, last bits machine-dependent).
+#[wasm_bindgen(js_name = relaxedSimd)]
+pub fn relaxed_simd() -> bool {
+    crate::kernels::RELAXED_SIMD
+}
+
 /// Dot product with the build's fastest kernel (SIMD in the wasm build).
 #[wasm_bindgen]
 pub fn dot(a: &[f32], b: &[f32]) -> Result<f32, JsError> {

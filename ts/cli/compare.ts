@@ -31,6 +31,14 @@ import { runSummaries, summaryTable, writeOutputs } from "./output.js";
 import { progressReporter } from "./progress.js";
 import { describeSchedule, parseSchedule, SCHEDULE_SYNTAX } from "./schedules.js";
 
+const PRECISION_FLAGS: Record<string, FlagSpec> = {
+  precision: {
+    kind: "string",
+    value: "default|fast",
+    help: "fast: the relaxed-SIMD build (fused multiply-adds; last bits differ between machines) where Node runs it",
+  },
+};
+
 const OUTPUT_FLAGS: Record<string, FlagSpec> = {
   out: { kind: "string", value: "DIR", help: "where report.html, figures and losses go (default ./optimlab-out)" },
   quiet: { kind: "boolean", help: "print nothing but errors" },
@@ -137,6 +145,9 @@ async function runComparison(
   }
   const epochs = flag<number>(flags, "epochs") ?? 3;
   const batchSize = flag<number>(flags, "batch-size") ?? look.batchSize ?? 256;
+  const precision = flag<string>(flags, "precision") ?? "default";
+  if (precision !== "default" && precision !== "fast")
+    throw new UsageError(`--precision must be default or fast, got "${precision}"`);
   const normalize = normalizeFlag(flags);
   const quiet = flag<boolean>(flags, "quiet") ?? false;
   const json = flag<boolean>(flags, "json") ?? false;
@@ -178,6 +189,7 @@ async function runComparison(
       normalize,
       schedule,
       workers: flag<number>(flags, "workers"),
+      precision,
       signal: abort.signal,
       onProgress: (update) => progress.update(update),
     });
@@ -190,6 +202,8 @@ async function runComparison(
     progress.finish();
   }
   const trained = performance.now();
+  if (precision === "fast" && runs.some((run) => run.precision === "default"))
+    io.stderr.write("optimlab: --precision fast: this Node cannot run relaxed SIMD; the default build ran\n");
 
   const version = await packageVersion();
   const info = {
@@ -209,6 +223,7 @@ async function runComparison(
           tune: `${tune.lr.points} lrs from ${tune.lr.min} to ${tune.lr.max}, log-spaced; kept by the lowest final loss`,
         }),
     ...(schedule === undefined ? {} : { schedule: describeSchedule(schedule) }),
+    ...(precision === "fast" ? { precision: runs[0]?.precision ?? precision } : {}),
     versions: { optimlab: version, node: process.version },
     date: new Date().toISOString(),
     command,
@@ -332,6 +347,7 @@ Exit code 0 when every run ended (a diverged run counts as ended), 1 when a run 
     title: { kind: "string", value: "TEXT", help: 'title of the loss figure (default "Evolution of Optimizers")' },
     ...DATA_FLAGS,
     ...TRAINING_FLAGS,
+    ...PRECISION_FLAGS,
     ...OUTPUT_FLAGS,
   },
   async run(flags, io) {
@@ -382,6 +398,7 @@ Same data, seed and outputs as compare.`,
     },
     ...DATA_FLAGS,
     ...TRAINING_FLAGS,
+    ...PRECISION_FLAGS,
     ...OUTPUT_FLAGS,
   },
   async run(flags, io) {

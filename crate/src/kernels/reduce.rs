@@ -6,7 +6,8 @@ pub fn dot_scalar(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// Dot product with four f32x4 accumulators; differs from `dot_scalar` only in summation order.
+/// Dot product with four f32x4 accumulators; differs from `dot_scalar` only in summation order (and, in the fast
+/// build, in its fused multiply-adds).
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     use std::arch::wasm32::*;
@@ -22,7 +23,7 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
             for (k, acc_k) in acc.iter_mut().enumerate() {
                 let x = v128_load(pa.add(i + 4 * k) as *const v128);
                 let y = v128_load(pb.add(i + 4 * k) as *const v128);
-                *acc_k = f32x4_add(*acc_k, f32x4_mul(x, y));
+                *acc_k = super::mul_add(x, y, *acc_k);
             }
         }
     }
