@@ -1,5 +1,5 @@
 // Every optimizer through the wasm build, the JavaScript half of crate/tests/optimizers.rs: every case of the
-// replay fixtures (test/fixtures/torch-optim-replay.json, optax-replay.json), all its steps within relative 1e-5 /
+// replay fixtures (test/fixtures/torch-optim-replay.json, muon-replay.json, optax-replay.json), all its steps within relative 1e-5 /
 // absolute 1e-6 of the reference; torch's validation messages (torch-errors.json) and optax's option rules arriving
 // in JavaScript as thrown errors (never traps); save → load → next steps bit-identical for every optimizer that
 // steps without a closure.
@@ -26,6 +26,7 @@ type Case = ReplayCase & { name: string; optimizer: string };
 /** Each replay case with its reference and the registry name of its optimizer ("Adam" → "adam", "optax.lion" → "lion"). */
 const replay = [
   ...fixture<{ cases: Case[] }>("torch-optim-replay.json").cases.map((c) => ({ c, reference: "torch" })),
+  ...fixture<{ cases: Case[] }>("muon-replay.json").cases.map((c) => ({ c, reference: "torch" })),
   ...fixture<{ cases: Case[] }>("optax-replay.json").cases.map((c) => ({ c, reference: "optax" })),
 ].map(({ c, reference }) => ({ c, reference, optimizer: c.optimizer.split(".").pop()!.toLowerCase() }));
 const errors = fixture<{ cases: ErrorCase[] }>("torch-errors.json").cases;

@@ -1,5 +1,5 @@
 //! Every registered optimizer through one table, as torch's `OptimizerInfo` does: parity with the reference it
-//! was recorded from (test/fixtures/torch-optim-replay.json, optax-replay.json), save → load → next steps
+//! was recorded from (test/fixtures/torch-optim-replay.json, muon-replay.json, optax-replay.json), save → load → next steps
 //! bit-identical, what lr = 0 does, and validation cases (torch-errors.json, plus each row's own for the
 //! optimizers torch lacks). The table must list exactly the names `names()` registers, so a new optimizer
 //! cannot be left out; what is compared (cases, steps, starting points) comes from the fixtures.
@@ -128,7 +128,7 @@ const TABLE: &[OptimizerInfo] = &[
 fn fixture(name: &str) -> &'static Value {
     static FIXTURES: OnceLock<Vec<(String, Value)>> = OnceLock::new();
     let all = FIXTURES.get_or_init(|| {
-        ["torch-optim-replay.json", "optax-replay.json", "torch-errors.json"]
+        ["torch-optim-replay.json", "muon-replay.json", "optax-replay.json", "torch-errors.json"]
             .iter()
             .map(|file| {
                 let path = format!("{}/../test/fixtures/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -145,7 +145,11 @@ fn fixture(name: &str) -> &'static Value {
 fn replay_cases() -> Vec<(String, &'static Value)> {
     let cases = |file| fixture(file)["cases"].as_array().expect("cases").iter();
     let registry_name = |case: &Value| case["optimizer"].as_str().unwrap().rsplit('.').next().unwrap().to_lowercase();
-    cases("torch-optim-replay.json").chain(cases("optax-replay.json")).map(|case| (registry_name(case), case)).collect()
+    cases("torch-optim-replay.json")
+        .chain(cases("muon-replay.json"))
+        .chain(cases("optax-replay.json"))
+        .map(|case| (registry_name(case), case))
+        .collect()
 }
 
 fn tensors(value: &Value) -> Vec<Vec<f32>> {

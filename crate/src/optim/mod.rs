@@ -58,6 +58,7 @@ pub mod schedule_free_adamw;
 pub mod sgd;
 pub mod sign_sgd;
 pub mod sm3;
+mod torch_bf16;
 pub mod yogi;
 
 /// One parameter tensor as an optimizer sees it: its values and its gradient (same length).

@@ -3,9 +3,11 @@
 //! 2-D parameters only: like torch, construction fails on any other shape ("Muon only supports 2D
 //! parameters whereas we found a parameter with size: torch.Size([4])"); give biases and other
 //! vectors their own optimizer (e.g. AdamW), as torch's docs advise.
-//! The Newton–Schulz iteration runs in bfloat16 as torch's does: each step is two `addmm`s
-//! (b·G + c·G·G, then a·X + (·)·X), float32 accumulation, one rounding to bfloat16 per result.
-use super::{js_number, lerp, lr_field, options, persist, OptimError, TensorRule};
+//! The Newton–Schulz iteration runs in bfloat16 as torch's does, to the last bit: each step is X·Xᵀ and two
+//! `addmm`s (b·G + c·G·G, then a·X + (·)·X) with torch's float32 sum orders and fused multiply-adds, one rounding
+//! to bfloat16 per result (torch_bf16.rs); the momentum lerps and the final add are fused as torch's are.
+use super::torch_bf16::{addmm, bf16, fma, gram, lerp, norm, Dot};
+use super::{js_number, lr_field, options, persist, OptimError, TensorRule};
 
 pub struct Muon;
 
@@ -65,45 +67,6 @@ pub struct State {
 }
 
 persist!(State { step, momentum_buffer });
-
-/// float32 → bfloat16 (round to nearest even), kept as the f32 it widens back to.
-#[inline(always)]
-fn bf16(x: f32) -> f32 {
-    if x.is_nan() {
-        return x;
-    }
-    let bits = x.to_bits();
-    let rounded = bits.wrapping_add(0x7fff + ((bits >> 16) & 1)) & 0xffff_0000;
-    f32::from_bits(rounded)
-}
-
-/// out (r×c) = left (r×k) · right (k×c), float32 accumulation, then `finish(i, sum)` per element.
-fn matmul(
-    out: &mut [f32],
-    left: &[f32],
-    right: &[f32],
-    r: usize,
-    k: usize,
-    c: usize,
-    finish: impl Fn(usize, f32) -> f32,
-) {
-    for i in 0..r {
-        for j in 0..c {
-            let dot: f32 = (0..k).map(|l| left[i * k + l] * right[l * c + j]).sum();
-            out[i * c + j] = finish(i * c + j, dot);
-        }
-    }
-}
-
-/// X (m×n) → X·Xᵀ (m×m), float32 accumulation, rounded to bfloat16.
-fn gram(out: &mut [f32], x: &[f32], m: usize, n: usize) {
-    for i in 0..m {
-        for j in 0..m {
-            let dot: f32 = (0..n).map(|l| x[i * n + l] * x[j * n + l]).sum();
-            out[i * m + j] = bf16(dot);
-        }
-    }
-}
 
 fn torch_size(shape: &[usize]) -> String {
     let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
@@ -192,16 +155,25 @@ impl TensorRule for Muon {
                 s.ortho[to] = bf16(update);
             }
         }
-        let norm = bf16(s.ortho.iter().map(|x| x * x).sum::<f32>().sqrt());
-        let divisor = bf16(norm.max(c.eps as f32));
+        // The norm sums the squares in memory order, the parameter's own row-major order (torch's `.T` is a view).
+        let ortho = &s.ortho;
+        let norm = norm(rows * cols, |at| ortho[if transposed { (at % cols) * n + at / cols } else { at }]);
+        // clamp(min=eps) compares with eps as a bfloat16; the division is float32, rounded once.
+        let divisor = if norm < bf16(c.eps as f32) { bf16(c.eps as f32) } else { norm };
         s.ortho.iter_mut().for_each(|x| *x = bf16(*x / divisor));
         let (a, b, cc) = (c.ns_coefficients.0 as f32, c.ns_coefficients.1 as f32, c.ns_coefficients.2 as f32);
-        for _ in 0..c.ns_steps {
-            gram(&mut s.gram, &s.ortho, m, n);
-            let g = &s.gram;
-            matmul(&mut s.gram_update, g, g, m, m, m, |i, dot| bf16(b * g[i] + cc * dot));
-            let x = &s.ortho;
-            matmul(&mut s.scratch_mn, &s.gram_update, x, m, m, n, |i, dot| bf16(a * x[i] + dot));
+        for step in 0..c.ns_steps {
+            // torch's GEMM kernels add in an order that depends on the operands' layout: in a tall parameter's
+            // first step X is a transposed view of the update, which changes both products that read it.
+            let (gram_dot, update_dot) = if transposed && step == 0 {
+                (Dot::Sequential, Dot::Vectorized)
+            } else {
+                (Dot::Vectorized, Dot::Interleaved)
+            };
+            // G = X @ X.T; B = addmm(G, G, G, beta=b, alpha=c); X = addmm(X, B, X, beta=a)
+            gram(&mut s.gram, &s.ortho, (m, n), gram_dot);
+            addmm(&mut s.gram_update, &s.gram, (&s.gram, &s.gram), (m, m, m), b, cc, Dot::Interleaved);
+            addmm(&mut s.scratch_mn, &s.ortho, (&s.gram_update, &s.ortho), (m, m, n), a, 1.0, update_dot);
             std::mem::swap(&mut s.ortho, &mut s.scratch_mn);
         }
         let ratio = match c.adjust_lr_fn {
@@ -214,7 +186,8 @@ impl TensorRule for Muon {
             for j in 0..cols {
                 let at = i * cols + j;
                 let from = if transposed { j * n + i } else { at };
-                param[at] = param[at] * decay + alpha * s.ortho[from];
+                // param.mul_(1 − γλ), then param.add_(O, alpha=−γ·adjust): torch's add is a fused multiply-add.
+                param[at] = fma(alpha, s.ortho[from], param[at] * decay);
             }
         }
     }
