@@ -9,6 +9,7 @@ import {
   configFromHash,
   configToHash,
   createPool,
+  DEFAULT_PROBLEM,
   describeClasses,
   describeRun,
   formatMeanSd,
@@ -19,6 +20,7 @@ import {
   lrChoiceText,
   lrFigure,
   NOTEBOOK_LINEUP,
+  problemInfo,
   rankingMetric,
   readCsv,
   reportHtml,
@@ -335,8 +337,10 @@ function currentConfig(): ComparisonConfig {
   const data: ComparisonConfig["data"] = csv
     ? { source: "csv", file: file?.name ?? "", testFraction: byId<HTMLInputElement>("test-fraction").valueAsNumber }
     : { source: "sample", trainRows: integerField("train-rows") };
+  const problem = byId<HTMLSelectElement>("problem").value;
   const config: ComparisonConfig = {
     data,
+    ...(csv || problem === DEFAULT_PROBLEM ? {} : { problem }),
     optimizers: rows.chosenForCompare(scheduleSpec),
     epochs,
     batchSize,
@@ -370,6 +374,7 @@ async function applyConfig(config: ComparisonConfig): Promise<void> {
     byId<HTMLInputElement>("data-sample").checked = true;
     set("train-rows", config.data.trainRows);
   }
+  byId<HTMLSelectElement>("problem").value = config.problem ?? DEFAULT_PROBLEM;
   showSchedule(scheduleSelect, config.schedule, "none");
   for (const spec of config.optimizers) {
     const row = rows.find(spec.label ?? spec.name, spec.name)!;
@@ -402,7 +407,9 @@ function setupExports(): void {
       source: data.train.source ?? (config.data.source === "csv" ? config.data.file : "embedded MNIST sample"),
       trainCount: data.train.count,
       testCount: data.test?.count,
-      layers: LAYERS,
+      ...(config.problem === undefined
+        ? { layers: LAYERS }
+        : { problem: config.problem, model: problemInfo(config.problem).description }),
       epochs: config.epochs,
       batchSize: config.batchSize,
       seed: config.seed,
@@ -475,7 +482,7 @@ async function runComparison(): Promise<void> {
     const started = performance.now();
     const runs = await pool.compare({
       data,
-      model: { layers: LAYERS },
+      model: config.problem === undefined ? { layers: LAYERS } : problemInfo(config.problem).model!,
       optimizers,
       epochs,
       batchSize,

@@ -5,6 +5,8 @@
 #   scripts/setup-toolchain.sh --browser  the above plus Debian's chromium for the browser tests
 #   scripts/setup-toolchain.sh --redis    the above plus Debian's redis-server for the sweep tests and bench
 #                                         (installed only: the tests start their own instance on a random port)
+#   scripts/setup-toolchain.sh --fashion-mnist  the above plus Debian's dataset-fashion-mnist (gzipped IDX files in
+#                                         /usr/share/datasets/fashion-mnist) for the fmnist_* problems and their tests
 #   OPTIMLAB_TOOLCHAIN=debian scripts/setup-toolchain.sh   use Debian's rustc-web route even where rustup works
 set -euo pipefail
 
@@ -14,10 +16,12 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 want_browser=0
 want_redis=0
+want_fashion_mnist=0
 for arg in "$@"; do
   case "$arg" in
     --browser) want_browser=1 ;;
     --redis) want_redis=1 ;;
+    --fashion-mnist) want_fashion_mnist=1 ;;
     *) echo "setup-toolchain: unknown argument '$arg'" >&2; exit 2 ;;
   esac
 done
@@ -133,6 +137,14 @@ if [ "$want_redis" = 1 ]; then
   else
     # Debian's postinst may start a system-wide service where policy-rc.d allows it; nothing here uses one.
     background "redis-server (Debian package)" apt_install redis-server
+  fi
+fi
+
+if [ "$want_fashion_mnist" = 1 ]; then
+  if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+    echo "setup: dataset-fashion-mnist present"
+  else
+    background "dataset-fashion-mnist (Debian package)" apt_install dataset-fashion-mnist
   fi
 fi
 

@@ -129,13 +129,47 @@ describe("readCsv: the general form", () => {
       classes: 3,
     });
     expect(dataset).toEqual({
-      values: new Float32Array([-0.5, 1000, 3.25, 7, 0, 1, 2, 3, 4, 5]),
+      pixels: new Uint8Array(0),
+      inputs: new Float32Array([-0.5, 1000, 3.25, 7, 0, 1, 2, 3, 4, 5]),
       labels: new Uint8Array([1, 0]),
       count: 2,
       features: 5,
       classes: 3,
       source: "<csv>",
     });
+  });
+
+  it("reads a numeric target column as floats for regression, the other columns as float features", async () => {
+    const text = "rooms,age,price,area\n3,10,250.5,80\n4,2.5,410,120\n";
+    const { dataset } = await readCsv(text, { target: "price" });
+    expect(dataset).toEqual({
+      pixels: new Uint8Array(0),
+      inputs: new Float32Array([3, 10, 80, 4, 2.5, 120]),
+      labels: new Uint8Array(0),
+      targets: new Float32Array([250.5, 410]),
+      count: 2,
+      features: 3,
+      classes: 0,
+      source: "<csv>",
+    });
+    expect((await readCsv(text, { target: -1 })).dataset.targets).toEqual(new Float32Array([80, 120]));
+    await expect(readCsv("a,b\n1,x\n", { target: "b" })).rejects.toThrow(
+      '<csv>, line 2, column 2 (b): "x" is not a number',
+    );
+    await expect(readCsv("a,b\n1,2\n", { target: "c" })).rejects.toThrow('no column named "c" in the header');
+    await expect(readCsv("a,b\n1,2\n", { target: 2 })).rejects.toThrow("target column index 2 is out of range");
+  });
+
+  it("reads a file without a label column (an autoencoder's data), as bytes or floats", async () => {
+    const { dataset } = await readCsv("p0,p1\n0,255\n7,8\n", { label: null });
+    expect([dataset.pixels, dataset.labels.length, dataset.features, dataset.classes]).toEqual([
+      new Uint8Array([0, 255, 7, 8]),
+      0,
+      2,
+      0,
+    ]);
+    const floats = await readCsv("0.5,-1\n", { label: null, values: "f32" });
+    expect(floats.dataset.inputs).toEqual(new Float32Array([0.5, -1]));
   });
 
   it("says how many classes it found and where the largest label first appears", async () => {
@@ -395,7 +429,8 @@ describe("CSV sources: File/Blob, path, Node stream", () => {
 describe("toCsv and normalize", () => {
   it("writes Kaggle's layout and reads back the same f32 values", async () => {
     const dataset = {
-      values: new Float32Array([0.1, -2.5, 1e-7, 3]),
+      pixels: new Uint8Array(0),
+      inputs: new Float32Array([0.1, -2.5, 1e-7, 3]),
       labels: new Uint8Array([1, 2]),
       count: 2,
       features: 2,
@@ -404,8 +439,16 @@ describe("toCsv and normalize", () => {
     const text = toCsv(dataset);
     expect(text.split("\n")[0]).toBe("label,pixel0,pixel1");
     const back = await readCsv(text, { values: "f32", classes: 3 });
-    expect(back.dataset.values).toEqual(dataset.values);
+    expect(back.dataset.inputs).toEqual(dataset.inputs);
     expect(back.dataset.labels).toEqual(dataset.labels);
+    // Regression data: no label column, the target last.
+    const regression = { ...dataset, labels: new Uint8Array(0), targets: new Float32Array([0.5, -1]), classes: 0 };
+    const written = toCsv(regression);
+    expect(written.split("\n")[0]).toBe("pixel0,pixel1,target");
+    expect((await readCsv(written, { target: "target" })).dataset).toMatchObject({
+      inputs: regression.inputs,
+      targets: regression.targets,
+    });
   });
 
   it("divides by 255 by default, by 256 when asked", () => {

@@ -24,9 +24,63 @@ describe("IDX", () => {
   it("decodes images (0x00000803) and labels (0x00000801)", () => {
     expect(decodeIdx(IMAGES)).toEqual({
       dims: [3, 2, 2],
+      type: "u8",
       data: new Uint8Array([0, 1, 2, 3, 10, 11, 12, 13, 250, 251, 252, 255]),
     });
-    expect(decodeIdx(LABELS)).toEqual({ dims: [3], data: new Uint8Array([7, 0, 9]) });
+    expect(decodeIdx(LABELS)).toEqual({ dims: [3], type: "u8", data: new Uint8Array([7, 0, 9]) });
+  });
+
+  /** An IDX file of any element type: `type` its byte (0x09 i8 … 0x0E f64), values written big-endian. */
+  function typedIdx(type: number, size: number, dims: number[], values: number[]): Uint8Array {
+    const header = 4 + 4 * dims.length;
+    const bytes = new Uint8Array(header + size * values.length);
+    const view = new DataView(bytes.buffer);
+    view.setUint32(0, (type << 8) + dims.length, false);
+    dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+    const write = {
+      0x09: (at: number, v: number) => view.setInt8(at, v),
+      0x0b: (at: number, v: number) => view.setInt16(at, v, false),
+      0x0c: (at: number, v: number) => view.setInt32(at, v, false),
+      0x0d: (at: number, v: number) => view.setFloat32(at, v, false),
+      0x0e: (at: number, v: number) => view.setFloat64(at, v, false),
+    }[type]!;
+    values.forEach((v, i) => write(header + i * size, v));
+    return bytes;
+  }
+
+  it("decodes every IDX element type, big-endian", () => {
+    const cases: [number, number, string, number[], ArrayLike<number>][] = [
+      [0x09, 1, "i8", [-128, 5, 127], new Int8Array([-128, 5, 127])],
+      [0x0b, 2, "i16", [-300, 2, 30000], new Int16Array([-300, 2, 30000])],
+      [0x0c, 4, "i32", [-70000, 1, 2 ** 31 - 1], new Int32Array([-70000, 1, 2 ** 31 - 1])],
+      [0x0d, 4, "f32", [0.5, -1.25, 3e8], new Float32Array([0.5, -1.25, 3e8])],
+      [0x0e, 8, "f64", [0.1, -2, 1e300], new Float64Array([0.1, -2, 1e300])],
+    ];
+    for (const [type, size, name, values, want] of cases) {
+      expect(decodeIdx(typedIdx(type, size, [3], values), "t")).toEqual({ dims: [3], type: name, data: want });
+    }
+    expect(() => decodeIdx(typedIdx(0x0d, 4, [3], [1, 2, 3]).slice(0, -1), "short.idx")).toThrow(
+      "short.idx: truncated: the header declares 3 f32 values × 4 = 12 bytes of data, the file has 11",
+    );
+  });
+
+  it("pairs float images with integer labels (float inputs) and images with float labels (regression targets)", async () => {
+    const images = typedIdx(0x0d, 4, [2, 2], [0.5, -1, 2, 3]);
+    const classes = await readIdxPair(images, typedIdx(0x0b, 2, [2], [1, 0]));
+    expect(classes).toMatchObject({
+      inputs: new Float32Array([0.5, -1, 2, 3]),
+      labels: new Uint8Array([1, 0]),
+      classes: 2,
+    });
+    const regression = await readIdxPair(IMAGES, typedIdx(0x0e, 8, [3], [0.25, 1.5, -2]));
+    expect(regression).toMatchObject({
+      labels: new Uint8Array(0),
+      targets: new Float32Array([0.25, 1.5, -2]),
+      classes: 0,
+    });
+    await expect(readIdxPair(IMAGES, typedIdx(0x0c, 4, [3], [1, 300, 2]), { labelsFile: "l.idx" })).rejects.toThrow(
+      "l.idx: label 300 of item 1 is not a class 0–255",
+    );
   });
 
   it("reads a pair, gzipped or not, into a Dataset", async () => {
@@ -59,11 +113,6 @@ describe("IDX", () => {
       "a wrong magic number",
       () => readIdx(new TextEncoder().encode("label,pixel0\n1,2\n"), "train.csv"),
       "train.csv: not an IDX file: magic number 0x6c616265, expected 0x00000803 (images) or 0x00000801 (labels)",
-    ],
-    [
-      "a non-byte data type",
-      () => readIdx(new Uint8Array([0, 0, 0x0d, 1, 0, 0, 0, 0]), "f.idx"),
-      "f.idx: IDX data type f32 (magic 0x00000d01) is not supported; optimlab reads unsigned-byte IDX files (0x000008NN)",
     ],
     [
       "a file shorter than the magic",

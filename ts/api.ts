@@ -22,6 +22,7 @@ import {
   type OptimizerName,
 } from "./optimizers.js";
 import { WorkerPool, type Platform } from "./pool.js";
+import { problemsOn, type ProblemInfo } from "./problems.js";
 import type { SmokeResult, WorkerApi } from "./protocol.js";
 import { scheduleLrsOn, type ScheduleLrsOptions } from "./schedule.js";
 import type { RunResult, ScheduleSpec } from "./types.js";
@@ -95,6 +96,14 @@ export interface OptimlabApi {
   /** The default of every option of one optimizer, as the Rust side applies them: `await optimizerDefaults("adam")`. */
   optimizerDefaults<Name extends OptimizerName>(name: Name): Promise<OptimizerDefaults<Name>>;
 
+  /**
+   * The problems registry: each problem's data, model (a layer list or the MLP), default batch size and epochs —
+   * mnist_mlp (the notebook's), mnist_logreg, mnist_2c2d, mnist_ae, fmnist_mlp, fmnist_2c2d, csv_regression — then
+   * the 2-D test functions of `landscape`. `loadProblem(name)` reads one's data: `compare({ ...(await
+   * loadProblem("mnist_2c2d")), optimizers })`.
+   */
+  problems(): Promise<ProblemInfo[]>;
+
   /** Checks that the wasm module loads in a worker and that its SIMD dot product agrees with the scalar one. */
   smoke(): Promise<SmokeResult>;
 }
@@ -119,6 +128,7 @@ export function bindApi(platform: Platform): OptimlabApi {
     lrFindAll: (options) => lrFindAllOn(platform, options),
     optimizers: () => optimizersOn(compileModule),
     optimizerDefaults: (name) => optimizerDefaultsOn(compileModule, name),
+    problems: () => problemsOn(compileModule),
     smoke: async () => {
       // Compiled first (the pool reuses it) so that a module the page may not compile (a CSP without
       // 'wasm-unsafe-eval') rejects with its own CompileError, not as a crashed worker.

@@ -10,6 +10,7 @@ import {
 } from "./data/index.js";
 import type { SplitOptions } from "./data/split.js";
 import { assetLocation, browserPlatform } from "./platform-browser.js";
+import { loadProblemWith, type LoadedProblem, type ProblemOptions } from "./problems.js";
 import type { SmokeResult } from "./protocol.js";
 import type { Dataset, DataSplit } from "./types.js";
 
@@ -32,6 +33,7 @@ export const lrFind: OptimlabApi["lrFind"] = api.lrFind;
 export const lrFindAll: OptimlabApi["lrFindAll"] = api.lrFindAll;
 export const optimizers: OptimlabApi["optimizers"] = api.optimizers;
 export const optimizerDefaults: OptimlabApi["optimizerDefaults"] = api.optimizerDefaults;
+export const problems: OptimlabApi["problems"] = api.problems;
 
 /** Checks that the wasm module loads in a Web Worker and that its SIMD dot product agrees with the scalar one; says whether the page is cross-origin isolated. */
 export async function smoke(): Promise<SmokeResult & { crossOriginIsolated: boolean }> {
@@ -46,4 +48,12 @@ export function loadMnistSample(options: SampleOptions & SplitOptions = {}): Pro
 /** All 10,000 digits of the embedded sample, in the source package's order, fetched from next to the bundle. */
 export function loadMnistSampleDataset(options: SampleOptions = {}): Promise<Dataset> {
   return loadMnistSampleDatasetFrom({ url: assetLocation().sampleUrl, ...options });
+}
+
+/**
+ * A problem of the registry with its data read: the embedded sample's problems (mnist_*) here; Fashion-MNIST and CSV
+ * files by path are Node's. `compare({ ...(await loadProblem("mnist_2c2d")), optimizers })`.
+ */
+export function loadProblem(name: string, options: ProblemOptions = {}): Promise<LoadedProblem> {
+  return loadProblemWith(name, options, { sample: (seed) => loadMnistSample({ seed }) });
 }

@@ -10,6 +10,8 @@ export type DataChoice =
 /** Everything that determines a comparison's numbers. */
 export interface ComparisonConfig {
   data: DataChoice;
+  /** A problem of the registry trained on the embedded sample (its model); left out: the notebook's, mnist_mlp. */
+  problem?: string;
   optimizers: ComparedOptimizer[];
   epochs: number;
   batchSize: number;
@@ -62,8 +64,9 @@ export function compareCommand(config: ComparisonConfig): string {
   for (const spec of config.optimizers) words.push("--opt", shellWord(specText(spec as { name: string })));
   if (config.data.source === "csv") {
     words.push("--csv", shellWord(config.data.file), "--holdout", String(config.data.testFraction));
-  } else if (config.data.trainRows !== undefined) {
-    words.push("--limit", String(config.data.trainRows));
+  } else {
+    if (config.problem !== undefined) words.push("--problem", shellWord(config.problem));
+    if (config.data.trainRows !== undefined) words.push("--limit", String(config.data.trainRows));
   }
   words.push(
     "--epochs",
@@ -115,6 +118,8 @@ export function configFromHash(hash: string): ComparisonConfig | undefined {
   const data = config.data;
   if (!isObject(data) || (data.source !== "sample" && data.source !== "csv"))
     throw new Error('the link\'s configuration must say its data: { source: "sample" } or { source: "csv", … }');
+  if (config.problem !== undefined && typeof config.problem !== "string")
+    throw new Error("the link's problem must be a name such as mnist_2c2d");
   if (config.schedule !== undefined && !(isObject(config.schedule) && typeof config.schedule.name === "string"))
     throw new Error("the link's schedule must be an object with a name");
   return config as unknown as ComparisonConfig;

@@ -5,6 +5,7 @@ import { nodePlatform } from "./platform-node.js";
 export * from "./shared.js";
 export * from "./data/node.js";
 export { nodeDocument, svgText, svgToPng } from "./plot/render-node.js";
+export { loadProblem } from "./problems-node.js";
 
 const api = bindApi(nodePlatform());
 
@@ -22,3 +23,4 @@ export const lrFindAll: OptimlabApi["lrFindAll"] = api.lrFindAll;
 export const optimizers: OptimlabApi["optimizers"] = api.optimizers;
 export const optimizerDefaults: OptimlabApi["optimizerDefaults"] = api.optimizerDefaults;
 export const smoke: OptimlabApi["smoke"] = api.smoke;
+export const problems: OptimlabApi["problems"] = api.problems;

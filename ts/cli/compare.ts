@@ -6,6 +6,7 @@ import { compare, ConfigError } from "../index.js";
 import { LR_RULES, type LrFindSettings } from "../lr-find.js";
 import { PAIRED_PALETTE, uniqueLabels } from "../plot/common.js";
 import { describeOptimizer } from "../plot/report.js";
+import { DEFAULT_PROBLEM } from "../problems.js";
 import { resolveSchedule } from "../schedule.js";
 import { defaultLabel, NOTEBOOK_LINEUP, NOTEBOOK_PAIRS } from "../spec.js";
 import type { ComparedOptimizer, LrRule, OptimizerSpec, RunResult } from "../types.js";
@@ -143,8 +144,6 @@ async function runComparison(
         `--tune-lr chooses every optimizer's lr, but ${fixed.label ?? defaultLabel(fixed)} has lr=${fixed.lr}; leave lr out of --opt`,
       );
   }
-  const epochs = flag<number>(flags, "epochs") ?? 3;
-  const batchSize = flag<number>(flags, "batch-size") ?? look.batchSize ?? 256;
   const precision = flag<string>(flags, "precision") ?? "default";
   if (precision !== "default" && precision !== "fast")
     throw new UsageError(`--precision must be default or fast, got "${precision}"`);
@@ -155,13 +154,16 @@ async function runComparison(
   const scheduleText = flag<string>(flags, "schedule");
   // Wall time of each phase, printed at the end and in --json: reading the data, training, writing figures and files.
   const started = performance.now();
-  const { data, source } = await loadData(flags, seed, io);
+  const { data, source, problem } = await loadData(flags, seed, io);
   const read = performance.now();
+  // A problem's own batch size and epochs, unless the flags say otherwise.
+  const epochs = flag<number>(flags, "epochs") ?? problem?.epochs ?? 3;
+  const batchSize = flag<number>(flags, "batch-size") ?? problem?.batchSize ?? look.batchSize ?? 256;
   // Completed here (OneCycleLR's total_steps) so the report shows the schedule that ran.
   const stepsPerEpoch = Math.ceil(data.train.count / batchSize);
   const schedule =
     scheduleText === undefined ? undefined : resolveSchedule(parseSchedule(scheduleText), { epochs, stepsPerEpoch });
-  const { model, description: modelDescription } = await modelFromFlags(flags, data.train);
+  const { model, description: modelDescription } = await modelFromFlags(flags, data.train, problem);
   const stepSettings = stepSettingsFromFlags(flags);
 
   // The labels the runs will carry (each optimizer's seeds share one), made unique as the figures make them.
@@ -210,6 +212,7 @@ async function runComparison(
     source,
     trainCount: data.train.count,
     testCount: data.test?.count,
+    ...(problem ? { problem: problem.problem } : {}),
     ...("input" in model ? { model: modelDescription } : { layers: model.layers }),
     ...(describeStepSettings(stepSettings) === undefined ? {} : { steps: describeStepSettings(stepSettings) }),
     epochs,
@@ -370,6 +373,14 @@ Exit code 0 when every run ended (a diverged run counts as ended), 1 when a run 
         : notebookLrs
           ? copies(NOTEBOOK_LINEUP)
           : fairLineup((rule as LrRule | undefined) ?? "valley"));
+    // The fair line-up is the notebook's comparison; on another problem the default is its fixed lrs, one seed.
+    const problem = flag<string>(flags, "problem");
+    const otherProblem = problem !== undefined && problem !== DEFAULT_PROBLEM;
+    if (!opts && !tuned && otherProblem && rule === undefined) {
+      return runComparison(flags, io, commandLine("compare", flags), copies(NOTEBOOK_LINEUP), {
+        title: flag<string>(flags, "title"),
+      });
+    }
     const fair = !opts && !notebookLrs;
     return runComparison(flags, io, commandLine("compare", flags), specs, {
       title: flag<string>(flags, "title"),

@@ -1,6 +1,8 @@
 // The data and training flags that compare, notebook and lr-find share, and the data and model they name.
 import { readFile } from "node:fs/promises";
-import { describeClasses, loadMnistSample, readCsvFile, readIdxFiles, splitDataset } from "../index.js";
+import { ConfigError, describeClasses, loadMnistSample, readCsvFile, readIdxFiles, splitDataset } from "../index.js";
+import { MODEL_PROBLEMS, problemInfo, type LoadedProblem } from "../problems.js";
+import { loadProblem } from "../problems-node.js";
 import type { StepSettings } from "../model.js";
 import type { Dataset, DataSplit, LayerListSpec, ModelSpec, NonFinitePolicy } from "../types.js";
 import { UsageError, flag, layersFlag, type FlagSpec, type ParsedFlags } from "./args.js";
@@ -8,6 +10,16 @@ import type { Io } from "./command.js";
 import { readReporter } from "./progress.js";
 
 export const DATA_FLAGS: Record<string, FlagSpec> = {
+  problem: {
+    kind: "string",
+    value: "NAME",
+    help: `a problem of the registry, its data, model, batch size and epochs: ${MODEL_PROBLEMS.join(", ")} (default: the notebook's, mnist_mlp)`,
+  },
+  target: {
+    kind: "string",
+    value: "NAME|INDEX",
+    help: "csv_regression: the CSV's numeric target column, by header name or 0-based index (default: the last); implies --problem csv_regression",
+  },
   csv: {
     kind: "string",
     value: "FILE",
@@ -91,8 +103,48 @@ export const TRAINING_FLAGS: Record<string, FlagSpec> = {
   },
 };
 
-/** Reads the data the flags name (the embedded sample by default) and applies --limit. */
-export async function loadData(flags: ParsedFlags, seed: number, io: Io): Promise<{ data: DataSplit; source: string }> {
+/** A column flag as a header name or a 0-based index. */
+function columnFlag(text: string): string | number {
+  return /^-?\d+$/.test(text) ? Number(text) : text;
+}
+
+/** The problem --problem (or --target) names with its data read, or a usage error naming what is wrong. */
+async function problemFromFlags(flags: ParsedFlags, name: string, seed: number): Promise<LoadedProblem> {
+  const csv = flag<string>(flags, "csv");
+  const target = flag<string>(flags, "target");
+  try {
+    const info = problemInfo(name);
+    if (flags.has("idx")) throw new UsageError("--problem reads its own data; --idx applies without it");
+    if (info.data !== "csv" && (csv !== undefined || target !== undefined))
+      throw new UsageError(`--csv and --target apply to --problem csv_regression, not ${name}`);
+    for (const csvOnly of ["label-column", "classes"])
+      if (flags.has(csvOnly)) throw new UsageError(`--${csvOnly} does not apply to --problem ${name}`);
+    if (flags.has("holdout") && info.data !== "csv")
+      throw new UsageError(`--holdout applies to --problem csv_regression; ${name} has its own held-out set`);
+    return await loadProblem(name, {
+      seed,
+      ...(flags.has("limit") ? { limit: flag<number>(flags, "limit") } : {}),
+      ...(csv === undefined ? {} : { csv }),
+      ...(target === undefined ? {} : { target: columnFlag(target) }),
+      ...(flags.has("holdout") ? { holdout: flag<number>(flags, "holdout") } : {}),
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** Reads the data the flags name (a problem's, the embedded sample by default) and applies --limit. */
+export async function loadData(
+  flags: ParsedFlags,
+  seed: number,
+  io: Io,
+): Promise<{ data: DataSplit; source: string; problem?: LoadedProblem }> {
+  const problemName = flag<string>(flags, "problem") ?? (flags.has("target") ? "csv_regression" : undefined);
+  if (problemName !== undefined) {
+    const problem = await problemFromFlags(flags, problemName, seed);
+    return { data: problem.data, source: problem.data.train.source ?? problemName, problem };
+  }
   const csv = flag<string>(flags, "csv");
   const idx = flag<string[]>(flags, "idx");
   const holdout = flag<number>(flags, "holdout");
@@ -159,12 +211,26 @@ export async function loadData(flags: ParsedFlags, seed: number, io: Io): Promis
   return { data, source };
 }
 
-/** The model --model FILE or --layers names (the notebook's MLP sized to the data by default), and its description. */
+/**
+ * The model --model FILE or --layers names, else the problem's, else the notebook's MLP sized to the data; and its
+ * description.
+ */
 export async function modelFromFlags(
   flags: ParsedFlags,
   data: { features: number; classes: number },
+  problem?: LoadedProblem,
 ): Promise<{ model: ModelSpec; description: string }> {
   const file = flag<string>(flags, "model");
+  if (problem && file === undefined && !flags.has("layers")) {
+    const { model } = problem;
+    return {
+      model,
+      description:
+        "input" in model
+          ? describeLayerList(model, problem.problem)
+          : `${problem.problem}: MLP ${model.layers.join("-")} (Linear + ReLU, log_softmax + NLL)`,
+    };
+  }
   if (file === undefined) {
     const layers = layersFlag(flags, data);
     return { model: { layers }, description: `MLP ${layers.join("-")} (Linear + ReLU, log_softmax + NLL)` };

@@ -74,8 +74,8 @@ async function runLrFind(flags: ParsedFlags, io: Io): Promise<number> {
   const quiet = flag<boolean>(flags, "quiet") ?? false;
   const json = flag<boolean>(flags, "json") ?? false;
   const out = resolve(flag<string>(flags, "out") ?? "optimlab-out");
-  const { data, source } = await loadData(flags, seed, io);
-  const { model } = await modelFromFlags(flags, data.train);
+  const { data, source, problem } = await loadData(flags, seed, io);
+  const { model } = await modelFromFlags(flags, data.train, problem);
   const stepSettings = stepSettingsFromFlags(flags);
 
   const numIter = flag<number>(flags, "num-iter") ?? 100;

@@ -23,10 +23,7 @@ export async function readCsvFile(
   options: CsvOptions & { values: "f32" },
 ): Promise<CsvResult<FloatDataset>>;
 export async function readCsvFile(path: string, options?: CsvOptions): Promise<CsvResult<Dataset>>;
-export async function readCsvFile(
-  path: string,
-  options: CsvOptions = {},
-): Promise<CsvResult<Dataset> | CsvResult<FloatDataset>> {
+export async function readCsvFile(path: string, options: CsvOptions = {}): Promise<CsvResult<Dataset>> {
   let size: number;
   try {
     size = (await stat(path)).size;
@@ -43,10 +40,7 @@ export async function readCsvStream(
   options: CsvOptions & { values: "f32" },
 ): Promise<CsvResult<FloatDataset>>;
 export async function readCsvStream(stream: Readable, options?: CsvOptions): Promise<CsvResult<Dataset>>;
-export async function readCsvStream(
-  stream: Readable,
-  options: CsvOptions = {},
-): Promise<CsvResult<Dataset> | CsvResult<FloatDataset>> {
+export async function readCsvStream(stream: Readable, options: CsvOptions = {}): Promise<CsvResult<Dataset>> {
   if (!stream.readableEncoding) stream.setEncoding("utf8"); // decodes characters split across chunks
   try {
     return await parseCsvChunks(stream as AsyncIterable<string>, { file: "<stream>", ...options });
@@ -56,11 +50,7 @@ export async function readCsvStream(
 }
 
 /** Writes the dataset as CSV (Kaggle's MNIST layout; see toCsvChunks), streaming, with backpressure. */
-export async function writeCsvFile(
-  path: string,
-  dataset: Dataset | FloatDataset,
-  options: CsvWriteOptions = {},
-): Promise<void> {
+export async function writeCsvFile(path: string, dataset: Dataset, options: CsvWriteOptions = {}): Promise<void> {
   const out = createWriteStream(path);
   for (const chunk of toCsvChunks(dataset, options)) {
     if (!out.write(chunk)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));

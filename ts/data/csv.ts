@@ -6,24 +6,25 @@ import Papa from "papaparse";
 import type { Dataset } from "../types.js";
 import { DataError } from "./errors.js";
 
-/** Like Dataset, with float feature values (`values: "f32"`) instead of u8 pixels. */
-export interface FloatDataset {
-  values: Float32Array;
-  labels: Uint8Array;
-  count: number;
-  features: number;
-  classes: number;
-  source?: string;
-}
+/** A Dataset read with float features (`values: "f32"`, or a `target` column): `inputs` instead of u8 pixels. */
+export type FloatDataset = Dataset & { inputs: Float32Array };
 
 export interface CsvOptions {
   /** The input's name in errors and in the dataset's `source` (default: the File's name, else "<csv>"). */
   file?: string;
   /** Whether the first row names the columns; "auto" (default): it does when any of its fields is not a number. */
   header?: boolean | "auto";
-  /** The label column: a name from the header or a 0-based field index. Default: the column "label" if the header has one, else the first. */
-  label?: string | number;
-  /** "u8" (default): integer values 0–255, e.g. pixels; "f32": any finite numbers. */
+  /**
+   * The label column: a name from the header or a 0-based field index. Default: the column "label" if the header has
+   * one, else the first. `null`: the file has no label column (every column is a feature: an autoencoder's data).
+   */
+  label?: string | number | null;
+  /**
+   * A numeric column read as each row's target value (a float) for regression, by header name or 0-based index (−1:
+   * the last column). The other columns are features, read as floats; the file then has no label column.
+   */
+  target?: string | number;
+  /** "u8" (default): integer values 0–255, e.g. pixels; "f32": any finite numbers (with `target`, always). */
   values?: "u8" | "f32";
   /** Labels must be below this; default: the largest label + 1 (labels are integers 0–255 in any case). */
   classes?: number;
@@ -202,13 +203,17 @@ class RowSink {
   private readonly skip: boolean;
   private readonly floats: boolean;
   private readonly classesOption?: number;
-  private readonly labelOption?: string | number;
+  private readonly labelOption?: string | number | null;
+  private readonly targetOption?: string | number;
   private headerOption: boolean | "auto";
 
   columns: string[] | null = null;
   private started = false;
   private fieldCount = 0;
+  /** The label column, −1 when the file has none. */
   private labelIndex = 0;
+  /** The target column, −1 when the file has none. */
+  private targetIndex = -1;
   private features = 0;
 
   private capacity = 0;
@@ -216,6 +221,7 @@ class RowSink {
   private maxRows: number | undefined;
   private values: RowStore<Uint8Array> | RowStore<Float32Array> | undefined;
   private labels: RowStore<Uint8Array> | undefined;
+  private targets: RowStore<Float32Array> | undefined;
   count = 0;
   private largestLabel = -1;
   private largestLabelLine = 0;
@@ -233,9 +239,12 @@ class RowSink {
   constructor(options: CsvOptions, file: string) {
     this.file = file;
     this.skip = options.onBadRow === "skip";
-    this.floats = options.values === "f32";
+    this.floats = options.values === "f32" || options.target !== undefined;
     this.classesOption = options.classes;
     this.labelOption = options.label;
+    this.targetOption = options.target;
+    if (options.target !== undefined && options.label !== undefined && options.label !== null)
+      throw new RangeError("give label or target, not both: a file with a target column has no label column");
     this.headerOption = options.header ?? "auto";
     this.sizeHint = options.sizeHint ?? 0;
     if (
@@ -281,7 +290,12 @@ class RowSink {
       this.headerLine = this.line;
     }
     const label = this.labelOption;
-    if (typeof label === "string") {
+    if (this.targetOption !== undefined) {
+      this.labelIndex = -1;
+      this.targetIndex = this.columnIndex(this.targetOption, "target");
+    } else if (label === null) {
+      this.labelIndex = -1;
+    } else if (typeof label === "string") {
       if (!this.columns) {
         throw new DataError(
           `${this.file}: the label column "${label}" is given by name, but the file has no header (line ${this.line} is numbers)`,
@@ -306,15 +320,39 @@ class RowSink {
     } else {
       this.labelIndex = Math.max(0, this.columns?.indexOf("label") ?? 0);
     }
-    this.features = this.fieldCount - 1;
-    if (this.features === 0) throw this.error("rows have a single field: there is a label but no feature column");
+    this.features = this.fieldCount - (this.labelIndex >= 0 ? 1 : 0) - (this.targetIndex >= 0 ? 1 : 0);
+    if (this.features === 0)
+      throw this.error(
+        `rows have a single field: there is a ${this.targetIndex >= 0 ? "target" : "label"} but no feature column`,
+      );
     // A stored row has a character per field at least, a delimiter between fields and a line end.
     this.maxRows = this.sizeHint > 0 ? Math.floor((this.sizeHint + 1) / (2 * this.fieldCount)) : undefined;
     this.values = this.floats
       ? new RowStore(Float32Array, this.features, this.maxRows)
       : new RowStore(Uint8Array, this.features, this.maxRows);
-    this.labels = new RowStore(Uint8Array, 1, this.maxRows);
+    this.labels = new RowStore(Uint8Array, this.labelIndex >= 0 ? 1 : 0, this.maxRows);
+    if (this.targetIndex >= 0) this.targets = new RowStore(Float32Array, 1, this.maxRows);
     return isHeader;
+  }
+
+  /** A column given by header name or 0-based index (negative: from the end). */
+  private columnIndex(column: string | number, what: string): number {
+    if (typeof column === "string") {
+      const index = this.columns?.indexOf(column) ?? -1;
+      if (!this.columns)
+        throw new DataError(
+          `${this.file}: the ${what} column "${column}" is given by name, but the file has no header (line ${this.line} is numbers)`,
+          { file: this.file, line: this.line },
+        );
+      if (index === -1) throw this.error(`no column named "${column}" in the header`);
+      return index;
+    }
+    const index = column < 0 ? this.fieldCount + column : column;
+    if (!(Number.isInteger(column) && index >= 0 && index < this.fieldCount))
+      throw this.error(
+        `${what} column index ${column} is out of range: rows have ${this.fieldCount} fields (indices 0 … ${this.fieldCount - 1}, or −1 … −${this.fieldCount} from the end)`,
+      );
+    return index;
   }
 
   /** Makes room for `rows` rows, sized from the share of the input read so far when its size is known. */
@@ -331,6 +369,7 @@ class RowSink {
     }
     this.values!.grow(next, this.count);
     this.labels!.grow(next, this.count);
+    this.targets?.grow(next, this.count);
     this.capacity = next;
   }
 
@@ -342,25 +381,37 @@ class RowSink {
       );
     }
     this.reserve(this.count + 1);
-    const labelIndex = this.labelIndex;
-    const labelField = row[labelIndex];
-    let label = parseByte(labelField);
-    if (label === -1) {
-      const value = parseNumber(labelField);
-      if (Number.isNaN(value)) return this.error(quote(labelField), labelIndex + 1);
-      if (!Number.isInteger(value)) return this.error(`label ${labelField} is not an integer`, labelIndex + 1);
-      label = value;
+    const { labelIndex, targetIndex } = this;
+    let label = -1;
+    if (labelIndex >= 0) {
+      const labelField = row[labelIndex];
+      label = parseByte(labelField);
+      if (label === -1) {
+        const value = parseNumber(labelField);
+        if (Number.isNaN(value)) return this.error(quote(labelField), labelIndex + 1);
+        if (!Number.isInteger(value)) return this.error(`label ${labelField} is not an integer`, labelIndex + 1);
+        label = value;
+      }
+      const classes = this.classesOption ?? 256;
+      if (label < 0 || label >= classes) {
+        const range = this.classesOption === undefined ? "0–255" : `0–${classes - 1} (classes: ${classes})`;
+        return this.error(`label ${labelField} is out of range ${range}`, labelIndex + 1);
+      }
     }
-    const classes = this.classesOption ?? 256;
-    if (label < 0 || label >= classes) {
-      const range = this.classesOption === undefined ? "0–255" : `0–${classes - 1} (classes: ${classes})`;
-      return this.error(`label ${labelField} is out of range ${range}`, labelIndex + 1);
+    if (targetIndex >= 0) {
+      const target = parseNumber(row[targetIndex]);
+      if (!Number.isFinite(target))
+        return this.error(
+          Number.isNaN(target) ? quote(row[targetIndex]) : `${row[targetIndex]} is not a finite number`,
+          targetIndex + 1,
+        );
+      this.targets!.array[this.count] = target;
     }
     let at = this.count * this.features;
     if (this.floats) {
       const values = this.values!.array as Float32Array;
       for (let i = 0; i < row.length; i++) {
-        if (i === labelIndex) continue;
+        if (i === labelIndex || i === targetIndex) continue;
         const value = parseNumber(row[i]);
         if (!Number.isFinite(value))
           return this.error(Number.isNaN(value) ? quote(row[i]) : `${row[i]} is not a finite number`, i + 1);
@@ -389,7 +440,7 @@ class RowSink {
         bytes[at++] = value;
       }
     }
-    this.labels!.array[this.count] = label;
+    if (labelIndex >= 0) this.labels!.array[this.count] = label;
     if (label > this.largestLabel) {
       this.largestLabel = label;
       this.largestLabelLine = this.line;
@@ -425,7 +476,7 @@ class RowSink {
     }
   }
 
-  finish(source: string): CsvResult<Dataset> | CsvResult<FloatDataset> {
+  finish(source: string): CsvResult<Dataset> {
     if (!this.started) throw new DataError(`${this.file}: the file is empty`, { file: this.file });
     if (this.count === 0) {
       if (this.skippedRows > 0) {
@@ -440,17 +491,20 @@ class RowSink {
       });
     }
     const { count, features } = this;
-    const labels = this.labels!.finish(count);
-    const classes = this.classesOption ?? this.largestLabel + 1;
+    const labels = this.labels!.finish(this.labelIndex >= 0 ? count : 0);
+    const classes = this.labelIndex >= 0 ? (this.classesOption ?? this.largestLabel + 1) : 0;
     const common = {
       columns: this.columns,
       skippedRows: this.skippedRows,
       skipReasons: this.skipReasons,
       largestLabel: { label: this.largestLabel, line: this.largestLabelLine },
     };
+    const targets = this.targets?.finish(count);
     if (this.floats) {
-      const values = (this.values as RowStore<Float32Array>).finish(count);
-      return { dataset: { values, labels, count, features, classes, source }, ...common };
+      const inputs = (this.values as RowStore<Float32Array>).finish(count);
+      const dataset: FloatDataset = { pixels: new Uint8Array(0), inputs, labels, count, features, classes, source };
+      if (targets) dataset.targets = targets;
+      return { dataset, ...common };
     }
     const pixels = (this.values as RowStore<Uint8Array>).finish(count);
     return { dataset: { pixels, labels, count, features, classes, source }, ...common };
@@ -462,8 +516,10 @@ class RowSink {
  * first at line 3" (classes inferred from the largest label), or "10 classes (labels 0–9); the largest in the file, 7,
  * first at line 12" (classes given).
  */
-export function describeClasses(result: CsvResult<Dataset> | CsvResult<FloatDataset>): string {
+export function describeClasses(result: CsvResult<Dataset>): string {
   const { classes } = result.dataset;
+  if (classes === 0)
+    return result.dataset.targets ? "no classes: a numeric target per row (regression)" : "no label column";
   const { label, line } = result.largestLabel;
   const range = `${classes} ${classes === 1 ? "class" : "classes"} (labels 0–${classes - 1})`;
   return label === classes - 1
@@ -483,7 +539,7 @@ export async function parseCsvChunks(
 export async function parseCsvChunks(
   chunks: AsyncIterable<string> | Iterable<string>,
   options: CsvOptions = {},
-): Promise<CsvResult<Dataset> | CsvResult<FloatDataset>> {
+): Promise<CsvResult<Dataset>> {
   const file = options.file ?? "<csv>";
   const sink = new RowSink(options, file);
   const delimiter = options.delimiter ?? ",";
@@ -547,10 +603,7 @@ export async function readCsv(
   options: CsvOptions & { values: "f32" },
 ): Promise<CsvResult<FloatDataset>>;
 export async function readCsv(input: CsvInput, options?: CsvOptions): Promise<CsvResult<Dataset>>;
-export async function readCsv(
-  input: CsvInput,
-  options: CsvOptions = {},
-): Promise<CsvResult<Dataset> | CsvResult<FloatDataset>> {
+export async function readCsv(input: CsvInput, options: CsvOptions = {}): Promise<CsvResult<Dataset>> {
   if (typeof input === "string") {
     return parseCsvChunks(sliceText(input, options.chunkSize ?? DEFAULT_CHUNK), { sizeHint: input.length, ...options });
   }
@@ -575,17 +628,23 @@ export interface CsvWriteOptions {
   rowsPerChunk?: number;
 }
 
-/** The dataset as CSV in Kaggle's MNIST layout (label first, then the features), in chunks of rows, "\n" line ends. */
-export function* toCsvChunks(dataset: Dataset | FloatDataset, options: CsvWriteOptions = {}): Generator<string> {
+/**
+ * The dataset as CSV in Kaggle's MNIST layout (label first, then the features; a dataset without labels has no label
+ * column, one with targets a last column `target`), in chunks of rows, "\n" line ends.
+ */
+export function* toCsvChunks(dataset: Dataset, options: CsvWriteOptions = {}): Generator<string> {
   const { header = true, rowsPerChunk = 256 } = options;
-  const values = "pixels" in dataset ? dataset.pixels : dataset.values;
-  const { count, features, labels } = dataset;
-  if (header) yield `label,${Array.from({ length: features }, (_, i) => `pixel${i}`).join(",")}\n`;
+  const values = dataset.inputs ?? dataset.pixels;
+  const { count, features, labels, targets } = dataset;
+  const labelled = labels.length === count;
+  const names = Array.from({ length: features }, (_, i) => `pixel${i}`);
+  if (header) yield `${[...(labelled ? ["label"] : []), ...names, ...(targets ? ["target"] : [])].join(",")}\n`;
   for (let start = 0; start < count; start += rowsPerChunk) {
     const lines: string[] = [];
     for (let row = start; row < Math.min(count, start + rowsPerChunk); row++) {
-      const fields: (number | string)[] = [labels[row]];
+      const fields: (number | string)[] = labelled ? [labels[row]] : [];
       for (let i = row * features; i < (row + 1) * features; i++) fields.push(values[i]);
+      if (targets) fields.push(targets[row]);
       lines.push(fields.join(","));
     }
     yield `${lines.join("\n")}\n`;
@@ -593,6 +652,6 @@ export function* toCsvChunks(dataset: Dataset | FloatDataset, options: CsvWriteO
 }
 
 /** The whole dataset as one CSV string (see toCsvChunks). */
-export function toCsv(dataset: Dataset | FloatDataset, options: CsvWriteOptions = {}): string {
+export function toCsv(dataset: Dataset, options: CsvWriteOptions = {}): string {
   return Array.from(toCsvChunks(dataset, options)).join("");
 }

@@ -14,6 +14,8 @@ export interface RunSetup {
   source: string;
   trainCount?: number;
   testCount?: number;
+  /** The problem of the registry the runs trained on, when one was named. */
+  problem?: string;
   /** The MLP's widths, or `model` for any other model. */
   layers?: readonly number[];
   /** The model in one line (a named problem, a layer-list file), when it is not the MLP of `layers`. */
@@ -264,6 +266,7 @@ function setupFacts(setup: RunSetup): [string, string][] {
     setup.testCount === undefined ? "" : `${setup.testCount} held-out rows`,
   ].filter(Boolean);
   return [
+    ...(setup.problem === undefined ? [] : [["problem", setup.problem] as [string, string]]),
     ["data", [setup.source, ...sizes].join("; ")],
     ["model", setup.model ?? `MLP ${(setup.layers ?? []).join("-")} (Linear + ReLU, log_softmax + NLL)`],
     ...(setup.steps === undefined ? [] : [["steps", setup.steps] as [string, string]]),
