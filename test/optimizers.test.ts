@@ -28,6 +28,7 @@ const replay = [
   ...fixture<{ cases: Case[] }>("torch-optim-replay.json").cases.map((c) => ({ c, reference: "torch" })),
   ...fixture<{ cases: Case[] }>("muon-replay.json").cases.map((c) => ({ c, reference: "torch" })),
   ...fixture<{ cases: Case[] }>("optax-replay.json").cases.map((c) => ({ c, reference: "optax" })),
+  ...fixture<{ cases: Case[] }>("optax-options-replay.json").cases.map((c) => ({ c, reference: "optax" })),
 ].map(({ c, reference }) => ({ c, reference, optimizer: c.optimizer.split(".").pop()!.toLowerCase() }));
 const errors = fixture<{ cases: ErrorCase[] }>("torch-errors.json").cases;
 
@@ -80,6 +81,10 @@ describe("optax options reach JavaScript as thrown errors", () => {
     expect(build("lion", { learning_rate: 1e-4, lr: 1e-4 })).toThrow(
       "lion: give learning_rate or its alias lr, not both",
     );
+  });
+
+  it("refuses an optax option it does not take yet, distinctly from an unknown one", () => {
+    expect(build("lion", { lr: 1e-4, mask: [true] })).toThrow("optax option 'mask' of lion is not supported yet");
   });
 
   it("requires a learning rate where optax does", () => {

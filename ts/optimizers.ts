@@ -349,8 +349,15 @@ export interface LionOptions {
   b1?: number;
   /** Decay rate β₂ of the momentum. Default `0.99`. */
   b2?: number;
+  /** optax's dtype of the first moment. Default null (float32, also "float32"); others are not supported yet. */
+  mu_dtype?: "float32" | null;
   /** Weight decay λ: λθ is added to the update (and scaled by the learning rate). Default `0.001`. */
   weight_decay?: number;
+  /**
+   * optax's mask of the tensors weight decay applies to. Default null (all); masks are not supported yet: give the
+   * others a param group with weight_decay 0.
+   */
+  mask?: null;
 }
 export type LionSpec = OptimizerSpecOf<"lion", LionOptions>;
 
@@ -370,6 +377,11 @@ export interface LambOptions {
   eps_root?: number;
   /** Weight decay λ: λθ is added to the update before the trust ratio. Default `0`. */
   weight_decay?: number;
+  /**
+   * optax's mask of the tensors weight decay applies to. Default null (all); masks are not supported yet: give the
+   * others a param group with weight_decay 0.
+   */
+  mask?: null;
 }
 export type LambSpec = OptimizerSpecOf<"lamb", LambOptions>;
 
@@ -381,10 +393,20 @@ export interface LarsOptions {
   lr?: number;
   /** Weight decay λ: λθ is added to the gradient before the trust ratio. Default `0`. */
   weight_decay?: number;
+  /**
+   * optax's mask of the tensors weight decay applies to: all of them (true); other masks are not supported yet. Default
+   * `true`.
+   */
+  weight_decay_mask?: true;
   /** Trust coefficient η of the trust ratio η‖θ‖/(‖g + λθ‖ + ε). Default `0.001`. */
   trust_coefficient?: number;
   /** Term added to the denominator of the trust ratio. Default `0`. */
   eps?: number;
+  /**
+   * optax's mask of the tensors the trust ratio applies to: all of them (true); other masks are not supported yet.
+   * Default `true`.
+   */
+  trust_ratio_mask?: true;
   /** Momentum factor μ. Default `0.9`. */
   momentum?: number;
   /** Use Nesterov momentum. Default `false`. */
@@ -406,6 +428,10 @@ export interface AdaBeliefOptions {
   eps?: number;
   /** Term added to the second moment inside the square root. Default `1e-16`. */
   eps_root?: number;
+  /** Weight decay of optax after 0.2.8. Default null (none); values are not supported yet. */
+  weight_decay?: null;
+  /** Its mask (optax after 0.2.8). Default null; masks are not supported yet. */
+  weight_decay_mask?: null;
   /** Use Nesterov momentum. Default `false`. */
   nesterov?: boolean;
 }
@@ -483,6 +509,11 @@ export interface AdanOptions {
   eps_root?: number;
   /** Weight decay λ: λθ is added to the update (and scaled by the learning rate). Default `0`. */
   weight_decay?: number;
+  /**
+   * optax's mask of the tensors weight decay applies to. Default null (all); masks are not supported yet: give the
+   * others a param group with weight_decay 0.
+   */
+  mask?: null;
 }
 export type AdanSpec = OptimizerSpecOf<"adan", AdanOptions>;
 
@@ -509,10 +540,14 @@ export interface AdoptOptions {
   b2?: number;
   /** Floor of √v in the normalization. Default `1e-6`. */
   eps?: number;
+  /** optax's dtype of the first moment. Default null (float32, also "float32"); others are not supported yet. */
+  mu_dtype?: "float32" | null;
   /** Use Nesterov momentum. Default `false`. */
   nesterov?: boolean;
   /** Clip the normalized gradient to ±t^¼, the paper's stabilization. Default `true`. */
   use_clipping?: boolean;
+  /** optax's clipping bound as a function of the step t. Default null (t^¼); functions are not supported yet. */
+  clip_value_fn?: null;
 }
 export type AdoptSpec = OptimizerSpecOf<"adopt", AdoptOptions>;
 
@@ -534,8 +569,15 @@ export interface AdEMAMixOptions {
   eps?: number;
   /** Term added to the second moment inside the square root. Default `0`. */
   eps_root?: number;
+  /** optax's dtype of the first moment. Default null (float32, also "float32"); others are not supported yet. */
+  mu_dtype?: "float32" | null;
   /** Weight decay λ: λθ is added to the update (and scaled by the learning rate). Default `0`. */
   weight_decay?: number;
+  /**
+   * optax's mask of the tensors weight decay applies to. Default null (all); masks are not supported yet: give the
+   * others a param group with weight_decay 0.
+   */
+  mask?: null;
 }
 export type AdEMAMixSpec = OptimizerSpecOf<"ademamix", AdEMAMixOptions>;
 
@@ -566,6 +608,11 @@ export interface CocobOptions {
   eps?: number;
   /** Weight decay λ: λθ is added to the gradient. Default `0`. */
   weight_decay?: number;
+  /**
+   * optax's mask of the tensors weight decay applies to. Default null (all); masks are not supported yet: give the
+   * others a param group with weight_decay 0.
+   */
+  mask?: null;
 }
 export type CocobSpec = OptimizerSpecOf<"cocob", CocobOptions>;
 
@@ -575,6 +622,10 @@ export interface ScheduleFreeAdamWOptions {
   learning_rate?: number;
   /** Alias of `learning_rate` (torch's name); give one of the two. Default `0.0025`. */
   lr?: number;
+  /**
+   * Steps T of a linear warm-up from 0 to the learning rate (optax's `warmup_constant_schedule`). Default null: none.
+   */
+  warmup_steps?: number | null;
   /** Interpolation β₁ between the averaged iterate and the z sequence (the momentum). Default `0.9`. */
   b1?: number;
   /** Exponential decay rate β₂ of the second moment (the squared gradient's running average). Default `0.999`. */
@@ -585,6 +636,8 @@ export interface ScheduleFreeAdamWOptions {
   weight_decay?: number;
   /** Power p of the largest learning rate so far in the averaging weights (c = γ̂ᵖ/Σγ̂ᵖ). Default `2`. */
   weight_lr_power?: number;
+  /** optax's dtype of the z sequence. Default null (float32, also "float32"); others are not supported yet. */
+  state_dtype?: "float32" | null;
 }
 export type ScheduleFreeAdamWSpec = OptimizerSpecOf<"schedule_free_adamw", ScheduleFreeAdamWOptions>;
 
@@ -608,6 +661,8 @@ export interface ProdigyOptions {
   weight_decay?: number;
   /** Leave the learning rate out of the distance-estimate accumulators (for warm-up schedules). Default `false`. */
   safeguard_warmup?: boolean;
+  /** optax's mask of the tensors weight decay applies to (after 0.2.8). Default null; not supported yet. */
+  weight_decay_mask?: null;
 }
 export type ProdigySpec = OptimizerSpecOf<"prodigy", ProdigyOptions>;
 
@@ -790,25 +845,57 @@ export const OPTIMIZER_OPTIONS: { readonly [Name in OptimizerName]: OptimizerDef
   notebook_adagrad: { lr: 0.01, eps: 1e-8 },
   notebook_rmsprop: { lr: 0.001, alpha: 0.9, eps: 1e-8 },
   notebook_adam: { lr: 0.001, betas: [0.9, 0.999], eps: 1e-8 },
-  lion: { learning_rate: null, lr: null, b1: 0.9, b2: 0.99, weight_decay: 0.001 },
-  lamb: { learning_rate: null, lr: null, b1: 0.9, b2: 0.999, eps: 1e-6, eps_root: 0, weight_decay: 0 },
+  lion: { learning_rate: null, lr: null, b1: 0.9, b2: 0.99, mu_dtype: null, weight_decay: 0.001, mask: null },
+  lamb: { learning_rate: null, lr: null, b1: 0.9, b2: 0.999, eps: 1e-6, eps_root: 0, weight_decay: 0, mask: null },
   lars: {
     learning_rate: null,
     lr: null,
     weight_decay: 0,
+    weight_decay_mask: true,
     trust_coefficient: 0.001,
     eps: 0,
+    trust_ratio_mask: true,
     momentum: 0.9,
     nesterov: false,
   },
-  adabelief: { learning_rate: null, lr: null, b1: 0.9, b2: 0.999, eps: 1e-16, eps_root: 1e-16, nesterov: false },
+  adabelief: {
+    learning_rate: null,
+    lr: null,
+    b1: 0.9,
+    b2: 0.999,
+    eps: 1e-16,
+    eps_root: 1e-16,
+    weight_decay: null,
+    weight_decay_mask: null,
+    nesterov: false,
+  },
   yogi: { learning_rate: null, lr: null, b1: 0.9, b2: 0.999, eps: 0.001 },
   sign_sgd: { learning_rate: null, lr: null },
   fromage: { learning_rate: null, lr: null, min_norm: 1e-6 },
   novograd: { learning_rate: null, lr: null, b1: 0.9, b2: 0.25, eps: 1e-6, eps_root: 0, weight_decay: 0 },
-  adan: { learning_rate: null, lr: null, b1: 0.98, b2: 0.92, b3: 0.99, eps: 1e-8, eps_root: 1e-8, weight_decay: 0 },
+  adan: {
+    learning_rate: null,
+    lr: null,
+    b1: 0.98,
+    b2: 0.92,
+    b3: 0.99,
+    eps: 1e-8,
+    eps_root: 1e-8,
+    weight_decay: 0,
+    mask: null,
+  },
   sm3: { learning_rate: null, lr: null, momentum: 0.9 },
-  adopt: { learning_rate: null, lr: null, b1: 0.9, b2: 0.9999, eps: 1e-6, nesterov: false, use_clipping: true },
+  adopt: {
+    learning_rate: null,
+    lr: null,
+    b1: 0.9,
+    b2: 0.9999,
+    eps: 1e-6,
+    mu_dtype: null,
+    nesterov: false,
+    use_clipping: true,
+    clip_value_fn: null,
+  },
   ademamix: {
     learning_rate: null,
     lr: null,
@@ -818,18 +905,22 @@ export const OPTIMIZER_OPTIONS: { readonly [Name in OptimizerName]: OptimizerDef
     alpha: 5,
     eps: 1e-8,
     eps_root: 0,
+    mu_dtype: null,
     weight_decay: 0,
+    mask: null,
   },
   madgrad: { learning_rate: null, lr: null, momentum: 0.9, weight_decay: 0, eps: 1e-6 },
-  cocob: { learning_rate: 1, lr: 1, alpha: 100, eps: 1e-8, weight_decay: 0 },
+  cocob: { learning_rate: 1, lr: 1, alpha: 100, eps: 1e-8, weight_decay: 0, mask: null },
   schedule_free_adamw: {
     learning_rate: 0.0025,
     lr: 0.0025,
+    warmup_steps: null,
     b1: 0.9,
     b2: 0.999,
     eps: 1e-8,
     weight_decay: 0,
     weight_lr_power: 2,
+    state_dtype: null,
   },
   prodigy: {
     learning_rate: 1,
@@ -841,6 +932,7 @@ export const OPTIMIZER_OPTIONS: { readonly [Name in OptimizerName]: OptimizerDef
     estim_lr_coef: 1,
     weight_decay: 0,
     safeguard_warmup: false,
+    weight_decay_mask: null,
   },
   dadapt_adamw: { learning_rate: 1, lr: 1, betas: [0.9, 0.999], eps: 1e-8, estim_lr0: 1e-6, weight_decay: 0 },
 };

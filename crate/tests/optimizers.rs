@@ -6,7 +6,7 @@
 //!
 //! Messages: optimlab prints numbers inside messages the JavaScript way (`-1`, `1e-8`); torch's Python ones
 //! (`-1.0`, `1e-08`) are rewritten that way before comparing, words compared exactly.
-use optimlab::optim::{create, js_number, names, Closure, Optimizer, Slot};
+use optimlab::optim::{create, js_number, names, Closure, OptimError, Optimizer, Slot};
 use serde_json::{json, Value};
 use std::sync::OnceLock;
 
@@ -91,7 +91,14 @@ const TABLE: &[OptimizerInfo] = &[
         ..row("notebook_adam", r#"{"lr": 0.1}"#)
     },
     optax("lion", r#"{"lr": 0.01, "weight_decay": 0.01}"#, &[(r#"{}"#, "lion requires learning_rate (or lr)")]),
-    optax("lamb", r#"{"lr": 0.01}"#, &[(r#"{"lr": 0.1, "b2": 1}"#, "Invalid beta parameter at index 1: 1")]),
+    optax(
+        "lamb",
+        r#"{"lr": 0.01}"#,
+        &[
+            (r#"{"lr": 0.1, "b2": 1}"#, "Invalid beta parameter at index 1: 1"),
+            (r#"{"lr": 0.1, "mask": [true, false]}"#, "optax option 'mask' of lamb is not supported yet"),
+        ],
+    ),
     optax("lars", r#"{"lr": 0.01, "nesterov": true}"#, &[NEGATIVE_LR]),
     optax("adabelief", r#"{"lr": 0.01}"#, &[(r#"{"lr": 0.1, "b1": 1}"#, "Invalid beta parameter at index 0: 1")]),
     optax("yogi", r#"{"learning_rate": 0.01}"#, &[(r#"{"learning_rate": -1}"#, "Invalid learning rate: -1")]),
@@ -128,14 +135,20 @@ const TABLE: &[OptimizerInfo] = &[
 fn fixture(name: &str) -> &'static Value {
     static FIXTURES: OnceLock<Vec<(String, Value)>> = OnceLock::new();
     let all = FIXTURES.get_or_init(|| {
-        ["torch-optim-replay.json", "muon-replay.json", "optax-replay.json", "torch-errors.json"]
-            .iter()
-            .map(|file| {
-                let path = format!("{}/../test/fixtures/{file}", env!("CARGO_MANIFEST_DIR"));
-                let text = std::fs::read_to_string(&path).expect(&path);
-                (file.to_string(), serde_json::from_str(&text).expect("fixture is JSON"))
-            })
-            .collect()
+        [
+            "torch-optim-replay.json",
+            "muon-replay.json",
+            "optax-replay.json",
+            "optax-options-replay.json",
+            "torch-errors.json",
+        ]
+        .iter()
+        .map(|file| {
+            let path = format!("{}/../test/fixtures/{file}", env!("CARGO_MANIFEST_DIR"));
+            let text = std::fs::read_to_string(&path).expect(&path);
+            (file.to_string(), serde_json::from_str(&text).expect("fixture is JSON"))
+        })
+        .collect()
     });
     &all.iter().find(|(file, _)| file == name).expect("a fixture read above").1
 }
@@ -148,6 +161,7 @@ fn replay_cases() -> Vec<(String, &'static Value)> {
     cases("torch-optim-replay.json")
         .chain(cases("muon-replay.json"))
         .chain(cases("optax-replay.json"))
+        .chain(cases("optax-options-replay.json"))
         .map(|case| (registry_name(case), case))
         .collect()
 }
@@ -401,6 +415,31 @@ fn every_optimizer_refuses_bad_options_with_the_reference_message() {
         }
         assert!(checked.contains(&info.name), "no validation case for {}", info.name);
     }
+}
+
+/// Every parameter of each optax optimizer's signature (optax-options-replay.json, read from optax itself) is one of
+/// its declared options: taken, or refused as "not supported yet" — never "Unknown option".
+#[test]
+fn every_optax_signature_option_is_declared() {
+    let described = optimlab::optim::describe();
+    let signatures = fixture("optax-options-replay.json")["signatures"].as_object().expect("signatures");
+    assert!(!signatures.is_empty());
+    for (name, parameters) in signatures {
+        let entry = described.as_array().unwrap().iter().find(|entry| entry["name"] == name.as_str());
+        let options: Vec<&str> = entry.unwrap_or_else(|| panic!("{name} is not registered"))["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|option| option["name"].as_str().unwrap())
+            .collect();
+        for parameter in parameters.as_array().unwrap() {
+            assert!(options.contains(&parameter.as_str().unwrap()), "{name}: optax's {parameter} is not declared");
+        }
+    }
+    let refused = create("lion", &json!({"lr": 0.1, "mu_dtype": "bfloat16"}), &[vec![2, 3]]).err();
+    assert_eq!(refused, Some(OptimError::NotSupported { optimizer: "lion".into(), option: "mu_dtype".into() }));
+    assert!(create("lion", &json!({"lr": 0.1, "mu_dtype": "float32", "mask": null}), &[vec![2, 3]]).is_ok());
+    assert!(create("schedule_free_adamw", &json!({"warmup_steps": 0}), &[vec![2, 3]]).is_err());
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! AdaBelief: m ← (1−β₁)g + β₁m;  s ← (1−β₂)(g−m)² + β₂s + ε_root;  θ ← θ − γ·m̂/(√ŝ + ε), ˆ = bias-corrected.
 //! Source: optax.adabelief = scale_by_belief (nesterov too) → scale_by_learning_rate (optax 0.2.8).
-use super::{check_beta_list, lr_field, non_negative, optax_bias_correction, options, persist, OptimError, TensorRule};
+use super::{
+    check_beta_list, lr_field, non_negative, optax_bias_correction, options, persist, NotYet, OptimError, TensorRule,
+};
 
 pub struct AdaBelief;
 
@@ -16,6 +18,10 @@ options! {
         eps: f64 = 1e-16,
         /// Term added to the second moment inside the square root.
         eps_root: f64 = 1e-16,
+        /// Weight decay of optax after 0.2.8. Default null (none); values are not supported yet.
+        weight_decay: NotYet = NotYet,
+        /// Its mask (optax after 0.2.8). Default null; masks are not supported yet.
+        weight_decay_mask: NotYet = NotYet,
         /// Use Nesterov momentum.
         nesterov: bool = false,
     }

@@ -1,6 +1,8 @@
 //! Adan: d ← g − g₋₁ (0 at t=1); m, v, n ← EMAs of g, d, (g + (1−β₂)d)²;  θ ← θ − γ·[(m̂ + (1−β₂)v̂)/(√(n̂ + ε_root) + ε) + λθ].
 //! Source: optax.adan = scale_by_adan → add_decayed_weights → scale_by_learning_rate (optax 0.2.8).
-use super::{check_beta_list, lr_field, non_negative, optax_bias_correction, options, persist, OptimError, TensorRule};
+use super::{
+    check_beta_list, lr_field, non_negative, optax_bias_correction, options, persist, NotYet, OptimError, TensorRule,
+};
 
 pub struct Adan;
 
@@ -20,6 +22,9 @@ options! {
         eps_root: f64 = 1e-8,
         /// Weight decay λ: λθ is added to the update (and scaled by the learning rate).
         weight_decay: f64 = 0.0,
+        /// optax's mask of the tensors weight decay applies to. Default null (all); masks are not supported yet:
+        /// give the others a param group with weight_decay 0.
+        mask: NotYet = NotYet,
     }
 }
 

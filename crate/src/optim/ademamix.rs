@@ -1,7 +1,8 @@
 //! AdEMAMix: m₁ ← (1−β₁)g + β₁m₁;  m₂ ← (1−β₃)g + β₃m₂;  ν ← (1−β₂)g² + β₂ν;
 //! θ ← θ − γ((m₁/(1−β₁ᵗ) + α·m₂) / (√(ν/(1−β₂ᵗ) + ε_root) + ε) + λθ).  Source: optax.contrib.ademamix (`scale_by_ademamix`), optax 0.2.8.
 use super::{
-    check_betas, lr_field, non_negative, optax_bias_correction, options, persist, unit_interval, OptimError, TensorRule,
+    check_betas, lr_field, non_negative, optax_bias_correction, options, persist, unit_interval, Float32State, NotYet,
+    OptimError, TensorRule,
 };
 
 pub struct AdEMAMix;
@@ -22,8 +23,13 @@ options! {
         eps: f64 = 1e-8,
         /// Term added to the second moment inside the square root.
         eps_root: f64 = 0.0,
+        /// optax's dtype of the first moment. Default null (float32, also "float32"); others are not supported yet.
+        mu_dtype: Float32State = Float32State,
         /// Weight decay λ: λθ is added to the update (and scaled by the learning rate).
         weight_decay: f64 = 0.0,
+        /// optax's mask of the tensors weight decay applies to. Default null (all); masks are not supported yet:
+        /// give the others a param group with weight_decay 0.
+        mask: NotYet = NotYet,
     }
 }
 

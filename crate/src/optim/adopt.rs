@@ -1,6 +1,8 @@
 //! ADOPT: u ← clip(g / max(√v, ε), ±t^¼);  m ← (1−β₁)u + β₁m (m ← 0, v ← g² at t = 0);  v ← (1−β₂)g² + β₂v;
 //! θ ← θ − γ·m (nesterov: γ·((1−β₁)u + β₁m)).  Source: optax.contrib.adopt (`scale_by_adopt`), optax 0.2.8.
-use super::{check_betas, lr_field, maximum, non_negative, options, persist, OptimError, TensorRule};
+use super::{
+    check_betas, lr_field, maximum, non_negative, options, persist, Float32State, NotYet, OptimError, TensorRule,
+};
 
 pub struct Adopt;
 
@@ -14,10 +16,14 @@ options! {
         b2: f64 = 0.9999,
         /// Floor of √v in the normalization.
         eps: f64 = 1e-6,
+        /// optax's dtype of the first moment. Default null (float32, also "float32"); others are not supported yet.
+        mu_dtype: Float32State = Float32State,
         /// Use Nesterov momentum.
         nesterov: bool = false,
         /// Clip the normalized gradient to ±t^¼, the paper's stabilization.
         use_clipping: bool = true,
+        /// optax's clipping bound as a function of the step t. Default null (t^¼); functions are not supported yet.
+        clip_value_fn: NotYet = NotYet,
     }
 }
 

@@ -1,6 +1,6 @@
 //! COCOB-Backprop: c = γ(g + λθ);  L ← max(L, |c|);  G ← G + |c|;  R ← max(R − c(θ − θ₀), 0);  C ← C − c;
 //! θ ← θ₀ + C/(L·max(G + L, αL))·(L + R).  Source: optax.contrib.cocob (`scale_by_cocob`), optax 0.2.8.
-use super::{lr_field, maximum, non_negative, options, persist, positive, OptimError, TensorRule};
+use super::{lr_field, maximum, non_negative, options, persist, positive, NotYet, OptimError, TensorRule};
 
 pub struct Cocob;
 
@@ -14,6 +14,9 @@ options! {
         eps: f64 = 1e-8,
         /// Weight decay λ: λθ is added to the gradient.
         weight_decay: f64 = 0.0,
+        /// optax's mask of the tensors weight decay applies to. Default null (all); masks are not supported yet:
+        /// give the others a param group with weight_decay 0.
+        mask: NotYet = NotYet,
     }
 }
 

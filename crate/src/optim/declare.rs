@@ -51,7 +51,12 @@ impl Options {
 
     /// The option's value, `default` when absent.
     pub fn get<T: OptionValue>(&self, name: &str, default: T) -> Result<T, OptimError> {
-        self.values.get(name, default).map_err(|error| (self.optimizer, error).into())
+        self.values.get(name, default).map_err(|error| match error {
+            OptionError::WrongType { key, .. } if T::NOT_SUPPORTED => {
+                OptimError::NotSupported { optimizer: self.optimizer.to_string(), option: key }
+            }
+            error => (self.optimizer, error).into(),
+        })
     }
 
     /// optax's `learning_rate`, also accepted under torch's name `lr` (giving both is an error); `default` is
@@ -69,6 +74,57 @@ impl Options {
         };
         super::non_negative(value, "Invalid learning rate")?;
         Ok(value)
+    }
+}
+
+/// An optax option optimlab does not take yet, accepted at its default only (absent or `null`); any other value is
+/// refused with "optax option 'mask' of lamb is not supported yet" (`OptimError::NotSupported`).
+#[derive(Clone, Debug)]
+pub struct NotYet;
+
+impl OptionValue for NotYet {
+    const EXPECTED: &'static str = "null";
+    const TYPESCRIPT: &'static str = "null";
+    const NOT_SUPPORTED: bool = true;
+    fn from_json(value: &Value) -> Option<Self> {
+        value.is_null().then_some(NotYet)
+    }
+    fn to_json(&self) -> Value {
+        Value::Null
+    }
+}
+
+/// optax's boolean masks that default to every tensor (lars's `weight_decay_mask`, `trust_ratio_mask`): only
+/// `true` is taken yet.
+#[derive(Clone, Debug)]
+pub struct AllTensors;
+
+impl OptionValue for AllTensors {
+    const EXPECTED: &'static str = "true";
+    const TYPESCRIPT: &'static str = "true";
+    const NOT_SUPPORTED: bool = true;
+    fn from_json(value: &Value) -> Option<Self> {
+        (value == &Value::Bool(true)).then_some(AllTensors)
+    }
+    fn to_json(&self) -> Value {
+        Value::Bool(true)
+    }
+}
+
+/// optax's `mu_dtype` / `state_dtype`: the state's dtype, `null` (the parameters', float32 here) or "float32";
+/// other dtypes are not supported yet.
+#[derive(Clone, Debug)]
+pub struct Float32State;
+
+impl OptionValue for Float32State {
+    const EXPECTED: &'static str = "null or \"float32\"";
+    const TYPESCRIPT: &'static str = "\"float32\" | null";
+    const NOT_SUPPORTED: bool = true;
+    fn from_json(value: &Value) -> Option<Self> {
+        (value.is_null() || value == "float32").then_some(Float32State)
+    }
+    fn to_json(&self) -> Value {
+        Value::Null
     }
 }
 

@@ -15,6 +15,12 @@ pub enum OptimError {
         expected: &'static str,
         got: String,
     },
+    /// An option of the reference's signature (optax's) that optimlab does not take yet, given a value other than
+    /// its default.
+    NotSupported {
+        optimizer: String,
+        option: String,
+    },
     UnknownOptimizer {
         name: String,
         known: Vec<&'static str>,
@@ -35,6 +41,9 @@ impl fmt::Display for OptimError {
             }
             OptimError::WrongType { option, expected, got } => {
                 write!(f, "Option '{option}' must be {expected}, got {got}")
+            }
+            OptimError::NotSupported { optimizer, option } => {
+                write!(f, "optax option '{option}' of {optimizer} is not supported yet")
             }
             OptimError::UnknownOptimizer { name, known } => {
                 write!(f, "Unknown optimizer '{name}'; known: {}", known.join(", "))

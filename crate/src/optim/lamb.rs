@@ -1,7 +1,8 @@
 //! LAMB: m, v as Adam;  u ← m̂/(√(v̂ + ε_root) + ε) + λθ;  θ ← θ − γ·(‖θ‖/‖u‖)·u (ratio 1 if a norm is 0).
 //! Source: optax.lamb = scale_by_adam → add_decayed_weights → scale_by_trust_ratio → scale_by_learning_rate (0.2.8).
 use super::{
-    check_beta_list, l2_norm, lr_field, non_negative, optax_bias_correction, options, persist, OptimError, TensorRule,
+    check_beta_list, l2_norm, lr_field, non_negative, optax_bias_correction, options, persist, NotYet, OptimError,
+    TensorRule,
 };
 
 pub struct Lamb;
@@ -20,6 +21,9 @@ options! {
         eps_root: f64 = 0.0,
         /// Weight decay λ: λθ is added to the update before the trust ratio.
         weight_decay: f64 = 0.0,
+        /// optax's mask of the tensors weight decay applies to. Default null (all); masks are not supported yet:
+        /// give the others a param group with weight_decay 0.
+        mask: NotYet = NotYet,
     }
 }
 

@@ -1,6 +1,6 @@
 //! LARS: u ← −γ·(η‖θ‖/(‖g+λθ‖ + ε))·(g + λθ);  t ← u + μt;  θ ← θ + t (nesterov: θ + u + μt).
 //! Source: optax.lars = add_decayed_weights → scale_by_trust_ratio → scale_by_learning_rate → trace (0.2.8).
-use super::{l2_norm, lr_field, non_negative, options, persist, OptimError, TensorRule};
+use super::{l2_norm, lr_field, non_negative, options, persist, AllTensors, OptimError, TensorRule};
 
 pub struct Lars;
 
@@ -10,10 +10,15 @@ options! {
         learning_rate: optax = None,
         /// Weight decay λ: λθ is added to the gradient before the trust ratio.
         weight_decay: f64 = 0.0,
+        /// optax's mask of the tensors weight decay applies to: all of them (true); other masks are not supported yet.
+        weight_decay_mask: AllTensors = AllTensors,
         /// Trust coefficient η of the trust ratio η‖θ‖/(‖g + λθ‖ + ε).
         trust_coefficient: f64 = 0.001,
         /// Term added to the denominator of the trust ratio.
         eps: f64 = 0.0,
+        /// optax's mask of the tensors the trust ratio applies to: all of them (true); other masks are not supported
+        /// yet.
+        trust_ratio_mask: AllTensors = AllTensors,
         /// Momentum factor μ.
         momentum: f64 = 0.9,
         /// Use Nesterov momentum.

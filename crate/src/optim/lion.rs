@@ -1,6 +1,8 @@
 //! Lion: u ← sign((1−β₁)g + β₁m) + λθ;  m ← (1−β₂)g + β₂m;  θ ← θ − γu.
 //! Source: optax.lion = scale_by_lion → add_decayed_weights → scale_by_learning_rate (optax 0.2.8).
-use super::{check_beta_list, lr_field, non_negative, options, persist, sign, OptimError, TensorRule};
+use super::{
+    check_beta_list, lr_field, non_negative, options, persist, sign, Float32State, NotYet, OptimError, TensorRule,
+};
 
 pub struct Lion;
 
@@ -12,8 +14,13 @@ options! {
         b1: f64 = 0.9,
         /// Decay rate β₂ of the momentum.
         b2: f64 = 0.99,
+        /// optax's dtype of the first moment. Default null (float32, also "float32"); others are not supported yet.
+        mu_dtype: Float32State = Float32State,
         /// Weight decay λ: λθ is added to the update (and scaled by the learning rate).
         weight_decay: f64 = 0.001,
+        /// optax's mask of the tensors weight decay applies to. Default null (all); masks are not supported yet:
+        /// give the others a param group with weight_decay 0.
+        mask: NotYet = NotYet,
     }
 }
 

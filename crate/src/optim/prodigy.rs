@@ -3,7 +3,7 @@
 //! r, ‖s‖₁ and d span all tensors. Where ‖s‖₁ = 0 (zero gradients, learning rate 0) d is kept; optax's 0/0 makes it NaN.
 use super::{
     check_betas, check_slot_sizes, maximum, non_negative, optax_bias_correction, options, positive, unit_interval,
-    DistanceState, OptimError, Optimizer, SingleGroup, Slot,
+    DistanceState, NotYet, OptimError, Optimizer, SingleGroup, Slot,
 };
 
 options! {
@@ -24,6 +24,8 @@ options! {
         weight_decay: f64 = 0.0,
         /// Leave the learning rate out of the distance-estimate accumulators (for warm-up schedules).
         safeguard_warmup: bool = false,
+        /// optax's mask of the tensors weight decay applies to (after 0.2.8). Default null; not supported yet.
+        weight_decay_mask: NotYet = NotYet,
     }
 }
 

@@ -1,10 +1,11 @@
 //! Schedule-free AdamW: z ← z − γ(g/(√(ν/(1−β₂ᵗ)) + ε) + λy);  c = γ̂²/Σγ̂² (γ̂ = max γ so far);  x = (y − (1−β₁)z_old)/β₁;
 //! x ← (1−c)x + c·z;  y ← β₁x + (1−β₁)z.  Source: optax.contrib.schedule_free_adamw (`schedule_free` over `scale_by_rms`), optax 0.2.8.
 //! The parameters are optax's stored iterate y; evaluate at x = (y − (1−β₁)z)/β₁ (`schedule_free_eval_params`).
-//! optax's `warmup_steps` is not taken: a learning-rate schedule (`set_lr`) gives the warm-up, as optax's callable lr does.
+//! `warmup_steps` T is optax's `warmup_constant_schedule(0, γ, T)`: γ·min(t, T)/T at optax's two step counts, t − 1
+//! in the z update (scale_by_learning_rate) and t in the weights (schedule_free's own count).
 use super::{
     check_betas, lr_field, maximum, non_negative, optax_bias_correction, options, put_f32s, put_f64, put_u64,
-    BlobReader, OptimError, Persist, TensorRule,
+    BlobReader, Float32State, OptimError, Persist, TensorRule,
 };
 
 pub struct ScheduleFreeAdamW;
@@ -13,6 +14,9 @@ options! {
     /// Options of optax.contrib.schedule_free_adamw: AdamW without a schedule, averaging iterates.
     pub struct Config as ScheduleFreeAdamW {
         learning_rate: optax = Some(0.0025),
+        /// Steps T of a linear warm-up from 0 to the learning rate (optax's `warmup_constant_schedule`). Default
+        /// null: none.
+        warmup_steps: Option<usize> = None,
         /// Interpolation β₁ between the averaged iterate and the z sequence (the momentum).
         b1: f64 = 0.9,
         /// Exponential decay rate β₂ of the second moment (the squared gradient's running average).
@@ -23,6 +27,8 @@ options! {
         weight_decay: f64 = 0.0,
         /// Power p of the largest learning rate so far in the averaging weights (c = γ̂ᵖ/Σγ̂ᵖ).
         weight_lr_power: f64 = 2.0,
+        /// optax's dtype of the z sequence. Default null (float32, also "float32"); others are not supported yet.
+        state_dtype: Float32State = Float32State,
     }
 }
 
@@ -70,6 +76,10 @@ impl TensorRule for ScheduleFreeAdamW {
         non_negative(config.eps, "Invalid epsilon value")?;
         non_negative(config.weight_decay, "Invalid weight_decay value")?;
         non_negative(config.weight_lr_power, "Invalid weight_lr_power value")?;
+        // optax holds a warm-up of 0 steps at its initial value 0: no step would ever move.
+        if config.warmup_steps == Some(0) {
+            return Err(OptimError::Invalid("Invalid warmup_steps value: 0 (the learning rate would stay 0)".into()));
+        }
         Ok(config)
     }
     lr_field!(learning_rate);
@@ -81,19 +91,19 @@ impl TensorRule for ScheduleFreeAdamW {
         if s.step_count == 1 {
             s.z.copy_from_slice(param);
         }
-        s.max_lr = maximum(s.max_lr, c.learning_rate as f32);
+        let count = s.step_count; // schedule_free's count, and scale_by_rms's after its increment
+        s.max_lr = maximum(s.max_lr, warmed_up(c, count));
         let weight = (s.max_lr as f64).powf(c.weight_lr_power) as f32;
         let total_weight = s.weight_sum + weight;
         // optax: NaN if either is NaN, else nan_to_num(weight / total, nan=0) (0/0 while lr is 0).
         let ratio = weight / total_weight;
         let ck = if weight.is_nan() || total_weight.is_nan() || !ratio.is_nan() { ratio } else { 0.0 };
         s.weight_sum = total_weight;
-        let count = s.step_count; // scale_by_rms's count after its increment
         s.step_count += 1;
         let correction = optax_bias_correction(c.b2, count);
         let (b1, one_minus_b1, one_minus_ck) = (c.b1 as f32, (1.0 - c.b1) as f32, 1.0 - ck);
         let (b2, one_minus_b2, eps) = (c.b2 as f32, (1.0 - c.b2) as f32, c.eps as f32);
-        let (neg_lr, weight_decay) = (-c.learning_rate as f32, c.weight_decay as f32);
+        let (neg_lr, weight_decay) = (-warmed_up(c, count - 1), c.weight_decay as f32);
         for ((y, &g), (nu, z)) in param.iter_mut().zip(grad).zip(s.nu.iter_mut().zip(s.z.iter_mut())) {
             *nu = one_minus_b2 * (g * g) + b2 * *nu;
             let scaled = 1.0 / ((*nu / correction).sqrt() + eps) * g;
@@ -103,6 +113,19 @@ impl TensorRule for ScheduleFreeAdamW {
             let x = one_minus_ck * previous_x + ck * *z;
             let next = b1 * x + one_minus_b1 * *z;
             *y += next - *y;
+        }
+    }
+}
+
+/// The learning rate at optax step count t: γ without a warm-up, else optax's linear_schedule(0, γ, T) in float32,
+/// (0 − γ)·(1 − min(t, T)/T) + γ.
+fn warmed_up(c: &Config, count: u64) -> f32 {
+    let lr = c.learning_rate as f32;
+    match c.warmup_steps {
+        None => lr,
+        Some(steps) => {
+            let remaining = 1.0 - count.min(steps as u64) as f32 / steps as f32;
+            -lr * remaining + lr
         }
     }
 }
