@@ -312,7 +312,7 @@ describe("the demo page (served with the strict CSP, as `npm run demo` does)", (
   it("is usable by keyboard: Tab walks the form in reading order and Enter starts a run", async () => {
     const { page } = await openPage(strictServer, "demo/");
     const focusOrder: string[] = [];
-    for (let i = 0; i < 7; i++) {
+    for (let i = 0; i < 9; i++) {
       await page.keyboard.press("Tab");
       focusOrder.push(await page.evaluate(() => document.activeElement?.id ?? ""));
     }
@@ -322,9 +322,11 @@ describe("the demo page (served with the strict CSP, as `npm run demo` does)", (
       "opt-0",
       "opt-0-lr",
       "opt-0-lr-mode",
+      "opt-0-schedule",
       "opt-1",
       "opt-1-lr",
       "opt-1-lr-mode",
+      "opt-1-schedule",
     ]);
     await page.getByLabel("Training rows").fill("256");
     await page.getByLabel("Epochs").focus();
