@@ -33,6 +33,10 @@ describe("WorkerPool", () => {
     const pool = fakePool(2);
     try {
       expect((await pool.stats()).workers).toBe(0);
+      // Both workers up first: a worker still starting would let the other take a later job before it (a loaded
+      // machine did), which is the pool working, not the order under test.
+      await Promise.all([0, 1].map((index) => pool.run(`warm-up ${index}`, (remote: Remote) => remote.sleep(60))));
+      expect((await pool.stats()).workers).toBe(2);
       let running = 0;
       let mostRunning = 0;
       const started: number[] = [];
