@@ -59,6 +59,17 @@ const SCHEDULED: ComparisonConfig = {
   schedule: { name: "step", step_size: 5, gamma: 0.5 },
 };
 
+/** The embedded sample as the demo trains on it for `config`: split with its seed, its first `trainRows` rows. */
+async function sampleAsTheDemoTakesIt(config: ComparisonConfig) {
+  const sample = await node.loadMnistSample({ seed: config.seed });
+  const rows = (config.data as { trainRows: number }).trainRows;
+  const { train } = sample;
+  return {
+    ...sample,
+    train: { ...train, count: rows, pixels: train.pixels.slice(0, rows * 784), labels: train.labels.slice(0, rows) },
+  };
+}
+
 /** The numbers of the runs, without their timings. */
 function numbers(
   runs: {
@@ -116,17 +127,7 @@ describe("the demo's configuration link and exports", () => {
     expect(first.results.configuration).toEqual(CONFIG);
 
     // The same comparison in Node.
-    const sample = await node.loadMnistSample({ seed: CONFIG.seed });
-    const rows = 600;
-    const data = {
-      ...sample,
-      train: {
-        ...sample.train,
-        count: rows,
-        pixels: sample.train.pixels.slice(0, rows * 784),
-        labels: sample.train.labels.slice(0, rows),
-      },
-    };
+    const data = await sampleAsTheDemoTakesIt(CONFIG);
     const inNode = await node.compare({
       data,
       model: { layers: [784, 100, 100, 10] },
@@ -181,17 +182,7 @@ describe("the demo's configuration link and exports", () => {
     expect(await page.getByLabel("Warm-up steps").inputValue()).toBe("4");
     expect(results.configuration).toEqual(SCHEDULED);
 
-    const sample = await node.loadMnistSample({ seed: SCHEDULED.seed });
-    const rows = 640;
-    const data = {
-      ...sample,
-      train: {
-        ...sample.train,
-        count: rows,
-        pixels: sample.train.pixels.slice(0, rows * 784),
-        labels: sample.train.labels.slice(0, rows),
-      },
-    };
+    const data = await sampleAsTheDemoTakesIt(SCHEDULED);
     const { data: _data, optimizers, ...settings } = SCHEDULED;
     const inNode = await node.compare({ data, model: { layers: [784, 100, 100, 10] }, optimizers, ...settings });
     const nodeRuns = JSON.parse(node.resultsJson(inNode)).runs;
