@@ -1,11 +1,13 @@
 // `npm run bench`: every benchmark in one process run, each printing its peers side by side and the
-// ratios (optimlab's MLP epoch vs the simd128 peak, tfjs-wasm, jax-js and PyTorch; precision "fast" vs the default
+// ratios (optimlab's MLP epoch vs the simd128 peak, tfjs-wasm, jax-js and PyTorch; DeepOBS's mnist_2c2d vs the peak
+// and tfjs-wasm; precision "fast" vs the default
 // build; the time from compare() to the first step in a fresh worker; Adam vs memory bandwidth; CSV
 // reading; the notebook at Kaggle's size with 1 and 2 workers; a soak of the worker pool; sweeps in the local pool
 // vs through a Redis queue). Run after `bash scripts/build.sh` (npm run
 // bench does it): npx tsx bench/run.ts [name…]
 // csv-1gb (a generated 1 GB CSV through the reader, peak memory) runs only when named.
 import { run as adam } from "./adam.bench.js";
+import { run as conv2c2d } from "./conv2c2d.bench.js";
 import { run as csvLarge } from "./csv-large.bench.js";
 import { run as csv } from "./csv.bench.js";
 import { run as fast } from "./fast.bench.js";
@@ -17,6 +19,7 @@ import { run as sweep } from "./sweep.bench.js";
 
 const benches = new Map<string, () => Promise<unknown>>([
   ["mlp", mlp],
+  ["2c2d", () => conv2c2d()],
   ["fast", fast],
   ["startup", startup],
   ["adam", adam],
@@ -26,7 +29,7 @@ const benches = new Map<string, () => Promise<unknown>>([
   ["sweep", sweep],
   ["csv-1gb", () => csvLarge()],
 ]);
-const byDefault = ["mlp", "fast", "startup", "adam", "csv", "notebook-42k", "soak", "sweep"];
+const byDefault = ["mlp", "2c2d", "fast", "startup", "adam", "csv", "notebook-42k", "soak", "sweep"];
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !benches.has(name));
 if (unknown.length > 0) {

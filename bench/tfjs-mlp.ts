@@ -6,13 +6,19 @@ import { setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 
 let ready: Promise<void> | undefined;
 
-async function useWasmBackend(): Promise<void> {
+async function loadWasmBackend(): Promise<void> {
   const require = createRequire(import.meta.url);
   const dist = path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm"));
   setWasmPaths(dist + path.sep);
   setThreadsCount(1);
   await tf.setBackend("wasm");
   await tf.ready();
+}
+
+/** TensorFlow.js on its wasm backend (SIMD, one thread), set up once per process. */
+export function useTfjsWasm(): Promise<void> {
+  ready ??= loadWasmBackend();
+  return ready;
 }
 
 /**
@@ -27,8 +33,7 @@ export async function tfjsSeconds(
   steps: number,
   lr = 0.01,
 ): Promise<number> {
-  ready ??= useWasmBackend();
-  await ready;
+  await useTfjsWasm();
   const features = layers[0];
   const rows = labels.length;
   const weights = layers.slice(1).map((out, i) => ({

@@ -12,7 +12,15 @@ import {
   type LandscapeOptions,
   type LandscapeResult,
 } from "./landscape.js";
-import { lrFindAllOn, lrFindOn, type LrFindAllOptions, type LrFindOptions, type LrFindResult } from "./lr-find.js";
+import {
+  lrFindAllOn,
+  lrFindClosureOn,
+  lrFindOn,
+  type LrFindAllOptions,
+  type LrFindClosureOptions,
+  type LrFindOptions,
+  type LrFindResult,
+} from "./lr-find.js";
 import { createOptimizerOn, type Optimizer, type OptimizerOptions } from "./optimizer.js";
 import {
   optimizerDefaultsOn,
@@ -84,8 +92,11 @@ export interface OptimlabApi {
    * ```ts
    * const { suggestions } = await lrFind({ data, model: { layers: [784, 100, 100, 10] }, optimizer: { name: "adam" }, batchSize: 256, seed: 0 });
    * ```
+   *
+   * With `closure` and `params` instead of data and model, the test runs on this thread on your own loss and gradients:
+   * `await lrFind({ optimizer: { name: "sgd" }, params: [x0], closure: ([x]) => ({ loss, grads: [g] }) })`.
    */
-  lrFind(options: LrFindOptions): Promise<LrFindResult>;
+  lrFind(options: LrFindOptions | LrFindClosureOptions): Promise<LrFindResult>;
 
   /** The range test of several optimizers, in parallel in workers (at most `workers`, default the cores); results in order. */
   lrFindAll(options: LrFindAllOptions): Promise<LrFindResult[]>;
@@ -124,7 +135,7 @@ export function bindApi(platform: Platform): OptimlabApi {
     landscapeGrid: (fn, options) => landscapeGridOn(compileModule, fn, options),
     landscapeFunctions: () => landscapeFunctionsOn(compileModule),
     scheduleLrs: (spec, options) => scheduleLrsOn(compileModule, spec, options),
-    lrFind: (options) => lrFindOn(platform, options),
+    lrFind: (options) => ("closure" in options ? lrFindClosureOn(compileModule, options) : lrFindOn(platform, options)),
     lrFindAll: (options) => lrFindAllOn(platform, options),
     optimizers: () => optimizersOn(compileModule),
     optimizerDefaults: (name) => optimizerDefaultsOn(compileModule, name),

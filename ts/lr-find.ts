@@ -5,6 +5,8 @@ import type { Remote } from "comlink";
 import { abortError, ConfigError, PoolDisposedError } from "./errors.js";
 import { WorkerPool, type Platform } from "./pool.js";
 import { checkModelAndData, checkStepSettings, dataBytes, trainerConfig, type StepSettings } from "./model.js";
+import { createOptimizerOn, rangeTestOnClosure, type LossClosure, type OptimizerOptions } from "./optimizer.js";
+import type { OptimizerName } from "./optimizers.js";
 import type { LrFindWorkerApi, TrainerConfig } from "./protocol.js";
 import { checkSpec, defaultLabel } from "./spec.js";
 import type { DataSplit, LrRule, ModelSpec, OptimizerSpec, PoolOptions } from "./types.js";
@@ -49,6 +51,21 @@ interface LrFindRunOptions extends LrFindSettings, StepSettings {
 export interface LrFindOptions extends LrFindRunOptions {
   /** The optimizer to probe; its `lr` is ignored (the test sets the lr of every step). */
   optimizer: OptimizerSpec;
+}
+
+/**
+ * The range test on your own loss and gradients (no data, no model: a single tensor, a custom loop), on this thread:
+ * each step calls `closure` at the current parameters, sets the test's lr and updates, as `Optimizer.step(closure)`.
+ */
+export interface LrFindClosureOptions extends LrFindSettings {
+  /** The optimizer to probe; its `lr` and `schedule` are ignored (the test sets the lr of every step). */
+  optimizer: OptimizerSpec;
+  /** The starting parameters, one array per tensor; they are copied, never modified. */
+  params: readonly Float32Array[];
+  /** Each tensor's shape (default `[length]`); it matters to optimizers that treat matrices apart (Muon, Adafactor, SM3). */
+  shapes?: readonly (readonly number[])[];
+  /** The loss and its gradients at the given parameters. */
+  closure: LossClosure;
 }
 
 export interface LrFindAllOptions extends LrFindRunOptions, PoolOptions {
@@ -221,6 +238,41 @@ export async function lrFindOn(platform: Platform, options: LrFindOptions): Prom
   const { optimizer, ...rest } = options;
   const [result] = await lrFindAllOn(platform, { ...rest, optimizers: [optimizer], workers: 1 });
   return result!;
+}
+
+/** The range test on a closure, on this thread's wasm instance; the caller's parameters are left untouched. */
+export async function lrFindClosureOn(
+  compileModule: () => Promise<WebAssembly.Module>,
+  options: LrFindClosureOptions,
+): Promise<LrFindResult> {
+  checkSpec(options.optimizer, "optimizer", LR_FIND_EXAMPLE);
+  if (typeof options.closure !== "function")
+    throw new ConfigError("closure must be a function (params) => ({ loss, grads })");
+  const { params } = options;
+  if (!Array.isArray(params) || params.length === 0 || !params.every((p) => p instanceof Float32Array))
+    throw new ConfigError("params must be a non-empty array of Float32Arrays, one per tensor");
+  const shapes = options.shapes ?? params.map((param) => [param.length]);
+  const {
+    name,
+    label: _label,
+    schedule: _schedule,
+    lr: _lr,
+    ...optimizerOptions
+  } = options.optimizer as OptimizerSpec & {
+    lr?: unknown;
+  };
+  const started = performance.now();
+  // The spec's options were checked against its name by checkSpec; Rust validates them again.
+  const anyOptions = optimizerOptions as OptimizerOptions<OptimizerName>;
+  using optimizer = await createOptimizerOn(compileModule, name as OptimizerName, anyOptions, shapes);
+  optimizer.setParams(params);
+  const packed = rangeTestOnClosure(optimizer, settingsJson(options), options.closure);
+  return {
+    label: options.optimizer.label ?? defaultLabel(options.optimizer),
+    optimizer: options.optimizer,
+    ...decodeLrFind(packed),
+    seconds: (performance.now() - started) / 1000,
+  };
 }
 
 /** The suggestion each `lrRule` takes. */

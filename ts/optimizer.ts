@@ -11,6 +11,12 @@ import { instantiate, wasm } from "./wasm.js";
  */
 export type OptimizerOptions<Name extends OptimizerName = OptimizerName> = OptionsOf<Name>;
 
+/**
+ * torch's `closure` in functional form: the loss and its gradients at `params` (one array per tensor, in `shapes` order;
+ * views valid during the call only). It must return synchronously, as torch calls its closure synchronously.
+ */
+export type LossClosure = (params: readonly Float32Array[]) => { loss: number; grads: readonly Float32Array[] };
+
 /** An optimizer bound to a list of tensors; free it with `dispose()` (or `using`). */
 export interface Optimizer {
   readonly name: string;
@@ -22,6 +28,12 @@ export interface Optimizer {
    * updated (see `setParams`) and returned as new arrays.
    */
   step(grads: readonly Float32Array[], params?: Float32Array[]): Float32Array[];
+  /**
+   * torch's `step(closure)`, on the optimizer's own copy of the parameters (`setParams`, `params`): LBFGS calls the
+   * closure as often as its line search needs, every other optimizer once before its update. Returns the loss of the
+   * first call. An error the closure throws is rethrown, the step cut short there as torch's would be.
+   */
+  step(closure: LossClosure): number;
   /** The optimizer's copy of the parameters (new arrays). */
   params(): Float32Array[];
   setParams(params: readonly Float32Array[]): void;
@@ -37,6 +49,12 @@ export interface Optimizer {
 }
 
 /** Creates an optimizer on the calling thread, instantiating the compiled module there first if needed. */
+/** The optimizer's range test on a closure (the caller gives the packed settings; lr-find.ts decodes the result). */
+export function rangeTestOnClosure(optimizer: Optimizer, settingsJson: string, closure: LossClosure): Float64Array {
+  if (!(optimizer instanceof WasmOptimizer)) throw new TypeError("rangeTestOnClosure: not an optimlab optimizer");
+  return optimizer.rangeTest(settingsJson, closure);
+}
+
 export async function createOptimizerOn<Name extends OptimizerName>(
   compileModule: () => Promise<WebAssembly.Module>,
   name: Name,
@@ -84,7 +102,11 @@ class WasmOptimizer implements Optimizer {
     this.flat = new Float32Array(this.sizes.reduce((a, b) => a + b, 0));
   }
 
-  step(grads: readonly Float32Array[], params?: Float32Array[]): Float32Array[] {
+  step(grads: readonly Float32Array[], params?: Float32Array[]): Float32Array[];
+  step(closure: LossClosure): number;
+  step(gradsOrClosure: readonly Float32Array[] | LossClosure, params?: Float32Array[]): Float32Array[] | number {
+    if (typeof gradsOrClosure === "function") return this.live().stepClosure(this.flatClosure(gradsOrClosure));
+    const grads = gradsOrClosure;
     const inner = this.live();
     if (params) inner.setParams(this.concat("params", params));
     inner.setGrads(this.concat("grads", grads));
@@ -130,6 +152,26 @@ class WasmOptimizer implements Optimizer {
 
   [Symbol.dispose](): void {
     this.dispose();
+  }
+
+  /** The range test of `lrFind` with `closure`; parameters and state are restored afterwards. */
+  rangeTest(settingsJson: string, closure: LossClosure): Float64Array {
+    return this.live().lrFind(settingsJson, this.flatClosure(closure));
+  }
+
+  /** The closure as the wasm side calls it: parameters in one array, gradients written into another, loss returned. */
+  private flatClosure(closure: LossClosure): (params: Float32Array, grads: Float32Array) => number {
+    return (flatParams, flatGrads) => {
+      let offset = 0;
+      const returned: unknown = closure(this.sizes.map((size) => flatParams.subarray(offset, (offset += size))));
+      if (typeof (returned as PromiseLike<unknown> | undefined)?.then === "function")
+        throw new ConfigError(`${this.name}: the closure must return { loss, grads } synchronously, not a Promise`);
+      const { loss, grads } = (returned ?? {}) as { loss?: unknown; grads?: unknown };
+      if (typeof loss !== "number" || !Array.isArray(grads) || !grads.every((g) => g instanceof Float32Array))
+        throw new ConfigError(`${this.name}: the closure must return { loss: number, grads: Float32Array[] }`);
+      flatGrads.set(this.concat("grads", grads));
+      return loss;
+    };
   }
 
   private live(): wasm.Optimizer {

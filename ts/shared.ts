@@ -8,7 +8,7 @@ export type { PoolStats } from "./pool.js";
 export type { StepSettings } from "./model.js";
 export { DEFAULT_PROBLEM, FASHION_MNIST_PACKAGE, MODEL_PROBLEMS, problemInfo } from "./problems.js";
 export type { LoadedProblem, ProblemData, ProblemInfo, ProblemOptions } from "./problems.js";
-export type { Optimizer, OptimizerOptions } from "./optimizer.js";
+export type { LossClosure, Optimizer, OptimizerOptions } from "./optimizer.js";
 export { OPTIMIZER_OPTIONS } from "./optimizers.js";
 export type * from "./optimizers.js";
 export { distanceToMinimum } from "./landscape.js";
@@ -24,6 +24,7 @@ export type {
 export { LR_RULES, preferredLr, suggestionFor } from "./lr-find.js";
 export type {
   LrFindAllOptions,
+  LrFindClosureOptions,
   LrFindOptions,
   LrFindResult,
   LrFindSettings,

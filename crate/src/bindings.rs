@@ -6,8 +6,9 @@ use wasm_bindgen::prelude::*;
 
 use crate::arena::Arena;
 use crate::kernels::reduce;
+use crate::lr_find::{LrFindConfig, LrFindError, RangeTest};
 use crate::nn::model::Plan;
-use crate::optim::{self, Slot};
+use crate::optim::{self, Closure, OptimError, Slot};
 use crate::train::{InputData, Split, TargetData, Trainer, TrainerConfig};
 
 fn js_error(error: impl std::fmt::Display) -> JsError {
@@ -288,6 +289,107 @@ impl JsOptimizer {
     pub fn load_state(&mut self, bytes: &[u8]) -> Result<(), JsError> {
         self.optimizer.load_state(bytes).map_err(js_error)
     }
+
+    /// torch's `step(closure)` for every optimizer: LBFGS calls `closure` as often as its line search needs, the
+    /// others once before their update. `closure(params, grads)` reads the parameters (tensors concatenated) from
+    /// `params`, writes the gradients into `grads` and returns the loss; returns the loss of its first call. An error
+    /// thrown by the closure is rethrown as is, with the step cut short where torch's would be.
+    #[wasm_bindgen(js_name = stepClosure)]
+    pub fn step_closure(&mut self, closure: &js_sys::Function) -> Result<f32, JsValue> {
+        let mut closure = JsClosure::new(&mut self.arena, closure);
+        let outcome = step_on_closure(self.optimizer.as_mut(), &mut closure);
+        closure.rethrow(outcome)
+    }
+
+    /// The lr range test (as `Trainer.lrFind`, same options and packed result) with `closure` as in `stepClosure`
+    /// giving each step's loss and gradients. Parameters and optimizer state are restored afterwards.
+    #[wasm_bindgen(js_name = lrFind)]
+    pub fn lr_find(&mut self, options_json: &str, closure: &js_sys::Function) -> Result<Vec<f64>, JsValue> {
+        let config = LrFindConfig::from_json(options_json).map_err(js_error)?;
+        let params = self.arena.params().to_vec();
+        let state = self.save_state();
+        let mut probe =
+            ClosureProbe { optimizer: self.optimizer.as_mut(), closure: JsClosure::new(&mut self.arena, closure) };
+        let outcome = crate::lr_find::run_steps(&mut probe, &config);
+        let outcome = probe.closure.rethrow(outcome);
+        self.arena.params_mut().copy_from_slice(&params);
+        self.optimizer.load_state(&state).map_err(js_error)?;
+        Ok(pack_range_test(&outcome?))
+    }
+}
+
+/// torch's `closure()` as a JavaScript function `(params, grads) => loss` over two Float32Arrays it owns, each all
+/// tensors concatenated: the parameters are copied out before each call and the gradients in after it.
+struct JsClosure<'a> {
+    arena: &'a mut Arena,
+    function: &'a js_sys::Function,
+    params: js_sys::Float32Array,
+    grads: js_sys::Float32Array,
+    /// What the function threw, rethrown to the caller once the optimizer has stopped.
+    thrown: Option<JsValue>,
+}
+
+impl<'a> JsClosure<'a> {
+    fn new(arena: &'a mut Arena, function: &'a js_sys::Function) -> Self {
+        let numel = arena.params().len() as u32;
+        let (params, grads) =
+            (js_sys::Float32Array::new_with_length(numel), js_sys::Float32Array::new_with_length(numel));
+        JsClosure { arena, function, params, grads, thrown: None }
+    }
+
+    /// The closure's own error when it threw, else the outcome's error as a JavaScript Error.
+    fn rethrow<T, E: std::fmt::Display>(&mut self, outcome: Result<T, E>) -> Result<T, JsValue> {
+        match (self.thrown.take(), outcome) {
+            (Some(thrown), _) => Err(thrown),
+            (None, outcome) => outcome.map_err(|error| js_error(error).into()),
+        }
+    }
+}
+
+impl Closure for JsClosure<'_> {
+    fn evaluate(&mut self) -> Result<f32, OptimError> {
+        self.params.copy_from(self.arena.params());
+        let returned = self.function.call2(&JsValue::NULL, &self.params, &self.grads).map_err(|thrown| {
+            self.thrown = Some(thrown);
+            OptimError::Closure("threw".into())
+        })?;
+        let loss = returned
+            .as_f64()
+            .ok_or_else(|| OptimError::Closure(format!("must return the loss as a number, got {returned:?}")))?;
+        self.grads.copy_to(self.arena.grads_mut());
+        Ok(loss as f32)
+    }
+
+    fn with_slots(&mut self, visit: &mut dyn FnMut(&mut [Slot<'_>])) {
+        let mut slots: Vec<Slot> = self.arena.tensors_mut().map(|(param, grad, _)| Slot { param, grad }).collect();
+        visit(&mut slots);
+    }
+}
+
+/// One torch `step(closure)`: closure optimizers drive it, the others take one evaluation's gradients.
+fn step_on_closure(optimizer: &mut dyn optim::Optimizer, closure: &mut dyn Closure) -> Result<f32, OptimError> {
+    if optimizer.needs_closure() {
+        return optimizer.step_with_closure(closure);
+    }
+    let loss = closure.evaluate()?;
+    let mut outcome = Ok(());
+    closure.with_slots(&mut |slots| outcome = optimizer.step(slots));
+    outcome.map(|()| loss)
+}
+
+/// The range test's probe on a bare optimizer: every group at the test's lr, then one `step(closure)`.
+struct ClosureProbe<'a> {
+    optimizer: &'a mut dyn optim::Optimizer,
+    closure: JsClosure<'a>,
+}
+
+impl crate::lr_find::Probe for ClosureProbe<'_> {
+    fn step_at(&mut self, lr: f64) -> Result<f32, LrFindError> {
+        for group in 0..self.optimizer.group_count() {
+            self.optimizer.set_lr(group, lr);
+        }
+        Ok(step_on_closure(self.optimizer, &mut self.closure)?)
+    }
 }
 
 fn copy_exact(what: &str, from: &[f32], into: &mut [f32]) -> Result<(), JsError> {
@@ -328,15 +430,20 @@ impl JsTrainer {
     pub fn lr_find(&mut self, options_json: &str) -> Result<Vec<f64>, JsError> {
         let config = crate::lr_find::LrFindConfig::from_json(options_json).map_err(js_error)?;
         let test = crate::lr_find::range_test(&mut self.inner, &config).map_err(js_error)?;
-        let n = test.lrs.len();
-        let mut out = Vec::with_capacity(LR_FIND_HEADER + 3 * n);
-        out.extend([n as f64, f64::from(u8::from(test.stopped_early))]);
-        out.extend(suggestion_values(&test.suggestions));
-        out.extend(&test.lrs);
-        out.extend(test.losses.iter().map(|&loss| f64::from(loss)));
-        out.extend(&test.smoothed);
-        Ok(out)
+        Ok(pack_range_test(&test))
     }
+}
+
+/// A range test as `lrFind` returns it: the header, then the lrs, the losses and the smoothed losses.
+fn pack_range_test(test: &RangeTest) -> Vec<f64> {
+    let n = test.lrs.len();
+    let mut out = Vec::with_capacity(LR_FIND_HEADER + 3 * n);
+    out.extend([n as f64, f64::from(u8::from(test.stopped_early))]);
+    out.extend(suggestion_values(&test.suggestions));
+    out.extend(&test.lrs);
+    out.extend(test.losses.iter().map(|&loss| f64::from(loss)));
+    out.extend(&test.smoothed);
+    out
 }
 
 /// The lr-finder suggestions on a smoothed curve: `[steepestLr, steepestIndex, minimumLr, minimumIndex, valleyLr,

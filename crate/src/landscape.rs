@@ -228,10 +228,10 @@ struct Probe {
 }
 
 impl Closure for Probe {
-    fn evaluate(&mut self) -> f32 {
+    fn evaluate(&mut self) -> Result<f32, OptimError> {
         let (value, grad) = self.function.value_and_gradient(self.point[0], self.point[1]);
         self.grad = grad;
-        value
+        Ok(value)
     }
 
     fn with_slots(&mut self, visit: &mut dyn FnMut(&mut [Slot<'_>])) {
@@ -265,7 +265,7 @@ pub fn trajectory(
         let value = if opt.needs_closure() {
             opt.step_with_closure(&mut probe)?
         } else {
-            let value = probe.evaluate();
+            let value = probe.evaluate()?;
             opt.step(&mut [Slot { param: &mut probe.point, grad: &probe.grad }])?;
             value
         };

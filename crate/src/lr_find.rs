@@ -15,6 +15,7 @@
 //!   points, cut before its first non-finite value: "steep" (the lr where the loss falls fastest per unit of
 //!   ln lr), "minimum" (the lr of the lowest loss, divided by 10), "valley" (fastai's longest-valley rule),
 //!   "slide" (fastai's interval slide rule).
+use crate::optim::OptimError;
 use crate::options::JsonOptions;
 use crate::train::{TrainError, Trainer};
 use serde_json::Value;
@@ -27,6 +28,8 @@ pub enum LrFindError {
     Options(String),
     /// The trainer cannot run the test (no data, diverged, no room in its history) or a step failed.
     Train(TrainError),
+    /// A step of a bare optimizer (the closure test) failed.
+    Optim(OptimError),
 }
 
 impl fmt::Display for LrFindError {
@@ -34,6 +37,7 @@ impl fmt::Display for LrFindError {
         match self {
             LrFindError::Options(message) => write!(f, "lrFind: {message}"),
             LrFindError::Train(error) => write!(f, "{error}"),
+            LrFindError::Optim(error) => write!(f, "{error}"),
         }
     }
 }
@@ -43,6 +47,27 @@ impl std::error::Error for LrFindError {}
 impl From<TrainError> for LrFindError {
     fn from(error: TrainError) -> Self {
         LrFindError::Train(error)
+    }
+}
+
+impl From<OptimError> for LrFindError {
+    fn from(error: OptimError) -> Self {
+        LrFindError::Optim(error)
+    }
+}
+
+/// What the range test drives: a trainer on its next batch, or an optimizer on the caller's closure.
+pub trait Probe {
+    /// One step at `lr`; returns the loss at the parameters before that step's update.
+    fn step_at(&mut self, lr: f64) -> Result<f32, LrFindError>;
+}
+
+impl Probe for Trainer {
+    fn step_at(&mut self, lr: f64) -> Result<f32, LrFindError> {
+        self.set_lr(lr);
+        let step = self.steps_done();
+        self.run(1)?;
+        Ok(self.losses(step, step + 1)?[0])
     }
 }
 
@@ -346,6 +371,14 @@ pub fn range_test(trainer: &mut Trainer, config: &LrFindConfig) -> Result<RangeT
         .into());
     }
     let checkpoint = trainer.save_state();
+    let outcome = run_steps(trainer, config);
+    trainer.load_state(&checkpoint)?;
+    outcome
+}
+
+/// The test's steps on `probe`, which is left where the last step put it (the caller restores it), and the
+/// suggestions on the curve.
+pub fn run_steps(probe: &mut dyn Probe, config: &LrFindConfig) -> Result<RangeTest, LrFindError> {
     let mut test = RangeTest {
         lrs: Vec::with_capacity(config.num_iter),
         losses: Vec::with_capacity(config.num_iter),
@@ -353,38 +386,23 @@ pub fn range_test(trainer: &mut Trainer, config: &LrFindConfig) -> Result<RangeT
         stopped_early: false,
         suggestions: Suggestions::default(),
     };
-    let outcome = run_steps(trainer, config, &mut test);
-    trainer.load_state(&checkpoint)?;
-    outcome?;
-    test.suggestions = suggest(&test.lrs, &test.smoothed, config.skip_start, config.skip_end);
-    Ok(test)
-}
-
-fn run_steps(trainer: &mut Trainer, config: &LrFindConfig, test: &mut RangeTest) -> Result<(), LrFindError> {
     let mut smoother = Smoother::new(config.smooth_f, config.debias);
     let mut best = f64::INFINITY;
     for i in 0..config.num_iter {
         let lr = config.lr_at(i);
-        trainer.set_lr(lr);
-        let step = trainer.steps_done();
-        trainer.run(1)?;
-        let loss = trainer.losses(step, step + 1)?[0];
+        let loss = probe.step_at(lr)?;
         test.lrs.push(lr);
         test.losses.push(loss);
-        if !loss.is_finite() {
-            test.smoothed.push(f64::NAN);
-            test.stopped_early = i + 1 < config.num_iter;
-            return Ok(());
-        }
-        let smoothed = smoother.push(f64::from(loss));
+        let smoothed = if loss.is_finite() { smoother.push(f64::from(loss)) } else { f64::NAN };
         test.smoothed.push(smoothed);
         best = best.min(smoothed);
-        if smoothed > config.diverge_th * best {
+        if !loss.is_finite() || smoothed > config.diverge_th * best {
             test.stopped_early = i + 1 < config.num_iter;
-            return Ok(());
+            break;
         }
     }
-    Ok(())
+    test.suggestions = suggest(&test.lrs, &test.smoothed, config.skip_start, config.skip_end);
+    Ok(test)
 }
 
 #[cfg(test)]

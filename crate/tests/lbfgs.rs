@@ -1,6 +1,6 @@
 //! LBFGS (strong-Wolfe line search) against torch's trajectory on Rosenbrock
 //! (test/fixtures/torch-landscapes.json), through the `Closure` interface the trainer uses.
-use optimlab::optim::{create, Closure, Slot};
+use optimlab::optim::{create, Closure, OptimError, Slot};
 use serde_json::{json, Value};
 
 /// f(x, y) = (1 − x)² + 100(y − x²)² with its analytic gradient, in float32 as torch's autograd.
@@ -11,12 +11,12 @@ struct Rosenbrock {
 }
 
 impl Closure for Rosenbrock {
-    fn evaluate(&mut self) -> f32 {
+    fn evaluate(&mut self) -> Result<f32, OptimError> {
         let [x, y] = self.point;
         let (a, b) = (1.0 - x, y - x * x);
         self.grad = [-(2.0 * a) - 2.0 * x * (100.0 * (2.0 * b)), 100.0 * (2.0 * b)];
         self.evaluations += 1;
-        a * a + 100.0 * (b * b)
+        Ok(a * a + 100.0 * (b * b))
     }
     fn with_slots(&mut self, visit: &mut dyn FnMut(&mut [Slot<'_>])) {
         let (x, y) = self.point.split_at_mut(1);

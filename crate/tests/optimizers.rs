@@ -182,8 +182,8 @@ struct Linear<'a> {
 }
 
 impl Closure for Linear<'_> {
-    fn evaluate(&mut self) -> f32 {
-        self.params.iter().flatten().zip(self.grads.iter().flatten()).map(|(p, g)| p * g).sum()
+    fn evaluate(&mut self) -> Result<f32, OptimError> {
+        Ok(self.params.iter().flatten().zip(self.grads.iter().flatten()).map(|(p, g)| p * g).sum())
     }
     fn with_slots(&mut self, visit: &mut dyn FnMut(&mut [Slot<'_>])) {
         let mut slots: Vec<Slot> =

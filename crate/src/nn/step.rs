@@ -40,12 +40,12 @@ struct BatchClosure<'a> {
 }
 
 impl Closure for BatchClosure<'_> {
-    fn evaluate(&mut self) -> f32 {
+    fn evaluate(&mut self) -> Result<f32, OptimError> {
         let loss = self.model.loss_and_gradients(self.inputs, self.targets, self.batch);
         if let Some(clip) = self.clip {
             clip.apply(self.model.arena_mut());
         }
-        loss
+        Ok(loss)
     }
 
     fn with_slots(&mut self, visit: &mut dyn FnMut(&mut [Slot<'_>])) {

@@ -30,6 +30,8 @@ pub enum OptimError {
     Slots(String),
     State(String),
     ClosureUnsupported(String),
+    /// The caller's closure failed (threw); the message is its error's.
+    Closure(String),
 }
 
 impl fmt::Display for OptimError {
@@ -54,6 +56,7 @@ impl fmt::Display for OptimError {
             OptimError::ClosureUnsupported(name) => {
                 write!(f, "{name} does not take a closure; call step() instead")
             }
+            OptimError::Closure(message) => write!(f, "closure: {message}"),
         }
     }
 }

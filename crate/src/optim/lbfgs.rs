@@ -162,12 +162,18 @@ fn gather_grad(closure: &mut dyn Closure, into: &mut [f32]) {
 }
 
 /// Loss and gradient at x + t·d, parameters left at x (torch's `_directional_evaluate`).
-fn directional_evaluate(closure: &mut dyn Closure, x: &[f32], t: f64, d: &[f32], grad: &mut [f32]) -> f64 {
+fn directional_evaluate(
+    closure: &mut dyn Closure,
+    x: &[f32],
+    t: f64,
+    d: &[f32],
+    grad: &mut [f32],
+) -> Result<f64, OptimError> {
     add_scaled(closure, t, d);
-    let loss = closure.evaluate() as f64;
+    let loss = closure.evaluate()? as f64;
     gather_grad(closure, grad);
     set_params(closure, x);
-    loss
+    Ok(loss)
 }
 
 /// torch's `_strong_wolfe` (c1 = 1e-4, c2 = 0.9, 25 evaluations at most). On return `g` holds the
@@ -182,7 +188,7 @@ fn strong_wolfe(
     g: &mut Vec<f32>,
     gtd: f32,
     tolerance_change: f64,
-) -> (f64, f64, usize) {
+) -> Result<(f64, f64, usize), OptimError> {
     const C1: f64 = 1e-4;
     const C2: f64 = 0.9;
     const MAX_LS: usize = 25;
@@ -190,7 +196,7 @@ fn strong_wolfe(
     let sufficient_decrease = |f_new: f64, t: f64| f_new as f32 > f as f32 + (C1 * t) as f32 * gtd;
     let curvature_ok = |gtd_new: f32| gtd_new.abs() <= (-C2) as f32 * gtd;
     let mut g_new = vec![0.0f32; g.len()];
-    let mut f_new = directional_evaluate(closure, x, t, d, &mut g_new);
+    let mut f_new = directional_evaluate(closure, x, t, d, &mut g_new)?;
     let mut evals = 1;
     let mut gtd_new = dot(&g_new, d);
     let (mut t_prev, mut f_prev, mut g_prev, mut gtd_prev) = (0.0, f, g.clone(), gtd);
@@ -219,7 +225,7 @@ fn strong_wolfe(
         f_prev = f_new;
         g_prev = g_new.clone();
         gtd_prev = gtd_new;
-        f_new = directional_evaluate(closure, x, t, d, &mut g_new);
+        f_new = directional_evaluate(closure, x, t, d, &mut g_new)?;
         evals += 1;
         gtd_new = dot(&g_new, d);
         ls_iter += 1;
@@ -248,7 +254,7 @@ fn strong_wolfe(
         } else {
             insufficient_progress = false;
         }
-        f_new = directional_evaluate(closure, x, t, d, &mut g_new);
+        f_new = directional_evaluate(closure, x, t, d, &mut g_new)?;
         evals += 1;
         gtd_new = dot(&g_new, d);
         ls_iter += 1;
@@ -266,7 +272,7 @@ fn strong_wolfe(
     }
     let (t, f_new, g_best, _) = bracket.swap_remove(low);
     *g = g_best;
-    (f_new, t, evals)
+    Ok((f_new, t, evals))
 }
 
 impl Lbfgs {
@@ -302,7 +308,7 @@ impl Optimizer for Lbfgs {
             return Err(OptimError::Invalid("only 'strong_wolfe' is supported".into()));
         }
         let s = &mut self.state;
-        let orig_loss = closure.evaluate();
+        let orig_loss = closure.evaluate()?;
         let mut loss = orig_loss as f64;
         let mut current_evals = 1;
         s.func_evals += 1;
@@ -384,7 +390,7 @@ impl Optimizer for Lbfgs {
             if c.line_search_fn.is_some() {
                 copy_params(closure, &mut self.x_init);
                 let (new_loss, t, evals) =
-                    strong_wolfe(closure, &self.x_init, s.t, &s.d, loss, &mut self.flat_grad, gtd, c.tolerance_change);
+                    strong_wolfe(closure, &self.x_init, s.t, &s.d, loss, &mut self.flat_grad, gtd, c.tolerance_change)?;
                 loss = new_loss;
                 s.t = t;
                 ls_func_evals = evals;
@@ -393,7 +399,7 @@ impl Optimizer for Lbfgs {
             } else {
                 add_scaled(closure, s.t, &s.d);
                 if n_iter != c.max_iter {
-                    loss = closure.evaluate() as f64;
+                    loss = closure.evaluate()? as f64;
                     gather_grad(closure, &mut self.flat_grad);
                     opt_cond = abs_max(&self.flat_grad) <= tolerance_grad;
                     ls_func_evals = 1;

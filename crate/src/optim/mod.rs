@@ -71,8 +71,9 @@ pub struct Slot<'a> {
 /// Two methods rather than one `FnMut(&mut [Slot])`, so the caller can recompute gradients into
 /// the very buffers it lends as slots without aliasing a borrow.
 pub trait Closure {
-    /// Re-evaluates the loss at the current parameters and recomputes every gradient.
-    fn evaluate(&mut self) -> f32;
+    /// Re-evaluates the loss at the current parameters and recomputes every gradient. A closure supplied by the
+    /// caller (JavaScript) may fail; the optimizer then stops its step and passes the error on.
+    fn evaluate(&mut self) -> Result<f32, OptimError>;
     /// Lends the parameters and the gradients of the last `evaluate`, in tensor order.
     fn with_slots(&mut self, visit: &mut dyn FnMut(&mut [Slot<'_>]));
 }
