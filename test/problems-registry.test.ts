@@ -21,16 +21,17 @@ describe("problems()", () => {
   it("lists every problem with its data, default batch size and epochs, then the 2-D functions", async () => {
     const list = await problems();
     const names = list.map((problem) => problem.name);
-    expect(names.slice(0, 7)).toEqual([
+    expect(names.slice(0, 8)).toEqual([
       "mnist_mlp",
       "mnist_logreg",
       "mnist_2c2d",
       "mnist_ae",
       "fmnist_mlp",
       "fmnist_2c2d",
+      "quadratic_deep",
       "csv_regression",
     ]);
-    for (const problem of list.slice(0, 7)) {
+    for (const problem of list.slice(0, 8)) {
       expect(problem.batchSize).toBeGreaterThan(0);
       expect(problem.epochs).toBeGreaterThan(0);
     }
@@ -44,7 +45,7 @@ describe("problems()", () => {
   it("refuses an unknown problem naming the known ones", async () => {
     await expect(loadProblem("mnist_3c3d")).rejects.toThrow(
       new ConfigError(
-        'unknown problem "mnist_3c3d"; problems: mnist_mlp, mnist_logreg, mnist_2c2d, mnist_ae, fmnist_mlp, fmnist_2c2d, csv_regression (2-D test functions: optimlab landscape --fn NAME)',
+        'unknown problem "mnist_3c3d"; problems: mnist_mlp, mnist_logreg, mnist_2c2d, mnist_ae, fmnist_mlp, fmnist_2c2d, quadratic_deep, csv_regression (2-D test functions: optimlab landscape --fn NAME)',
       ),
     );
   });
@@ -70,6 +71,30 @@ describe("loadProblem", () => {
     await expect(readFashionMnist(join(dir, "none"))).rejects.toThrow(
       `install Debian's package dataset-fashion-mnist (apt-get install dataset-fashion-mnist)`,
     );
+  });
+
+  it("quadratic_deep: DeepOBS's own data (numpy's draws), θ from ones, each epoch's partial batch left out", async () => {
+    const fixture = JSON.parse(await readFile(new URL("fixtures/deepobs-quadratic.json", import.meta.url), "utf8")) as {
+      rows: number;
+      dim: number;
+      train_rows: Record<string, number[]>;
+      test_rows: Record<string, number[]>;
+    };
+    const problem = await loadProblem("quadratic_deep");
+    expect(problem.dropLast).toBe(true);
+    for (const [split, rows] of [
+      [problem.data.train, fixture.train_rows],
+      [problem.data.test!, fixture.test_rows],
+    ] as const) {
+      expect([split.count, split.features]).toEqual([fixture.rows, fixture.dim]);
+      for (const [row, values] of Object.entries(rows))
+        values.forEach((value, k) => expect(split.inputs![Number(row) * fixture.dim + k]).toBeCloseTo(value, 6));
+    }
+    const [run] = await compare({ ...problem, epochs: 4, optimizers: [{ name: "sgd", lr: 0.02 }] });
+    expect(run!.error).toBeUndefined();
+    expect(run!.stepsPerEpoch).toBe(Math.floor(fixture.rows / problem.batchSize));
+    expect(run!.losses.length).toBe(4 * run!.stepsPerEpoch);
+    expect(run!.epochs.at(-1)!.evalLoss).toBeLessThan(0.5 * run!.losses[0]!);
   });
 
   it("csv_regression: float features and a numeric target column, an MLP sized to the file, MSE", async () => {

@@ -109,7 +109,8 @@ export interface OptimlabApi {
 
   /**
    * The problems registry: each problem's data, model (a layer list or the MLP), default batch size and epochs —
-   * mnist_mlp (the notebook's), mnist_logreg, mnist_2c2d, mnist_ae, fmnist_mlp, fmnist_2c2d, csv_regression — then
+   * mnist_mlp (the notebook's), mnist_logreg, mnist_2c2d, mnist_ae, fmnist_mlp, fmnist_2c2d, quadratic_deep,
+   * csv_regression — then
    * the 2-D test functions of `landscape`. `loadProblem(name)` reads one's data: `compare({ ...(await
    * loadProblem("mnist_2c2d")), optimizers })`.
    */

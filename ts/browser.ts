@@ -9,7 +9,7 @@ import {
   type SampleOptions,
 } from "./data/index.js";
 import type { SplitOptions } from "./data/split.js";
-import { assetLocation, browserPlatform } from "./platform-browser.js";
+import { assetLocation, browserPlatform, compileModule } from "./platform-browser.js";
 import { loadProblemWith, type LoadedProblem, type ProblemOptions } from "./problems.js";
 import type { SmokeResult } from "./protocol.js";
 import type { Dataset, DataSplit } from "./types.js";
@@ -55,5 +55,8 @@ export function loadMnistSampleDataset(options: SampleOptions = {}): Promise<Dat
  * files by path are Node's. `compare({ ...(await loadProblem("mnist_2c2d")), optimizers })`.
  */
 export function loadProblem(name: string, options: ProblemOptions = {}): Promise<LoadedProblem> {
-  return loadProblemWith(name, options, { sample: (seed) => loadMnistSample({ seed }) });
+  return loadProblemWith(name, options, {
+    sample: (seed) => loadMnistSample({ seed }),
+    compileModule: () => compileModule(),
+  });
 }

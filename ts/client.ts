@@ -11,6 +11,7 @@ import {
   checkStepSettings,
   dataBytes,
   isLayerList,
+  stepsPerEpoch,
   trainerConfig,
   type StepSettings,
 } from "./model.js";
@@ -48,6 +49,8 @@ export interface RunOptions extends StepSettings {
   epochs?: number;
   /** Rows per step; the last batch of an epoch keeps the remainder (positive integer). Default 256. */
   batchSize?: number;
+  /** torch DataLoader's drop_last: each epoch leaves out its last batch when it is partial (DeepOBS). Default false. */
+  dropLast?: boolean;
   /** Seeds weight init and batch order: same seed → bit-identical runs, in any worker. Default 0. */
   seed?: number;
   /** Pixels are divided by this: 255 (default) maps them to 0…1; 256 reproduces the notebook. */
@@ -414,10 +417,10 @@ async function drive(
   progress: (progress: Progress) => void,
 ): Promise<void> {
   const { data, epochs, signal, model } = options;
-  const stepsPerEpoch = Math.ceil(data.train.count / options.batchSize);
-  const totalSteps = stepsPerEpoch * epochs;
+  const epochSteps = stepsPerEpoch(data.train.count, options);
+  const totalSteps = epochSteps * epochs;
   const config = trainerConfig(options, optimizer, totalSteps);
-  if (schedule !== undefined) config.schedule = resolveSchedule(schedule, { epochs, stepsPerEpoch });
+  if (schedule !== undefined) config.schedule = resolveSchedule(schedule, { epochs, stepsPerEpoch: epochSteps });
   const started = performance.now();
   await worker.open(config, dataBytes(data.train, model), data.test && dataBytes(data.test, model));
   try {
@@ -425,10 +428,10 @@ async function drive(
     const lrs = schedule === undefined ? undefined : new Float32Array(totalSteps);
     let done = 0;
     let chunk = options.chunkSteps ?? 1;
-    result.stepsPerEpoch = stepsPerEpoch;
+    result.stepsPerEpoch = epochSteps;
     for (let epoch = 1; epoch <= epochs && !result.diverged; epoch++) {
       const epochStarted = performance.now();
-      const epochEnd = epoch * stepsPerEpoch;
+      const epochEnd = epoch * epochSteps;
       while (done < epochEnd) {
         if (signal?.aborted) throw new DOMException("The run was aborted.", "AbortError");
         const chunkStarted = performance.now();
@@ -468,7 +471,7 @@ async function drive(
       const evaluation = data.test ? await worker.evaluate() : undefined;
       const epochResult: EpochResult = {
         epoch,
-        trainLoss: mean(losses.subarray(epochEnd - stepsPerEpoch, epochEnd)),
+        trainLoss: mean(losses.subarray(epochEnd - epochSteps, epochEnd)),
         seconds: (performance.now() - epochStarted) / 1000,
       };
       if (evaluation) {
@@ -489,9 +492,9 @@ async function drive(
   await worker.close();
 }
 
-/** The steps of a whole run: epochs × ⌈rows / batchSize⌉. */
+/** The steps of a whole run: epochs × the steps of an epoch. */
 function totalSteps(options: ResolvedRunOptions): number {
-  return Math.ceil(options.data.train.count / options.batchSize) * options.epochs;
+  return stepsPerEpoch(options.data.train.count, options) * options.epochs;
 }
 
 /** Next chunk size aiming at about `targetChunkMs` per call: large enough that calls cost nothing, small enough that abort and progress stay prompt. */
@@ -528,7 +531,7 @@ function checkRunSpec(spec: OptimizerSpec, path: string, options: ResolvedRunOpt
   if (spec.schedule !== undefined && spec.schedule !== null) {
     resolveSchedule(
       spec.schedule,
-      { epochs: options.epochs, stepsPerEpoch: Math.ceil(options.data.train.count / options.batchSize) },
+      { epochs: options.epochs, stepsPerEpoch: stepsPerEpoch(options.data.train.count, options) },
       `${path}.schedule`,
     );
   }
@@ -597,7 +600,7 @@ function validateRun(options: ResolvedRunOptions): void {
       refuseNonFinite(options.schedule, "schedule");
     resolveSchedule(options.schedule, {
       epochs: options.epochs,
-      stepsPerEpoch: Math.ceil(options.data.train.count / options.batchSize),
+      stepsPerEpoch: stepsPerEpoch(options.data.train.count, options),
     });
   }
 }

@@ -40,6 +40,8 @@ interface LrFindRunOptions extends LrFindSettings, StepSettings {
   model: ModelSpec;
   /** Rows per step (positive integer). */
   batchSize: number;
+  /** Each epoch leaves out its last partial batch, as in `compare` (default false). */
+  dropLast?: boolean;
   /** Seeds the initial weights and the batch order, as in `compare`: the test probes the very network a run with this seed starts from. */
   seed: number;
   /** Pixels are divided by this: 255 (default) or 256 (the notebook). */

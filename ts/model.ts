@@ -52,7 +52,14 @@ export interface TrainerSettings extends StepSettings {
   model: ModelSpec;
   seed: number;
   batchSize: number;
+  /** torch DataLoader's drop_last: each epoch leaves out its last batch when it is partial (default false). */
+  dropLast?: boolean;
   normalize?: number;
+}
+
+/** Steps in one pass over `rows`: ⌈rows / batchSize⌉, or ⌊rows / batchSize⌋ when `dropLast` leaves out a partial batch. */
+export function stepsPerEpoch(rows: number, settings: { batchSize: number; dropLast?: boolean }): number {
+  return settings.dropLast ? Math.floor(rows / settings.batchSize) : Math.ceil(rows / settings.batchSize);
 }
 
 /** The Trainer config of a run: its model, settings, step options and optimizer, with room for `maxSteps` steps. */
@@ -68,6 +75,7 @@ export function trainerConfig(
       : { layers: model.layers }),
     seed: settings.seed,
     batchSize: settings.batchSize,
+    ...(settings.dropLast ? { dropLast: true } : {}),
     normalize: settings.normalize ?? 255,
     maxSteps,
     optimizer,
@@ -104,6 +112,7 @@ export function checkStepSettings(settings: StepSettings): void {
 export function dataBytes(dataset: Dataset, model: ModelSpec): DataBytes {
   const inputs: DataBytes = dataset.inputs ? { inputs: dataset.inputs } : { pixels: dataset.pixels };
   if (modelLoss(model) === "cross_entropy") return { ...inputs, labels: dataset.labels };
+  if (modelLoss(model) === "mean") return inputs;
   return dataset.targets ? { ...inputs, targets: dataset.targets } : inputs;
 }
 
@@ -156,6 +165,9 @@ function checkDataset(name: string, dataset: Dataset, info: ModelInfo, mlp: bool
     const largest = labels.reduce((a, b) => Math.max(a, b), 0);
     if (largest >= info.outputs)
       throw new ConfigError(`${name} has label ${largest} but the model has only ${info.outputs} outputs`);
+  } else if (info.loss === "mean") {
+    if (targets !== undefined)
+      throw new ConfigError(`${name}: loss mean takes no targets (the model's output is its loss)`);
   } else if (targets !== undefined) {
     if (!(targets instanceof Float32Array) || targets.length !== count * info.outputs)
       throw new ConfigError(

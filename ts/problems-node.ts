@@ -7,6 +7,7 @@ import { readIdxFiles } from "./data/idx-node.js";
 import { loadMnistSample } from "./data/mnist-sample.js";
 import { splitDataset } from "./data/split.js";
 import { ConfigError } from "./errors.js";
+import { compileModule } from "./wasm-node.js";
 import type { DataSplit } from "./types.js";
 import {
   FASHION_MNIST_DIR,
@@ -37,6 +38,7 @@ export async function readFashionMnist(directory = FASHION_MNIST_DIR): Promise<D
 
 export const nodeProblemLoaders: ProblemLoaders = {
   sample: (seed) => loadMnistSample({ seed }),
+  compileModule: () => compileModule(),
   fashionMnist: () => readFashionMnist(),
   async csv(file, target, seed, holdout) {
     const { dataset } = await readCsvFile(file, { target: target ?? -1 });

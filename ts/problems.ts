@@ -5,7 +5,7 @@
 import { ConfigError } from "./errors.js";
 import { firstRows } from "./data/split.js";
 import { instantiate, wasm } from "./wasm.js";
-import type { DataSplit, LayerListSpec, LayerSpec, ModelSpec } from "./types.js";
+import type { Dataset, DataSplit, LayerListSpec, LayerSpec, ModelSpec } from "./types.js";
 
 /** Where a problem's data comes from. */
 export type ProblemData =
@@ -15,6 +15,8 @@ export type ProblemData =
   | "fashion-mnist"
   /** A CSV file the caller names, with a numeric target column. */
   | "csv"
+  /** DeepOBS's noisy quadratic data (1,000 / 1,000 rows of 100 values), drawn as DeepOBS draws them. */
+  | "deepobs-quadratic"
   /** A 2-D test function (optimlab landscape), no data. */
   | "function";
 
@@ -28,6 +30,8 @@ export interface ProblemInfo {
   /** Default rows per step and passes over the data. */
   batchSize?: number;
   epochs?: number;
+  /** Each epoch leaves out its last partial batch, as the problem's reference loader does (DeepOBS's quadratics). */
+  dropLast?: boolean;
   /** Where the definition comes from. */
   reference: string;
 }
@@ -125,6 +129,17 @@ const PROBLEMS: readonly ProblemInfo[] = [
     reference: `${DEEPOBS}/fmnist_2c2d.py`,
   },
   {
+    name: "quadratic_deep",
+    description:
+      "DeepOBS's noisy quadratic: 0.5·(θ − x)ᵀQ(θ − x) in 100 dimensions, Q with 90 eigenvalues in (0, 1) and 10 in (30, 60), x ~ N(0, 0.6²) (1,000 rows)",
+    data: "deepobs-quadratic",
+    model: { input: [100], layers: [{ type: "quadratic", hessian: "deepobs_deep" }], loss: "mean" },
+    batchSize: 128,
+    epochs: 100,
+    dropLast: true,
+    reference: `${DEEPOBS}/quadratic_deep.py`,
+  },
+  {
     name: "csv_regression",
     description:
       "regression on a CSV file with a numeric target column: float features, an MLP features-64-64-targets (ReLU), MSE",
@@ -189,6 +204,8 @@ export interface LoadedProblem {
   model: ModelSpec;
   batchSize: number;
   epochs: number;
+  /** The problem's loader leaves out each epoch's partial batch (pass it on to compare/train). */
+  dropLast?: boolean;
 }
 
 /** Which data `loadProblem` reads, and how much of it. */
@@ -207,6 +224,8 @@ export interface ProblemOptions {
 /** How each entry reads a problem's data: the embedded sample everywhere, files in Node. */
 export interface ProblemLoaders {
   sample(seed: number): Promise<DataSplit>;
+  /** The module the generated data (DeepOBS's quadratics) is drawn by. */
+  compileModule(): Promise<WebAssembly.Module>;
   fashionMnist?(): Promise<DataSplit>;
   csv?(file: string, target: string | number | undefined, seed: number, holdout: number): Promise<DataSplit>;
 }
@@ -222,6 +241,15 @@ export async function loadProblemWith(
   let data: DataSplit;
   if (problem.data === "mnist-sample") {
     data = await loaders.sample(seed);
+  } else if (problem.data === "deepobs-quadratic") {
+    instantiate(await loaders.compileModule());
+    const split = (test: boolean): Dataset => {
+      const inputs = wasm.deepobsQuadraticData(test);
+      const count = inputs.length / 100;
+      const source = `DeepOBS quadratic data (numpy RandomState(${test ? 43 : 42}), N(0, 0.6²))`;
+      return { pixels: new Uint8Array(0), inputs, labels: new Uint8Array(0), count, features: 100, classes: 0, source };
+    };
+    data = { train: split(false), test: split(true) };
   } else if (problem.data === "fashion-mnist") {
     if (!loaders.fashionMnist)
       throw new ConfigError(`${name} reads Fashion-MNIST from files (Debian's ${FASHION_MNIST_PACKAGE}): Node only`);
@@ -240,5 +268,6 @@ export async function loadProblemWith(
     model: problemModel(problem, { features: data.train.features, outputs }),
     batchSize: problem.batchSize!,
     epochs: problem.epochs!,
+    ...(problem.dropLast ? { dropLast: true } : {}),
   };
 }

@@ -18,6 +18,7 @@ export interface TrainerConfig {
   model?: LayerListSpec;
   seed: number;
   batchSize: number;
+  dropLast?: boolean;
   normalize: number;
   /** Capacity of the loss history, reserved up front. */
   maxSteps: number;

@@ -48,12 +48,13 @@ export interface LayerListSpec {
   layers: LayerSpec[];
   /**
    * torch's loss modules, averaged over the batch: "cross_entropy" (log-softmax + NLL; the data's labels),
-   * "mse" or "bce_with_logits" (mean over every output; the data's targets, or its inputs when it has none).
+   * "mse" or "bce_with_logits" (mean over every output; the data's targets, or its inputs when it has none); "mean"
+   * when the model's output is its loss (DeepOBS's quadratics: the mean of the output, no targets).
    */
   loss: LossName;
 }
 
-export type LossName = "cross_entropy" | "mse" | "bce_with_logits";
+export type LossName = "cross_entropy" | "mse" | "bce_with_logits" | "mean";
 
 /** torch's `int or (int, int)`: one size for both dimensions, or `[height, width]`. */
 export type Size2 = number | [number, number];
@@ -78,7 +79,12 @@ export type LayerSpec =
   | { type: "leaky_relu"; negative_slope?: number }
   | { type: "tanh" }
   | { type: "sigmoid" }
-  | { type: "gelu"; approximate?: "none" };
+  | { type: "gelu"; approximate?: "none" }
+  /**
+   * DeepOBS's quadratic "network": θ (ones) over a flat input x of n values gives 0.5·(θ − x)ᵀQ(θ − x), the sample's
+   * loss (use loss "mean"). Q is named ("deepobs_deep": quadratic_deep's 100 × 100 Hessian) or given as n rows of n.
+   */
+  | { type: "quadratic"; hessian: "deepobs_deep" | number[][] };
 
 /** What a step does with a NaN or infinite loss or gradient: see `RunOptions.nonFinite`. */
 export type NonFinitePolicy = "stop" | "skip" | "propagate";

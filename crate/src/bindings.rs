@@ -400,6 +400,13 @@ fn copy_exact(what: &str, from: &[f32], into: &mut [f32]) -> Result<(), JsError>
     Ok(())
 }
 
+/// DeepOBS quadratic_deep's data as DeepOBS draws it: 1,000 rows of 100 float32 values, the training set
+/// (`test` false, numpy RandomState(42)) or the test set (RandomState(43)).
+#[wasm_bindgen(js_name = deepobsQuadraticData)]
+pub fn deepobs_quadratic_data(test: bool) -> Vec<f32> {
+    crate::deepobs::quadratic_data(test)
+}
+
 // Learning-rate range test (lr_find.rs).
 
 /// Numbers before the curve in `Trainer.lrFind`'s result.

@@ -3,11 +3,13 @@
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 pub mod arena;
 pub mod bindings;
+pub mod deepobs;
 pub mod kernels;
 pub mod landscape;
 pub mod lr_find;
 pub mod nn;
 pub mod nonfinite;
+pub mod numpy_random;
 pub mod optim;
 pub mod options;
 pub mod rng;

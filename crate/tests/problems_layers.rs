@@ -162,7 +162,7 @@ fn shapes_are_checked_up_front_with_errors_naming_the_layer() {
     );
     assert_eq!(
         error(json!([4]), json!([{"type": "linear", "in": 4, "out": 2}, {"type": "conv"}]), "mse"),
-        "layer 2 (conv): unknown type 'conv'; valid types: linear, conv2d, maxpool2d, avgpool2d, flatten, relu, leaky_relu, tanh, sigmoid, gelu"
+        "layer 2 (conv): unknown type 'conv'; valid types: linear, conv2d, maxpool2d, avgpool2d, flatten, relu, leaky_relu, tanh, sigmoid, gelu, quadratic"
     );
     assert_eq!(
         error(json!([4]), json!([{"type": "linear", "in": 4, "out": 2, "bias_": true}]), "mse"),
@@ -183,7 +183,7 @@ fn shapes_are_checked_up_front_with_errors_naming_the_layer() {
     assert_eq!(error(json!([4]), json!([{"in": 4}]), "mse"), "layer 1: type is required, one of linear, conv2d, maxpool2d, avgpool2d, flatten, relu, leaky_relu, tanh, sigmoid, gelu");
     assert_eq!(
         error(json!([4]), json!([{"type": "linear", "in": 4, "out": 3}]), "nll"),
-        "model: loss must be one of cross_entropy, mse, bce_with_logits, got \"nll\""
+        "model: loss must be one of cross_entropy, mse, bce_with_logits, mean, got \"nll\""
     );
     assert_eq!(
         error(json!([4]), json!([{"type": "linear", "in": 4, "out": 1}]), "cross_entropy"),

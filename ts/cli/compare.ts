@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { shellWord } from "../config.js";
 import { compare, ConfigError } from "../index.js";
 import { LR_RULES, type LrFindSettings } from "../lr-find.js";
+import { stepsPerEpoch } from "../model.js";
 import { PAIRED_PALETTE, uniqueLabels } from "../plot/common.js";
 import { describeOptimizer } from "../plot/report.js";
 import { DEFAULT_PROBLEM } from "../problems.js";
@@ -160,9 +161,12 @@ async function runComparison(
   const epochs = flag<number>(flags, "epochs") ?? problem?.epochs ?? 3;
   const batchSize = flag<number>(flags, "batch-size") ?? problem?.batchSize ?? look.batchSize ?? 256;
   // Completed here (OneCycleLR's total_steps) so the report shows the schedule that ran.
-  const stepsPerEpoch = Math.ceil(data.train.count / batchSize);
+  const dropLast = problem?.dropLast;
+  const epochSteps = stepsPerEpoch(data.train.count, { batchSize, dropLast });
   const schedule =
-    scheduleText === undefined ? undefined : resolveSchedule(parseSchedule(scheduleText), { epochs, stepsPerEpoch });
+    scheduleText === undefined
+      ? undefined
+      : resolveSchedule(parseSchedule(scheduleText), { epochs, stepsPerEpoch: epochSteps });
   const { model, description: modelDescription } = await modelFromFlags(flags, data.train, problem);
   const stepSettings = stepSettingsFromFlags(flags);
 
@@ -184,6 +188,7 @@ async function runComparison(
       optimizers,
       epochs,
       batchSize,
+      ...(dropLast ? { dropLast } : {}),
       seed,
       seeds,
       ...(tune ? { tune } : {}),

@@ -95,6 +95,7 @@ async function runLrFind(flags: ParsedFlags, io: Io): Promise<number> {
       ...stepSettings,
       optimizers: specs,
       batchSize,
+      ...(problem?.dropLast ? { dropLast: true } : {}),
       seed,
       normalize,
       numIter,

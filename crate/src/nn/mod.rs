@@ -14,6 +14,7 @@ pub mod maxpool2d;
 pub mod model;
 pub mod mse;
 pub mod pool;
+pub mod quadratic;
 pub mod relu;
 pub mod sigmoid;
 pub mod spec;

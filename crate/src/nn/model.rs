@@ -11,6 +11,7 @@ use super::gelu::Gelu;
 use super::leaky_relu::LeakyRelu;
 use super::linear::Linear;
 use super::maxpool2d::MaxPool2d;
+use super::quadratic::Quadratic;
 use super::relu::{relu_backward, Relu};
 use super::sigmoid::Sigmoid;
 use super::spec::{self, Options};
@@ -35,8 +36,19 @@ impl fmt::Display for ModelError {
 impl std::error::Error for ModelError {}
 
 /// The layer types a layer list may name.
-pub const LAYER_TYPES: [&str; 10] =
-    ["linear", "conv2d", "maxpool2d", "avgpool2d", "flatten", "relu", "leaky_relu", "tanh", "sigmoid", "gelu"];
+pub const LAYER_TYPES: [&str; 11] = [
+    "linear",
+    "conv2d",
+    "maxpool2d",
+    "avgpool2d",
+    "flatten",
+    "relu",
+    "leaky_relu",
+    "tanh",
+    "sigmoid",
+    "gelu",
+    "quadratic",
+];
 
 /// torch's loss modules by the name a model gives them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,16 +59,19 @@ pub enum Loss {
     Mse,
     /// `nn.BCEWithLogitsLoss()`: mean over every element; targets are values in [0, 1].
     BceWithLogits,
+    /// The model's output is its loss (DeepOBS's quadratics): the mean over the batch; no targets.
+    Mean,
 }
 
 impl Loss {
-    pub const NAMES: [&'static str; 3] = ["cross_entropy", "mse", "bce_with_logits"];
+    pub const NAMES: [&'static str; 4] = ["cross_entropy", "mse", "bce_with_logits", "mean"];
 
     pub fn from_name(name: &str) -> Option<Loss> {
         match name {
             "cross_entropy" => Some(Loss::CrossEntropy),
             "mse" => Some(Loss::Mse),
             "bce_with_logits" => Some(Loss::BceWithLogits),
+            "mean" => Some(Loss::Mean),
             _ => None,
         }
     }
@@ -66,6 +81,7 @@ impl Loss {
             Loss::CrossEntropy => "cross_entropy",
             Loss::Mse => "mse",
             Loss::BceWithLogits => "bce_with_logits",
+            Loss::Mean => "mean",
         }
     }
 }
@@ -123,6 +139,7 @@ fn build_layer(options: &Options, kind: &str, input: &[usize]) -> Result<Option<
         "tanh" => Box::new(Tanh { shape: same_shape(options)? }),
         "sigmoid" => Box::new(Sigmoid { shape: same_shape(options)? }),
         "gelu" => Box::new(Gelu::from_options(options, input)?),
+        "quadratic" => Box::new(Quadratic::from_options(options, input)?),
         "flatten" => {
             flatten::output_shape(options, input)?;
             return Ok(None);
@@ -416,6 +433,10 @@ impl Model {
             (Loss::BceWithLogits, Targets::Values(values)) => {
                 bce_with_logits::loss_sum(predictions, &values[..n], Some((grad, 1.0 / n as f32))) / n as f64
             }
+            (Loss::Mean, _) => {
+                grad.fill(1.0 / n as f32);
+                predictions.iter().map(|&v| f64::from(v)).sum::<f64>() / n as f64
+            }
             (loss, _) => panic!("{} given the wrong kind of targets", loss.name()),
         };
         self.backward(x, batch);
@@ -463,6 +484,7 @@ impl Model {
             (Loss::BceWithLogits, Targets::Values(values)) => {
                 (bce_with_logits::loss_sum(predictions, &values[..n], None) / per_sample as f64, None)
             }
+            (Loss::Mean, _) => (predictions.iter().map(|&v| f64::from(v)).sum::<f64>() / per_sample as f64, None),
             (loss, _) => panic!("{} given the wrong kind of targets", loss.name()),
         }
     }

@@ -12,8 +12,8 @@ use std::borrow::Cow;
 /// Largest loss history a trainer reserves (64 Mi steps, 256 MiB).
 const MAX_HISTORY: usize = 1 << 26;
 
-/// What a trainer is built from: the JSON object `{ layers | model, seed, batchSize, normalize?, maxSteps, optimizer,
-/// schedule?, clip?, nonFinite?, maxConsecutiveErrors? }`.
+/// What a trainer is built from: the JSON object `{ layers | model, seed, batchSize, dropLast?, normalize?, maxSteps,
+/// optimizer, schedule?, clip?, nonFinite?, maxConsecutiveErrors? }`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainerConfig {
     /// The widths of the notebook's SimpleNet when the config gave `layers`; empty when it gave a `model`.
@@ -22,6 +22,8 @@ pub struct TrainerConfig {
     pub model: Value,
     pub seed: u64,
     pub batch_size: usize,
+    /// torch DataLoader's drop_last: each epoch leaves out its last batch when it is partial (DeepOBS does).
+    pub drop_last: bool,
     /// Pixels are divided by this: 255 (default, torchvision's ToTensor) or 256 (the notebook).
     pub normalize: f32,
     pub max_steps: usize,
@@ -60,11 +62,12 @@ fn memory_estimate(layers: &[usize], batch: usize) -> u64 {
     4 * (5 * params + batch as u64 * activations)
 }
 
-const CONFIG_KEYS: [&str; 11] = [
+const CONFIG_KEYS: [&str; 12] = [
     "layers",
     "model",
     "seed",
     "batchSize",
+    "dropLast",
     "normalize",
     "maxSteps",
     "optimizer",
@@ -141,6 +144,12 @@ impl TrainerConfig {
             .filter(|&b| b > 0)
             .ok_or_else(|| TrainError::Config("batchSize must be a positive integer".into()))?
             as usize;
+        let drop_last = match config.value("dropLast") {
+            None => false,
+            Some(value) => value
+                .as_bool()
+                .ok_or_else(|| TrainError::Config(format!("dropLast must be true or false, got {value}")))?,
+        };
         let max_steps = bounded_int(&config, "maxSteps", MAX_HISTORY as u64)?
             .ok_or_else(|| TrainError::Config("maxSteps (the loss history capacity) is required".into()))?
             as usize;
@@ -193,6 +202,7 @@ impl TrainerConfig {
             model,
             seed,
             batch_size,
+            drop_last,
             normalize,
             max_steps,
             optimizer: name,

@@ -101,7 +101,8 @@ pub enum TargetData {
     Classes(Vec<u8>),
     /// Values shaped like the model's output, row after row (mse, bce_with_logits).
     Values(Vec<f32>),
-    /// The row's own (normalized) inputs: an autoencoder.
+    /// No targets: the row's own (normalized) inputs are the targets of an autoencoder, and a model whose output
+    /// is its loss (loss "mean") needs none.
     Inputs,
 }
 
@@ -217,6 +218,11 @@ impl Trainer {
     fn check_data(&self, what: &str, inputs: &InputData, targets: &TargetData) -> Result<usize, TrainError> {
         let (input_len, output_len, loss) = (self.model.input_len(), self.model.output_len(), self.model.loss());
         let values = if matches!(inputs, InputData::Bytes(_)) { "pixels" } else { "inputs" };
+        if loss == Loss::Mean && !matches!(targets, TargetData::Inputs) {
+            return Err(TrainError::Data(format!(
+                "{what}: loss mean takes no targets (the model's output is its loss)"
+            )));
+        }
         if let TargetData::Classes(labels) = targets {
             if loss != Loss::CrossEntropy {
                 return Err(TrainError::Data(format!(
@@ -253,6 +259,7 @@ impl Trainer {
             )));
         }
         match targets {
+            TargetData::Inputs if loss == Loss::Mean => Ok(rows),
             TargetData::Values(values) if values.len() != rows * output_len => Err(TrainError::Data(format!(
                 "{what}: {} target values for {rows} rows; expected rows × {output_len} = {}",
                 values.len(),
@@ -269,6 +276,12 @@ impl Trainer {
     pub fn set_data(&mut self, split: Split, inputs: InputData, targets: TargetData) -> Result<(), TrainError> {
         let what = if split == Split::Train { "setTrainData" } else { "setEvalData" };
         let rows = self.check_data(what, &inputs, &targets)?;
+        if split == Split::Train && self.config.drop_last && rows < self.config.batch_size {
+            return Err(TrainError::Data(format!(
+                "{what}: {rows} rows make no full batch of {}, and dropLast leaves out partial ones",
+                self.config.batch_size
+            )));
+        }
         let data = Some(Data { inputs, targets, rows });
         if split == Split::Eval {
             self.eval = data;
@@ -301,7 +314,8 @@ impl Trainer {
 
     /// ceil(rows / batchSize); 0 before any training data.
     pub fn steps_per_epoch(&self) -> usize {
-        self.train.as_ref().map_or(0, |d| d.rows.div_ceil(self.config.batch_size))
+        let batch = self.config.batch_size;
+        self.train.as_ref().map_or(0, |d| if self.config.drop_last { d.rows / batch } else { d.rows.div_ceil(batch) })
     }
 
     pub fn steps_done(&self) -> usize {
@@ -449,7 +463,15 @@ impl Trainer {
                 inputs.len()
             )));
         }
-        if self.model.loss() != Loss::CrossEntropy {
+        if self.model.loss() == Loss::Mean {
+            if !targets.is_empty() {
+                return Err(TrainError::Data(format!(
+                    "{what}: loss mean takes no targets (the model's output is its loss), got {}",
+                    targets.len()
+                )));
+            }
+            return Ok(rows);
+        } else if self.model.loss() != Loss::CrossEntropy {
             if targets.len() != rows * output_len {
                 return Err(TrainError::Data(format!(
                     "{what}: {} targets for {rows} rows; expected rows × {output_len} = {}",
