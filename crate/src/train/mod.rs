@@ -874,7 +874,7 @@ mod tests {
             message(r#"{"layers":[65536,65536,10],"batchSize":256,"maxSteps":1,"optimizer":{"name":"sgd"}}"#),
             "Trainer config: layers [65536, 65536, 10] with batchSize 256 need about 82189 MiB, more than the 2048 MiB a wasm instance can hold"
         );
-        assert_eq!(message(r#"{"layers":[4,2],"batchsize":2}"#), "Trainer config: unknown key 'batchsize'; valid keys: layers, model, seed, batchSize, normalize, maxSteps, optimizer, schedule, clip, nonFinite, maxConsecutiveErrors");
+        assert_eq!(message(r#"{"layers":[4,2],"batchsize":2}"#), "Trainer config: unknown key 'batchsize'; valid keys: layers, model, seed, batchSize, dropLast, normalize, maxSteps, optimizer, schedule, clip, nonFinite, maxConsecutiveErrors");
         let mut t = trainer(r#"{"name":"sgd"}"#);
         assert_eq!(
             t.set_train_data(&[0; 32], &[1, 4]).unwrap_err().to_string(),
