@@ -180,7 +180,7 @@ fn shapes_are_checked_up_front_with_errors_naming_the_layer() {
         error(json!([4]), json!([{"type": "gelu", "approximate": "tanh"}]), "mse"),
         "layer 1 (gelu): approximate must be \"none\" (the exact erf form), got \"tanh\""
     );
-    assert_eq!(error(json!([4]), json!([{"in": 4}]), "mse"), "layer 1: type is required, one of linear, conv2d, maxpool2d, avgpool2d, flatten, relu, leaky_relu, tanh, sigmoid, gelu");
+    assert_eq!(error(json!([4]), json!([{"in": 4}]), "mse"), "layer 1: type is required, one of linear, conv2d, maxpool2d, avgpool2d, flatten, relu, leaky_relu, tanh, sigmoid, gelu, quadratic");
     assert_eq!(
         error(json!([4]), json!([{"type": "linear", "in": 4, "out": 3}]), "nll"),
         "model: loss must be one of cross_entropy, mse, bce_with_logits, mean, got \"nll\""
