@@ -4,7 +4,8 @@
 // Prints the whole process's wall time split into reading the CSV, training and writing figures and files (the
 // CLI's --json `timing`), its peak rss (/usr/bin/time -v) and the 2-worker speed-up. With --rss it also measures
 // the peak rss of the fair default comparison on all 42,000 rows: `optimlab compare --csv train42k.csv --holdout 0
-// --epochs 1` (24 range tests and 24 runs).
+// --epochs 1` (24 range tests and 24 runs), and in this process the wasm memory of each of 2 workers after the
+// notebook's eight at its lrs for 1 epoch on all 42,000 rows, beside the data's size and the datasets sent.
 //   npx tsx bench/notebook-42k.bench.ts [--rss]            (after bash scripts/build.sh; the CSV is kept in the
 //   npx tsx bench/notebook-42k.bench.ts --make-csv FILE     OS temp folder between runs) — or only write the CSV
 import { spawn } from "node:child_process";
@@ -13,8 +14,9 @@ import { mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { loadMnistSampleDataset, selectRows } from "../dist/data/index.js";
-import { writeCsvFile } from "../dist/data/node.js";
+import { loadMnistSampleDataset, selectRows, splitDataset } from "../dist/data/index.js";
+import { readCsvFile, writeCsvFile } from "../dist/data/node.js";
+import { createPool, NOTEBOOK_LINEUP } from "../dist/index.js";
 
 const ROWS = 42_000;
 const CLI = resolve(import.meta.dirname, "../dist/cli.js");
@@ -80,6 +82,33 @@ export interface Notebook42kResult {
   runs: CliRun[];
   speedup: number;
   rss?: CliRun;
+  memory?: WorkerMemory;
+}
+
+export interface WorkerMemory {
+  /** Decoded pixels and labels of the training rows. */
+  dataMB: number;
+  /** wasm memory of each worker at the end. */
+  wasmMB: number[];
+  /** Times a dataset was sent to a worker. */
+  datasetsSent: number;
+  runs: number;
+}
+
+/** The wasm memory of each of 2 workers after the notebook's eight at its lrs, 1 epoch, on all rows of `csv`. */
+async function workerMemory(csv: string): Promise<WorkerMemory> {
+  const { dataset } = await readCsvFile(csv);
+  const data = splitDataset(dataset, { testCount: 0, shared: true });
+  await using pool = createPool({ workers: 2 });
+  const optimizers = [...NOTEBOOK_LINEUP];
+  await pool.compare({ data, optimizers, epochs: 1 });
+  const stats = await pool.stats();
+  return {
+    dataMB: (data.train.pixels.byteLength + data.train.labels.byteLength) / 2 ** 20,
+    wasmMB: stats.wasmBytes.map((bytes) => bytes / 2 ** 20),
+    datasetsSent: stats.datasetsSent,
+    runs: optimizers.length,
+  };
 }
 
 export async function run(options: { rss?: boolean } = {}): Promise<Notebook42kResult> {
@@ -119,12 +148,19 @@ export async function run(options: { rss?: boolean } = {}): Promise<Notebook42kR
         `  optimlab compare --csv train42k.csv --holdout 0 --epochs 1: peak rss ${f(result.rss.peakRssMB ?? NaN, 0)} MB, ` +
           `${f(result.rss.wallSeconds)} s wall (${f(result.rss.trainSeconds)} s training)`,
       );
+      const memory = await workerMemory(csv);
+      result.memory = memory;
+      console.log(
+        `  wasm memory per worker after the notebook's ${memory.runs} runs (1 epoch, 2 workers, ${f(memory.dataMB, 1)} MB ` +
+          `of data): ${memory.wasmMB.map((mb) => `${f(mb, 1)} MB`).join(", ")}; datasets sent to workers: ${memory.datasetsSent}`,
+      );
     }
     console.log("  as JSON Lines:");
     for (const run of [...runs, ...(result.rss ? [result.rss] : [])])
       console.log(
         JSON.stringify({ bench: "notebook-42k", ...run, args: run.args.join(" ").replace(csv, "train42k.csv") }),
       );
+    if (result.memory) console.log(JSON.stringify({ bench: "notebook-42k-worker-memory", ...result.memory }));
     return result;
   } finally {
     await rm(outs, { recursive: true, force: true });

@@ -20,6 +20,7 @@ import { resolveSchedule } from "./schedule.js";
 import { checkSpec, defaultLabel } from "./spec.js";
 import type {
   ComparedOptimizer,
+  Dataset,
   ModelSpec,
   PoolOptions,
   DataSplit,
@@ -287,10 +288,12 @@ export class OptimlabPool {
       },
     });
     try {
+      const train = this.pool.resident(options.data.train, dataBytes(options.data.train, options.model));
       const packed = await this.pool.run(
         `${label} (lr range test)`,
-        (worker) => testOn(worker, { ...options, ...options.lrFind }, probed as OptimizerSpec),
+        (worker) => testOn(worker, { ...options, ...options.lrFind }, probed as OptimizerSpec, train.id),
         options.signal,
+        [train],
       );
       const suggestion = suggestionFor(decodeLrFind(packed).suggestions, rule);
       if (suggestion) return { lr: suggestion.lr };
@@ -341,9 +344,19 @@ export class OptimlabPool {
     return { result: Object.assign(result, { lrChoice }), tuning, lrChoice };
   }
 
-  /** Workers alive, busy, queued runs, replacements, and each worker's wasm memory. */
+  /** Workers alive, busy, queued runs, replacements, each worker's wasm memory, and the datasets resident in them. */
   stats(): Promise<PoolStats> {
     return this.pool.stats();
+  }
+
+  /**
+   * Frees the workers' copies of `dataset`. Each worker receives a dataset once, the first time one of its runs
+   * needs it, and keeps it for the pool's later runs (kept until this call, until the dataset object is garbage
+   * collected, or until `dispose`). Its arrays' contents are not read again: after changing them in place, drop the
+   * dataset (or pass new arrays) so that later runs see the change.
+   */
+  dropData(dataset: Dataset): void {
+    this.pool.drop(dataset);
   }
 
   /** Terminates the workers; runs still queued or running reject with PoolDisposedError. */
@@ -374,10 +387,15 @@ export class OptimlabPool {
       seconds: 0,
     };
     try {
+      const { data, model } = options;
+      const train = this.pool.resident(data.train, dataBytes(data.train, model));
+      const test = data.test && this.pool.resident(data.test, dataBytes(data.test, model));
+      const ids = { train: train.id, test: test?.id };
       await this.pool.run(
         label,
-        (worker) => drive(worker, options, optimizer, runSchedule(spec, options), run, label, result, progress),
+        (worker) => drive(worker, options, optimizer, runSchedule(spec, options), ids, run, label, result, progress),
         options.signal,
+        test ? [train, test] : [train],
       );
       return { result };
     } catch (error) {
@@ -411,18 +429,20 @@ async function drive(
   options: ResolvedRunOptions,
   optimizer: TrainerConfig["optimizer"],
   schedule: ScheduleSpec | undefined,
+  /** The run's resident datasets in the worker. */
+  ids: { train: number; test: number | undefined },
   run: number,
   label: string,
   result: RunResult,
   progress: (progress: Progress) => void,
 ): Promise<void> {
-  const { data, epochs, signal, model } = options;
+  const { data, epochs, signal } = options;
   const epochSteps = stepsPerEpoch(data.train.count, options);
   const totalSteps = epochSteps * epochs;
   const config = trainerConfig(options, optimizer, totalSteps);
   if (schedule !== undefined) config.schedule = resolveSchedule(schedule, { epochs, stepsPerEpoch: epochSteps });
   const started = performance.now();
-  await worker.open(config, dataBytes(data.train, model), data.test && dataBytes(data.test, model));
+  await worker.open(config, ids.train, ids.test);
   try {
     const losses = new Float32Array(totalSteps);
     const lrs = schedule === undefined ? undefined : new Float32Array(totalSteps);

@@ -169,11 +169,15 @@ async function checkRun(platform: Platform, options: LrFindRunOptions, optimizer
   await checkModelAndData(() => platform.compileModule(), options, probed as TrainerConfig["optimizer"], 0);
 }
 
-/** One optimizer's test on a pool worker: open a Trainer (maxSteps = numIter, the room the test needs), test, close. */
+/**
+ * One optimizer's test on a pool worker holding the training data as resident dataset `train`: open a Trainer
+ * (maxSteps = numIter, the room the test needs), test, close.
+ */
 export async function testOn(
   worker: Remote<LrFindWorkerApi>,
   options: Omit<LrFindRunOptions, "signal">,
   spec: OptimizerSpec,
+  train: number,
 ): Promise<Float64Array> {
   // The range test sets the lr itself at every step: a run's own schedule has no part in it.
   const { label: _label, schedule: _schedule, ...optimizer } = spec;
@@ -181,7 +185,7 @@ export async function testOn(
   // An out-of-range numIter is left for lrFind to refuse with its own message.
   const maxSteps = Number.isInteger(numIter) && numIter >= 0 && numIter <= 10_000 ? numIter : 0;
   const config = trainerConfig(options, optimizer as TrainerConfig["optimizer"], maxSteps);
-  await worker.open(config, dataBytes(options.data.train, options.model), undefined);
+  await worker.open(config, train, undefined);
   try {
     return await worker.lrFind(settingsJson(options));
   } finally {
@@ -212,6 +216,7 @@ export async function lrFindAllOn(platform: Platform, options: LrFindAllOptions)
   });
   aborted.catch(() => {});
   try {
+    const train = pool.resident(options.data.train, dataBytes(options.data.train, options.model));
     const tests = options.optimizers.map(async (spec): Promise<LrFindResult> => {
       const label = spec.label ?? defaultLabel(spec);
       let started = 0;
@@ -219,9 +224,10 @@ export async function lrFindAllOn(platform: Platform, options: LrFindAllOptions)
         label,
         (worker) => {
           started = performance.now();
-          return testOn(worker, options, spec);
+          return testOn(worker, options, spec, train.id);
         },
         signal,
+        [train],
       );
       return { label, optimizer: spec, ...decodeLrFind(packed), seconds: (performance.now() - started) / 1000 };
     });

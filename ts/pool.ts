@@ -1,10 +1,14 @@
 // A pool of workers, each holding one wasm instance made from ONE compiled module: started lazily, one job per
-// worker at a time, jobs queued in order when all are busy, a dead or trapped worker replaced by a fresh one.
+// worker at a time, jobs queued in order when all are busy, a dead or trapped worker replaced by a fresh one. The
+// datasets jobs name stay resident in the workers (see pool-data.ts): sent to a worker once, before its first job
+// that needs them, and sent again only to a replacement worker.
 // Platform-neutral: Node and browsers differ only in the `Platform` adapter that spawns workers.
 import * as Comlink from "comlink";
 import { abortError, isCleanRefusal, PoolDisposedError, reviveError, WorkerCrashError } from "./errors.js";
+import { ResidentDatasets, type ResidentData } from "./pool-data.js";
 import { precisionOf, type Precision } from "./precision.js";
-import type { PoolWorkerApi } from "./protocol.js";
+import type { DataBytes, PoolWorkerApi } from "./protocol.js";
+import type { Dataset } from "./types.js";
 
 /** One spawned worker, as the platform gives it to the pool. */
 export interface WorkerHandle {
@@ -40,6 +44,10 @@ export interface PoolStats {
   replaced: number;
   /** wasm memory of each live worker, in bytes. */
   wasmBytes: number[];
+  /** Datasets resident in the pool (each sent to a worker at most once, and kept there until dropped). */
+  datasets: number;
+  /** Times a dataset was sent to a worker since the pool was created: datasets × workers that needed them. */
+  datasetsSent: number;
 }
 
 interface PooledWorker<Api> {
@@ -51,6 +59,8 @@ interface PooledWorker<Api> {
   kill(error: Error): void;
   alive: boolean;
   busy: boolean;
+  /** Ids of the datasets this worker holds in its wasm memory. */
+  datasets: Set<number>;
 }
 
 /**
@@ -91,6 +101,8 @@ export class WorkerPool<Api extends PoolWorkerApi> {
   private disposed = false;
   private spawned = 0;
   private replaced = 0;
+  private datasetsSent = 0;
+  private readonly data = new ResidentDatasets((id) => this.dropEverywhere(id));
 
   constructor(
     private readonly platform: Platform,
@@ -104,14 +116,26 @@ export class WorkerPool<Api extends PoolWorkerApi> {
   }
 
   /**
-   * Runs `job` on a free worker (waiting in line when all are busy). If the worker dies or its wasm traps, the job
-   * rejects with a WorkerCrashError naming `label`, and the worker is replaced; errors that leave the worker sound
-   * (ConfigError, OptimizerOptionError, AbortError) come back as they are.
+   * Runs `job` on a free worker (waiting in line when all are busy), once the worker holds `datasets` (see
+   * `resident`). If the worker dies or its wasm traps, the job rejects with a WorkerCrashError naming `label`, and
+   * the worker is replaced; errors that leave the worker sound (ConfigError, OptimizerOptionError, AbortError) come
+   * back as they are.
    */
-  async run<T>(label: string, job: (remote: Comlink.Remote<Api>) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  async run<T>(
+    label: string,
+    job: (remote: Comlink.Remote<Api>) => Promise<T>,
+    signal?: AbortSignal,
+    datasets: readonly ResidentData[] = [],
+  ): Promise<T> {
     const worker = await this.acquire(signal);
     try {
       await worker.untilDeath(worker.ready);
+      for (const dataset of datasets) {
+        if (worker.datasets.has(dataset.id)) continue;
+        await worker.untilDeath(worker.remote.addData(dataset.id, dataset.bytes));
+        worker.datasets.add(dataset.id);
+        this.datasetsSent++;
+      }
       return await worker.untilDeath(job(worker.remote));
     } catch (thrown) {
       const error = reviveError(thrown);
@@ -121,6 +145,20 @@ export class WorkerPool<Api extends PoolWorkerApi> {
     } finally {
       this.release(worker);
     }
+  }
+
+  /**
+   * The resident form of `bytes`, the arrays of `dataset` a job takes (`dataBytes`): the same id for the same
+   * dataset object and arrays in every call, so each worker receives them once. Changing the arrays' contents in
+   * place is not seen by workers that hold them: give new arrays, or `drop` the dataset first.
+   */
+  resident(dataset: Dataset, bytes: DataBytes): ResidentData {
+    return this.data.resident(dataset, bytes);
+  }
+
+  /** Frees `dataset` in every worker that holds it (a worker running a job with it frees it after that job). */
+  drop(dataset: Dataset): void {
+    this.data.drop(dataset);
   }
 
   /** The build this pool's workers run: "fast" only when it was asked for and the engine runs relaxed SIMD. */
@@ -156,6 +194,8 @@ export class WorkerPool<Api extends PoolWorkerApi> {
       spawned: this.spawned,
       replaced: this.replaced,
       wasmBytes,
+      datasets: this.data.size,
+      datasetsSent: this.datasetsSent,
     };
   }
 
@@ -164,6 +204,7 @@ export class WorkerPool<Api extends PoolWorkerApi> {
     if (this.disposed) return;
     this.disposed = true;
     const error = new PoolDisposedError("optimlab: the pool was disposed");
+    this.data.clear();
     for (const waiter of this.queue.splice(0)) waiter.reject(error);
     for (const worker of this.workers.splice(0)) {
       worker.alive = false;
@@ -231,6 +272,7 @@ export class WorkerPool<Api extends PoolWorkerApi> {
   private release(worker: PooledWorker<Api>): void {
     worker.busy = false;
     if (this.disposed) return;
+    if (worker.alive) this.freeDropped(worker);
     const next = this.queue.shift();
     if (!next) {
       if (worker.alive) worker.handle.keepAlive?.(false);
@@ -251,6 +293,7 @@ export class WorkerPool<Api extends PoolWorkerApi> {
       kill,
       alive: true,
       busy: false,
+      datasets: new Set(),
       ready: module.then((compiled) => remote.init(compiled)),
     };
     worker.ready.catch(() => {}); // surfaces through run()
@@ -261,6 +304,22 @@ export class WorkerPool<Api extends PoolWorkerApi> {
     this.spawned++;
     this.workers.push(worker);
     return worker;
+  }
+
+  /** Frees a dropped dataset in the idle workers that hold it; busy ones free it when their job ends (release). */
+  private dropEverywhere(id: number): void {
+    for (const worker of this.workers) if (!worker.busy && worker.datasets.has(id)) this.free(worker, id);
+  }
+
+  /** Frees in `worker` the datasets it holds that were dropped while it was busy. */
+  private freeDropped(worker: PooledWorker<Api>): void {
+    for (const id of worker.datasets) if (!this.data.isLive(id)) this.free(worker, id);
+  }
+
+  private free(worker: PooledWorker<Api>, id: number): void {
+    worker.datasets.delete(id);
+    // A worker that dies meanwhile takes its memory with it.
+    worker.untilDeath(worker.remote.dropData(id)).catch(() => {});
   }
 
   /** Removes a dead or poisoned worker; the next job that needs one gets a fresh worker. */

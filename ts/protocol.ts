@@ -1,5 +1,5 @@
 // The messages between the main thread and a worker, the same in Node worker threads and browser Web Workers: what
-// the pool calls on every worker (init, memoryBytes), what a training run calls (open, run chunk by chunk, evaluate,
+// the pool calls on every worker (init, memoryBytes, addData/dropData for resident datasets), what a training run calls (open, run chunk by chunk, evaluate,
 // weights, close), the range test and the smoke check. Types only: worker-api.ts implements them, client.ts,
 // lr-find.ts and api.ts call them through comlink.
 import type { LayerListSpec, NonFinitePolicy, ScheduleSpec } from "./types.js";
@@ -10,6 +10,13 @@ export interface PoolWorkerApi {
   init(module: WebAssembly.Module): unknown;
   /** Current size of the worker's wasm memory in bytes. */
   memoryBytes(): number;
+  /**
+   * Copies a dataset into the worker's wasm memory once and keeps it under `id` for every run that names it, until
+   * `dropData(id)`; returns the bytes it holds there. The arrays may be views of a SharedArrayBuffer.
+   */
+  addData(id: number, data: DataBytes): number;
+  /** Frees dataset `id` (a run still using it keeps it until that run closes). */
+  dropData(id: number): void;
 }
 
 /** The Trainer's configuration as the worker passes it to Rust: the MLP's `layers` or a `model` layer list. */
@@ -29,7 +36,7 @@ export interface TrainerConfig {
   maxConsecutiveErrors?: number;
 }
 
-/** A dataset as the worker copies it into wasm memory: bytes or floats, and class labels, target values or neither. */
+/** A dataset as a worker copies it into wasm memory: bytes or floats, and class labels, target values or neither. */
 export interface DataBytes {
   pixels?: Uint8Array;
   inputs?: Float32Array;
@@ -51,7 +58,8 @@ export interface ChunkResult {
 
 /** What the client calls on a worker: one run at a time, opened, driven chunk by chunk, then closed (Trainer freed). */
 export interface RunWorkerApi extends PoolWorkerApi {
-  open(config: TrainerConfig, train: DataBytes, test: DataBytes | undefined): { stepsPerEpoch: number };
+  /** Builds the run's Trainer on resident datasets (ids given to `addData`). */
+  open(config: TrainerConfig, train: number, test: number | undefined): { stepsPerEpoch: number };
   run(steps: number): ChunkResult;
   evaluate(): { loss: number; accuracy: number };
   weights(): Float32Array;

@@ -6,6 +6,14 @@ import type { ChunkResult, DataBytes, SmokeResult, TrainerConfig, WorkerApi } fr
 import { instantiate, memoryBytes, wasm } from "./wasm.js";
 
 let trainer: wasm.Trainer | undefined;
+/** The datasets this worker holds in wasm memory, by the pool's ids. */
+const datasets = new Map<number, wasm.Dataset>();
+
+function dataset(id: number): wasm.Dataset {
+  const held = datasets.get(id);
+  if (!held) throw new Error(`optimlab worker: dataset ${id} was never sent here`);
+  return held;
+}
 
 function current(): wasm.Trainer {
   if (!trainer) throw new ConfigError("optimlab worker: no run is open");
@@ -36,6 +44,23 @@ export const workerApi = {
 
   memoryBytes,
 
+  addData(id: number, data: DataBytes): number {
+    let created: wasm.Dataset;
+    try {
+      created = new wasm.Dataset(data.pixels, data.inputs, data.labels, data.targets);
+    } catch (error) {
+      throw classify(error, "data");
+    }
+    datasets.get(id)?.free();
+    datasets.set(id, created);
+    return created.byteLength();
+  },
+
+  dropData(id: number): void {
+    datasets.get(id)?.free();
+    datasets.delete(id);
+  },
+
   /** `smoke()`'s check: the same dot product by the SIMD kernel and by its scalar twin. */
   smoke(): SmokeResult {
     const n = 1003; // not a multiple of the kernel's 16 floats a pass, so its scalar tail runs too
@@ -44,9 +69,10 @@ export const workerApi = {
     return { simd: wasm.simdEnabled(), dot: wasm.dot(a, b), dotScalar: wasm.dotScalar(a, b) };
   },
 
-  /** Starts a run: builds the Trainer (Rust validates the config and optimizer options) and copies the data into wasm memory once. */
-  open(config: TrainerConfig, train: DataBytes, test: DataBytes | undefined): { stepsPerEpoch: number } {
+  /** Starts a run: builds the Trainer (Rust validates the config and optimizer options) on resident datasets (not copied). */
+  open(config: TrainerConfig, train: number, test: number | undefined): { stepsPerEpoch: number } {
     closeTrainer();
+    const [trainData, testData] = [dataset(train), test === undefined ? undefined : dataset(test)];
     let created: wasm.Trainer;
     try {
       created = new wasm.Trainer(JSON.stringify(config));
@@ -54,8 +80,8 @@ export const workerApi = {
       throw classify(error, "constructor");
     }
     try {
-      created.setData(false, train.pixels, train.inputs, train.labels, train.targets);
-      if (test) created.setData(true, test.pixels, test.inputs, test.labels, test.targets);
+      created.setDataset(false, trainData);
+      if (testData) created.setDataset(true, testData);
     } catch (error) {
       created.free();
       throw classify(error, "data");

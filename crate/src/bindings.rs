@@ -1,7 +1,7 @@
 //! The wasm_bindgen surface: thin shims over the modules, errors mapped to `JsError` carrying the Rust
-//! message. Buffers cross as typed arrays: a `&[u8]`/`&[f32]` argument is copied in once, a `Vec`
-//! result arrives in JavaScript as a fresh `Uint8Array`/`Float32Array` copy, so no JS view of wasm
-//! memory can go stale. Nothing here is called per tensor element.
+//! message. Buffers cross as typed arrays: a `&[u8]`/`&[f32]` or `Vec` argument is copied in once (a `Vec` is
+//! then owned by Rust, not copied again), a `Vec` result arrives in JavaScript as a fresh `Uint8Array`/
+//! `Float32Array` copy, so no JS view of wasm memory can go stale. Nothing here is called per tensor element.
 use wasm_bindgen::prelude::*;
 
 use crate::arena::Arena;
@@ -9,7 +9,8 @@ use crate::kernels::reduce;
 use crate::lr_find::{LrFindConfig, LrFindError, RangeTest};
 use crate::nn::model::Plan;
 use crate::optim::{self, Closure, OptimError, Slot};
-use crate::train::{InputData, Split, TargetData, Trainer, TrainerConfig};
+use crate::train::{Dataset, InputData, Split, TargetData, Trainer, TrainerConfig};
+use std::rc::Rc;
 
 fn js_error(error: impl std::fmt::Display) -> JsError {
     JsError::new(&error.to_string())
@@ -64,6 +65,46 @@ pub fn check_trainer_config(config_json: &str) -> Result<String, JsError> {
     .to_string())
 }
 
+/// A dataset held in this instance's memory once, for any number of Trainers (`setDataset`) until it and every
+/// Trainer using it are freed.
+#[wasm_bindgen(js_name = Dataset)]
+pub struct JsDataset {
+    inner: Rc<Dataset>,
+}
+
+#[wasm_bindgen(js_class = Dataset)]
+impl JsDataset {
+    /// Inputs as bytes (`pixels`, normalized as batches are drawn) or floats (`inputs`), exactly one of them;
+    /// targets as class `labels`, target `values` shaped like the output, or neither (an autoencoder: each row's
+    /// inputs). wasm-bindgen copies each array into wasm memory once; the Dataset owns that copy.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        pixels: Option<Vec<u8>>,
+        inputs: Option<Vec<f32>>,
+        labels: Option<Vec<u8>>,
+        values: Option<Vec<f32>>,
+    ) -> Result<JsDataset, JsError> {
+        let inputs = match (pixels, inputs) {
+            (Some(pixels), None) => InputData::Bytes(pixels),
+            (None, Some(inputs)) => InputData::Floats(inputs),
+            _ => return Err(JsError::new("Dataset: give exactly one of pixels (bytes) and inputs (floats)")),
+        };
+        let targets = match (labels, values) {
+            (Some(labels), None) => TargetData::Classes(labels),
+            (None, Some(values)) => TargetData::Values(values),
+            (None, None) => TargetData::Inputs,
+            (Some(_), Some(_)) => return Err(JsError::new("Dataset: give labels or target values, not both")),
+        };
+        Ok(JsDataset { inner: Rc::new(Dataset::new(inputs, targets)) })
+    }
+
+    /// Bytes of wasm memory its arrays hold.
+    #[wasm_bindgen(js_name = byteLength)]
+    pub fn byte_length(&self) -> usize {
+        self.inner.byte_len()
+    }
+}
+
 #[wasm_bindgen(js_name = Trainer)]
 pub struct JsTrainer {
     inner: Trainer,
@@ -76,42 +117,24 @@ impl JsTrainer {
         Trainer::from_json(config_json).map(|inner| JsTrainer { inner }).map_err(js_error)
     }
 
-    /// Copies the training set in once (rows = labels.length, pixels row-major).
+    /// Takes the training set (rows = labels.length, pixels row-major): wasm-bindgen copies the arrays into wasm
+    /// memory once and the Trainer owns that copy.
     #[wasm_bindgen(js_name = setTrainData)]
-    pub fn set_train_data(&mut self, pixels: &[u8], labels: &[u8]) -> Result<(), JsError> {
-        self.inner.set_train_data(pixels, labels).map_err(js_error)
+    pub fn set_train_data(&mut self, pixels: Vec<u8>, labels: Vec<u8>) -> Result<(), JsError> {
+        self.inner.set_data(Split::Train, InputData::Bytes(pixels), TargetData::Classes(labels)).map_err(js_error)
     }
 
     #[wasm_bindgen(js_name = setEvalData)]
-    pub fn set_eval_data(&mut self, pixels: &[u8], labels: &[u8]) -> Result<(), JsError> {
-        self.inner.set_eval_data(pixels, labels).map_err(js_error)
+    pub fn set_eval_data(&mut self, pixels: Vec<u8>, labels: Vec<u8>) -> Result<(), JsError> {
+        self.inner.set_data(Split::Eval, InputData::Bytes(pixels), TargetData::Classes(labels)).map_err(js_error)
     }
 
-    /// Replaces the training (`eval` false) or held-out data: inputs as bytes (`pixels`, normalized) or floats
-    /// (`inputs`), exactly one of them; targets as class `labels`, target `values` shaped like the output, or
-    /// neither (an autoencoder: each row's inputs).
-    #[wasm_bindgen(js_name = setData)]
-    pub fn set_data(
-        &mut self,
-        eval: bool,
-        pixels: Option<Vec<u8>>,
-        inputs: Option<Vec<f32>>,
-        labels: Option<Vec<u8>>,
-        values: Option<Vec<f32>>,
-    ) -> Result<(), JsError> {
-        let inputs = match (pixels, inputs) {
-            (Some(pixels), None) => InputData::Bytes(pixels),
-            (None, Some(inputs)) => InputData::Floats(inputs),
-            _ => return Err(JsError::new("setData: give exactly one of pixels (bytes) and inputs (floats)")),
-        };
-        let targets = match (labels, values) {
-            (Some(labels), None) => TargetData::Classes(labels),
-            (None, Some(values)) => TargetData::Values(values),
-            (None, None) => TargetData::Inputs,
-            (Some(_), Some(_)) => return Err(JsError::new("setData: give labels or target values, not both")),
-        };
+    /// Uses `dataset` as the training (`eval` false) or held-out data, shared with whoever else holds it (not
+    /// copied); checked against this Trainer's model.
+    #[wasm_bindgen(js_name = setDataset)]
+    pub fn set_dataset(&mut self, eval: bool, dataset: &JsDataset) -> Result<(), JsError> {
         let split = if eval { Split::Eval } else { Split::Train };
-        self.inner.set_data(split, inputs, targets).map_err(js_error)
+        self.inner.set_dataset(split, Rc::clone(&dataset.inner)).map_err(js_error)
     }
 
     /// optax's apply_if_finite counters `[notfinite_count, total_notfinite, last_finite (0|1)]`.

@@ -190,7 +190,8 @@ export async function loadData(
       dataset = await readIdxFiles(images, labels, classes === undefined ? {} : { classes });
     }
     source = dataset.source ?? csv ?? idx!.join(" + ");
-    data = splitDataset(dataset, { seed, testFraction: holdout ?? 0.2 });
+    // Shared memory: the workers read the rows without another copy on this thread.
+    data = splitDataset(dataset, { seed, testFraction: holdout ?? 0.2, shared: true });
   } else {
     data = await loadMnistSample({ seed });
     source = data.train.source ?? "embedded MNIST sample";

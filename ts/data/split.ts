@@ -29,8 +29,24 @@ export function seededPermutation(count: number, seed: number): Uint32Array {
   return order;
 }
 
-/** The rows `indices[start … end)` of `dataset` (its pixels or float inputs, labels and targets), copied into fresh buffers (safe to transfer). */
-export function selectRows(dataset: Dataset, indices: ArrayLike<number>, start = 0, end = indices.length): Dataset {
+/** Whether this platform can share memory with workers: Node always, a browser page only when crossOriginIsolated. */
+export function canShareMemory(): boolean {
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+  return typeof SharedArrayBuffer === "function" && isolated !== false;
+}
+
+/**
+ * The rows `indices[start … end)` of `dataset` (its pixels or float inputs, labels and targets), copied into fresh
+ * buffers: plain ones (safe to transfer), or with `shared` SharedArrayBuffers where the platform has them (see
+ * SplitOptions.shared).
+ */
+export function selectRows(
+  dataset: Dataset,
+  indices: ArrayLike<number>,
+  start = 0,
+  end = indices.length,
+  { shared = false }: { shared?: boolean } = {},
+): Dataset {
   const { features } = dataset;
   const count = end - start;
   const width = (values: ArrayLike<number>) => values.length / dataset.count;
@@ -43,8 +59,9 @@ export function selectRows(dataset: Dataset, indices: ArrayLike<number>, start =
     }
     return out;
   };
-  const bytes = (length: number) => new Uint8Array(length);
-  const floats = (length: number) => new Float32Array(length);
+  const Memory = shared && canShareMemory() ? SharedArrayBuffer : ArrayBuffer;
+  const bytes = (length: number) => new Uint8Array(new Memory(length));
+  const floats = (length: number) => new Float32Array(new Memory(length * 4));
   const selected: Dataset = {
     pixels: dataset.inputs ? new Uint8Array(0) : pick(dataset.pixels, bytes),
     labels: dataset.labels.length > 0 ? pick(dataset.labels, bytes) : new Uint8Array(0),
@@ -76,6 +93,11 @@ export interface SplitOptions {
   testFraction?: number;
   /** Seed of the shuffle (default 0). */
   seed?: number;
+  /**
+   * Put the rows in SharedArrayBuffers where the platform has them (Node; a crossOriginIsolated page): a worker
+   * pool's workers then read them without a copy on the calling thread first. Such arrays cannot be transferred.
+   */
+  shared?: boolean;
 }
 
 /**
@@ -95,7 +117,8 @@ export function splitDataset(dataset: Dataset, options: SplitOptions = {}): Data
   }
   const order = seededPermutation(dataset.count, seed);
   const trainCount = dataset.count - testCount;
-  const train = selectRows(dataset, order, 0, trainCount);
+  const memory = { shared: options.shared ?? false };
+  const train = selectRows(dataset, order, 0, trainCount, memory);
   if (testCount === 0) return { train };
-  return { train, test: selectRows(dataset, order, trainCount, dataset.count) };
+  return { train, test: selectRows(dataset, order, trainCount, dataset.count, memory) };
 }

@@ -42,14 +42,14 @@ export async function loadDataRef(ref: DataRef): Promise<DataSplit> {
   let split: DataSplit;
   if (ref.sample !== undefined) {
     const dataset = decodeDataset(await gunzip(bytes, location), location, MNIST_SAMPLE_SOURCE);
-    split = splitDataset(dataset, { testCount: ref.testCount ?? 2000, seed: ref.splitSeed ?? 0 });
+    split = splitDataset(dataset, { testCount: ref.testCount ?? 2000, seed: ref.splitSeed ?? 0, shared: true });
   } else {
     const text = isGzip(bytes) ? await gunzip(bytes, location) : bytes;
     const { dataset } = await readCsv(new Blob([text as Uint8Array<ArrayBuffer>]), {
       file: location,
       ...(ref.label === undefined ? {} : { label: ref.label }),
     });
-    split = splitDataset(dataset, { testFraction: ref.holdout ?? 0.2, seed: ref.splitSeed ?? 0 });
+    split = splitDataset(dataset, { testFraction: ref.holdout ?? 0.2, seed: ref.splitSeed ?? 0, shared: true });
   }
   if (ref.limit === undefined || ref.limit >= split.train.count) return split;
   const { train } = split;

@@ -33,6 +33,7 @@ use crate::state::{Checkpoint, ScheduleState, StateError};
 use schedule_run::{apply_schedule, build_schedule, ScheduleRun, NO_MOMENTUM};
 use serde_json::Value;
 use std::fmt;
+use std::rc::Rc;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum TrainError {
@@ -106,10 +107,37 @@ pub enum TargetData {
     Inputs,
 }
 
-/// A dataset held in wasm memory.
-struct Data {
+/// A dataset held in wasm memory once, which any number of trainers borrow (`Rc`): a worker keeps it across runs
+/// and range tests, and its memory is freed when the last holder drops it.
+pub struct Dataset {
     inputs: InputData,
     targets: TargetData,
+}
+
+impl Dataset {
+    /// Takes ownership of the arrays (no copy); they are checked against a model when a trainer attaches them.
+    pub fn new(inputs: InputData, targets: TargetData) -> Dataset {
+        Dataset { inputs, targets }
+    }
+
+    /// Bytes of wasm memory the arrays hold.
+    pub fn byte_len(&self) -> usize {
+        let inputs = match &self.inputs {
+            InputData::Bytes(values) => values.len(),
+            InputData::Floats(values) => values.len() * 4,
+        };
+        inputs
+            + match &self.targets {
+                TargetData::Classes(labels) => labels.len(),
+                TargetData::Values(values) => values.len() * 4,
+                TargetData::Inputs => 0,
+            }
+    }
+}
+
+/// A dataset a trainer uses, with its rows as checked against the model.
+struct Data {
+    set: Rc<Dataset>,
     rows: usize,
 }
 
@@ -272,17 +300,23 @@ impl Trainer {
         }
     }
 
-    /// Replaces a dataset; for the training data the epoch order restarts from the current step's epoch.
+    /// Replaces a dataset with these arrays (taking them, no copy); see `set_dataset`.
     pub fn set_data(&mut self, split: Split, inputs: InputData, targets: TargetData) -> Result<(), TrainError> {
+        self.set_dataset(split, Rc::new(Dataset::new(inputs, targets)))
+    }
+
+    /// Replaces a dataset by one held elsewhere too (shared, not copied); for the training data the epoch order
+    /// restarts from the current step's epoch.
+    pub fn set_dataset(&mut self, split: Split, set: Rc<Dataset>) -> Result<(), TrainError> {
         let what = if split == Split::Train { "setTrainData" } else { "setEvalData" };
-        let rows = self.check_data(what, &inputs, &targets)?;
+        let rows = self.check_data(what, &set.inputs, &set.targets)?;
         if split == Split::Train && self.config.drop_last && rows < self.config.batch_size {
             return Err(TrainError::Data(format!(
                 "{what}: {rows} rows make no full batch of {}, and dropLast leaves out partial ones",
                 self.config.batch_size
             )));
         }
-        let data = Some(Data { inputs, targets, rows });
+        let data = Some(Data { set, rows });
         if split == Split::Eval {
             self.eval = data;
             return Ok(());
@@ -374,13 +408,13 @@ impl Trainer {
         let (input_len, output_len) = (self.model.input_len(), self.model.output_len());
         for (b, &row) in batch_rows.iter().enumerate() {
             let row = row as usize;
-            data.inputs.copy_row(
+            data.set.inputs.copy_row(
                 row,
                 input_len,
                 self.config.normalize,
                 &mut self.batch_x[b * input_len..(b + 1) * input_len],
             );
-            match &data.targets {
+            match &data.set.targets {
                 TargetData::Classes(labels) => self.batch_y[b] = labels[row],
                 TargetData::Values(values) => self.batch_t[b * output_len..(b + 1) * output_len]
                     .copy_from_slice(&values[row * output_len..(row + 1) * output_len]),
@@ -389,7 +423,7 @@ impl Trainer {
         }
         let batch = batch_rows.len();
         let inputs = &self.batch_x[..batch * input_len];
-        let targets = match &data.targets {
+        let targets = match &data.set.targets {
             TargetData::Classes(_) => Targets::Classes(&self.batch_y[..batch]),
             TargetData::Values(_) => Targets::Values(&self.batch_t[..batch * output_len]),
             TargetData::Inputs => Targets::Values(inputs),
@@ -510,10 +544,10 @@ impl Trainer {
             let batch = chunk.min(data.rows - start);
             for b in 0..batch {
                 let out = &mut self.batch_x[b * input_len..(b + 1) * input_len];
-                data.inputs.copy_row(start + b, input_len, self.config.normalize, out);
+                data.set.inputs.copy_row(start + b, input_len, self.config.normalize, out);
             }
             let inputs = &self.batch_x[..batch * input_len];
-            let targets = match &data.targets {
+            let targets = match &data.set.targets {
                 TargetData::Classes(labels) => Targets::Classes(&labels[start..start + batch]),
                 TargetData::Values(values) => {
                     Targets::Values(&values[start * output_len..(start + batch) * output_len])
