@@ -112,8 +112,12 @@ describe("WorkerPool", () => {
     const pool = fakePool(2);
     try {
       const healthy = pool.run("healthy", (remote: Remote) => remote.sleep(150));
-      const badThread = await pool.run("probe", (remote: Remote) => remote.threadId());
-      const bad = pool.run("bad", crash);
+      // The thread the bad job crashes (under load the healthy job may end first and take it on its own worker).
+      let badThread = -1;
+      const bad = pool.run("bad", async (remote: Remote) => {
+        badThread = await remote.threadId();
+        return crash(remote);
+      });
       await expect(bad).rejects.toBeInstanceOf(WorkerCrashError);
       await expect(bad).rejects.toThrow(message);
       expect(typeof (await healthy)).toBe("number");
