@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { compare, loadMnistSample, train } from "../dist/index.js";
+import { compare, loadMnistSample, lrFind, train } from "../dist/index.js";
 import type { DataSplit, RunResult } from "../dist/index.js";
 import { precisionOf } from "../dist/precision.js";
 import { compileModule, enableRelaxedSimd } from "../dist/wasm-node.js";
@@ -113,6 +113,49 @@ describe("precision: fast", () => {
       );
       expect(result.code).toBe(0);
       expect(JSON.parse(result.stdout)).toMatchObject({ precision: "fast", runs: [{ error: null }] });
+      // The report says which build ran.
+      expect(await readFile(join(out, "report.html"), "utf8")).toContain(
+        "<dt>precision</dt><dd>fast: the relaxed-SIMD build",
+      );
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
+  it("is what lrFind and optimlab lr-find --precision fast run, and each result says so", async () => {
+    const data = firstRows(sample, 2048);
+    const settings = { data, model: { layers: [784, 100, 100, 10] }, batchSize: 64, seed: 0, numIter: 30 };
+    const [exact, fast] = await Promise.all([
+      lrFind({ ...settings, optimizer: { name: "adam" } }),
+      lrFind({ ...settings, optimizer: { name: "adam" }, precision: "fast" }),
+    ]);
+    expect(exact.precision).toBeUndefined();
+    expect(fast.precision).toBe("fast");
+    expect(Math.abs(fast.losses[0]! - exact.losses[0]!)).toBeLessThan(1e-5); // the first forward pass agrees
+    const [refused] = await Promise.allSettled([
+      lrFind({ ...settings, optimizer: { name: "adam" }, precision: "exact" as "fast" }),
+    ]);
+    expect(refused).toMatchObject({
+      reason: { message: 'optimlab: precision must be "default" or "fast", got "exact"' },
+    });
+    const out = await mkdtemp(join(tmpdir(), "optimlab-precision-"));
+    try {
+      const result = await cli(
+        "lr-find",
+        "--opt",
+        "adam",
+        "--limit",
+        "512",
+        "--num-iter",
+        "20",
+        "--precision",
+        "fast",
+        "--out",
+        out,
+        "--json",
+      );
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ precision: "fast", results: [{ steps: 20 }] });
     } finally {
       await rm(out, { recursive: true, force: true });
     }

@@ -7,6 +7,7 @@ import { WorkerPool, type Platform } from "./pool.js";
 import { checkModelAndData, checkStepSettings, dataBytes, trainerConfig, type StepSettings } from "./model.js";
 import { createOptimizerOn, rangeTestOnClosure, type LossClosure, type OptimizerOptions } from "./optimizer.js";
 import type { OptimizerName } from "./optimizers.js";
+import { checkPrecision, type Precision } from "./precision.js";
 import type { LrFindWorkerApi, TrainerConfig } from "./protocol.js";
 import { checkSpec, defaultLabel } from "./spec.js";
 import type { DataSplit, LrRule, ModelSpec, OptimizerSpec, PoolOptions } from "./types.js";
@@ -50,7 +51,7 @@ interface LrFindRunOptions extends LrFindSettings, StepSettings {
   signal?: AbortSignal;
 }
 
-export interface LrFindOptions extends LrFindRunOptions {
+export interface LrFindOptions extends LrFindRunOptions, Pick<PoolOptions, "precision"> {
   /** The optimizer to probe; its `lr` is ignored (the test sets the lr of every step). */
   optimizer: OptimizerSpec;
 }
@@ -106,6 +107,8 @@ export interface LrFindResult {
   /** True when the loss diverged (or became non-finite) before numIter steps. */
   stoppedEarly: boolean;
   seconds: number;
+  /** Set when `precision: "fast"` was asked for: "fast" when the relaxed-SIMD build ran, else "default" (the engine lacks it). */
+  precision?: Precision;
 }
 
 /** The test sets every step's lr itself, so the example spec has none. */
@@ -200,10 +203,12 @@ export async function lrFindAllOn(platform: Platform, options: LrFindAllOptions)
   options.optimizers.forEach((spec, index) => checkSpec(spec, `optimizers[${index}]`, LR_FIND_EXAMPLE));
   await checkRun(platform, options, options.optimizers[0]!);
   const { signal } = options;
+  const precision = checkPrecision(options.precision);
   if (signal?.aborted) throw abortError(signal);
   const pool = new WorkerPool<LrFindWorkerApi>(
     platform,
     Math.min(options.workers ?? platform.cores(), options.optimizers.length),
+    precision,
   );
   let onAbort: (() => void) | undefined;
   // A test is one call into its worker: aborting terminates the workers instead of waiting for it.
@@ -231,7 +236,12 @@ export async function lrFindAllOn(platform: Platform, options: LrFindAllOptions)
       );
       return { label, optimizer: spec, ...decodeLrFind(packed), seconds: (performance.now() - started) / 1000 };
     });
-    return await Promise.race([Promise.all(tests), aborted]);
+    const results = await Promise.race([Promise.all(tests), aborted]);
+    if (precision === "fast") {
+      const ran = await pool.precisionInUse();
+      for (const result of results) result.precision = ran;
+    }
+    return results;
   } catch (error) {
     throw signal?.aborted && error instanceof PoolDisposedError ? abortError(signal) : error;
   } finally {

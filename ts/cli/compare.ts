@@ -33,7 +33,7 @@ import { runSummaries, summaryTable, writeOutputs } from "./output.js";
 import { progressReporter } from "./progress.js";
 import { describeSchedule, parseSchedule, SCHEDULE_SYNTAX } from "./schedules.js";
 
-const PRECISION_FLAGS: Record<string, FlagSpec> = {
+export const PRECISION_FLAGS: Record<string, FlagSpec> = {
   precision: {
     kind: "string",
     value: "default|fast",

@@ -10,6 +10,7 @@ import { NOTEBOOK_LINEUP } from "../spec.js";
 import type { OptimizerSpec } from "../types.js";
 import { UsageError, flag, normalizeFlag, parseOptimizer, type ParsedFlags } from "./args.js";
 import { HELP_FLAG, type Command, type Io } from "./command.js";
+import { PRECISION_FLAGS } from "./compare.js";
 import { csvField, float32Number } from "./csv.js";
 import { DATA_FLAGS, loadData, modelFromFlags, stepSettingsFromFlags, TRAINING_FLAGS } from "./data.js";
 
@@ -71,6 +72,9 @@ async function runLrFind(flags: ParsedFlags, io: Io): Promise<number> {
   const stepMode = flag<string>(flags, "step-mode") ?? "exp";
   if (stepMode !== "exp" && stepMode !== "linear")
     throw new UsageError(`--step-mode must be exp or linear, got "${stepMode}"`);
+  const precision = flag<string>(flags, "precision") ?? "default";
+  if (precision !== "default" && precision !== "fast")
+    throw new UsageError(`--precision must be default or fast, got "${precision}"`);
   const quiet = flag<boolean>(flags, "quiet") ?? false;
   const json = flag<boolean>(flags, "json") ?? false;
   const out = resolve(flag<string>(flags, "out") ?? "optimlab-out");
@@ -105,6 +109,7 @@ async function runLrFind(flags: ParsedFlags, io: Io): Promise<number> {
       smoothF: flag<number>(flags, "smooth-f"),
       divergeTh: flag<number>(flags, "diverge-th"),
       workers: flag<number>(flags, "workers"),
+      precision,
       signal: abort.signal,
     });
   } catch (error) {
@@ -114,6 +119,8 @@ async function runLrFind(flags: ParsedFlags, io: Io): Promise<number> {
   } finally {
     process.off("SIGINT", onInterrupt);
   }
+  if (precision === "fast" && results.some((result) => result.precision === "default"))
+    io.stderr.write("optimlab: --precision fast: this Node cannot run relaxed SIMD; the default build ran\n");
 
   await mkdir(out, { recursive: true });
   // Up to three curves read well overlaid; more get a panel each, four to a row.
@@ -148,6 +155,7 @@ async function runLrFind(flags: ParsedFlags, io: Io): Promise<number> {
           ...("input" in model ? { model } : { layers: model.layers }),
           batchSize,
           seed,
+          ...(precision === "fast" ? { precision: results[0]?.precision ?? precision } : {}),
           results: summary,
           compare: usable.length ? command : null,
           files: paths,
@@ -216,6 +224,7 @@ Writes into --out: lr-find.svg/png (loss vs lr, log scale, suggestions marked) a
     },
     ...DATA_FLAGS,
     ...LR_FIND_TRAINING_FLAGS,
+    ...PRECISION_FLAGS,
     out: { kind: "string", value: "DIR", help: "where lr-find.svg/png/csv go (default ./optimlab-out)" },
     quiet: { kind: "boolean", help: "print nothing but errors" },
     json: { kind: "boolean", help: "print a machine-readable JSON summary on stdout" },

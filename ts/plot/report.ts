@@ -319,8 +319,20 @@ ${seeded ? `<td class="number">${run.seed}</td>\n` : ""}<td><code>${escapeHtml(d
 <td${outcome === "ok" ? "" : ' class="bad"'}>${escapeHtml(outcome)}</td>
 </tr>`;
   });
+  // Set on the runs only when precision "fast" was asked for: which build ran.
+  const precision = runs.find((run) => run.precision !== undefined)?.precision;
   const facts: (readonly [string, string])[] = [
     ...("facts" in info ? info.facts : setupFacts(info)),
+    ...(precision === undefined
+      ? []
+      : [
+          [
+            "precision",
+            precision === "fast"
+              ? "fast: the relaxed-SIMD build (fused multiply-adds; the last bits differ between machines)"
+              : "default: fast was asked for, but this engine cannot run relaxed SIMD",
+          ] as const,
+        ]),
     [
       "versions",
       Object.entries(info.versions)
