@@ -2,7 +2,8 @@
 // digits, repeated in order: row i is digit i mod 10,000), the notebook's eight optimizers at its own lrs
 // (`optimlab compare --notebook-lrs`) for 3 epochs, run by the CLI as a user runs it, with 1 worker and with 2.
 // Prints the whole process's wall time split into reading the CSV, training and writing figures and files (the
-// CLI's --json `timing`), its peak rss (/usr/bin/time -v) and the 2-worker speed-up. With --rss it also measures
+// CLI's --json `timing`), its peak rss (/usr/bin/time -v) and the 2-worker speed-up; beside it PyTorch on one thread
+// running the same eight one after another as the notebook does (bench/torch_notebook.py), when torch is installed. With --rss it also measures
 // the peak rss of the fair default comparison on all 42,000 rows: `optimlab compare --csv train42k.csv --holdout 0
 // --epochs 1` (24 range tests and 24 runs), and in this process the wasm memory of each of 2 workers after the
 // notebook's eight at its lrs for 1 epoch on all 42,000 rows, beside the data's size and the datasets sent.
@@ -17,6 +18,7 @@ import { pathToFileURL } from "node:url";
 import { loadMnistSampleDataset, selectRows, splitDataset } from "../dist/data/index.js";
 import { readCsvFile, writeCsvFile } from "../dist/data/node.js";
 import { createPool, NOTEBOOK_LINEUP } from "../dist/index.js";
+import { pythonCommand, torchMissing } from "./torch-mlp.js";
 
 const ROWS = 42_000;
 const CLI = resolve(import.meta.dirname, "../dist/cli.js");
@@ -83,6 +85,40 @@ export interface Notebook42kResult {
   speedup: number;
   rss?: CliRun;
   memory?: WorkerMemory;
+  torch?: TorchNotebook | { missing: string };
+}
+
+/** PyTorch's sequential notebook on one thread: whole process (Python start and import included) and its split. */
+export interface TorchNotebook {
+  wallSeconds: number;
+  readSeconds: number;
+  trainSeconds: number;
+  version: string;
+}
+
+/** bench/torch_notebook.py on `csv` in a fresh process, one thread. */
+async function torchNotebook(csv: string): Promise<TorchNotebook | { missing: string }> {
+  const missing = torchMissing();
+  if (missing) return { missing };
+  const script = resolve(import.meta.dirname, "torch_notebook.py");
+  const started = performance.now();
+  const child = spawn(pythonCommand(), [script, csv], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  const wallSeconds = (performance.now() - started) / 1000;
+  if (code !== 0) throw new Error(`bench/torch_notebook.py exited with ${code}:\n${stderr}`);
+  const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as {
+    readSeconds: number;
+    trainSeconds: number;
+    torch: string;
+  };
+  return { wallSeconds, readSeconds: result.readSeconds, trainSeconds: result.trainSeconds, version: result.torch };
 }
 
 export interface WorkerMemory {
@@ -141,6 +177,16 @@ export async function run(options: { rss?: boolean } = {}): Promise<Notebook42kR
         `${speedup >= TARGET_SPEEDUP ? "met" : "MISSED"}), ${f(wallSpeedup)}× on the whole process`,
     );
     const result: Notebook42kResult = { csv, runs, speedup };
+    const torch = await torchNotebook(csv);
+    result.torch = torch;
+    if ("missing" in torch) console.log(`  PyTorch: ${torch.missing}`);
+    else
+      console.log(
+        `  PyTorch ${torch.version}, 1 thread, the eight one after another: ${f(torch.wallSeconds)} s wall = ` +
+          `${f(torch.readSeconds)} s reading + ${f(torch.trainSeconds)} s training (+ Python start and import); ` +
+          `optimlab with 2 workers is ${f(torch.wallSeconds / runs[1].wallSeconds)}× as fast on the whole process, ` +
+          `${f(torch.trainSeconds / runs[1].trainSeconds)}× on training`,
+      );
     if (options.rss) {
       const args = ["--csv", csv, "--holdout", "0", "--epochs", "1"];
       result.rss = await timedCompare(args, join(outs, "rss"));
@@ -161,6 +207,8 @@ export async function run(options: { rss?: boolean } = {}): Promise<Notebook42kR
         JSON.stringify({ bench: "notebook-42k", ...run, args: run.args.join(" ").replace(csv, "train42k.csv") }),
       );
     if (result.memory) console.log(JSON.stringify({ bench: "notebook-42k-worker-memory", ...result.memory }));
+    if (result.torch && !("missing" in result.torch))
+      console.log(JSON.stringify({ bench: "notebook-42k-torch", ...result.torch }));
     return result;
   } finally {
     await rm(outs, { recursive: true, force: true });
