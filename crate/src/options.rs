@@ -87,14 +87,19 @@ fn pair<T>(value: &Value, item: impl Fn(&Value) -> Option<T>) -> Option<(T, T)> 
 
 option_value!(f64, "a number", "number", |value| value.as_f64());
 option_value!(bool, "true or false", "boolean", |value| value.as_bool());
-option_value!(usize, "a non-negative integer", "number", |value| value.as_u64().map(|n| n as usize));
+/// A count held in a `usize`: on wasm32 a larger number is refused, never cut to its low 32 bits.
+fn count(value: &Value) -> Option<usize> {
+    value.as_u64().and_then(|n| usize::try_from(n).ok())
+}
+
+option_value!(usize, "a non-negative integer", "number", |value| count(value));
 option_value!(u64, "a non-negative integer", "number", |value| value.as_u64());
 option_value!(i64, "an integer", "number", |value| whole(value));
 option_value!(String, "a string", "string", |value| value.as_str().map(str::to_string));
 option_value!(Option<f64>, "a number or null", "number | null", |value| number_or_null(value));
 option_value!(Option<usize>, "a non-negative integer or null", "number | null", |value| match value {
     Value::Null => Some(None),
-    _ => value.as_u64().map(|n| Some(n as usize)),
+    _ => count(value).map(Some),
 });
 option_value!(Option<String>, "a string or null", "string | null", |value| match value {
     Value::Null => Some(None),

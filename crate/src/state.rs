@@ -165,6 +165,9 @@ impl Checkpoint {
             return Err(StateError("not an optimlab checkpoint".into()));
         }
         let version = r.u32()?;
+        if version == 0 {
+            return Err(StateError("checkpoint format version 0 does not exist (the first is 1)".into()));
+        }
         if version > VERSION {
             return Err(StateError(format!(
                 "checkpoint format version {version} is newer than this build's ({VERSION}); update optimlab"

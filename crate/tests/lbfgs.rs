@@ -97,3 +97,25 @@ fn lbfgs_refuses_what_torch_refuses() {
     assert!(plain.step(&mut [Slot { param: &mut p, grad: &g }]).is_err());
     assert!(create("sgd", &json!({}), &[vec![1], vec![1]]).unwrap().step_with_closure(&mut problem).is_err());
 }
+
+/// history_size bounds the memory LBFGS may take: torch's default 100 and any history a wasm memory can hold are
+/// accepted, a history that could never fit is refused naming the option and its value.
+#[test]
+fn history_size_must_fit_in_memory() {
+    let shapes = [vec![1000, 100], vec![100]];
+    for history_size in [0usize, 1, 100, 5000] {
+        create("lbfgs", &json!({"history_size": history_size}), &shapes).unwrap();
+    }
+    assert!(create("lbfgs", &json!({}), &shapes).is_ok());
+    for history_size in [6000u64, 1_000_000, u32::MAX as u64] {
+        let message = create("lbfgs", &json!({"history_size": history_size}), &shapes).err().unwrap().to_string();
+        assert!(message.starts_with(&format!("Invalid history_size value: {history_size} (")), "{message}");
+    }
+    // Even over one value a pair holds two vectors: 2^40 pairs never fit (in wasm32 no usize holds 2^40 at all).
+    for history_size in [1u64 << 40, u64::MAX] {
+        let message = create("lbfgs", &json!({"history_size": history_size}), &[vec![1]]).err().unwrap().to_string();
+        assert!(message.contains(&history_size.to_string()), "{message}");
+    }
+    // max_iter near usize::MAX: torch's default max_eval (max_iter · 5 / 4) saturates instead of wrapping.
+    assert!(create("lbfgs", &json!({"max_iter": usize::MAX}), &shapes).is_ok());
+}

@@ -53,24 +53,52 @@ impl<'a> BlobReader<'a> {
         BlobReader { bytes: self.bytes }.u64()
     }
 
+    /// The u64 length of a run of bytes that follows; a length beyond what is left is refused, so a corrupt
+    /// one never becomes an allocation.
+    pub fn byte_count(&mut self) -> Result<usize, OptimError> {
+        let n = self.u64()?;
+        match usize::try_from(n) {
+            Ok(n) if n <= self.bytes.len() => Ok(n),
+            _ => Err(OptimError::State("the data is truncated".into())),
+        }
+    }
+
     pub fn f64(&mut self) -> Result<f64, OptimError> {
         Ok(f64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes")))
     }
 
     /// Fills `into` from a buffer that must have exactly `into.len()` values.
     pub fn f32s_into(&mut self, into: &mut [f32]) -> Result<(), OptimError> {
-        let len = self.u64()?;
-        if len != into.len() as u64 {
-            return Err(OptimError::State(format!(
-                "a state buffer holds {len} values where {} are expected",
-                into.len()
-            )));
-        }
+        self.buffer_length(into.len())?;
         let bytes = self.take(into.len() * 4)?;
         for (v, chunk) in into.iter_mut().zip(bytes.chunks_exact(4)) {
             *v = f32::from_le_bytes(chunk.try_into().expect("4 bytes"));
         }
         Ok(())
+    }
+
+    /// A buffer that must have exactly `len` values, allocated only once the bytes for them are there.
+    pub fn f32s(&mut self, len: usize) -> Result<Vec<f32>, OptimError> {
+        let mut ahead = BlobReader { bytes: self.bytes };
+        ahead.buffer_length(len)?;
+        ahead.take(len.saturating_mul(4))?;
+        let mut values = vec![0.0; len];
+        self.f32s_into(&mut values)?;
+        Ok(values)
+    }
+
+    /// Reads a buffer's length, which must be `expected`.
+    fn buffer_length(&mut self, expected: usize) -> Result<(), OptimError> {
+        let len = self.u64()?;
+        if len != expected as u64 {
+            return Err(OptimError::State(format!("a state buffer holds {len} values where {expected} are expected")));
+        }
+        Ok(())
+    }
+
+    /// A buffer saved empty (not allocated yet) or with `len` values.
+    pub fn optional_f32s(&mut self, len: usize) -> Result<Vec<f32>, OptimError> {
+        self.f32s(if self.peek_u64()? == 0 { 0 } else { len })
     }
 
     pub fn is_empty(&self) -> bool {

@@ -33,10 +33,13 @@ impl<const N: usize> DistanceState<N> {
         };
         let mut input = BlobReader::new(body);
         let (lr, count, estim_lr, numerator_weighted) = (input.f64()?, input.u64()?, input.f64()?, input.f64()?);
-        let mut tensors: Vec<[Vec<f32>; N]> =
-            self.tensors.iter().map(|buffers| std::array::from_fn(|k| vec![0.0; buffers[k].len()])).collect();
-        for buffer in tensors.iter_mut().flatten() {
-            input.f32s_into(buffer)?;
+        let mut tensors: Vec<[Vec<f32>; N]> = Vec::with_capacity(self.tensors.len());
+        for own in &self.tensors {
+            let mut buffers: [Vec<f32>; N] = std::array::from_fn(|_| Vec::new());
+            for (buffer, own) in buffers.iter_mut().zip(own) {
+                *buffer = input.f32s(own.len())?;
+            }
+            tensors.push(buffers);
         }
         if !input.is_empty() {
             return Err(OptimError::State("trailing bytes after the last tensor".into()));

@@ -466,36 +466,33 @@ impl Optimizer for Lbfgs {
             return Err(OptimError::State("not an optimlab LBFGS state".into()));
         };
         let mut input = BlobReader::new(body);
-        let numel = input.u64()? as usize;
-        if numel != self.numel {
-            return Err(OptimError::State(format!("saved for {numel} values, this optimizer has {}", self.numel)));
+        let numel = self.numel;
+        let saved = input.u64()?;
+        if saved != numel as u64 {
+            return Err(OptimError::State(format!("saved for {saved} values, this optimizer has {numel}")));
         }
         let lr = input.f64()?;
         let mut s = State { func_evals: input.u64()?, n_iter: input.u64()?, t: input.f64()?, ..State::default() };
         s.h_diag = input.f64()? as f32;
         s.prev_loss = input.f64()?;
         // d and the last gradient exist once a step has run (length numel) or not at all (0).
-        let started = input.u64()? as usize;
-        if started != 0 && started != numel {
+        let started = input.u64()?;
+        if started != 0 && started != numel as u64 {
             return Err(OptimError::State(format!("a direction of {started} values, expected {numel}")));
         }
-        s.d = vec![0.0; started];
-        input.f32s_into(&mut s.d)?;
-        s.prev_flat_grad = vec![0.0; started];
-        input.f32s_into(&mut s.prev_flat_grad)?;
-        let pairs = input.u64()? as usize;
-        if pairs > self.config.history_size {
+        let started = if started == 0 { 0 } else { numel };
+        s.d = input.f32s(started)?;
+        s.prev_flat_grad = input.f32s(started)?;
+        let pairs = input.u64()?;
+        if pairs > self.config.history_size as u64 {
             return Err(OptimError::State(format!(
                 "{pairs} history pairs, history_size is {}",
                 self.config.history_size
             )));
         }
         for _ in 0..pairs {
-            let (mut y, mut step) = (vec![0.0; numel], vec![0.0; numel]);
-            input.f32s_into(&mut y)?;
-            input.f32s_into(&mut step)?;
-            s.old_dirs.push_back(y);
-            s.old_stps.push_back(step);
+            s.old_dirs.push_back(input.f32s(numel)?);
+            s.old_stps.push_back(input.f32s(numel)?);
             s.ro.push_back(input.f64()? as f32);
         }
         if !input.is_empty() {
@@ -504,6 +501,21 @@ impl Optimizer for Lbfgs {
         self.state = s;
         self.config.lr = lr;
         Ok(())
+    }
+}
+
+/// The most bytes a history may take: a wasm32 memory's 4 GiB.
+const HISTORY_BYTES_LIMIT: u64 = 1 << 32;
+
+/// Refuses a `history_size` whose full history (two vectors of `numel` float32 and ρ per pair) could not be held.
+fn check_history_fits(history_size: usize, numel: usize) -> Result<(), OptimError> {
+    let pair = (4 * numel as u64 + std::mem::size_of::<Vec<f32>>() as u64) * 2 + 4;
+    match (history_size as u64).checked_mul(pair) {
+        Some(bytes) if bytes <= HISTORY_BYTES_LIMIT => Ok(()),
+        _ => Err(OptimError::Invalid(format!(
+            "Invalid history_size value: {history_size} (a history of {history_size} pairs of {numel} values would \
+             take more than the 4 GiB a wasm memory holds)"
+        ))),
     }
 }
 
@@ -516,7 +528,7 @@ impl SingleGroup for Lbfgs {
         let config = Config {
             lr: o.lr,
             max_iter: o.max_iter,
-            max_eval: o.max_eval.unwrap_or(o.max_iter * 5 / 4),
+            max_eval: o.max_eval.unwrap_or(o.max_iter.saturating_mul(5) / 4),
             tolerance_grad: o.tolerance_grad,
             tolerance_change: o.tolerance_change,
             history_size: o.history_size,
@@ -524,6 +536,7 @@ impl SingleGroup for Lbfgs {
         };
         non_negative(config.lr, "Invalid learning rate")?;
         let numel = shapes.iter().map(|s| s.iter().product::<usize>()).sum();
+        check_history_fits(config.history_size, numel)?;
         let buffer = || vec![0.0; numel];
         Ok(Lbfgs {
             state: State::default(),

@@ -118,24 +118,27 @@ impl<R: TensorRule> Optimizer for PerTensor<R> {
             return Err(OptimError::State("not an optimlab optimizer state".into()));
         }
         let version = input.u64()?;
+        if version == 0 {
+            return Err(OptimError::State("format version 0 does not exist (the first is 1)".into()));
+        }
         if version > BLOB_VERSION {
             return Err(OptimError::State(format!(
                 "format version {version} is newer than this build reads ({BLOB_VERSION})"
             )));
         }
-        let name_len = input.u64()? as usize;
-        let name = String::from_utf8_lossy(input.take(name_len.min(bytes.len()))?).into_owned();
+        let name_len = input.byte_count()?;
+        let name = String::from_utf8_lossy(input.take(name_len)?).into_owned();
         if name != R::NAME {
             return Err(OptimError::State(format!("saved by '{name}', cannot load into '{}'", R::NAME)));
         }
-        let tensors = input.u64()? as usize;
-        if tensors != self.states.len() {
+        let tensors = input.u64()?;
+        if tensors != self.states.len() as u64 {
             return Err(OptimError::State(format!(
                 "saved for {tensors} tensors, this optimizer has {}",
                 self.states.len()
             )));
         }
-        for i in 0..tensors {
+        for i in 0..self.states.len() {
             let saved = input.u64()?;
             if saved != self.numel(i) as u64 {
                 return Err(OptimError::State(format!(
@@ -144,14 +147,14 @@ impl<R: TensorRule> Optimizer for PerTensor<R> {
                 )));
             }
         }
-        let group_count = input.u64()? as usize;
-        if group_count != self.groups.len() {
+        let group_count = input.u64()?;
+        if group_count != self.groups.len() as u64 {
             return Err(OptimError::State(format!(
                 "saved with {group_count} param groups, this optimizer has {}",
                 self.groups.len()
             )));
         }
-        let lrs = (0..group_count).map(|_| input.f64()).collect::<Result<Vec<_>, _>>()?;
+        let lrs = (0..self.groups.len()).map(|_| input.f64()).collect::<Result<Vec<_>, _>>()?;
         let mut states = Self::fresh_states(&self.groups, &self.group_of, &self.shapes)?;
         for state in &mut states {
             state.load(&mut input)?;

@@ -42,12 +42,8 @@ impl Persist for State {
         input.f32s_into(&mut self.square_avg)?;
         input.f32s_into(&mut self.grad_avg)?;
         // The momentum buffer is empty or full size (see `update`), whichever was saved.
-        if input.peek_u64()? == 0 {
-            self.momentum_buffer.clear();
-        } else {
-            self.momentum_buffer.resize(self.square_avg.len(), 0.0);
-        }
-        input.f32s_into(&mut self.momentum_buffer)
+        self.momentum_buffer = input.optional_f32s(self.square_avg.len())?;
+        Ok(())
     }
 }
 

@@ -38,12 +38,8 @@ impl Persist for State {
     fn load(&mut self, input: &mut BlobReader<'_>) -> Result<(), OptimError> {
         self.started = input.u64()? != 0;
         // The saved buffer is empty or full size, whichever this state's is.
-        if input.peek_u64()? == 0 {
-            self.buffer.clear();
-        } else {
-            self.buffer.resize(self.numel, 0.0);
-        }
-        input.f32s_into(&mut self.buffer)
+        self.buffer = input.optional_f32s(self.numel)?;
+        Ok(())
     }
 }
 

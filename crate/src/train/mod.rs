@@ -704,6 +704,16 @@ impl Trainer {
                 self.config.max_steps
             ));
         }
+        // A schedule steps at most once per optimizer step; a larger count is corrupt (and would be replayed).
+        if let Some(saved) = checkpoint.schedule.as_ref().filter(|saved| saved.steps > checkpoint.steps_done) {
+            return mismatch(format!(
+                "the checkpoint's schedule has stepped {} times in {} steps",
+                saved.steps, checkpoint.steps_done
+            ));
+        }
+        let Ok(diverged_at) = checkpoint.diverged_at.map(usize::try_from).transpose() else {
+            return mismatch("the checkpoint's divergence step does not fit this build".into());
+        };
         let schedule = self.replay_schedule(checkpoint.schedule.as_ref())?;
         self.optimizer.load_state(&checkpoint.optimizer_state)?;
         self.model.arena_mut().params_mut().copy_from_slice(&checkpoint.weights);
@@ -717,7 +727,7 @@ impl Trainer {
             self.schedule = Some(run);
         }
         self.steps_done = checkpoint.steps_done as usize;
-        self.diverged_at = checkpoint.diverged_at.map(|s| s as usize);
+        self.diverged_at = diverged_at;
         self.counters = checkpoint.counters;
         self.config.seed = checkpoint.seed;
         self.order_epoch = None;
