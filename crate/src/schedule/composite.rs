@@ -23,10 +23,11 @@ fn build_schedules(
     let items = match options.raw("schedulers") {
         None => return Err(ScheduleError::MissingOption { schedule: composite, option: "schedulers" }),
         Some(Value::Array(items)) => items,
-        Some(_) => {
+        Some(other) => {
             return Err(ScheduleError::WrongType {
                 option: "schedulers".into(),
                 expected: "a list of schedules like {\"name\": \"LinearLR\", \"total_iters\": 5}",
+                got: other.to_string(),
             })
         }
     };

@@ -1,6 +1,7 @@
 //! CyclicLR (torch.optim.lr_scheduler.CyclicLR, Smith's cyclical learning rates): the lr runs a
 //! triangle between base_lr and max_lr, scaled per cycle (triangular2) or per step (exp_range).
 use super::{Options, Schedule, ScheduleError};
+use crate::optim::js_number;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Mode {
@@ -48,13 +49,22 @@ impl CyclicLr {
         let step_size_down = options.float("step_size_down", step_size_up)?;
         let total_size = step_size_up + step_size_down;
         if total_size == 0.0 {
-            return Err(ScheduleError::InvalidValue("float division by zero".into()));
+            return Err(ScheduleError::InvalidValue(format!(
+                "float division by zero: step_size_up ({}) + step_size_down ({}) is 0",
+                js_number(step_size_up),
+                js_number(step_size_down)
+            )));
         }
         let mode = match options.text("mode", "triangular")?.as_str() {
             "triangular" => Mode::Triangular,
             "triangular2" => Mode::Triangular2,
             "exp_range" => Mode::ExpRange,
-            _ => return Err(ScheduleError::InvalidValue("mode is invalid and scale_fn is None".into())),
+            other => {
+                return Err(ScheduleError::InvalidValue(format!(
+                    "mode is invalid and scale_fn is None: mode '{other}' is not 'triangular', 'triangular2' or \
+                     'exp_range'"
+                )))
+            }
         };
         options.text("scale_mode", "cycle")?;
         let cycle_momentum = options.boolean("cycle_momentum", true)?;

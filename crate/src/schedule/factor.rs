@@ -1,6 +1,7 @@
 //! Warm-up factors: LinearLR and ConstantLR scale the lr for the first `total_iters` steps.
 //! Both mirror torch's chainable `get_lr` (a ratio applied to the lr in force).
 use super::{Options, Schedule, ScheduleError};
+use crate::optim::js_number;
 
 /// LinearLR: factor goes linearly from `start_factor` to `end_factor` over `total_iters` steps
 /// (torch.optim.lr_scheduler.LinearLR), applied as lr ← lr·(1 + Δ/(T·start + (t−1)·Δ)).
@@ -19,14 +20,17 @@ impl LinearLr {
         let start_factor = options.float("start_factor", 1.0 / 3.0)?;
         let end_factor = options.float("end_factor", 1.0)?;
         if start_factor > 1.0 || start_factor <= 0.0 {
-            return Err(ScheduleError::InvalidValue(
-                "Starting multiplicative factor expected to be greater than 0 and less or equal to 1.".into(),
-            ));
+            return Err(ScheduleError::InvalidValue(format!(
+                "Starting multiplicative factor expected to be greater than 0 and less or equal to 1, but got \
+                 start_factor={}",
+                js_number(start_factor)
+            )));
         }
         if !(0.0..=1.0).contains(&end_factor) {
-            return Err(ScheduleError::InvalidValue(
-                "Ending multiplicative factor expected to be between 0 and 1.".into(),
-            ));
+            return Err(ScheduleError::InvalidValue(format!(
+                "Ending multiplicative factor expected to be between 0 and 1, but got end_factor={}",
+                js_number(end_factor)
+            )));
         }
         Ok(LinearLr {
             start_factor,
@@ -79,9 +83,10 @@ impl ConstantLr {
     pub(crate) fn new(options: &Options, base_lrs: &[f64]) -> Result<Self, ScheduleError> {
         let factor = options.float("factor", 1.0 / 3.0)?;
         if !(0.0..=1.0).contains(&factor) {
-            return Err(ScheduleError::InvalidValue(
-                "Constant multiplicative factor expected to be between 0 and 1.".into(),
-            ));
+            return Err(ScheduleError::InvalidValue(format!(
+                "Constant multiplicative factor expected to be between 0 and 1, but got factor={}",
+                js_number(factor)
+            )));
         }
         Ok(ConstantLr {
             factor,

@@ -19,7 +19,8 @@ const EXPECTED: &str =
 
 impl Lambda {
     fn from_json(value: &Value) -> Result<Lambda, ScheduleError> {
-        let wrong_type = || ScheduleError::WrongType { option: "lr_lambda".into(), expected: EXPECTED };
+        let wrong_type =
+            || ScheduleError::WrongType { option: "lr_lambda".into(), expected: EXPECTED, got: value.to_string() };
         match value {
             Value::String(source) => Expression::parse(source)
                 .map(Lambda::Expression)

@@ -103,9 +103,11 @@ pub enum ScheduleError {
         schedule: &'static str,
         option: &'static str,
     },
+    /// A value of another type than the option's; `got` is the value as JSON.
     WrongType {
         option: String,
         expected: &'static str,
+        got: String,
     },
     MissingMetric,
     /// Error torch raises while stepping (OneCycleLR past its total steps, ConstantLR factor 0).
@@ -129,7 +131,7 @@ impl fmt::Display for ScheduleError {
             ScheduleError::MissingOption { schedule, option } => {
                 write!(f, "{schedule}.__init__() missing 1 required positional argument: '{option}'")
             }
-            ScheduleError::WrongType { option, expected } => write!(f, "{option} must be {expected}"),
+            ScheduleError::WrongType { option, expected, got } => write!(f, "{option} must be {expected}, got {got}"),
             ScheduleError::MissingMetric => {
                 f.write_str("ReduceLROnPlateau.step() missing 1 required positional argument: 'metrics'")
             }
@@ -232,7 +234,13 @@ pub fn create(name: &str, options: &Value, base_lrs: &[f64]) -> Result<Box<dyn S
     let object = match options {
         Value::Object(map) => map,
         Value::Null => &empty,
-        _ => return Err(ScheduleError::WrongType { option: "options".into(), expected: "an object" }),
+        _ => {
+            return Err(ScheduleError::WrongType {
+                option: "options".into(),
+                expected: "an object",
+                got: options.to_string(),
+            })
+        }
     };
     Ok(match canonical {
         "StepLR" => Box::new(StepLr::new(&Options::new("StepLR", object, StepLr::OPTIONS)?, base_lrs)?),
@@ -285,6 +293,7 @@ pub fn create_from_spec(spec: &Value, base_lrs: &[f64]) -> Result<Box<dyn Schedu
         return Err(ScheduleError::WrongType {
             option: "a schedule".into(),
             expected: "an object with a name, like {\"name\": \"StepLR\", \"step_size\": 10}",
+            got: spec.to_string(),
         });
     };
     create(name, &Value::Object(options), base_lrs)
@@ -379,16 +388,20 @@ impl<'a> Options<'a> {
     }
 }
 
-/// The reader's refusal in torch's words: "StepLR got an unexpected option 'gama'", "gamma must be a number".
+/// The reader's refusal in torch's words: "StepLR got an unexpected option 'gama'", 'gamma must be a number, got "fast"'.
 fn refused(schedule: &'static str, error: OptionError) -> ScheduleError {
     match error {
         OptionError::Unknown { key, valid } => ScheduleError::UnknownOption { schedule, option: key, valid },
-        OptionError::WrongType { key, expected, .. } => ScheduleError::WrongType { option: key, expected },
+        OptionError::WrongType { key, expected, got } => ScheduleError::WrongType { option: key, expected, got },
     }
 }
 
 fn as_float(key: &str, value: &Value) -> Result<f64, ScheduleError> {
-    f64::from_json(value).ok_or_else(|| ScheduleError::WrongType { option: key.to_string(), expected: f64::EXPECTED })
+    f64::from_json(value).ok_or_else(|| ScheduleError::WrongType {
+        option: key.to_string(),
+        expected: f64::EXPECTED,
+        got: value.to_string(),
+    })
 }
 
 /// A whole number ≥ 1, as torch's `isinstance(x, int) and x > 0` checks accept it (T_0, total_steps).

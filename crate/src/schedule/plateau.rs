@@ -1,6 +1,7 @@
 //! ReduceLROnPlateau (torch.optim.lr_scheduler.ReduceLROnPlateau): lr ← max(lr·factor, min_lr) once
 //! the monitored metric has not improved by `threshold` for more than `patience` steps.
 use super::{Options, Schedule, ScheduleError, Stepping};
+use crate::optim::js_number;
 use serde_json::Value;
 
 pub struct ReduceLrOnPlateau {
@@ -25,7 +26,10 @@ impl ReduceLrOnPlateau {
     pub(crate) fn new(options: &Options, base_lrs: &[f64]) -> Result<Self, ScheduleError> {
         let factor = options.float("factor", 0.1)?;
         if factor >= 1.0 {
-            return Err(ScheduleError::InvalidValue("Factor should be < 1.0.".into()));
+            return Err(ScheduleError::InvalidValue(format!(
+                "Factor should be < 1.0, but got factor={}",
+                js_number(factor)
+            )));
         }
         let groups = base_lrs.len();
         // torch's own message for a min_lr list of the wrong length (not the generic per-group one).
