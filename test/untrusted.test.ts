@@ -6,17 +6,19 @@ import { parseHTML } from "linkedom";
 import {
   compare,
   ConfigError,
+  configFromHash,
   createOptimizer,
   createPool,
   OPTIMIZER_OPTIONS,
   OptimizerOptionError,
   readCsv,
   reportHtml,
+  scheduleLrs,
 } from "../dist/index.js";
 import { parseOptimizer, UsageError } from "../dist/cli/args.js";
 import { parseSchedule } from "../dist/cli/schedules.js";
 import { nodeDocument } from "../dist/plot/render-node.js";
-import type { Dataset, OptimizerSpec, RunResult } from "../dist/index.js";
+import type { Dataset, OptimizerSpec, RunResult, ScheduleSpec } from "../dist/index.js";
 
 const RESERVED = ["__proto__", "constructor", "prototype"];
 const MARKUP = '<img src=x onerror="globalThis.injected=1">';
@@ -93,6 +95,94 @@ describe("JSON specs through the API", () => {
     await expect(createOptimizer("sgd", { lr: 0.1, momentum: Number.NaN }, [[2, 2]])).rejects.toThrow(
       new OptimizerOptionError("Invalid momentum: NaN (options must be finite numbers)"),
     );
+  });
+});
+
+describe("a configuration from a URL hash (the demo's links)", () => {
+  const LEVELS = [
+    "top",
+    "data",
+    "optimizers[0]",
+    "optimizers[0].param_groups[0]",
+    "tune",
+    "tune.lr",
+    "schedule",
+    "schedule.schedulers[0]",
+  ];
+  /** A link's JSON with `"KEY": {"polluted": "yes"}` inserted into the object at `level` (none: a valid link). */
+  const linkJson = (level?: string, key?: string, lr = "0.1"): string => {
+    const at = (name: string) =>
+      name === level ? `"${key}": {"polluted": "yes", "__proto__": {"polluted": 1}}, ` : "";
+    return (
+      `{${at("top")}"data": {${at("data")}"source": "sample", "trainRows": 64}, ` +
+      `"optimizers": [{${at("optimizers[0]")}"name": "sgd", "lr": ${lr}, ` +
+      `"param_groups": [{${at("optimizers[0].param_groups[0]")}"params": [0], "lr": 0.01}]}], ` +
+      `"epochs": 1, "batchSize": 16, "seed": 0, "seeds": 1, ` +
+      `"tune": {${at("tune")}"lr": {${at("tune.lr")}"min": 0.001, "max": 0.1, "points": 3}}, ` +
+      `"schedule": {${at("schedule")}"name": "sequential", "milestones": [1], ` +
+      `"schedulers": [{${at("schedule.schedulers[0]")}"name": "constant"}, {"name": "step", "step_size": 2}]}}`
+    );
+  };
+  const hash = (json: string) => `#config=${encodeURIComponent(json)}`;
+
+  it("reads the valid link these cases start from", () => {
+    expect(configFromHash(hash(linkJson()))!.optimizers[0]).toMatchObject({ name: "sgd", lr: 0.1 });
+  });
+
+  for (const key of RESERVED) {
+    it(`refuses a ${key} key at every level, saying where`, () => {
+      for (const level of LEVELS) {
+        const where = level === "top" ? "at its top" : `in ${level}`;
+        expect(() => configFromHash(hash(linkJson(level, key)))).toThrow(
+          new Error(`the link's configuration is refused: a key named ${key} ${where} is not an option of anything`),
+        );
+      }
+    });
+  }
+
+  it("refuses numbers beyond a double (1e999 reads as Infinity), naming where", () => {
+    expect(() => configFromHash(hash(linkJson(undefined, undefined, "1e999")))).toThrow(
+      new Error("the link's configuration is refused: Invalid optimizers[0].lr: Infinity (numbers must be finite)"),
+    );
+    expect(() => configFromHash(hash(linkJson().replace('"seed": 0', '"seed": -1e999')))).toThrow(
+      new Error("the link's configuration is refused: Invalid seed: -Infinity (numbers must be finite)"),
+    );
+  });
+
+  it("leaves option values to compare, which refuses them with torch's messages", async () => {
+    const negative = configFromHash(hash(linkJson(undefined, undefined, "-1")))!;
+    const [run] = await compare({ ...base, optimizers: [negative.optimizers[0]! as OptimizerSpec] });
+    expect(run!.error?.message).toBe("Invalid learning rate: -1");
+    const text = configFromHash(hash(linkJson(undefined, undefined, '"NaN"')))!;
+    await expect(compare({ ...base, optimizers: text.optimizers })).rejects.toThrow(
+      new ConfigError('optimizers[0].lr must be a number or "auto", got "NaN"'),
+    );
+  });
+});
+
+describe("scheduleLrs", () => {
+  it("refuses NaN and ±Infinity in any schedule option, naming it (JSON would carry them as null: the default)", async () => {
+    const cases: [ScheduleSpec, string][] = [
+      [{ name: "StepLR", step_size: 2, gamma: Number.NaN }, "gamma: NaN"],
+      [{ name: "onecycle", max_lr: Number.POSITIVE_INFINITY, total_steps: 10 }, "max_lr: Infinity"],
+      [
+        {
+          name: "sequential",
+          milestones: [2],
+          schedulers: [
+            { name: "constant", factor: Number.NEGATIVE_INFINITY },
+            { name: "step", step_size: 2 },
+          ],
+        } as ScheduleSpec,
+        "schedulers[0].factor: -Infinity",
+      ],
+      [{ name: "lambda", lr_lambda: [1, Number.NaN] } as ScheduleSpec, "lr_lambda[1]: NaN"],
+    ];
+    for (const [spec, option] of cases) {
+      await expect(scheduleLrs(spec, { baseLr: 0.1, steps: 10 })).rejects.toThrow(
+        new ConfigError(`scheduleLrs: spec: Invalid ${option} (options must be finite numbers)`),
+      );
+    }
   });
 });
 

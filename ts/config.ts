@@ -87,10 +87,37 @@ export function configToHash(config: ComparisonConfig): string {
   return `config=${encodeURIComponent(JSON.stringify(config))}`;
 }
 
+/** Keys that would reach an object's prototype if code merged the configuration into another object. */
+const RESERVED_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+/**
+ * Why `value` cannot be a linked configuration, naming where: a key `__proto__`, `constructor` or `prototype` at any
+ * depth, or a number beyond a double (`1e999` parses as Infinity); undefined when it has neither.
+ */
+function untrusted(value: unknown, path: string): string | undefined {
+  if (typeof value === "number")
+    return Number.isFinite(value) ? undefined : `Invalid ${path}: ${value} (numbers must be finite)`;
+  if (typeof value !== "object" || value === null) return undefined;
+  const entries: [string, unknown][] = Array.isArray(value)
+    ? value.map((item, index) => [`${path}[${index}]`, item])
+    : Object.keys(value).map((key) => [path === "" ? key : `${path}.${key}`, (value as Record<string, unknown>)[key]]);
+  if (!Array.isArray(value)) {
+    const reserved = Object.keys(value).find((key) => RESERVED_KEYS.has(key));
+    if (reserved !== undefined)
+      return `a key named ${reserved} ${path === "" ? "at its top" : `in ${path}`} is not an option of anything`;
+  }
+  for (const [inner, item] of entries) {
+    const found = untrusted(item, inner);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /**
  * The configuration in a URL fragment made by `configToHash` (with or without its "#"), undefined when the fragment
- * holds none. A fragment comes from whoever wrote the link: its shape is checked, and a bad one throws an Error that
- * says what is wrong (the numbers themselves are checked by `compare` as any input is).
+ * holds none. A fragment comes from whoever wrote the link: its shape is checked, keys named `__proto__`,
+ * `constructor` or `prototype` and numbers beyond a double are refused, and a bad one throws an Error that says what
+ * is wrong (the values of options are checked by `compare` as any input is, with torch's messages).
  */
 export function configFromHash(hash: string): ComparisonConfig | undefined {
   const text = hash.replace(/^#/, "");
@@ -104,6 +131,8 @@ export function configFromHash(hash: string): ComparisonConfig | undefined {
   const isObject = (x: unknown): x is Record<string, unknown> =>
     typeof x === "object" && x !== null && !Array.isArray(x);
   if (!isObject(value)) throw new Error("the link's configuration must be a JSON object");
+  const refused = untrusted(value, "");
+  if (refused) throw new Error(`the link's configuration is refused: ${refused}`);
   const config = value;
   for (const key of ["epochs", "batchSize", "seed", "seeds"]) {
     if (typeof config[key] !== "number") throw new Error(`the link's configuration has no number ${key}`);

@@ -1,7 +1,7 @@
 // Learning-rate schedules: the spec a run's Trainer gets (checked and completed at the edge, lr_lambda functions
 // evaluated into tables), and a schedule's lr curve on its own for plots, computed by the same Rust code on the
 // calling thread's wasm instance.
-import { ConfigError } from "./errors.js";
+import { ConfigError, nonFiniteOption } from "./errors.js";
 import type { LrLambda, ScheduleSpec } from "./schedule-spec.js";
 import { instantiate, wasm } from "./wasm.js";
 
@@ -135,6 +135,9 @@ export async function scheduleLrsOn(
   options: ScheduleLrsOptions,
 ): Promise<Float64Array> {
   checkSpec(spec, "scheduleLrs: spec");
+  // JSON would carry NaN and ±Infinity as null, which the Rust side reads as "use the default".
+  const nonFinite = nonFiniteOption(spec);
+  if (nonFinite) throw new ConfigError(`scheduleLrs: spec: ${nonFinite}`);
   const { baseLr, steps, metrics } = options;
   if (typeof baseLr !== "number" || !Number.isFinite(baseLr))
     throw new ConfigError(`scheduleLrs: baseLr must be a finite number, got ${String(baseLr)}`);
