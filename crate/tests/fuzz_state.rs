@@ -10,7 +10,7 @@
 //! `cargo test` runs a short pass (host and inside wasm). `npm run fuzz` (scripts/fuzz.sh) runs `fuzz_for_a_while`
 //! for FUZZ_SECONDS (default 600) from FUZZ_SEED and prints the inputs tried per category; a failure prints the
 //! case seed that `FUZZ_REPLAY=<seed> npm run fuzz` runs alone.
-use optimlab::optim::{create, names, Closure, Optimizer, Slot};
+use optimlab::optim::{create, names, Closure, OptimError, Optimizer, Slot};
 use optimlab::state::Checkpoint;
 use optimlab::train::Trainer;
 use serde_json::{json, Value};
@@ -125,11 +125,11 @@ impl Quadratic {
 }
 
 impl Closure for Quadratic {
-    fn evaluate(&mut self) -> f32 {
+    fn evaluate(&mut self) -> Result<f32, OptimError> {
         for (param, grad) in self.params.iter().zip(&mut self.grads) {
             grad.copy_from_slice(param);
         }
-        self.params.iter().flatten().map(|p| 0.5 * p * p).sum()
+        Ok(self.params.iter().flatten().map(|p| 0.5 * p * p).sum())
     }
     fn with_slots(&mut self, visit: &mut dyn FnMut(&mut [Slot<'_>])) {
         visit(&mut self.slots());
@@ -184,7 +184,7 @@ impl Subject for OptimizerSubject {
         if self.optimizer.needs_closure() {
             self.optimizer.step_with_closure(&mut self.problem).unwrap();
         } else {
-            self.problem.evaluate();
+            self.problem.evaluate().unwrap();
             self.optimizer.step(&mut self.problem.slots()).unwrap();
         }
     }
@@ -585,7 +585,7 @@ fn a_short_state_of_a_large_optimizer_allocates_by_what_it_holds() {
             if optimizer.needs_closure() {
                 optimizer.step_with_closure(&mut problem).unwrap();
             } else {
-                problem.evaluate();
+                problem.evaluate().unwrap();
                 optimizer.step(&mut problem.slots()).unwrap();
             }
         }
