@@ -10,7 +10,12 @@ export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 if [ -f "$HOME/.optimlab-toolchain" ]; then export RUSTUP_TOOLCHAIN="$(cat "$HOME/.optimlab-toolchain")"; fi
 
 wasm=ts/pkg/optimlab_bg.wasm
-if [ ! -f "$wasm" ] || [ -n "$(find crate Cargo.toml Cargo.lock .cargo -newer "$wasm" -type f 2>/dev/null | head -1)" ]; then
+# Rust sources newer than $1. The fast build's cargo runs inside crate/, so its target folder is crate/target-fast:
+# its files are outputs, not sources, and must not make the next build rebuild the default wasm.
+rust_changed_since() {
+  find crate Cargo.toml Cargo.lock .cargo -path crate/target-fast -prune -o -newer "$1" -type f -print 2>/dev/null | head -1
+}
+if [ ! -f "$wasm" ] || [ -n "$(rust_changed_since "$wasm")" ]; then
   start=$SECONDS
   echo "build: wasm (wasm-pack --release, simd128, wasm-opt -O3) ..."
   wasm-pack --quiet build crate --target web --release --out-dir ../ts/pkg --out-name optimlab --no-pack
@@ -22,7 +27,7 @@ fi
 # that the two builds' flags do not invalidate each other's cache. The default build's JS glue instantiates it, so
 # the two must agree on every import and export: the glue wasm-bindgen writes for it must be the same file.
 fast=target-fast/pkg/optimlab_bg.wasm
-if [ ! -f "$fast" ] || [ -n "$(find crate Cargo.toml Cargo.lock .cargo -newer "$fast" -type f 2>/dev/null | head -1)" ]; then
+if [ ! -f "$fast" ] || [ -n "$(rust_changed_since "$fast")" ]; then
   start=$SECONDS
   echo "build: fast wasm (relaxed SIMD, for precision: \"fast\") ..."
   CARGO_TARGET_DIR=target-fast RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" \
