@@ -178,6 +178,42 @@ describe("sweeps through Redis", { timeout: 240_000 }, () => {
     expect([job.attemptsStarted, job.attemptsMade]).toEqual([1, 1]);
   });
 
+  it("carries a problem's model and the run options to the workers: the same records as the local pool", async () => {
+    // Two problems that are not the MLP, with compare's step settings: a worker rebuilds each model from its job.
+    const problems = {
+      grid: {
+        problem: ["quadratic_deep", "mnist_logreg"],
+        optimizer: [{ name: "sgd", momentum: 0.9 }, { name: "adam" }],
+      },
+      data: { limit: 512 },
+      epochs: 2,
+      clipGradValue: 0.5,
+      nonFinite: "skip",
+      maxConsecutiveErrors: 2,
+    };
+    const spec = join(dir, "problems.json");
+    await writeFile(spec, JSON.stringify(problems));
+    const runs = expandSweep(problems, dir).runs;
+    const local = await cli("sweep", spec, "--results", join(dir, "problems-local.jsonl"), "--workers", "2", "--quiet");
+    expect(local.code, local.stderr).toBe(0);
+    startWorker();
+    const queued = await cli("sweep", spec, "--queue", redis.url, "--results", join(dir, "problems-queued.jsonl"));
+    expect(queued.code, queued.stderr).toBe(0);
+
+    const expected = new Map((await storedRecords(join(dir, "problems-local.jsonl"))).map((r) => [r.id, numbers(r)]));
+    const records = await storedRecords(join(dir, "problems-queued.jsonl"));
+    expect(records.map((record) => record.id).sort()).toEqual(runs.map((run) => run.id).sort());
+    for (const record of records) {
+      expect(record.error).toBeUndefined();
+      expect(numbers(record)).toEqual(expected.get(record.id));
+      const job = (await queue.getJob(`run-${record.id}`))!;
+      expect(job.data.spec).toEqual(runs.find((run) => run.id === record.id)!.spec);
+      expect(job.data.spec).toMatchObject({ clipGradValue: 0.5, nonFinite: "skip", maxConsecutiveErrors: 2 });
+    }
+    expect(new Set(records.map((record) => record.spec.problem))).toEqual(new Set(problems.grid.problem));
+    expect(queued.stderr).toContain("quadratic_deep");
+  });
+
   it("reports the results: the usual report, and the best lr of each optimizer", async () => {
     const out = join(dir, "report");
     const report = await cli("sweep", "report", join(dir, "queued.jsonl"), "--out", out);

@@ -8,7 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { lrSensitivity, SweepLabels } from "../dist/sweep/report.js";
 import { readResults, ResultsFile } from "../dist/sweep/results.js";
 import type { ResultRecord } from "../dist/sweep/run.js";
-import { canonicalJson, expandSweep, runId, type RunSpec } from "../dist/sweep/spec.js";
+import { canonicalJson, expandSweep, planSweep, runId, type RunSpec } from "../dist/sweep/spec.js";
+import { MODEL_PROBLEMS, problemInfo } from "../dist/problems.js";
 
 const base = { data: { sample: "mnist", limit: 500 }, model: { layers: [784, 10] }, epochs: 1, batchSize: 100 };
 
@@ -101,13 +102,107 @@ describe("expandSweep", () => {
       'runs[0]: data.url must be an http:// or https:// URL, got "ftp://x/y.csv"',
     );
     expect(fails({ ...adam, runs: [{ data: { sample: "mnist", path: "x" } }] })).toThrow(
-      "data must name exactly one of sample, path, url; got sample, path",
+      "data must name exactly one of sample, dataset, path, url; got sample, path",
     );
     expect(fails({ ...adam, runs: [{ optimizer: { name: "adam", label: "A" } }] })).toThrow('leave "label" out');
     expect(fails({ ...adam, grid: { lr: [1, 2, 3] }, budget: { runs: 2 } })).toThrow(
       "the spec expands to 3 runs, over its budget of 2 (budget.runs)",
     );
     expect(fails({ ...adam, runs: [{}], budget: { minutes: -1 } })).toThrow("budget.minutes must be a positive number");
+  });
+});
+
+describe("problems and users' own models in a sweep", () => {
+  const adam = { optimizer: { name: "adam" } };
+
+  it("takes a problem's model, data, batch size, epochs and dropLast as defaults, the spec's settings first", () => {
+    for (const name of MODEL_PROBLEMS.filter((problem) => problemInfo(problem).data !== "csv")) {
+      const problem = problemInfo(name);
+      const [run] = expandSweep({ problem: name, ...adam, runs: [{}] }, "/specs").runs;
+      expect(run!.spec.problem).toBe(name);
+      expect(run!.spec.model).toEqual(problem.model);
+      expect([run!.spec.epochs, run!.spec.batchSize, run!.spec.dropLast ?? false]).toEqual([
+        problem.epochs,
+        problem.batchSize,
+        problem.dropLast ?? false,
+      ]);
+      // The data every machine reads for it, named by source.
+      expect(Object.keys(run!.spec.data)).toHaveLength(1);
+    }
+    const quadratic = problemInfo("quadratic_deep");
+    const plan = expandSweep(
+      { problem: "quadratic_deep", ...adam, epochs: 2, data: { limit: 500 }, grid: { batchSize: [32, 64] } },
+      "/specs",
+    );
+    expect(plan.runs.map(({ spec }) => [spec.epochs, spec.batchSize, spec.data, spec.dropLast])).toEqual([
+      [2, 32, { dataset: "deepobs-quadratic", limit: 500 }, quadratic.dropLast],
+      [2, 64, { dataset: "deepobs-quadratic", limit: 500 }, quadratic.dropLast],
+    ]);
+  });
+
+  it("crosses problems in a grid, each with its own defaults, and labels them apart", () => {
+    const plan = expandSweep({ ...adam, grid: { problem: ["mnist_logreg", "quadratic_deep"] } }, "/specs");
+    expect(plan.runs.map(({ spec }) => [spec.problem, spec.model, spec.data])).toEqual([
+      ["mnist_logreg", problemInfo("mnist_logreg").model, { sample: "mnist" }],
+      ["quadratic_deep", problemInfo("quadratic_deep").model, { dataset: "deepobs-quadratic" }],
+    ]);
+    const labels = new SweepLabels(plan.runs.map(({ spec }) => spec));
+    expect(labels.group(plan.runs[1]!.spec)).toMatch(/^adam problem=quadratic_deep /);
+  });
+
+  it("carries a user's own model and compare's step settings in every run", () => {
+    const model = { input: [784], layers: [{ type: "linear", in: 784, out: 10 }], loss: "cross_entropy" };
+    const steps = { clipGradNorm: 1, nonFinite: "skip", maxConsecutiveErrors: 2 };
+    const [run] = expandSweep({ ...adam, model, ...steps, runs: [{}] }, "/specs").runs;
+    expect(run!.spec).toEqual({
+      optimizer: { name: "adam" },
+      seed: 0,
+      model,
+      data: { sample: "mnist" },
+      epochs: 3,
+      batchSize: 256,
+      ...steps,
+    });
+  });
+
+  it("refuses an unknown problem naming the known ones, and a problem's mistakes naming the field", () => {
+    const fails = (spec: object) => () => expandSweep({ ...adam, runs: [{}], ...spec }, "/specs");
+    expect(fails({ problem: "mnist_cnn" })).toThrow(
+      `problem: unknown problem "mnist_cnn"; problems: ${MODEL_PROBLEMS.join(", ")}`,
+    );
+    expect(fails({ runs: [{ problem: "rosenbrock" }] })).toThrow(`runs[0]: unknown problem "rosenbrock"`);
+    expect(fails({ problem: "quadratic_deep", data: { sample: "mnist" } })).toThrow(
+      'runs[0]: problem quadratic_deep trains on {"dataset":"deepobs-quadratic"}, not {"sample":"mnist"}',
+    );
+    expect(fails({ problem: "csv_regression", data: { path: "x.csv", sha256: "0".repeat(64) } })).toThrow(
+      "runs[0]: problem csv_regression sizes its model to the CSV: give model",
+    );
+    const regression = { input: [3], layers: [{ type: "linear", in: 3, out: 1 }], loss: "mse" };
+    expect(fails({ problem: "csv_regression", model: regression })).toThrow(
+      "problem csv_regression trains on a CSV file",
+    );
+    expect(fails({ clipGradNorm: -1 })).toThrow("runs[0]: clipGradNorm must be a non-negative number, got -1");
+    expect(fails({ nonFinite: "ignore" })).toThrow('runs[0]: nonFinite must be one of "stop", "skip", "propagate"');
+    expect(fails({ model: { input: [784], layers: [] } })).toThrow(
+      'a layer-list model needs "input" (one sample\'s shape) and "loss"',
+    );
+    expect(fails({ model: { layers: [784, 10] }, data: { dataset: "cifar10" } })).toThrow(
+      'data.dataset must be one of "fashion-mnist", "deepobs-quadratic"',
+    );
+  });
+
+  it("refuses a bad model before any run, naming its layer as compare does", async () => {
+    const layers = [{ type: "linear", in: 784, out: 64 }, { type: "relu" }, { type: "linear", in: 32, out: 10 }];
+    const spec = { ...adam, model: { input: [784], layers, loss: "cross_entropy" }, grid: { lr: [0.1, 0.01] } };
+    await expect(planSweep(spec, "/specs")).rejects.toThrow(
+      "grid combination 1: model: Trainer config: layer 3 (linear): expects 32 inputs, the previous layer gives 64",
+    );
+    // A model that does not take the named data's rows.
+    const quadratic = problemInfo("quadratic_deep").model;
+    await expect(planSweep({ ...adam, model: quadratic, runs: [{}] }, "/specs")).rejects.toThrow(
+      'runs[0]: model: its input [100] takes 100 values, but each row of {"sample":"mnist"} has 784',
+    );
+    expect((await planSweep({ problem: "mnist_2c2d", ...adam, runs: [{}] }, "/specs")).runs).toHaveLength(1);
   });
 });
 

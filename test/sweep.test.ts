@@ -7,6 +7,8 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadProblem, train } from "../dist/index.js";
+import { MODEL_PROBLEMS, problemInfo } from "../dist/problems.js";
 import { readResults } from "../dist/sweep/results.js";
 import { expandSweep, runId } from "../dist/sweep/spec.js";
 import { cli } from "./helpers/cli.js";
@@ -132,6 +134,70 @@ describe("optimlab sweep in the local pool", () => {
     const bad = await cli("sweep", join(dir, "bad.json"));
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain(`${join(dir, "bad.json")}: grid: unknown setting "sed"`);
+  });
+});
+
+describe("optimlab sweep over a problem of the registry and a user's own model", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "optimlab-sweep-problem-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("trains quadratic_deep with its own batch size and dropLast, and compare's step settings, as train() does", async () => {
+    const name = "quadratic_deep";
+    const steps = { clipGradNorm: 5, nonFinite: "skip" } as const;
+    const spec = {
+      problem: name,
+      epochs: 2,
+      ...steps,
+      grid: { optimizer: [{ name: "sgd", momentum: 0.9 }, { name: "adam" }], lr: [0.01] },
+    };
+    await writeFile(join(dir, "quadratic.json"), JSON.stringify(spec));
+    const sweep = await cli("sweep", join(dir, "quadratic.json"), "--workers", "2");
+    expect(sweep.code, sweep.stderr).toBe(0);
+    const { records } = await readResults(join(dir, "quadratic.results.jsonl"));
+    expect(records).toHaveLength(2);
+
+    const problem = await loadProblem(name);
+    const info = problemInfo(name);
+    for (const record of records) {
+      expect(record.error).toBeUndefined();
+      expect(record.spec).toMatchObject({ problem: name, model: info.model, batchSize: info.batchSize, ...steps });
+      // DeepOBS's loader drops each epoch's partial batch.
+      expect(record.stepsPerEpoch).toBe(Math.floor(problem.data.train.count / info.batchSize!));
+      const direct = await train({ ...problem, epochs: 2, ...steps, optimizer: record.spec.optimizer });
+      expect(Float32Array.from(record.losses, (loss) => loss ?? Number.NaN)).toEqual(direct.losses);
+      expect(record.nonFinite).toEqual(direct.nonFinite);
+      expect(record.epochs.at(-1)!.evalLoss).toBe(direct.epochs.at(-1)!.evalLoss);
+    }
+
+    const report = await cli("sweep", "report", join(dir, "quadratic.results.jsonl"), "--out", join(dir, "report"));
+    expect(report.code, report.stderr).toBe(0);
+    const html = await readFile(join(dir, "report", "report.html"), "utf8");
+    expect(html).toContain(`<dt>problem</dt><dd>${name}</dd>`);
+  });
+
+  it("refuses, before running anything, a model whose layer does not fit and a problem it does not know", async () => {
+    const layers = [{ type: "linear", in: 784, out: 64 }, { type: "relu" }, { type: "linear", in: 48, out: 10 }];
+    const model = { input: [784], layers, loss: "cross_entropy" };
+    await writeFile(join(dir, "bad-model.json"), JSON.stringify({ model, optimizer: { name: "adam" }, runs: [{}] }));
+    const bad = await cli("sweep", join(dir, "bad-model.json"));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(
+      "runs[0]: model: Trainer config: layer 3 (linear): expects 48 inputs, the previous layer gives 64",
+    );
+
+    await writeFile(
+      join(dir, "unknown.json"),
+      JSON.stringify({ problem: "mnist_cnn", optimizer: { name: "adam" }, runs: [{}] }),
+    );
+    const unknown = await cli("sweep", join(dir, "unknown.json"));
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain(`problem: unknown problem "mnist_cnn"; problems: ${MODEL_PROBLEMS.join(", ")}`);
+    await expect(readFile(join(dir, "bad-model.results.jsonl"))).rejects.toThrow();
   });
 });
 

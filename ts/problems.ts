@@ -196,6 +196,29 @@ export function problemModel(problem: ProblemInfo, data: { features: number; out
   throw new ConfigError(`${problem.name} is a 2-D test function: run it with optimlab landscape --fn ${problem.name}`);
 }
 
+/** Values per row of DeepOBS's quadratic data (its θ has 100 dimensions). */
+export const DEEPOBS_QUADRATIC_FEATURES = 100;
+
+/** DeepOBS's noisy quadratic data, drawn in wasm as DeepOBS draws it: 1,000 training and 1,000 test rows. */
+export async function deepobsQuadraticData(compileModule: () => Promise<WebAssembly.Module>): Promise<DataSplit> {
+  instantiate(await compileModule());
+  const split = (test: boolean): Dataset => {
+    const inputs = wasm.deepobsQuadraticData(test);
+    const features = DEEPOBS_QUADRATIC_FEATURES;
+    const source = `DeepOBS quadratic data (numpy RandomState(${test ? 43 : 42}), N(0, 0.6²))`;
+    return {
+      pixels: new Uint8Array(0),
+      inputs,
+      labels: new Uint8Array(0),
+      count: inputs.length / features,
+      features,
+      classes: 0,
+      source,
+    };
+  };
+  return { train: split(false), test: split(true) };
+}
+
 /** What `compare`/`train` take from a problem: its data, model, batch size and epochs. */
 export interface LoadedProblem {
   /** The problem's name, for reports. */
@@ -242,14 +265,7 @@ export async function loadProblemWith(
   if (problem.data === "mnist-sample") {
     data = await loaders.sample(seed);
   } else if (problem.data === "deepobs-quadratic") {
-    instantiate(await loaders.compileModule());
-    const split = (test: boolean): Dataset => {
-      const inputs = wasm.deepobsQuadraticData(test);
-      const count = inputs.length / 100;
-      const source = `DeepOBS quadratic data (numpy RandomState(${test ? 43 : 42}), N(0, 0.6²))`;
-      return { pixels: new Uint8Array(0), inputs, labels: new Uint8Array(0), count, features: 100, classes: 0, source };
-    };
-    data = { train: split(false), test: split(true) };
+    data = await deepobsQuadraticData(loaders.compileModule);
   } else if (problem.data === "fashion-mnist") {
     if (!loaders.fashionMnist)
       throw new ConfigError(`${name} reads Fashion-MNIST from files (Debian's ${FASHION_MNIST_PACKAGE}): Node only`);

@@ -7,8 +7,8 @@ import { basename, dirname, join, resolve } from "node:path";
 import { formatNumber, formatPercent } from "../plot/report.js";
 import { readResults, ResultsFile } from "../sweep/results.js";
 import type { ResultRecord } from "../sweep/run.js";
-import { bestLrTable, lrSensitivity, recordToRun, sensitivityCsv, SweepLabels } from "../sweep/report.js";
-import { expandSweep, SweepSpecError, type SweepPlan } from "../sweep/spec.js";
+import { bestLrTable, lrSensitivity, modelText, recordToRun, sensitivityCsv, SweepLabels } from "../sweep/report.js";
+import { planSweep, SweepSpecError, type SweepPlan } from "../sweep/spec.js";
 import { LocalExecutor, runSweep, type SweepExecutor, type SweepOutcome } from "../sweep/sweep.js";
 import { UsageError, flag, type FlagSpec, type ParsedFlags } from "./args.js";
 import { HELP_FLAG, packageVersion, type Command, type Io } from "./command.js";
@@ -41,7 +41,7 @@ async function readPlan(specPath: string): Promise<SweepPlan> {
     throw new UsageError(`${specPath} is not JSON: ${(error as Error).message}`);
   }
   try {
-    return expandSweep(spec, dirname(resolve(specPath)));
+    return await planSweep(spec, dirname(resolve(specPath)));
   } catch (error) {
     if (error instanceof SweepSpecError) throw new UsageError(`${specPath}: ${error.message}`);
     throw error;
@@ -57,7 +57,8 @@ function storedLine(record: ResultRecord, label: string, outcome: SweepOutcome):
     : record.diverged
       ? `diverged at step ${record.diverged.step}`
       : last?.evalLoss !== undefined
-        ? `held-out loss ${formatNumber(last.evalLoss)}, accuracy ${formatPercent(last.evalAccuracy)}`
+        ? `held-out loss ${formatNumber(last.evalLoss)}` +
+          (last.evalAccuracy === undefined ? "" : `, accuracy ${formatPercent(last.evalAccuracy)}`)
         : `train loss ${formatNumber(last?.trainLoss)}`;
   return `[${done}/${outcome.total}] ${label}: ${result} (${record.timing.seconds.toFixed(1)} s, ${record.timing.worker})`;
 }
@@ -169,12 +170,17 @@ A spec is JSON: settings shared by every run, then "grid" (axes crossed; several
     "epochs": 2, "batchSize": 128,
     "grid": { "optimizer": [{ "name": "sgd", "momentum": 0.9 }, { "name": "adam" }], "lr": [0.001, 0.01, 0.1], "seed": [0, 1] },
     "budget": { "runs": 100, "minutes": 60 } }
-Run settings: optimizer (torch's name and options), lr and optimizer.<option> (set one option), schedule (null for
-none), seed, model, data, epochs, batchSize, normalize. Defaults: 3 epochs, batch 256, seed 0, the embedded sample.
-data is { "sample": "mnist" } (testCount, splitSeed, limit), or a CSV by { "path": … } or { "url": "https://…" }
-with its "sha256" (required: a worker that reads other bytes fails the run, naming the mismatch), plus label,
-holdout, splitSeed, limit. budget.runs refuses a spec that expands to more runs; budget.minutes stops the sweep
-(a rerun continues).
+Run settings: problem (a problem of the registry: its model, data, batch size, epochs and dropLast become the
+defaults), optimizer (torch's name and options), lr and optimizer.<option> (set one option), schedule (null for
+none), seed, model (the MLP { "layers": [784, 100, 10] } or any model { "input": [1, 28, 28], "layers": [...],
+"loss": "cross_entropy" }, checked before anything runs), data, epochs, batchSize, dropLast, normalize,
+clipGradNorm, clipGradValue, nonFinite ("stop", "skip", "propagate") and maxConsecutiveErrors (compare's).
+Defaults without a problem: 3 epochs, batch 256, seed 0, the embedded sample.
+data is { "sample": "mnist" } (testCount, splitSeed, limit), { "dataset": "fashion-mnist" | "deepobs-quadratic" }
+(limit), or a CSV by { "path": … } or { "url": "https://…" } with its "sha256" (required: a worker that reads other
+bytes fails the run, naming the mismatch), plus label (classes) or target (regression), holdout, splitSeed, limit;
+with a problem, data may leave its source out (e.g. { "limit": 2000 }). budget.runs refuses a spec that expands to
+more runs; budget.minutes stops the sweep (a rerun continues).
 
 A run with an invalid option fails once with torch's message; a crashed run is retried (--attempts). Exit code 0
 when every run ended, 1 when a run failed or the budget ran out, 2 for a bad spec or flags, 130 on Ctrl-C.
@@ -268,8 +274,20 @@ against lr, also in the report) beside the report and prints the table.`,
             "sweep",
             `${records.length} runs: ${count((r) => !r.error && !r.diverged)} ok, ${count((r) => !!r.diverged)} diverged, ${count((r) => !!r.error)} failed`,
           ],
+          ...(records.some((r) => r.spec.problem !== undefined)
+            ? [["problem", distinct(records.map((r) => r.spec.problem ?? "none"))] as const]
+            : []),
           ["data", distinct(records.map((r) => JSON.stringify(r.spec.data)))],
-          ["model", distinct(records.map((r) => `MLP ${r.spec.model.layers.join("-")}`))],
+          [
+            "model",
+            distinct(
+              records.map((r) =>
+                "input" in r.spec.model
+                  ? `${modelText(r.spec.model)}, input ${JSON.stringify(r.spec.model.input)}, loss ${r.spec.model.loss}`
+                  : `MLP ${modelText(r.spec.model)}`,
+              ),
+            ),
+          ],
           [
             "training",
             `epochs ${distinct(records.map((r) => String(r.spec.epochs)))}, batch size ${distinct(records.map((r) => String(r.spec.batchSize)))}, seeds ${distinct(records.map((r) => String(r.spec.seed)))}`,

@@ -1,14 +1,18 @@
-// A run's data, read from its reference on whatever machine runs it: the embedded sample, a CSV path or an http(s)
-// URL, checked against the sha256 the spec gives before anything trains on it. Loaded once per process and shared
-// by the runs that name the same data.
+// A run's data, read from its reference on whatever machine runs it: the embedded sample, a dataset by name
+// (Fashion-MNIST from Debian's package, DeepOBS's quadratic data drawn in wasm), a CSV path or an http(s) URL, checked
+// against the sha256 the spec gives before anything trains on it. Loaded once per process and shared by the runs
+// that name the same data.
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { gunzip, isGzip } from "../data/bytes.js";
 import { readCsv } from "../data/csv.js";
 import { decodeDataset } from "../data/dataset-format.js";
 import { MNIST_SAMPLE_SOURCE, mnistSampleUrl } from "../data/mnist-sample.js";
-import { splitDataset } from "../data/split.js";
+import { firstRows, splitDataset } from "../data/split.js";
+import { readFashionMnist } from "../problems-node.js";
+import { deepobsQuadraticData } from "../problems.js";
 import type { DataSplit } from "../types.js";
+import { compileModule } from "../wasm-node.js";
 import { canonicalJson, type DataRef } from "./spec.js";
 
 /** The bytes read are not the ones the spec names: the run fails (never retried) instead of training on other data. */
@@ -16,9 +20,14 @@ export class DataMismatchError extends Error {
   override name = "DataMismatchError";
 }
 
-/** What the reference points at, for messages: the path, the URL, or the embedded sample's file. */
+/** What the reference points at, for messages: the path, the URL, the dataset, or the embedded sample's file. */
 export function dataLocation(ref: DataRef): string {
-  return ref.path ?? ref.url ?? `the embedded MNIST sample (${mnistSampleUrl().pathname})`;
+  return ref.path ?? ref.url ?? ref.dataset ?? `the embedded MNIST sample (${mnistSampleUrl().pathname})`;
+}
+
+/** A dataset by name, as every machine has or makes it. */
+function namedDataset(name: NonNullable<DataRef["dataset"]>): Promise<DataSplit> {
+  return name === "fashion-mnist" ? readFashionMnist() : deepobsQuadraticData(() => compileModule());
 }
 
 async function readBytes(ref: DataRef): Promise<Uint8Array> {
@@ -32,6 +41,7 @@ async function readBytes(ref: DataRef): Promise<Uint8Array> {
 
 /** Reads and checks the data of `ref`, then splits it (and applies `limit`) as the reference says. */
 export async function loadDataRef(ref: DataRef): Promise<DataSplit> {
+  if (ref.dataset !== undefined) return withLimit(await namedDataset(ref.dataset), ref.limit);
   const location = dataLocation(ref);
   const bytes = await readBytes(ref);
   const sha256 = createHash("sha256").update(bytes).digest("hex");
@@ -48,21 +58,16 @@ export async function loadDataRef(ref: DataRef): Promise<DataSplit> {
     const { dataset } = await readCsv(new Blob([text as Uint8Array<ArrayBuffer>]), {
       file: location,
       ...(ref.label === undefined ? {} : { label: ref.label }),
+      ...(ref.target === undefined ? {} : { target: ref.target }),
     });
     split = splitDataset(dataset, { testFraction: ref.holdout ?? 0.2, seed: ref.splitSeed ?? 0, shared: true });
   }
-  if (ref.limit === undefined || ref.limit >= split.train.count) return split;
-  const { train } = split;
-  const limit = ref.limit;
-  return {
-    ...split,
-    train: {
-      ...train,
-      count: limit,
-      pixels: train.pixels.subarray(0, limit * train.features),
-      labels: train.labels.subarray(0, limit),
-    },
-  };
+  return withLimit(split, ref.limit);
+}
+
+/** The split with only its first `limit` training rows. */
+function withLimit(split: DataSplit, limit: number | undefined): DataSplit {
+  return limit === undefined ? split : { ...split, train: firstRows(split.train, limit) };
 }
 
 /** Data loaded once per reference and kept for the next runs naming it (the few most recent references). */

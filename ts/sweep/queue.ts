@@ -93,9 +93,10 @@ export async function connectRedis(url: string, onError: (message: string) => vo
   return client;
 }
 
-/** A run in a few words: "adam lr=0.001 seed=1". */
+/** A run in a few words: "adam lr=0.001 seed=1", after its problem when it names one ("quadratic_deep sgd lr=0.1 seed=0"). */
 export function describeRun(spec: RunSpec): string {
-  return `${describeOptimizer(spec.optimizer).replace(/,/g, "")} seed=${spec.seed}`;
+  const problem = spec.problem === undefined ? "" : `${spec.problem} `;
+  return `${problem}${describeOptimizer(spec.optimizer).replace(/,/g, "")} seed=${spec.seed}`;
 }
 
 /** A failed job's reason ("OptimizerOptionError: Invalid learning rate: -1") as the error of its record. */

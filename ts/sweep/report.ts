@@ -2,19 +2,34 @@
 // report and figures, and the best lr of each optimizer (the lr with the lowest final loss, averaged over seeds).
 import { basename } from "node:path";
 import { describeOptimizer, formatNumber } from "../plot/report.js";
-import type { OptimizerSpec, RunResult } from "../types.js";
+import { isLayerList } from "../model.js";
+import type { ModelSpec, OptimizerSpec, RunResult } from "../types.js";
 import type { ResultRecord } from "./run.js";
 import { canonicalJson, type RunSpec } from "./spec.js";
 
 /** Settings besides optimizer, lr and seed that may differ between runs, and how a label shows them. */
 const DESCRIBED: { key: keyof RunSpec; text(spec: RunSpec): string }[] = [
+  { key: "problem", text: (spec) => `problem=${spec.problem ?? "none"}` },
   { key: "schedule", text: (spec) => `schedule=${spec.schedule?.name ?? "none"}` },
   { key: "epochs", text: (spec) => `epochs=${spec.epochs}` },
   { key: "batchSize", text: (spec) => `batch=${spec.batchSize}` },
-  { key: "model", text: (spec) => `layers=${spec.model.layers.join("-")}` },
+  { key: "dropLast", text: (spec) => `dropLast=${spec.dropLast ?? false}` },
+  { key: "model", text: (spec) => `model=${modelText(spec.model)}` },
   { key: "normalize", text: (spec) => `normalize=${spec.normalize ?? 255}` },
-  { key: "data", text: (spec) => `data=${spec.data.sample ?? basename(spec.data.path ?? spec.data.url ?? "")}` },
+  { key: "clipGradNorm", text: (spec) => `clipGradNorm=${spec.clipGradNorm ?? "none"}` },
+  { key: "clipGradValue", text: (spec) => `clipGradValue=${spec.clipGradValue ?? "none"}` },
+  { key: "nonFinite", text: (spec) => `nonFinite=${spec.nonFinite ?? "stop"}` },
+  { key: "maxConsecutiveErrors", text: (spec) => `maxConsecutiveErrors=${spec.maxConsecutiveErrors ?? 5}` },
+  {
+    key: "data",
+    text: (spec) => `data=${spec.data.sample ?? spec.data.dataset ?? basename(spec.data.path ?? spec.data.url ?? "")}`,
+  },
 ];
+
+/** A model in a few words: the MLP's widths ("784-100-10"), a layer list's layer types ("conv2d-relu-…-linear"). */
+export function modelText(model: ModelSpec): string {
+  return isLayerList(model) ? model.layers.map((layer) => layer.type).join("-") : model.layers.join("-");
+}
 
 function withoutLr(optimizer: OptimizerSpec): OptimizerSpec {
   const { lr: _lr, ...rest } = optimizer as OptimizerSpec & { lr?: unknown };
@@ -34,7 +49,19 @@ export class SweepLabels {
 
   constructor(specs: readonly RunSpec[]) {
     const distinct = (text: (spec: RunSpec) => string) => new Set(specs.map(text)).size > 1;
-    this.varying = DESCRIBED.filter(({ key }) => distinct((spec) => canonicalJson(spec[key] ?? null)));
+    // A problem brings its own model, data, batch size…: those show only where they vary between runs of one problem.
+    const variesWithinProblem = (key: keyof RunSpec) => {
+      const seen = new Map<string | undefined, string>();
+      return specs.some((spec) => {
+        const value = canonicalJson(spec[key] ?? null);
+        const first = seen.get(spec.problem) ?? value;
+        seen.set(spec.problem, first);
+        return value !== first;
+      });
+    };
+    this.varying = DESCRIBED.filter(({ key }) =>
+      key === "problem" ? distinct((spec) => spec.problem ?? "") : variesWithinProblem(key),
+    );
     this.seedsVary = distinct((spec) => String(spec.seed));
   }
 
@@ -67,6 +94,7 @@ export function recordToRun(record: ResultRecord, label: string): RunResult {
   };
   if (record.lrs) run.lrs = Float32Array.from(record.lrs);
   if (record.diverged) run.diverged = { step: record.diverged.step, loss: Number(record.diverged.loss) };
+  if (record.nonFinite) run.nonFinite = record.nonFinite;
   if (record.error) run.error = { name: record.error.name, message: record.error.message };
   return run;
 }

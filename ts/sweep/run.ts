@@ -5,7 +5,7 @@
 import { hostname } from "node:os";
 import { float32Number } from "../cli/csv.js";
 import type { OptimlabPool } from "../client.js";
-import type { EpochResult, Progress, RunResult } from "../types.js";
+import type { EpochResult, NonFiniteCounters, Progress, RunResult } from "../types.js";
 import { DataCache } from "./data.js";
 import type { PlannedRun, RunSpec } from "./spec.js";
 
@@ -24,6 +24,8 @@ export interface ResultRecord {
   epochs: EpochRecord[];
   /** The step whose loss became NaN or infinite, and that loss as text ("NaN", "Infinity"). */
   diverged?: { step: number; loss: string };
+  /** Under a nonFinite policy ("skip", "propagate"): optax's counters of non-finite steps at the end of the run. */
+  nonFinite?: NonFiniteCounters;
   /** Why the run failed: an invalid option (torch's message), data that did not match, or the last crash. */
   error?: { name: string; message: string; attempts?: number };
   timing: {
@@ -57,6 +59,7 @@ export function resultRecord(run: PlannedRun, result: RunResult, version: string
   };
   if (result.lrs) record.lrs = Array.from(result.lrs, float32Number);
   if (result.diverged) record.diverged = { step: result.diverged.step, loss: String(result.diverged.loss) };
+  if (result.nonFinite) record.nonFinite = result.nonFinite;
   return record;
 }
 
@@ -113,16 +116,8 @@ export async function executeRun(
 ): Promise<ResultRecord> {
   const { spec } = run;
   const data = await cache.get(spec.data);
-  const result = await pool.train({
-    data,
-    model: spec.model,
-    optimizer: spec.optimizer,
-    epochs: spec.epochs,
-    batchSize: spec.batchSize,
-    seed: spec.seed,
-    ...(spec.normalize === undefined ? {} : { normalize: spec.normalize }),
-    ...(spec.schedule === undefined ? {} : { schedule: spec.schedule }),
-    ...options,
-  });
+  // The spec's settings are train's options by the same names; `problem` only names the run.
+  const { problem: _problem, data: _ref, ...settings } = spec;
+  const result = await pool.train({ ...settings, data, ...options });
   return resultRecord(run, result, version);
 }
