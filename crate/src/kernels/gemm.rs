@@ -1,6 +1,7 @@
 //! Matrix products of a linear layer, BLIS style: operands are packed into contiguous panels (which
 //! absorbs any transposition, so X·Wᵀ, dY·W and dYᵀ·X all run the same fast loop), and a
-//! register-blocked MR×NR micro-kernel accumulates one tile over a block of K.
+//! register-blocked MR×NR micro-kernel accumulates one tile over a block of K. A convolution's patch
+//! matrix is never written out: packing gathers its panels straight from the (padded) input.
 //!
 //! The simd128 micro-kernel and its scalar twin do the same float operations in the same order
 //! (per output element: products added in increasing k, multiply then add, no fused multiply-add),
@@ -34,6 +35,47 @@ impl<'a> Strided<'a> {
     /// The transpose of a row-major matrix with `cols` columns.
     fn transposed(data: &'a [f32], cols: usize) -> Strided<'a> {
         Strided { data, row_stride: 1, col_stride: cols }
+    }
+}
+
+/// A convolution's patch matrix, read where it lies: element (k, n) is `data[k_offsets[k] + n_offsets[n]]`, with
+/// one offset per patch entry (channel, kernel row, kernel column) and one per output pixel into the zero-padded
+/// input. Packing it costs what packing im2col's columns would, without writing the columns first (which took
+/// a short copy per output row: a `memory.copy` call each in wasm).
+#[derive(Clone, Copy)]
+pub struct Patches<'a> {
+    pub data: &'a [f32],
+    pub patch_offsets: &'a [u32],
+    pub pixel_offsets: &'a [u32],
+}
+
+/// The B operand of a product.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Strided(Strided<'a>),
+    /// Element (k, n) is `data[k_offsets[k] + n_offsets[n]]`.
+    Gathered {
+        data: &'a [f32],
+        k_offsets: &'a [u32],
+        n_offsets: &'a [u32],
+    },
+}
+
+impl<'a> From<Strided<'a>> for Source<'a> {
+    fn from(strided: Strided<'a>) -> Source<'a> {
+        Source::Strided(strided)
+    }
+}
+
+impl<'a> Patches<'a> {
+    /// [patch, pixels]: the forward's right operand.
+    fn by_patch(self) -> Source<'a> {
+        Source::Gathered { data: self.data, k_offsets: self.patch_offsets, n_offsets: self.pixel_offsets }
+    }
+
+    /// [pixels, patch]: the weight gradient's right operand.
+    fn by_pixel(self) -> Source<'a> {
+        Source::Gathered { data: self.data, k_offsets: self.pixel_offsets, n_offsets: self.patch_offsets }
     }
 }
 
@@ -124,31 +166,38 @@ impl Gemm {
         self.product(batch, fan_out, fan_in, a, b, y, Epilogue { relu, ..Epilogue::PLAIN });
     }
 
-    /// Forward of a convolution on one sample: `y[out_ch, pixels] = w[out_ch, patch] · columns[patch, pixels]`
-    /// plus each channel's bias, then ReLU if asked (`columns` from im2col).
+    /// Forward of a convolution on one sample: `y[out_ch, pixels] = w[out_ch, patch] · patches[patch, pixels]`
+    /// plus each channel's bias, then ReLU if asked.
     pub fn conv_forward(
         &mut self,
         w: &[f32],
-        columns: &[f32],
+        patches: Patches,
         bias: Option<&[f32]>,
         y: &mut [f32],
         dims: ConvDims,
         relu: bool,
     ) {
         let ConvDims { channels, patch, pixels } = dims;
-        assert!(
-            w.len() == channels * patch && columns.len() >= patch * pixels && bias.is_none_or(|b| b.len() == channels)
-        );
-        let (a, b) = (Strided::row_major(w, patch), Strided::row_major(columns, pixels));
-        self.product(channels, pixels, patch, a, b, y, Epilogue { row_bias: bias, relu, ..Epilogue::PLAIN });
+        assert!(w.len() == channels * patch && patches.fit(dims) && bias.is_none_or(|b| b.len() == channels));
+        let a = Strided::row_major(w, patch);
+        let epilogue = Epilogue { row_bias: bias, relu, ..Epilogue::PLAIN };
+        self.product(channels, pixels, patch, a, patches.by_patch(), y, epilogue);
     }
 
-    /// Weight gradient of a convolution, one sample added in: `dw[out_ch, patch] += dy[out_ch, pixels] · columnsᵀ`.
-    pub fn conv_backward_weight(&mut self, dy: &[f32], columns: &[f32], dw: &mut [f32], dims: ConvDims) {
+    /// Weight gradient of a convolution, one sample added in: `dw[out_ch, patch] += dy[out_ch, pixels] · patchesᵀ`.
+    pub fn conv_backward_weight(&mut self, dy: &[f32], patches: Patches, dw: &mut [f32], dims: ConvDims) {
         let ConvDims { channels, patch, pixels } = dims;
-        assert!(dy.len() >= channels * pixels && columns.len() >= patch * pixels && dw.len() == channels * patch);
-        let (a, b) = (Strided::row_major(dy, pixels), Strided::transposed(columns, pixels));
-        self.product(channels, patch, pixels, a, b, dw, Epilogue { accumulate: true, ..Epilogue::PLAIN });
+        assert!(dy.len() >= channels * pixels && patches.fit(dims) && dw.len() == channels * patch);
+        let a = Strided::row_major(dy, pixels);
+        self.product(
+            channels,
+            patch,
+            pixels,
+            a,
+            patches.by_pixel(),
+            dw,
+            Epilogue { accumulate: true, ..Epilogue::PLAIN },
+        );
     }
 
     /// Gradient of one sample's columns: `d_columns[patch, pixels] = wᵀ · dy[out_ch, pixels]` (then col2im).
@@ -161,8 +210,17 @@ impl Gemm {
 
     /// `c[m, n] (row-major) = a[m, k] · b[k, n]` with the epilogue applied.
     #[allow(clippy::too_many_arguments)]
-    fn product(&mut self, m: usize, n: usize, k: usize, a: Strided, b: Strided, c: &mut [f32], epilogue: Epilogue) {
-        self.product_with(m, n, k, a, b, c, epilogue, micro_kernel);
+    fn product<'b>(
+        &mut self,
+        m: usize,
+        n: usize,
+        k: usize,
+        a: Strided,
+        b: impl Into<Source<'b>>,
+        c: &mut [f32],
+        epilogue: Epilogue,
+    ) {
+        self.product_with(m, n, k, a, b.into(), c, epilogue, micro_kernel);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -172,7 +230,7 @@ impl Gemm {
         n: usize,
         k: usize,
         a: Strided,
-        b: Strided,
+        b: Source,
         c: &mut [f32],
         epilogue: Epilogue,
         kernel: fn(usize, &[f32], &[f32], &mut [f32; MR * NR]),
@@ -201,7 +259,12 @@ impl Gemm {
             while pc < k {
                 let kc = (k - pc).min(kc_max);
                 let (first, last) = (pc == 0, pc + kc == k);
-                pack_b(&mut self.pack_b, b, pc, kc, jc, nc);
+                match b {
+                    Source::Strided(b) => pack_b(&mut self.pack_b, b, pc, kc, jc, nc),
+                    Source::Gathered { data, k_offsets, n_offsets } => {
+                        pack_b_gathered(&mut self.pack_b, data, &k_offsets[pc..pc + kc], &n_offsets[jc..jc + nc])
+                    }
+                }
                 for ic in (0..m).step_by(MC_MAX) {
                     let mc = (m - ic).min(MC_MAX);
                     pack_a(&mut self.pack_a, a, ic, mc, pc, kc);
@@ -243,6 +306,18 @@ pub struct ConvDims {
     pub channels: usize,
     pub patch: usize,
     pub pixels: usize,
+}
+
+impl Patches<'_> {
+    /// True when the offsets describe a [patch, pixels] matrix inside `data`.
+    fn fit(&self, dims: ConvDims) -> bool {
+        let last = |offsets: &[u32]| offsets.iter().max().map_or(0, |&o| o as usize);
+        self.patch_offsets.len() == dims.patch
+            && self.pixel_offsets.len() == dims.pixels
+            && (dims.patch == 0
+                || dims.pixels == 0
+                || last(self.patch_offsets) + last(self.pixel_offsets) < self.data.len())
+    }
 }
 
 impl ConvDims {
@@ -328,6 +403,32 @@ fn pack_b(pack: &mut [f32], b: Strided, p0: usize, kc: usize, j0: usize, nc: usi
                     for p in 0..kc {
                         dst[p * NR + c] = 0.0;
                     }
+                }
+            }
+        }
+    }
+}
+
+/// Packs the B block whose rows and columns have the offsets `k_offsets` and `n_offsets` into `data` as NR-column
+/// panels, like `pack_b`. A panel whose NR offsets are consecutive (output pixels along one row, stride 1) is a
+/// fixed-size copy per k; any other is gathered value by value.
+fn pack_b_gathered(pack: &mut [f32], data: &[f32], k_offsets: &[u32], n_offsets: &[u32]) {
+    let kc = k_offsets.len();
+    for (dst, columns) in pack.chunks_exact_mut(NR * kc).zip(n_offsets.chunks(NR)) {
+        let first = columns[0] as usize;
+        if columns.len() == NR && columns.iter().enumerate().all(|(c, &offset)| offset as usize == first + c) {
+            for (out, &row) in dst.chunks_exact_mut(NR).zip(k_offsets) {
+                let src = row as usize + first;
+                out.copy_from_slice(&data[src..src + NR]);
+            }
+        } else {
+            for (out, &row) in dst.chunks_exact_mut(NR).zip(k_offsets) {
+                let line = &data[row as usize..];
+                for (o, &offset) in out.iter_mut().zip(columns) {
+                    *o = line[offset as usize];
+                }
+                if columns.len() < NR {
+                    out[columns.len()..].fill(0.0);
                 }
             }
         }
@@ -505,6 +606,51 @@ mod tests {
         assert_eq!(y, [1.0, 0.0, 0.5, 1.0, 0.0, 0.5]);
     }
 
+    /// Patches gathered by offsets give the products of the same matrix written out (im2col), bit for bit: both
+    /// packings feed the kernel the same panels. Offsets with runs of consecutive pixels and gaps, so that both the
+    /// copied and the gathered panels (and a partial last panel) occur.
+    #[test]
+    fn gathered_patches_equal_their_written_out_matrix() {
+        let mut rng = Rng::new(3);
+        let data = random(2000, &mut rng);
+        let patch_offsets: Vec<u32> = (0..37).map(|p| (p / 5 * 40 + p % 5 * 3) as u32).collect();
+        let pixel_offsets: Vec<u32> = (0..29).map(|q| (q / 11 * 13 + q % 11) as u32).collect();
+        let dims = ConvDims { channels: 6, patch: 37, pixels: 29 };
+        let patches = Patches { data: &data, patch_offsets: &patch_offsets, pixel_offsets: &pixel_offsets };
+        let columns: Vec<f32> = patch_offsets
+            .iter()
+            .flat_map(|&p| pixel_offsets.iter().map(move |&q| (p + q) as usize))
+            .map(|i| data[i])
+            .collect();
+        let (w, dy) = (random(6 * 37, &mut rng), random(6 * 29, &mut rng));
+        let mut gemm = Gemm::for_products(&dims.products());
+        let (mut y_gathered, mut y_written) = (vec![0.0; 6 * 29], vec![0.0; 6 * 29]);
+        gemm.conv_forward(&w, patches, None, &mut y_gathered, dims, false);
+        gemm.product(
+            6,
+            29,
+            37,
+            Strided::row_major(&w, 37),
+            Strided::row_major(&columns, 29),
+            &mut y_written,
+            Epilogue::PLAIN,
+        );
+        assert_eq!(y_gathered, y_written);
+        let (mut dw_gathered, mut dw_written) = (vec![0.5; 6 * 37], vec![0.5; 6 * 37]);
+        gemm.conv_backward_weight(&dy, patches, &mut dw_gathered, dims);
+        let accumulate = Epilogue { accumulate: true, ..Epilogue::PLAIN };
+        gemm.product(
+            6,
+            37,
+            29,
+            Strided::row_major(&dy, 29),
+            Strided::transposed(&columns, 29),
+            &mut dw_written,
+            accumulate,
+        );
+        assert_eq!(dw_gathered, dw_written);
+    }
+
     /// The build's micro-kernel (simd128 under wasm) against the scalar twin, through the whole driver:
     /// same operations in the same order, so the results are identical bit for bit (not in the fast build,
     /// whose fused multiply-adds round once; the f64 reference test above bounds it).
@@ -522,8 +668,8 @@ mod tests {
                 (Strided::transposed(&a, m), Strided::transposed(&b, k)),
             ] {
                 let epilogue = Epilogue { bias: Some(&bias), relu: true, ..Epilogue::PLAIN };
-                gemm.product_with(m, n, k, a_view, b_view, &mut fast, epilogue, micro_kernel);
-                gemm.product_with(m, n, k, a_view, b_view, &mut twin, epilogue, micro_kernel_scalar);
+                gemm.product_with(m, n, k, a_view, b_view.into(), &mut fast, epilogue, micro_kernel);
+                gemm.product_with(m, n, k, a_view, b_view.into(), &mut twin, epilogue, micro_kernel_scalar);
                 assert!(fast.iter().zip(&twin).all(|(x, y)| x.to_bits() == y.to_bits()), "m={m} n={n} k={k}");
             }
         }

@@ -1,11 +1,12 @@
 //! torch.nn.Conv2d on NCHW batches: weight [out_ch, in_ch, kh, kw], bias [out_ch], stride and zero
-//! padding per dimension. Each sample goes through the packed SIMD GEMM: im2col lays its patches out as
-//! a [in_ch·kh·kw, out_h·out_w] matrix in the shared column buffer, the output channels are
-//! `weight · columns` (+ bias, ReLU fused when it follows); the backward recomputes the columns,
-//! adds `dy · columnsᵀ` into the weight gradient and scatters `weightᵀ · dy` back to the input (col2im).
+//! padding per dimension. Each sample goes through the packed SIMD GEMM: the output channels are
+//! `weight · patches` (+ bias, ReLU fused when it follows), where `patches` is im2col's [in_ch·kh·kw,
+//! out_h·out_w] matrix read in place from the sample inside its zero border (offset tables, no copy);
+//! the backward adds `dy · patchesᵀ` into the weight gradient and scatters `weightᵀ · dy` back onto the
+//! input (col2im).
 use super::spec::{self, Options};
 use super::{Layer, Needs, Workspace};
-use crate::kernels::gemm::ConvDims;
+use crate::kernels::gemm::{ConvDims, Patches};
 use crate::rng::Rng;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,6 +21,12 @@ pub struct Conv2d {
     /// [out_h, out_w].
     pub out: [usize; 2],
     pub bias: bool,
+    /// [channels, height, width] of one sample inside its zero border.
+    padded: [usize; 3],
+    /// Where each patch entry (channel, kernel row, kernel column) of the first output pixel lies in the padded
+    /// sample, and where each output pixel's patch starts: entry (p, q) of im2col's matrix is at their sum.
+    patch_offsets: Vec<u32>,
+    pixel_offsets: Vec<u32>,
 }
 
 const OPTIONS: [&str; 6] = ["in_channels", "out_channels", "kernel_size", "stride", "padding", "bias"];
@@ -63,7 +70,27 @@ impl Conv2d {
             ));
         }
         let out = [(padded[0] - kernel[0]) / stride[0] + 1, (padded[1] - kernel[1]) / stride[1] + 1];
-        Ok(Conv2d { input: [channels, height, width], out_channels, kernel, stride, pad_before, out, bias })
+        let [ph, pw] = padded;
+        if u32::try_from(channels * ph * pw).is_err() {
+            return Err(format!("a padded input of {channels}×{ph}×{pw} values is too large"));
+        }
+        let ([kh, kw], [sy, sx], [oh, ow]) = (kernel, stride, out);
+        let offset = |index: usize| index as u32; // < channels·ph·pw, checked above
+        let patch_offsets =
+            (0..channels * kh * kw).map(|p| offset((p / (kh * kw) * ph + p / kw % kh) * pw + p % kw)).collect();
+        let pixel_offsets = (0..oh * ow).map(|q| offset(q / ow * sy * pw + q % ow * sx)).collect();
+        Ok(Conv2d {
+            input: [channels, height, width],
+            out_channels,
+            kernel,
+            stride,
+            pad_before,
+            out,
+            bias,
+            padded: [channels, ph, pw],
+            patch_offsets,
+            pixel_offsets,
+        })
     }
 
     fn dims(&self) -> ConvDims {
@@ -78,76 +105,55 @@ impl Conv2d {
         self.out_channels * self.dims().patch
     }
 
-    /// One sample's patches: `columns[(c·kh + i)·kw + j, oy·out_w + ox] = x[c, oy·sy + i − py, ox·sx + j − px]`,
-    /// zero outside the image.
-    fn im2col(&self, x: &[f32], columns: &mut [f32]) {
-        let ([channels, height, width], [kh, kw], [sy, sx], [py, px], [oh, ow]) =
-            (self.input, self.kernel, self.stride, self.pad_before, self.out);
-        let mut rows = columns.chunks_exact_mut(oh * ow);
-        for c in 0..channels {
-            let plane = &x[c * height * width..(c + 1) * height * width];
-            for i in 0..kh {
-                for j in 0..kw {
-                    let row = rows.next().expect("columns sized for the patch");
-                    let (first, last) = valid_range(j, px, sx, width, ow);
-                    for oy in 0..oh {
-                        let out = &mut row[oy * ow..(oy + 1) * ow];
-                        let Some(y) = (oy * sy + i).checked_sub(py).filter(|&y| y < height) else {
-                            out.fill(0.0);
-                            continue;
-                        };
-                        let line = &plane[y * width..(y + 1) * width];
-                        out[..first].fill(0.0);
-                        out[last..].fill(0.0);
-                        if sx == 1 {
-                            let start = first + j - px;
-                            out[first..last].copy_from_slice(&line[start..start + last - first]);
-                        } else {
-                            for (ox, o) in out.iter_mut().enumerate().take(last).skip(first) {
-                                *o = line[ox * sx + j - px];
-                            }
-                        }
+    fn padded_len(&self) -> usize {
+        self.padded.iter().product()
+    }
+
+    /// The sample inside its zero border, written to `buffer`; the sample itself when there is no padding.
+    fn padded<'a>(&self, sample: &'a [f32], buffer: &'a mut [f32]) -> &'a [f32] {
+        if self.padded == self.input {
+            return sample;
+        }
+        let ([channels, height, width], [_, ph, pw], [py, px]) = (self.input, self.padded, self.pad_before);
+        let buffer = &mut buffer[..self.padded_len()];
+        buffer.fill(0.0);
+        for (row, line) in sample.chunks_exact(width).enumerate().take(channels * height) {
+            let (c, y) = (row / height, row % height);
+            buffer[(c * ph + y + py) * pw + px..][..width].copy_from_slice(line);
+        }
+        buffer
+    }
+
+    fn patches<'a>(&'a self, padded: &'a [f32]) -> Patches<'a> {
+        Patches { data: padded, patch_offsets: &self.patch_offsets, pixel_offsets: &self.pixel_offsets }
+    }
+
+    /// Adds one sample's patch gradients back onto the input value each entry was read from, in `d_padded`
+    /// (the sample's shape inside its border), then writes the inside to `dx`.
+    fn col2im(&self, d_patches: &[f32], d_padded: &mut [f32], dx: &mut [f32]) {
+        let ([_, height, width], [_, ph, pw], [py, px], [oh, ow]) =
+            (self.input, self.padded, self.pad_before, self.out);
+        let d_padded = &mut d_padded[..self.padded_len()];
+        d_padded.fill(0.0);
+        for (row, &patch_offset) in d_patches.chunks_exact(oh * ow).zip(&self.patch_offsets) {
+            let plane = &mut d_padded[patch_offset as usize..];
+            for (gradients, pixels) in row.chunks_exact(ow).zip(self.pixel_offsets.chunks_exact(ow)) {
+                if self.stride[1] == 1 {
+                    // One output row reads consecutive inputs: a slice add, which vectorizes.
+                    let line = &mut plane[pixels[0] as usize..][..ow];
+                    line.iter_mut().zip(gradients).for_each(|(d, &g)| *d += g);
+                } else {
+                    for (&g, &pixel) in gradients.iter().zip(pixels) {
+                        plane[pixel as usize] += g;
                     }
                 }
             }
         }
-    }
-
-    /// Adds one sample's column gradients back onto the input gradient `dx` (zeroed by the caller).
-    fn col2im(&self, d_columns: &[f32], dx: &mut [f32]) {
-        let ([channels, height, width], [kh, kw], [sy, sx], [py, px], [oh, ow]) =
-            (self.input, self.kernel, self.stride, self.pad_before, self.out);
-        let mut rows = d_columns.chunks_exact(oh * ow);
-        for c in 0..channels {
-            let plane = &mut dx[c * height * width..(c + 1) * height * width];
-            for i in 0..kh {
-                for j in 0..kw {
-                    let row = rows.next().expect("columns sized for the patch");
-                    let (first, last) = valid_range(j, px, sx, width, ow);
-                    for oy in 0..oh {
-                        let Some(y) = (oy * sy + i).checked_sub(py).filter(|&y| y < height) else {
-                            continue;
-                        };
-                        let line = &mut plane[y * width..(y + 1) * width];
-                        for (ox, &g) in row[oy * ow..(oy + 1) * ow].iter().enumerate().take(last).skip(first) {
-                            line[ox * sx + j - px] += g;
-                        }
-                    }
-                }
-            }
+        for (row, out) in dx.chunks_exact_mut(width).enumerate() {
+            let (c, y) = (row / height, row % height);
+            out.copy_from_slice(&d_padded[(c * ph + y + py) * pw + px..][..width]);
         }
     }
-}
-
-/// The output columns `first..last` whose input column `ox·stride + j − pad` lies inside `0..width`.
-fn valid_range(j: usize, pad: usize, stride: usize, width: usize, out_width: usize) -> (usize, usize) {
-    let first = pad.saturating_sub(j).div_ceil(stride).min(out_width);
-    // ox·stride + j − pad ≤ width − 1  ⇔  ox ≤ (width − 1 + pad − j) / stride
-    let last = match (width + pad).checked_sub(j + 1) {
-        Some(limit) => (limit / stride + 1).min(out_width),
-        None => 0,
-    };
-    (first, last.max(first))
 }
 
 impl Layer for Conv2d {
@@ -174,7 +180,8 @@ impl Layer for Conv2d {
 
     fn needs(&self, _batch: usize) -> Needs {
         let dims = self.dims();
-        Needs { products: dims.products().to_vec(), columns: dims.patch * dims.pixels }
+        // The shared column buffer holds the padded sample, then the patch gradients.
+        Needs { products: dims.products().to_vec(), columns: self.padded_len() + dims.patch * dims.pixels }
     }
 
     fn fuses_relu(&self) -> bool {
@@ -184,12 +191,12 @@ impl Layer for Conv2d {
     fn forward(&self, work: &mut Workspace, x: &[f32], params: &[f32], y: &mut [f32], batch: usize, relu: bool) {
         let dims = self.dims();
         let (weight, bias) = params.split_at(self.weight_len());
-        let columns = &mut work.columns[..dims.patch * dims.pixels];
+        let bias = self.bias.then_some(bias);
+        let Workspace { gemm, columns } = work;
         let (in_len, out_len) = (self.input.iter().product::<usize>(), dims.channels * dims.pixels);
         for n in 0..batch {
-            self.im2col(&x[n * in_len..(n + 1) * in_len], columns);
-            let bias = self.bias.then_some(bias);
-            work.gemm.conv_forward(weight, columns, bias, &mut y[n * out_len..(n + 1) * out_len], dims, relu);
+            let padded = self.padded(&x[n * in_len..(n + 1) * in_len], columns);
+            gemm.conv_forward(weight, self.patches(padded), bias, &mut y[n * out_len..(n + 1) * out_len], dims, relu);
         }
     }
 
@@ -209,21 +216,20 @@ impl Layer for Conv2d {
         let (d_weight, d_bias) = grads.split_at_mut(self.weight_len());
         d_weight.fill(0.0);
         d_bias.fill(0.0);
-        let columns = &mut work.columns[..dims.patch * dims.pixels];
+        let Workspace { gemm, columns } = work;
+        let (padded_buffer, d_patches) = columns.split_at_mut(self.padded_len());
+        let d_patches = &mut d_patches[..dims.patch * dims.pixels];
         let (in_len, out_len) = (self.input.iter().product::<usize>(), dims.channels * dims.pixels);
         for n in 0..batch {
             let dy_n = &dy[n * out_len..(n + 1) * out_len];
             for (db, channel) in d_bias.iter_mut().zip(dy_n.chunks_exact(dims.pixels)) {
                 *db += channel.iter().sum::<f32>();
             }
-            self.im2col(&x[n * in_len..(n + 1) * in_len], columns);
-            work.gemm.conv_backward_weight(dy_n, columns, d_weight, dims);
+            let padded = self.padded(&x[n * in_len..(n + 1) * in_len], padded_buffer);
+            gemm.conv_backward_weight(dy_n, self.patches(padded), d_weight, dims);
             if let Some(dx) = dx.as_deref_mut() {
-                // The columns are consumed: their buffer now takes their gradient.
-                work.gemm.conv_backward_columns(weight, dy_n, columns, dims);
-                let dx_n = &mut dx[n * in_len..(n + 1) * in_len];
-                dx_n.fill(0.0);
-                self.col2im(columns, dx_n);
+                gemm.conv_backward_columns(weight, dy_n, d_patches, dims);
+                self.col2im(d_patches, padded_buffer, &mut dx[n * in_len..(n + 1) * in_len]);
             }
         }
     }

@@ -19,11 +19,15 @@ impl MaxPool2d {
         let width = self.pool.input[2];
         let (rows, cols, _) = self.pool.window(oy, ox);
         let mut best = rows.start * width + cols.start;
+        let mut largest = plane[best];
+        if largest.is_nan() {
+            return best;
+        }
         for y in rows {
-            for x in cols.clone() {
-                let v = plane[y * width + x];
-                if v > plane[best] || v.is_nan() {
-                    best = y * width + x;
+            let line = &plane[y * width..][cols.clone()];
+            for (x, &v) in cols.clone().zip(line) {
+                if v > largest || v.is_nan() {
+                    (best, largest) = (y * width + x, v);
                     if v.is_nan() {
                         return best;
                     }
