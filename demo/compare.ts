@@ -1,5 +1,6 @@
-// The Compare view: a pool of Web Workers trains one MLP per chosen optimizer (the notebook's eight, plus any the
-// user adds from the registry) and seed, each at its given lr or at the lr its range test suggests ("auto"),
+// The Compare view: a pool of Web Workers trains one model per chosen optimizer (the notebook's eight, plus any the
+// user adds from the registry) and seed — the notebook's MLP or a problem of the registry whose data a browser can
+// have — each at its given lr or at the lr its range test suggests ("auto"),
 // optionally under an lr schedule; progress redraws the loss curves live (medians over bands with several seeds),
 // Cancel aborts through an AbortSignal, and the tables fill in when the runs end. The whole configuration lives in
 // the URL's hash, so a copied link re-runs the same comparison bit for bit; the results download as CSV, JSON and a
@@ -15,10 +16,12 @@ import {
   formatMeanSd,
   hasReplicates,
   loadMnistSample,
+  loadProblem,
   lossesCsv,
   lossPlot,
   lrChoiceText,
   lrFigure,
+  MODEL_PROBLEMS,
   NOTEBOOK_LINEUP,
   problemInfo,
   rankingMetric,
@@ -30,7 +33,10 @@ import {
   splitDataset,
   type ComparedOptimizer,
   type ComparisonConfig,
+  type Dataset,
   type DataSplit,
+  type ModelSpec,
+  type ProblemData,
   type OptimizerSpec,
   type Progress,
   type RunResult,
@@ -41,6 +47,16 @@ import { byId, element, figureWidth, formatNumber, statusLine, swatch } from "./
 import { OptimizerRows, registryPicker, type OptimizerRow } from "./optimizer-rows.js";
 
 export const LAYERS = [784, 100, 100, 10];
+
+/**
+ * The problems whose data a page can have: the embedded sample's (fetched from next to the bundle) and DeepOBS's
+ * quadratic (drawn in wasm). Fashion-MNIST is read from the files of Debian's dataset-fashion-mnist, which a browser
+ * cannot reach (fmnist_* run in Node: optimlab compare --problem fmnist_mlp); csv_regression needs a CSV with a
+ * numeric target column, which this page's CSV choice (Kaggle MNIST's label + pixels) does not read
+ * (optimlab compare --csv FILE --target COLUMN does).
+ */
+const PAGE_DATA: readonly ProblemData[] = ["mnist-sample", "deepobs-quadratic"];
+export const PAGE_PROBLEMS = MODEL_PROBLEMS.filter((name) => PAGE_DATA.includes(problemInfo(name).data));
 
 const form = byId<HTMLFormElement>("setup");
 const runButton = byId<HTMLButtonElement>("run");
@@ -80,31 +96,66 @@ export function trainingSettings(): { batchSize: number; seed: number } {
   return { batchSize: integerField("batch-size"), seed: integerField("seed") };
 }
 
-/** The data the Compare form selects: the embedded sample (its first `Training rows`) or the CSV file, split. */
-export async function chosenData(seed: number, report: (text: string) => void): Promise<DataSplit> {
+/** The first `count` rows of a dataset, copied (so that its arrays can be handed to workers on their own). */
+function headRows(dataset: Dataset, count: number): Dataset {
+  const rows = Math.min(count, dataset.count);
+  const head = <T extends Uint8Array | Float32Array>(values: T): T =>
+    values.slice(0, (values.length / dataset.count) * rows) as T;
+  const kept: Dataset = { ...dataset, count: rows, pixels: head(dataset.pixels), labels: head(dataset.labels) };
+  if (dataset.inputs) kept.inputs = head(dataset.inputs);
+  if (dataset.targets) kept.targets = head(dataset.targets);
+  return kept;
+}
+
+/** What the form trains: the CSV file (the notebook's MLP), or the chosen problem's model and data. */
+export interface ChosenProblem {
+  data: DataSplit;
+  model: ModelSpec;
+  /** The problem's loader leaves out each epoch's partial batch (quadratic_deep). */
+  dropLast?: boolean;
+}
+
+/** The data and model the Compare form selects: the CSV file with the MLP, or a problem's (its first `Training rows`). */
+export async function chosenProblem(seed: number, report: (text: string) => void): Promise<ChosenProblem> {
   if (byId<HTMLInputElement>("data-csv").checked) {
     const file = byId<HTMLInputElement>("csv-file").files?.[0];
-    if (!file) throw new Error("Choose a CSV file, or pick the embedded sample.");
+    if (!file) throw new Error("Choose a CSV file, or pick a problem.");
     report(`Reading ${file.name} …`);
     const read = await readCsv(file, { classes: LAYERS[LAYERS.length - 1] });
     const { dataset, skippedRows } = read;
     const skipped = skippedRows > 0 ? `; ${skippedRows} bad rows left out` : "";
     report(`${file.name}: ${dataset.count} rows, ${describeClasses(read)}${skipped}.`);
-    return splitDataset(dataset, { seed, testFraction: byId<HTMLInputElement>("test-fraction").valueAsNumber });
+    const data = splitDataset(dataset, { seed, testFraction: byId<HTMLInputElement>("test-fraction").valueAsNumber });
+    return { data, model: { layers: LAYERS } };
   }
-  report("Loading the embedded MNIST sample …");
-  const split = await loadMnistSample({ seed });
-  const count = Math.min(integerField("train-rows"), split.train.count);
-  const { train } = split;
-  return {
-    ...split,
-    train: {
-      ...train,
-      count,
-      pixels: train.pixels.slice(0, count * train.features),
-      labels: train.labels.slice(0, count),
-    },
-  };
+  const name = byId<HTMLSelectElement>("problem").value;
+  const info = problemInfo(name);
+  report(info.data === "mnist-sample" ? "Loading the embedded MNIST sample …" : `Drawing ${name}'s data …`);
+  // The sample is split by the seed; DeepOBS's quadratic data is always the same.
+  const split = info.data === "mnist-sample" ? await loadMnistSample({ seed }) : (await loadProblem(name)).data;
+  const data = { ...split, train: headRows(split.train, integerField("train-rows")) };
+  return { data, model: info.model!, ...(info.dropLast ? { dropLast: true } : {}) };
+}
+
+/** Lists the problems a page can train in the Problem choice, and shows the chosen one's description. */
+function setupProblems(): void {
+  const select = byId<HTMLSelectElement>("problem");
+  select.replaceChildren(
+    ...PAGE_PROBLEMS.map((name) =>
+      element("option", { value: name }, name === DEFAULT_PROBLEM ? `${name} (the notebook's)` : name),
+    ),
+  );
+  select.value = DEFAULT_PROBLEM;
+  const describe = () => (byId("problem-description").textContent = problemInfo(select.value).description);
+  // Choosing a problem takes its batch size and epochs, as optimlab compare --problem does.
+  select.addEventListener("change", () => {
+    const info = problemInfo(select.value);
+    byId<HTMLInputElement>("epochs").value = String(info.epochs);
+    byId<HTMLInputElement>("batch-size").value = String(info.batchSize);
+    describe();
+  });
+  select.addEventListener("input", describe);
+  describe();
 }
 
 const SCHEDULE_HINTS: Record<string, string> = {
@@ -374,7 +425,13 @@ async function applyConfig(config: ComparisonConfig): Promise<void> {
     byId<HTMLInputElement>("data-sample").checked = true;
     set("train-rows", config.data.trainRows);
   }
-  byId<HTMLSelectElement>("problem").value = config.problem ?? DEFAULT_PROBLEM;
+  const problem = byId<HTMLSelectElement>("problem");
+  problem.value = config.problem ?? DEFAULT_PROBLEM;
+  if (problem.value !== (config.problem ?? DEFAULT_PROBLEM))
+    throw new Error(
+      `the link's problem ${JSON.stringify(config.problem)} is not one this page trains (${PAGE_PROBLEMS.join(", ")})`,
+    );
+  byId("problem-description").textContent = problemInfo(problem.value).description;
   showSchedule(scheduleSelect, config.schedule, "none");
   for (const spec of config.optimizers) {
     const row = rows.find(spec.label ?? spec.name, spec.name)!;
@@ -455,9 +512,9 @@ async function runComparison(): Promise<void> {
   const { signal } = controller;
   setRunning(true);
   try {
-    const data = await chosenData(seed, setStatus);
+    const { data, model, dropLast } = await chosenProblem(seed, setStatus);
     signal.throwIfAborted();
-    const stepsPerEpoch = Math.ceil(data.train.count / batchSize);
+    const stepsPerEpoch = dropLast ? Math.floor(data.train.count / batchSize) : Math.ceil(data.train.count / batchSize);
     const { schedule } = config;
     const live = liveRuns(optimizers, { first: seed, count: seeds }, stepsPerEpoch * epochs, stepsPerEpoch);
     const bars = showProgress(live, seeds);
@@ -476,13 +533,14 @@ async function runComparison(): Promise<void> {
     };
     const auto = optimizers.some((spec) => spec.lr === "auto");
     setStatus(
-      `Training ${live.length} runs on ${data.train.count} digits (${stepsPerEpoch * epochs} steps each` +
+      `Training ${live.length} runs on ${data.train.count} rows (${stepsPerEpoch * epochs} steps each` +
         `${auto ? ", after the range tests of the runs on lr auto" : ""}) …`,
     );
     const started = performance.now();
     const runs = await pool.compare({
       data,
-      model: config.problem === undefined ? { layers: LAYERS } : problemInfo(config.problem).model!,
+      model,
+      ...(dropLast ? { dropLast } : {}),
       optimizers,
       epochs,
       batchSize,
@@ -526,6 +584,7 @@ export async function useLearningRate(
 }
 
 export function setupCompare(): void {
+  setupProblems();
   // The notebook's line-up, as the CLI and `npm start` run it; its numeric options (momentum, alpha) show beside the lr.
   for (const spec of NOTEBOOK_LINEUP) {
     const inline = Object.entries(spec)

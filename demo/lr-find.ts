@@ -2,7 +2,7 @@
 // view's data, batch size and seed; the loss-against-lr figure (lrFindPlot) and a table of the suggested lrs, each
 // row with a button that copies its valley lr (or the steepest, when the curve has no valley) into Compare.
 import { formatLr, lrFindAll, lrFindPlot, type LrFindResult, type LrSuggestion } from "../ts/browser.js";
-import { chosenData, LAYERS, trainingSettings } from "./compare.js";
+import { chosenProblem, trainingSettings } from "./compare.js";
 import { byId, element, figureWidth, statusLine, swatch } from "./dom.js";
 import { OptimizerRows, registryPicker } from "./optimizer-rows.js";
 
@@ -86,15 +86,16 @@ async function runRangeTests(useInCompare: UseInCompare): Promise<void> {
   const { signal } = controller;
   setRunning(true);
   try {
-    const data = await chosenData(seed, setStatus);
+    const { data, model, dropLast } = await chosenProblem(seed, setStatus);
     signal.throwIfAborted();
     setStatus(
-      `Testing ${optimizers.length} optimizers on ${data.train.count} digits (batch ${batchSize}, seed ${seed}) …`,
+      `Testing ${optimizers.length} optimizers on ${data.train.count} rows (batch ${batchSize}, seed ${seed}) …`,
     );
     const started = performance.now();
     const results = await lrFindAll({
       data,
-      model: { layers: LAYERS },
+      model,
+      ...(dropLast ? { dropLast } : {}),
       batchSize,
       seed,
       optimizers,

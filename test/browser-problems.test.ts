@@ -1,0 +1,89 @@
+// The demo's Problem choice in Debian's Chromium, served with the strict CSP: it offers every problem of the registry
+// whose data a page can have (the embedded sample's and DeepOBS's quadratic, drawn in wasm), and choosing
+// quadratic_deep takes its batch size and epochs, trains the comparison in Web Workers to exactly the numbers
+// compare() gives in Node on the same problem, and draws the curves.
+import { readFile } from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser } from "playwright-core";
+import * as node from "../dist/index.js";
+import type { ComparisonConfig, RunResult } from "../dist/index.js";
+import { launchChromium, startServer, STRICT_CSP, watchPage, type StaticServer } from "./helpers/chromium.js";
+
+let browser: Browser;
+let server: StaticServer;
+
+beforeAll(async () => {
+  [browser, server] = await Promise.all([launchChromium(), startServer({ csp: STRICT_CSP })]);
+});
+
+afterAll(async () => {
+  await Promise.all([browser?.close(), server?.close()]);
+});
+
+/** The numbers of the runs, without their timings. */
+function numbers(runs: { label: string; losses: (number | null)[]; epochs: { evalLoss?: number }[] }[]) {
+  return runs.map((run) => ({
+    label: run.label,
+    losses: run.losses,
+    evalLoss: run.epochs.map((epoch) => epoch.evalLoss),
+  }));
+}
+
+describe("the demo's Problem choice", () => {
+  it("offers the problems a page can train; quadratic_deep trains what Node trains and draws its curves", async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, acceptDownloads: true });
+    const problems = watchPage(page, server.url.slice(0, -1));
+    await page.goto(server.url + "demo/");
+
+    // Every problem whose data is the embedded sample or generated; Fashion-MNIST's files and a regression CSV are Node's.
+    const offered = await page
+      .locator("#problem option")
+      .evaluateAll((options) => options.map((option) => (option as HTMLOptionElement).value));
+    const inBrowser = node.MODEL_PROBLEMS.filter((name) =>
+      ["mnist-sample", "deepobs-quadratic"].includes(node.problemInfo(name).data),
+    );
+    expect(offered).toEqual(inBrowser);
+    expect(offered).toContain("quadratic_deep");
+    expect(await page.locator("#problem").inputValue()).toBe(node.DEFAULT_PROBLEM);
+
+    const name = "quadratic_deep";
+    const info = node.problemInfo(name);
+    await page.locator("#problem").selectOption(name);
+    expect(await page.locator("#batch-size").inputValue()).toBe(String(info.batchSize));
+    expect(await page.locator("#epochs").inputValue()).toBe(String(info.epochs));
+    expect(await page.locator("#problem-description").textContent()).toBe(info.description);
+    const epochs = 4; // a few of its 100, to keep the test short
+    await page.locator("#epochs").fill(String(epochs));
+    await page.getByRole("button", { name: "Run" }).click();
+    await expect.poll(() => page.locator("#status").textContent(), { timeout: 100_000 }).toMatch(/^Done: \d+ runs in /);
+    expect(await page.locator("#curves svg").first().textContent()).toContain("Evolution of Optimizers");
+
+    const download = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Download JSON" }).click();
+    const results = JSON.parse(await readFile((await (await download).path())!, "utf8")) as {
+      configuration: ComparisonConfig;
+      runs: (RunResult & { losses: (number | null)[] })[];
+    };
+    expect(results.configuration.problem).toBe(name);
+    // One line per run in the figure.
+    const lines = await page.locator('#curves svg g[aria-label="line"] path').count();
+    expect(lines).toBeGreaterThanOrEqual(results.runs.length);
+
+    // The same comparison in Node: the problem's data, model and dropLast; the page's optimizers, epochs and seed.
+    const { configuration } = results;
+    const problem = await node.loadProblem(name);
+    const inNode = await node.compare({
+      ...problem,
+      optimizers: configuration.optimizers,
+      epochs: configuration.epochs,
+      batchSize: configuration.batchSize,
+      seed: configuration.seed,
+    });
+    const nodeRuns = JSON.parse(node.resultsJson(inNode)).runs;
+    expect(results.runs[0]!.stepsPerEpoch).toBe(Math.floor(problem.data.train.count / info.batchSize!));
+    expect(numbers(results.runs)).toEqual(numbers(nodeRuns));
+    expect(problems.errors).toEqual([]);
+    expect(problems.foreignRequests.filter((url) => !url.startsWith(`blob:${server.url.slice(0, -1)}`))).toEqual([]);
+    await page.close();
+  });
+});
