@@ -24,6 +24,7 @@ import {
   MODEL_PROBLEMS,
   NOTEBOOK_LINEUP,
   problemInfo,
+  problemModel,
   rankingMetric,
   readCsv,
   reportHtml,
@@ -47,13 +48,13 @@ import { byId, element, figureWidth, formatNumber, statusLine, swatch } from "./
 import { OptimizerRows, registryPicker, type OptimizerRow } from "./optimizer-rows.js";
 
 export const LAYERS = [784, 100, 100, 10];
+const CSV_REGRESSION = "csv_regression";
 
 /**
- * The problems whose data a page can have: the embedded sample's (fetched from next to the bundle) and DeepOBS's
- * quadratic (drawn in wasm). Fashion-MNIST is read from the files of Debian's dataset-fashion-mnist, which a browser
- * cannot reach (fmnist_* run in Node: optimlab compare --problem fmnist_mlp); csv_regression needs a CSV with a
- * numeric target column, which this page's CSV choice (Kaggle MNIST's label + pixels) does not read
- * (optimlab compare --csv FILE --target COLUMN does).
+ * The problems of the Problem choice: those whose data a page has, the embedded sample's (fetched from next to the
+ * bundle) and DeepOBS's quadratic (drawn in wasm). Fashion-MNIST is read from the files of Debian's
+ * dataset-fashion-mnist, which a browser cannot reach (fmnist_* run in Node: optimlab compare --problem fmnist_mlp);
+ * csv_regression is the CSV choice with a target column.
  */
 const PAGE_DATA: readonly ProblemData[] = ["mnist-sample", "deepobs-quadratic"];
 export const PAGE_PROBLEMS = MODEL_PROBLEMS.filter((name) => PAGE_DATA.includes(problemInfo(name).data));
@@ -121,12 +122,21 @@ export async function chosenProblem(seed: number, report: (text: string) => void
     const file = byId<HTMLInputElement>("csv-file").files?.[0];
     if (!file) throw new Error("Choose a CSV file, or pick a problem.");
     report(`Reading ${file.name} …`);
+    const testFraction = byId<HTMLInputElement>("test-fraction").valueAsNumber;
+    const target = byId<HTMLInputElement>("csv-target").value.trim();
+    if (target !== "") {
+      // csv_regression: float features and the target column, the MLP sized to them (as optimlab compare --target).
+      const { dataset } = await readCsv(file, { target: /^-?\d+$/.test(target) ? Number(target) : target });
+      report(`${file.name}: ${dataset.count} rows of ${dataset.features} features, target ${target}.`);
+      const data = splitDataset(dataset, { seed, testFraction });
+      const model = problemModel(problemInfo(CSV_REGRESSION), { features: dataset.features, outputs: 1 });
+      return { data, model };
+    }
     const read = await readCsv(file, { classes: LAYERS[LAYERS.length - 1] });
     const { dataset, skippedRows } = read;
     const skipped = skippedRows > 0 ? `; ${skippedRows} bad rows left out` : "";
     report(`${file.name}: ${dataset.count} rows, ${describeClasses(read)}${skipped}.`);
-    const data = splitDataset(dataset, { seed, testFraction: byId<HTMLInputElement>("test-fraction").valueAsNumber });
-    return { data, model: { layers: LAYERS } };
+    return { data: splitDataset(dataset, { seed, testFraction }), model: { layers: LAYERS } };
   }
   const name = byId<HTMLSelectElement>("problem").value;
   const info = problemInfo(name);
@@ -385,13 +395,16 @@ function currentConfig(): ComparisonConfig {
   const epochs = integerField("epochs");
   const csv = byId<HTMLInputElement>("data-csv").checked;
   const file = byId<HTMLInputElement>("csv-file").files?.[0];
+  const target = byId<HTMLInputElement>("csv-target").value.trim();
+  const testFraction = byId<HTMLInputElement>("test-fraction").valueAsNumber;
   const data: ComparisonConfig["data"] = csv
-    ? { source: "csv", file: file?.name ?? "", testFraction: byId<HTMLInputElement>("test-fraction").valueAsNumber }
+    ? { source: "csv", file: file?.name ?? "", testFraction, ...(target === "" ? {} : { target }) }
     : { source: "sample", trainRows: integerField("train-rows") };
-  const problem = byId<HTMLSelectElement>("problem").value;
+  const chosen = byId<HTMLSelectElement>("problem").value;
+  const problem = csv ? (target === "" ? undefined : CSV_REGRESSION) : chosen === DEFAULT_PROBLEM ? undefined : chosen;
   const config: ComparisonConfig = {
     data,
-    ...(csv || problem === DEFAULT_PROBLEM ? {} : { problem }),
+    ...(problem === undefined ? {} : { problem }),
     optimizers: rows.chosenForCompare(scheduleSpec),
     epochs,
     batchSize,
@@ -418,20 +431,21 @@ async function applyConfig(config: ComparisonConfig): Promise<void> {
   set("batch-size", config.batchSize);
   set("seed", config.seed);
   set("seeds", config.seeds);
+  const problem = byId<HTMLSelectElement>("problem");
   if (config.data.source === "csv") {
     byId<HTMLInputElement>("data-csv").checked = true;
     set("test-fraction", config.data.testFraction);
+    byId<HTMLInputElement>("csv-target").value = config.data.target ?? "";
   } else {
     byId<HTMLInputElement>("data-sample").checked = true;
     set("train-rows", config.data.trainRows);
+    problem.value = config.problem ?? DEFAULT_PROBLEM;
+    if (problem.value !== (config.problem ?? DEFAULT_PROBLEM))
+      throw new Error(
+        `the link's problem ${JSON.stringify(config.problem)} is not one this page trains (${PAGE_PROBLEMS.join(", ")})`,
+      );
+    byId("problem-description").textContent = problemInfo(problem.value).description;
   }
-  const problem = byId<HTMLSelectElement>("problem");
-  problem.value = config.problem ?? DEFAULT_PROBLEM;
-  if (problem.value !== (config.problem ?? DEFAULT_PROBLEM))
-    throw new Error(
-      `the link's problem ${JSON.stringify(config.problem)} is not one this page trains (${PAGE_PROBLEMS.join(", ")})`,
-    );
-  byId("problem-description").textContent = problemInfo(problem.value).description;
   showSchedule(scheduleSelect, config.schedule, "none");
   for (const spec of config.optimizers) {
     const row = rows.find(spec.label ?? spec.name, spec.name)!;

@@ -1,7 +1,8 @@
-// The demo's Problem choice in Debian's Chromium, served with the strict CSP: it offers every problem of the registry
-// whose data a page can have (the embedded sample's and DeepOBS's quadratic, drawn in wasm), and choosing
+// The demo's problems in Debian's Chromium, served with the strict CSP: the Problem choice offers every problem of
+// the registry whose data a page has (the embedded sample's and DeepOBS's quadratic, drawn in wasm); choosing
 // quadratic_deep takes its batch size and epochs, trains the comparison in Web Workers to exactly the numbers
-// compare() gives in Node on the same problem, and draws the curves.
+// compare() gives in Node on the same problem, and draws the curves; a CSV with a target column trains
+// csv_regression as the CLI's --csv --target does.
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
@@ -84,6 +85,54 @@ describe("the demo's Problem choice", () => {
     expect(numbers(results.runs)).toEqual(numbers(nodeRuns));
     expect(problems.errors).toEqual([]);
     expect(problems.foreignRequests.filter((url) => !url.startsWith(`blob:${server.url.slice(0, -1)}`))).toEqual([]);
+    await page.close();
+  });
+
+  it("trains csv_regression on a CSV with a target column, as compare --csv --target does in Node", async () => {
+    // y = 2·a − b + 0.5·c + 1, a little noise; a header names the columns.
+    const rows = ["a,b,c,y"];
+    for (let i = 0; i < 240; i++) {
+      const [a, b, c] = [(i % 17) / 17, ((i * 7) % 23) / 23, ((i * 13) % 29) / 29];
+      rows.push([a, b, c, 2 * a - b + 0.5 * c + 1 + (((i * 31) % 11) - 5) / 100].join(","));
+    }
+    const csv = rows.join("\n") + "\n";
+    const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, acceptDownloads: true });
+    const problems = watchPage(page, server.url.slice(0, -1));
+    await page.goto(server.url + "demo/");
+    await page
+      .locator("#csv-file")
+      .setInputFiles({ name: "linear.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+    await page.locator("#csv-target").fill("y");
+    await page.locator("#epochs").fill("2");
+    await page.locator("#batch-size").fill("32");
+    await page.getByRole("button", { name: "Run" }).click();
+    await expect.poll(() => page.locator("#status").textContent(), { timeout: 100_000 }).toMatch(/^Done: \d+ runs in /);
+    expect(await page.locator("#curves svg").first().textContent()).toContain("Evolution of Optimizers");
+    const download = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Download JSON" }).click();
+    const results = JSON.parse(await readFile((await (await download).path())!, "utf8")) as {
+      configuration: ComparisonConfig;
+      runs: (RunResult & { losses: (number | null)[] })[];
+    };
+    const { configuration } = results;
+    expect(results.runs.filter((run) => run.error !== undefined || run.losses.length === 0)).toEqual([]);
+    expect(configuration.problem).toBe("csv_regression");
+    expect(configuration.data).toEqual({ source: "csv", file: "linear.csv", testFraction: 0.2, target: "y" });
+    expect(node.compareCommand(configuration)).toContain("--csv linear.csv --target y --holdout 0.2");
+
+    const { dataset } = await node.readCsv(new Blob([csv]), { target: "y" });
+    const data = node.splitDataset(dataset, { seed: configuration.seed, testFraction: 0.2 });
+    const model = node.problemModel(node.problemInfo("csv_regression"), { features: dataset.features, outputs: 1 });
+    const inNode = await node.compare({
+      data,
+      model,
+      optimizers: configuration.optimizers,
+      epochs: configuration.epochs,
+      batchSize: configuration.batchSize,
+      seed: configuration.seed,
+    });
+    expect(numbers(results.runs)).toEqual(numbers(JSON.parse(node.resultsJson(inNode)).runs));
+    expect(problems.errors).toEqual([]);
     await page.close();
   });
 });

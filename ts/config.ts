@@ -3,14 +3,17 @@
 import type { LrGrid } from "./client.js";
 import type { ComparedOptimizer, ScheduleSpec } from "./types.js";
 
-/** Where a comparison's data came from: the embedded sample (its first `trainRows` training rows) or a CSV file. */
+/**
+ * Where a comparison's data came from: the problem's own (the embedded sample, or DeepOBS's quadratic data; its first
+ * `trainRows` training rows) or a CSV file, with a label column or, for regression (csv_regression), a `target` column.
+ */
 export type DataChoice =
-  { source: "sample"; trainRows?: number } | { source: "csv"; file: string; testFraction: number };
+  { source: "sample"; trainRows?: number } | { source: "csv"; file: string; testFraction: number; target?: string };
 
 /** Everything that determines a comparison's numbers. */
 export interface ComparisonConfig {
   data: DataChoice;
-  /** A problem of the registry trained on the embedded sample (its model); left out: the notebook's, mnist_mlp. */
+  /** A problem of the registry (its model); left out: the notebook's, mnist_mlp. With a CSV target: csv_regression. */
   problem?: string;
   optimizers: ComparedOptimizer[];
   epochs: number;
@@ -63,7 +66,9 @@ export function compareCommand(config: ComparisonConfig): string {
   const words = ["optimlab", "compare"];
   for (const spec of config.optimizers) words.push("--opt", shellWord(specText(spec as { name: string })));
   if (config.data.source === "csv") {
-    words.push("--csv", shellWord(config.data.file), "--holdout", String(config.data.testFraction));
+    words.push("--csv", shellWord(config.data.file));
+    if (config.data.target !== undefined) words.push("--target", shellWord(config.data.target));
+    words.push("--holdout", String(config.data.testFraction));
   } else {
     if (config.problem !== undefined) words.push("--problem", shellWord(config.problem));
     if (config.data.trainRows !== undefined) words.push("--limit", String(config.data.trainRows));
@@ -147,6 +152,8 @@ export function configFromHash(hash: string): ComparisonConfig | undefined {
   const data = config.data;
   if (!isObject(data) || (data.source !== "sample" && data.source !== "csv"))
     throw new Error('the link\'s configuration must say its data: { source: "sample" } or { source: "csv", … }');
+  if (data.target !== undefined && typeof data.target !== "string")
+    throw new Error("the link's data.target must be a column name or index as text");
   if (config.problem !== undefined && typeof config.problem !== "string")
     throw new Error("the link's problem must be a name such as mnist_2c2d");
   if (config.schedule !== undefined && !(isObject(config.schedule) && typeof config.schedule.name === "string"))

@@ -6,7 +6,7 @@ export { ConfigError, OptimizerOptionError, PoolDisposedError, WorkerCrashError 
 export type { CompareOptions, ModelSpec, OptimlabPool, PoolOptions, RunOptions, TrainOptions } from "./client.js";
 export type { PoolStats } from "./pool.js";
 export type { StepSettings } from "./model.js";
-export { DEFAULT_PROBLEM, FASHION_MNIST_PACKAGE, MODEL_PROBLEMS, problemInfo } from "./problems.js";
+export { DEFAULT_PROBLEM, FASHION_MNIST_PACKAGE, MODEL_PROBLEMS, problemInfo, problemModel } from "./problems.js";
 export type { LoadedProblem, ProblemData, ProblemInfo, ProblemOptions } from "./problems.js";
 export type { LossClosure, Optimizer, OptimizerOptions } from "./optimizer.js";
 export { OPTIMIZER_OPTIONS } from "./optimizers.js";
