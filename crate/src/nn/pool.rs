@@ -1,6 +1,7 @@
 //! The window geometry shared by maxpool2d and avgpool2d: torch's kernel_size, stride (default: the
 //! kernel size) and padding, ceil_mode off: out = (in + 2·padding − kernel) / stride + 1.
 use super::spec::{self, Options};
+use std::ops::Range;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pool {
@@ -52,14 +53,17 @@ impl Pool {
 
     /// The window of output (oy, ox): rows and columns inside the input, and the window's size counted
     /// with the padding (torch's divisor when count_include_pad).
-    pub fn window(&self, oy: usize, ox: usize) -> (std::ops::Range<usize>, std::ops::Range<usize>, usize) {
-        let span = |o: usize, d: usize| {
-            let start = (o * self.stride[d]) as isize - self.padding[d] as isize;
-            let end = (start + self.kernel[d] as isize).min((self.input[d + 1] + self.padding[d]) as isize);
-            let size = (end - start) as usize;
-            (start.max(0) as usize..end.min(self.input[d + 1] as isize) as usize, size)
-        };
-        let ((rows, h), (cols, w)) = (span(oy, 0), span(ox, 1));
+    pub fn window(&self, oy: usize, ox: usize) -> (Range<usize>, Range<usize>, usize) {
+        let ((rows, h), (cols, w)) = (self.span(oy, 0), self.span(ox, 1));
         (rows, cols, h * w)
+    }
+
+    /// The input rows (`d` = 0) or columns (`d` = 1) under output index `o`'s window, and the window's extent
+    /// along `d` counted with the padding.
+    pub fn span(&self, o: usize, d: usize) -> (Range<usize>, usize) {
+        let start = (o * self.stride[d]) as isize - self.padding[d] as isize;
+        let end = (start + self.kernel[d] as isize).min((self.input[d + 1] + self.padding[d]) as isize);
+        let size = (end - start) as usize;
+        (start.max(0) as usize..end.min(self.input[d + 1] as isize) as usize, size)
     }
 }
