@@ -58,6 +58,7 @@ describe("the tarball", () => {
     /^(package\.json|README\.md|LICENSE|CHANGELOG\.md)$/,
     /^dist\/([\w-]+\/)*[\w.-]+\.(js|d\.ts)$/, // the tsc build with its declarations
     /^dist\/index\.(cjs|d\.cts)$/, // the CommonJS entry
+    /^dist\/worker-node\.cjs$/, // the worker thread every Node pool starts: one file, comlink and the wasm glue inside
     /^dist\/optimlab\.browser\.mjs$/, // the ES module bundle for <script type="module"> and import maps
     /^dist\/optimlab\.(global\.js|browser\.mjs|worker\.js)\.LEGAL\.txt$/, // licences of the code bundled into them
     /^dist\/pkg\/optimlab(_fast)?_bg\.wasm$/, // the default build and the opt-in fast one (precision "fast")
@@ -76,6 +77,7 @@ describe("the tarball", () => {
     "dist/browser.d.ts",
     "dist/cli.js",
     "dist/worker-node.js",
+    "dist/worker-node.cjs",
     "dist/optimlab.worker.js",
     "dist/optimlab.global.js",
     "dist/optimlab.browser.mjs",
@@ -267,12 +269,12 @@ describe("a wrong install", () => {
     expect(result.stdout + result.stderr).toContain(message);
   });
 
-  it("with the worker script renamed: the error names worker-node.js and where it was looked for", async () => {
+  it("with the worker script renamed: the error names worker-node.cjs and where it was looked for", async () => {
     const packageDir = await brokenCopy("renamed-worker", (dir) =>
-      rename(join(dir, "dist/worker-node.js"), join(dir, "dist/worker-node.renamed.js")),
+      rename(join(dir, "dist/worker-node.cjs"), join(dir, "dist/worker-node.renamed.cjs")),
     );
     const result = await run("node", ["main.mjs"], { cwd: join(packageDir, "../..") });
-    const message = `optimlab: the worker script worker-node.js is missing: looked for ${join(packageDir, "dist/worker-node.js")}`;
+    const message = `optimlab: the worker script worker-node.cjs is missing: looked for ${join(packageDir, "dist/worker-node.cjs")}`;
     expect(result.stdout + result.stderr).toContain(message);
   });
 });

@@ -11,6 +11,9 @@ import { OptimizerOptionError, PoolDisposedError, WorkerCrashError } from "../di
 interface FakeApi {
   init(module: WebAssembly.Module): void;
   memoryBytes(): number;
+  addData(id: number, data: object): number;
+  dropData(id: number): void;
+  datasets(): number[];
   threadId(): number;
   initialized(): boolean;
   sleep(ms: number): Promise<number>;
@@ -29,6 +32,47 @@ function fakePool(size: number): WorkerPool<FakeApi> {
 }
 
 describe("WorkerPool", () => {
+  it("prestart starts workers before any job, up to its size, and the jobs then run on them", async () => {
+    const pool = fakePool(2);
+    try {
+      pool.prestart(5);
+      expect(await pool.stats()).toMatchObject({ workers: 2, busy: 0, spawned: 2 });
+      const threads = await Promise.all([0, 1].map((index) => pool.run(`job ${index}`, (remote) => remote.sleep(60))));
+      expect(new Set(threads).size).toBe(2);
+      pool.prestart(2);
+      expect(await pool.stats()).toMatchObject({ workers: 2, spawned: 2 });
+    } finally {
+      pool.dispose();
+    }
+  });
+
+  it("posts a job's datasets behind init, even while the module is still compiling, and only once per worker", async () => {
+    const platform = nodePlatform({ workerUrl: new URL("./workers/fake-worker.mjs", import.meta.url) });
+    const compile = platform.compileModule;
+    const slowly: typeof platform = {
+      ...platform,
+      compileModule: (precision) => new Promise((resolve) => setTimeout(() => resolve(compile(precision)), 100)),
+    };
+    const pool = new WorkerPool<FakeApi>(slowly, 1);
+    try {
+      const dataset = (count: number) => ({
+        pixels: new Uint8Array(count),
+        labels: new Uint8Array(count),
+        count,
+        features: 1,
+        classes: 2,
+      });
+      const [train, test] = [dataset(3), dataset(2)];
+      const data = [pool.resident(train, { labels: train.labels }), pool.resident(test, { labels: test.labels })];
+      const ids = data.map((entry) => entry.id);
+      expect(await pool.run("first", (remote) => remote.datasets(), undefined, data)).toEqual(ids);
+      expect(await pool.run("second", (remote) => remote.datasets(), undefined, data)).toEqual(ids);
+      expect((await pool.stats()).datasetsSent).toBe(2);
+    } finally {
+      pool.dispose();
+    }
+  });
+
   it("starts workers lazily, initializes each with the compiled module, runs one job per worker and queues the rest in order", async () => {
     const pool = fakePool(2);
     try {

@@ -185,6 +185,8 @@ export class OptimlabPool {
       ...firstSpec
     } = options.optimizers[0]! as OptimizerSpec & { lrRule?: unknown };
     await checkModelAndData(() => this.platform.compileModule(), options, firstSpec, totalSteps(options));
+    // Checked: the workers the first runs take start now, booting while this thread prepares the runs and their data.
+    this.pool.prestart(options.optimizers.length * (grid ? grid.length : seeds));
     // Nothing is reported once the comparison has settled: when it rejects (abort, disposed pool), runs whose chunk
     // is still in flight finish that chunk afterwards, and the caller has moved on.
     let settled = false;
@@ -259,6 +261,7 @@ export class OptimlabPool {
     refuseNonFinite(options.optimizer, "optimizer");
     const { label: _label, schedule: _schedule, ...optimizer } = options.optimizer;
     await checkModelAndData(() => this.platform.compileModule(), options, optimizer, totalSteps(options));
+    this.pool.prestart(1);
     const label = options.optimizer.label ?? defaultLabel(options.optimizer);
     const outcome = await this.execute(options, options.optimizer, label, 0, throttledProgress(options.onProgress));
     if (outcome.error !== undefined) throw outcome.error;

@@ -1,4 +1,5 @@
-// Node's platform adapter for the pool: worker_threads running worker-node.js, the .wasm read from disk.
+// Node's platform adapter for the pool: worker_threads running worker-node.cjs (ts/worker-node.ts bundled into one
+// CommonJS file by scripts/bundle.mjs: a fresh worker loads one file, no ES module loader), the .wasm read from disk.
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename } from "node:path";
@@ -14,7 +15,7 @@ export interface NodePlatformOptions {
 }
 
 export function nodePlatform(options: NodePlatformOptions = {}): Platform {
-  const workerUrl = options.workerUrl ?? new URL("./worker-node.js", import.meta.url);
+  const workerUrl = options.workerUrl ?? new URL("./worker-node.cjs", import.meta.url);
   return {
     compileModule,
     cores: availableParallelism,

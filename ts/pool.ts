@@ -53,6 +53,9 @@ export interface PoolStats {
 interface PooledWorker<Api> {
   handle: WorkerHandle;
   remote: Comlink.Remote<Api>;
+  /** Settles once `init` has been posted to the worker: what is posted after it runs after it there. */
+  initPosted: Promise<unknown>;
+  /** init's answer: the worker's wasm instance is up. */
   ready: Promise<unknown>;
   /** Settles as `work` does, or rejects when the worker dies first: comlink never settles a call to a dead worker. */
   untilDeath<T>(work: Promise<T>): Promise<T>;
@@ -129,11 +132,20 @@ export class WorkerPool<Api extends PoolWorkerApi> {
   ): Promise<T> {
     const worker = await this.acquire(signal);
     try {
+      // The datasets are posted at once, behind init: a worker still starting finds them queued and copies them as
+      // soon as its instance is up, rather than after a round trip per message. Messages run in order, so init's
+      // failure is the one reported (the sends it leaves failing are awaited only after it).
+      const sends = datasets
+        .filter((dataset) => !worker.datasets.has(dataset.id))
+        .map((dataset) => ({
+          id: dataset.id,
+          sent: worker.initPosted.then(() => worker.remote.addData(dataset.id, dataset.bytes)),
+        }));
+      for (const { sent } of sends) sent.catch(() => {}); // surfaces below, unless init failed first
       await worker.untilDeath(worker.ready);
-      for (const dataset of datasets) {
-        if (worker.datasets.has(dataset.id)) continue;
-        await worker.untilDeath(worker.remote.addData(dataset.id, dataset.bytes));
-        worker.datasets.add(dataset.id);
+      for (const { id, sent } of sends) {
+        await worker.untilDeath(sent);
+        worker.datasets.add(id);
         this.datasetsSent++;
       }
       return await worker.untilDeath(job(worker.remote));
@@ -145,6 +157,17 @@ export class WorkerPool<Api extends PoolWorkerApi> {
     } finally {
       this.release(worker);
     }
+  }
+
+  /**
+   * Starts workers now, up to `count` (at most the pool's size, counting those alive), so that their start overlaps
+   * what the caller prepares before its jobs: a fresh worker takes tens of milliseconds to boot. Idle, they let the
+   * host exit like any idle worker.
+   */
+  prestart(count: number): void {
+    if (this.disposed) return;
+    const wanted = Math.min(count, this.size) - this.workers.length;
+    for (let i = 0; i < wanted; i++) this.spawn().handle.keepAlive?.(false);
   }
 
   /**
@@ -286,6 +309,7 @@ export class WorkerPool<Api extends PoolWorkerApi> {
     const handle = this.platform.spawnWorker();
     const remote = Comlink.wrap<Api>(handle.endpoint);
     const { untilDeath, kill } = deathWatch();
+    const init = module.then((compiled) => ({ answer: remote.init(compiled) }));
     const worker: PooledWorker<Api> = {
       handle,
       remote,
@@ -294,7 +318,8 @@ export class WorkerPool<Api extends PoolWorkerApi> {
       alive: true,
       busy: false,
       datasets: new Set(),
-      ready: module.then((compiled) => remote.init(compiled)),
+      initPosted: init,
+      ready: init.then(({ answer }) => answer),
     };
     worker.ready.catch(() => {}); // surfaces through run()
     handle.onError((error) => {

@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { smoke } from "../index.js";
+import { smoke } from "../node-api.js";
 import { HELP_FLAG, PACKAGE_ROOT, type Command } from "./command.js";
 import { compareCommand, notebookCommand } from "./compare.js";
 import { landscapeCommand } from "./landscape.js";

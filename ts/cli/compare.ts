@@ -2,11 +2,12 @@
 // torch's): train one MLP per optimizer on the same data and seed, write the report, figures and losses.
 import { resolve } from "node:path";
 import { shellWord } from "../config.js";
-import { compare, ConfigError } from "../index.js";
+import { ConfigError } from "../errors.js";
 import { LR_RULES, type LrFindSettings } from "../lr-find.js";
 import { stepsPerEpoch } from "../model.js";
 import { PAIRED_PALETTE, uniqueLabels } from "../plot/common.js";
-import { describeOptimizer } from "../plot/report.js";
+import { compare } from "../node-api.js";
+import { describeOptimizer } from "../plot/text.js";
 import { DEFAULT_PROBLEM } from "../problems.js";
 import { resolveSchedule } from "../schedule.js";
 import { defaultLabel, NOTEBOOK_LINEUP, NOTEBOOK_PAIRS } from "../spec.js";

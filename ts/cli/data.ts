@@ -1,6 +1,11 @@
 // The data and training flags that compare, notebook and lr-find share, and the data and model they name.
 import { readFile } from "node:fs/promises";
-import { ConfigError, describeClasses, loadMnistSample, readCsvFile, readIdxFiles, splitDataset } from "../index.js";
+import { describeClasses } from "../data/csv.js";
+import { readCsvFile } from "../data/csv-node.js";
+import { readIdxFiles } from "../data/idx-node.js";
+import { loadMnistSample } from "../data/mnist-sample.js";
+import { splitDataset } from "../data/split.js";
+import { ConfigError } from "../errors.js";
 import { MODEL_PROBLEMS, problemInfo, type LoadedProblem } from "../problems.js";
 import { loadProblem } from "../problems-node.js";
 import type { StepSettings } from "../model.js";

@@ -2,12 +2,11 @@
 // pictures), with the paths as CSV and a table of where each optimizer ended.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { distanceToMinimum, landscape, landscapeFunctions, landscapeGrid, landscapeLineup } from "../index.js";
-import type { LandscapeResult } from "../landscape.js";
+import { distanceToMinimum, type LandscapeResult } from "../landscape.js";
+import { landscape, landscapeFunctions, landscapeGrid } from "../node-api.js";
 import { uniqueLabels } from "../plot/common.js";
-import { landscapePlot } from "../plot/landscape.js";
-import { nodeDocument, svgText, svgToPng } from "../plot/render-node.js";
-import { describeOptimizer, formatNumber } from "../plot/report.js";
+import { describeOptimizer, formatNumber } from "../plot/text.js";
+import { landscapeLineup } from "../spec.js";
 import { UsageError, flag, parseOptimizer } from "./args.js";
 import type { Command } from "./command.js";
 import { csvField, float32Number } from "./csv.js";
@@ -131,6 +130,10 @@ export const landscapeCommand: Command = {
 
     const result = await landscape({ fn: fnName, start, optimizers, steps });
     const grid = await landscapeGrid(fnName);
+    const [{ landscapePlot }, { nodeDocument, svgText, svgToPng }] = await Promise.all([
+      import("../plot/landscape.js"),
+      import("../plot/render-node.js"),
+    ]);
     const svg = svgText(landscapePlot(result, grid, { document: nodeDocument() }));
     await mkdir(out, { recursive: true });
     const files: Record<string, string | Uint8Array> = {

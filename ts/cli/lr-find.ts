@@ -2,10 +2,10 @@
 // seed as `compare`; writes the figure and the curves, prints the suggested lrs and the compare command using them.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { ConfigError, lrFindAll, preferredLr, type LrFindResult, type LrSuggestions } from "../index.js";
-import { uniqueLabels } from "../plot/common.js";
-import { formatLr, lrFindPlot } from "../plot/lr-find.js";
-import { nodeDocument, svgText, svgToPng } from "../plot/render-node.js";
+import { ConfigError } from "../errors.js";
+import { preferredLr, type LrFindResult, type LrSuggestions } from "../lr-find.js";
+import { lrFindAll } from "../node-api.js";
+import { formatLr, uniqueLabels } from "../plot/common.js";
 import { NOTEBOOK_LINEUP } from "../spec.js";
 import type { OptimizerSpec } from "../types.js";
 import { UsageError, flag, normalizeFlag, parseOptimizer, type ParsedFlags } from "./args.js";
@@ -123,6 +123,11 @@ async function runLrFind(flags: ParsedFlags, io: Io): Promise<number> {
     io.stderr.write("optimlab: --precision fast: this Node cannot run relaxed SIMD; the default build ran\n");
 
   await mkdir(out, { recursive: true });
+  // The plotting stack is loaded now, for the figure, not while the tests run.
+  const [{ lrFindPlot }, { nodeDocument, svgText, svgToPng }] = await Promise.all([
+    import("../plot/lr-find.js"),
+    import("../plot/render-node.js"),
+  ]);
   // Up to three curves read well overlaid; more get a panel each, four to a row.
   const svg = svgText(lrFindPlot(results, { document: nodeDocument(), ...(results.length > 3 ? { columns: 4 } : {}) }));
   const files: Record<string, string | Uint8Array> = {

@@ -1,28 +1,21 @@
 // What a comparison leaves behind: the report, the figures as SVG and PNG, the per-step losses as CSV and
-// JSON Lines, a summary table for the terminal and a JSON summary for scripts.
+// JSON Lines, a summary table for the terminal and a JSON summary for scripts. The plotting stack (Observable Plot,
+// linkedom, resvg: ~35 MB of a process) is imported when the figures are drawn, after the training, not before.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { hasReplicates, rankingMetric, seedSummaries, SIGNIFICANCE_TEST } from "../stats.js";
 import type { RunResult } from "../types.js";
-import { epochPlot } from "../plot/epochs.js";
-import { lossPlot } from "../plot/loss.js";
-import { sensitivityPlot, type SensitivityCurve } from "../plot/sensitivity.js";
-import { nodeDocument, svgText, svgToPng } from "../plot/render-node.js";
+import type { SensitivityCurve } from "../plot/sensitivity.js";
+import type { ReportInfo } from "../plot/report.js";
 import {
   describeRun,
   finalTrainLoss,
   formatMeanSd,
   formatNumber,
   formatPercent,
-  LR_CAPTION,
-  lrFigure,
-  reportHtml,
   runOutcome,
   secondsPerEpoch,
-  sensitivityFigure,
-  SENSITIVITY_CAPTION,
-  type ReportInfo,
-} from "../plot/report.js";
+} from "../plot/text.js";
 import { lrChoiceText, runLabels } from "../plot/common.js";
 import { lossesCsv, lossesJsonl, tuningCsv } from "../export.js";
 
@@ -122,6 +115,19 @@ export async function writeOutputs(
   } = {},
 ): Promise<Record<string, string>> {
   await mkdir(dir, { recursive: true });
+  const [
+    { nodeDocument, svgText, svgToPng },
+    { lossPlot },
+    { epochPlot },
+    { sensitivityPlot },
+    { LR_CAPTION, lrFigure, reportHtml, sensitivityFigure, SENSITIVITY_CAPTION },
+  ] = await Promise.all([
+    import("../plot/render-node.js"),
+    import("../plot/loss.js"),
+    import("../plot/epochs.js"),
+    import("../plot/sensitivity.js"),
+    import("../plot/report.js"),
+  ]);
   const document = nodeDocument();
   const loss = svgText(lossPlot(runs, { document, ...figureOptions }));
   const epochs = svgText(epochPlot(runs, { document, colors: figureOptions.colors }));

@@ -2,10 +2,8 @@
 // Re-exports the --schedule parser and the one-line description that `compare` shares.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { scheduleLrs } from "../index.js";
+import { scheduleLrs } from "../node-api.js";
 import { describeSchedule } from "../spec.js";
-import { nodeDocument, svgText, svgToPng } from "../plot/render-node.js";
-import { schedulePlot } from "../plot/schedule.js";
 import type { ScheduleSpec } from "../types.js";
 import { UsageError, flag, parseSchedule } from "./args.js";
 import type { Command } from "./command.js";
@@ -134,6 +132,10 @@ Writes into --out: schedules.svg/png (one panel per schedule when there are more
         return 1;
       }
     }
+    const [{ nodeDocument, svgText, svgToPng }, { schedulePlot }] = await Promise.all([
+      import("../plot/render-node.js"),
+      import("../plot/schedule.js"),
+    ]);
     const document = nodeDocument();
     const svg = svgText(schedulePlot(curves, { document, ...(curves.length > 4 ? { columns: 3 } : {}) }));
     await mkdir(out, { recursive: true });

@@ -1,18 +1,16 @@
 // `optimlab sweep`, `sweep status`, `sweep report` and `worker`: hyper-parameter sweeps in the local pool, or across
 // machines through BullMQ on Redis (--queue). The queue code is imported only when --queue is given, so the other
-// commands never load bullmq or ioredis.
+// commands never load bullmq or ioredis; the local pool, the report and its figures only by the commands that use them.
 import { readFile, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
-import { formatNumber, formatPercent } from "../plot/report.js";
+import { formatNumber, formatPercent } from "../plot/text.js";
 import { readResults, ResultsFile } from "../sweep/results.js";
 import type { ResultRecord } from "../sweep/run.js";
-import { bestLrTable, lrSensitivity, modelText, recordToRun, sensitivityCsv, SweepLabels } from "../sweep/report.js";
 import { planSweep, SweepSpecError, type SweepPlan } from "../sweep/spec.js";
-import { LocalExecutor, runSweep, type SweepExecutor, type SweepOutcome } from "../sweep/sweep.js";
+import type { SweepExecutor, SweepOutcome } from "../sweep/sweep.js";
 import { UsageError, flag, type FlagSpec, type ParsedFlags } from "./args.js";
 import { HELP_FLAG, packageVersion, type Command, type Io } from "./command.js";
-import { writeOutputs } from "./output.js";
 
 const QUEUE: FlagSpec = {
   kind: "string",
@@ -82,6 +80,10 @@ async function runSweepCommand(flags: ParsedFlags, io: Io): Promise<number> {
   const attempts = flag<number>(flags, "attempts") ?? DEFAULT_ATTEMPTS;
   const version = await packageVersion();
   const resultsPath = resolve(flag<string>(flags, "results") ?? specPath.replace(/(\.json)?$/, ".results.jsonl"));
+  const [{ SweepLabels }, { LocalExecutor, runSweep }] = await Promise.all([
+    import("../sweep/report.js"),
+    import("../sweep/sweep.js"),
+  ]);
   const labels = new SweepLabels(plan.runs.map((run) => run.spec));
 
   const results = await ResultsFile.open(resultsPath);
@@ -258,6 +260,8 @@ against lr, also in the report) beside the report and prints the table.`,
     if (path === undefined) throw new UsageError("give the results file: optimlab sweep report RESULTS.jsonl");
     const { records } = await readResults(resolve(path));
     if (records.length === 0) throw new UsageError(`${path} holds no results`);
+    const [{ bestLrTable, lrSensitivity, modelText, recordToRun, sensitivityCsv, SweepLabels }, { writeOutputs }] =
+      await Promise.all([import("../sweep/report.js"), import("./output.js")]);
     const out = resolve(flag<string>(flags, "out") ?? path.replace(/(\.jsonl)?$/, "-report"));
     const labels = new SweepLabels(records.map((record) => record.spec));
     const { metric, groups } = lrSensitivity(records, labels);
