@@ -1,6 +1,6 @@
 // What a comparison leaves behind: the report, the figures as SVG and PNG, the per-step losses as CSV and
 // JSON Lines, a summary table for the terminal and a JSON summary for scripts. The plotting stack (Observable Plot,
-// linkedom, resvg: ~35 MB of a process) is imported when the figures are drawn, after the training, not before.
+// linkedom, resvg: about 37 MB of rss, measured) is imported when the figures are drawn, after the training, not before.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { hasReplicates, rankingMetric, seedSummaries, SIGNIFICANCE_TEST } from "../stats.js";
