@@ -459,7 +459,12 @@ fn write_tile(
                 out.iter_mut().zip(sums).zip(&bias[j..j + cols]).for_each(|((o, &s), &b)| *o = s + b)
             }
             (true, None, Some(row_bias)) => out.iter_mut().zip(sums).for_each(|(o, &s)| *o = s + row_bias[i + r]),
-            (true, None, None) => out.copy_from_slice(sums),
+            (true, None, None) => match (<&mut [f32; NR]>::try_from(&mut *out), <&[f32; NR]>::try_from(sums)) {
+                // A whole tile row: a fixed-size copy is two vector moves, where a copy of `cols` values would be a
+                // `memory.copy` call in wasm (once per row of every tile).
+                (Ok(out), Ok(sums)) => *out = *sums,
+                _ => out.copy_from_slice(sums),
+            },
             (false, _, _) => out.iter_mut().zip(sums).for_each(|(o, &s)| *o += s),
         }
         if last && epilogue.relu {
