@@ -180,6 +180,31 @@ describe("optimlab sweep over a problem of the registry and a user's own model",
     expect(html).toContain(`<dt>problem</dt><dd>${name}</dd>`);
   });
 
+  it("trains csv_regression on a CSV named by path with its target column, as compare --csv --target does", async () => {
+    const rows = ["a,b,y"];
+    for (let i = 0; i < 100; i++) rows.push(`${i % 7},${(i * 3) % 11},${(i % 7) * 0.5 - ((i * 3) % 11) * 0.25}`);
+    const csv = rows.join("\n") + "\n";
+    await writeFile(join(dir, "regression.csv"), csv);
+    const sha256 = createHash("sha256").update(csv).digest("hex");
+    const model = { input: [2], layers: [{ type: "linear", in: 2, out: 1 }], loss: "mse" };
+    const spec = { problem: "csv_regression", model, data: { path: "regression.csv", sha256, target: "y" } };
+    await writeFile(
+      join(dir, "regression.json"),
+      JSON.stringify({ ...spec, epochs: 3, optimizer: { name: "adam" }, grid: { lr: [0.01, 0.1] } }),
+    );
+    const sweep = await cli("sweep", join(dir, "regression.json"), "--workers", "1");
+    expect(sweep.code, sweep.stderr).toBe(0);
+    const { records } = await readResults(join(dir, "regression.results.jsonl"));
+    const info = problemInfo("csv_regression");
+    const problem = await loadProblem("csv_regression", { csv: join(dir, "regression.csv"), target: "y" });
+    for (const record of records) {
+      expect(record.spec).toMatchObject({ problem: "csv_regression", batchSize: info.batchSize, model });
+      const direct = await train({ ...problem, model, epochs: 3, optimizer: record.spec.optimizer });
+      expect(Float32Array.from(record.losses, (loss) => loss ?? Number.NaN)).toEqual(direct.losses);
+    }
+    expect(records).toHaveLength(2);
+  });
+
   it("refuses, before running anything, a model whose layer does not fit and a problem it does not know", async () => {
     const layers = [{ type: "linear", in: 784, out: 64 }, { type: "relu" }, { type: "linear", in: 48, out: 10 }];
     const model = { input: [784], layers, loss: "cross_entropy" };
