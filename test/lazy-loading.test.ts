@@ -1,13 +1,14 @@
 // What a process loads before it needs it: the worker thread every Node pool starts is one self-contained file, and
-// the CLI loads the plotting stack (Observable Plot, linkedom, resvg) only when it draws a figure and the Redis
-// queue packages (bullmq, ioredis) only for --queue.
+// the CLI loads the plotting stack (Observable Plot, linkedom, resvg) only when it draws a figure, the Redis queue
+// packages (bullmq, ioredis) only for --queue, and reads a data file in a worker thread of its own.
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadMnistSample } from "../dist/index.js";
 
 const DIST = resolve(import.meta.dirname, "../dist");
 const TRACER = resolve(import.meta.dirname, "helpers/trace-imports.mjs");
@@ -70,5 +71,33 @@ describe("the CLI", () => {
     expect(packagesOf(lines.slice(0, firstWorker)).filter((name) => HEAVY.includes(name))).toEqual([]);
     expect(packagesOf(lines).filter((name) => name === "bullmq" || name === "ioredis")).toEqual([]);
     expect((await readFile(join(out, "loss.svg"), "utf8")).startsWith("<svg")).toBe(true);
+  });
+
+  it("compare --csv reads and splits the file in a worker thread: this thread never loads the CSV parser", async () => {
+    const { train } = await loadMnistSample({ seed: 0 });
+    const header = ["label", ...Array.from({ length: train.features }, (_, i) => `pixel${i}`)].join(",");
+    const rows = Array.from({ length: 300 }, (_, r) =>
+      [train.labels[r], ...train.pixels.subarray(r * train.features, (r + 1) * train.features)].join(","),
+    );
+    const csv = join(dir, "digits.csv");
+    await writeFile(csv, [header, ...rows].join("\n") + "\n");
+    const out = join(dir, "csv-out");
+    const lines = await tracedCli(
+      "csv",
+      "compare",
+      "--csv",
+      csv,
+      "--opt",
+      "sgd",
+      "--epochs",
+      "1",
+      "--out",
+      out,
+      "--quiet",
+    );
+    expect(lines.filter((line) => line === "worker started").length).toBe(2); // the reader, then the run's worker
+    expect(packagesOf(lines)).not.toContain("papaparse");
+    const losses = (await readFile(join(out, "losses.csv"), "utf8")).trim().split("\n");
+    expect(losses.length).toBe(1 + Math.ceil(240 / 256)); // 300 rows, 20% held out: one step of batch 256
   });
 });
