@@ -143,11 +143,15 @@ export class WorkerPool<Api extends PoolWorkerApi> {
         }));
       for (const { sent } of sends) sent.catch(() => {}); // surfaces below, unless init failed first
       await worker.untilDeath(worker.ready);
-      for (const { id, sent } of sends) {
-        await worker.untilDeath(sent);
-        worker.datasets.add(id);
+      const received = await Promise.allSettled(sends.map(({ sent }) => worker.untilDeath(sent)));
+      // Each dataset the worker took is counted, even when another was refused (the worker holds it either way).
+      received.forEach((outcome, i) => {
+        if (outcome.status === "rejected") return;
+        worker.datasets.add(sends[i]!.id);
         this.datasetsSent++;
-      }
+      });
+      const refused = received.find((outcome) => outcome.status === "rejected");
+      if (refused) throw refused.reason;
       return await worker.untilDeath(job(worker.remote));
     } catch (thrown) {
       const error = reviveError(thrown);
