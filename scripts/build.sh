@@ -32,7 +32,7 @@ if [ ! -f "$fast" ] || [ -n "$(rust_changed_since "$fast")" ]; then
   echo "build: fast wasm (relaxed SIMD, for precision: \"fast\") ..."
   CARGO_TARGET_DIR=target-fast RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" \
     wasm-pack --quiet build crate --target web --release --no-opt --out-dir ../target-fast/pkg --out-name optimlab --no-pack
-  wasm-opt -O3 --enable-simd --enable-relaxed-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
+  wasm-opt -O3 --low-memory-unused --enable-simd --enable-relaxed-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-mutable-globals "$fast" -o "$fast"
   if ! cmp -s ts/pkg/optimlab.js target-fast/pkg/optimlab.js; then
     echo "build: the fast wasm's JS glue differs from the default build's (target-fast/pkg/optimlab.js vs ts/pkg/optimlab.js)" >&2
