@@ -50,21 +50,34 @@ export interface CliRun {
   trainCount: number;
 }
 
-/** Runs `optimlab compare …args --json --quiet` under /usr/bin/time -v (when installed) and reads what it reports. */
-async function timedCompare(args: string[], out: string): Promise<CliRun> {
-  const command = [process.execPath, CLI, "compare", ...args, "--out", out, "--json", "--quiet"];
-  const timed = existsSync(TIME);
+/** Runs `program args` to its end, its output collected and its wall time taken; a non-zero exit throws with stderr. */
+async function runProcess(
+  name: string,
+  program: string,
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+): Promise<{ stdout: string; stderr: string; wallSeconds: number }> {
   const started = performance.now();
-  const child = spawn(timed ? TIME : command[0], timed ? ["-v", ...command] : command.slice(1), {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(program, args, { stdio: ["ignore", "pipe", "pipe"], env });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
   const wallSeconds = (performance.now() - started) / 1000;
-  if (code !== 0) throw new Error(`optimlab compare ${args.join(" ")} exited with ${code}:\n${stderr}`);
+  if (code !== 0) throw new Error(`${name} exited with ${code}:\n${stderr}`);
+  return { stdout, stderr, wallSeconds };
+}
+
+/** Runs `optimlab compare …args --json --quiet` under /usr/bin/time -v (when installed) and reads what it reports. */
+async function timedCompare(args: string[], out: string): Promise<CliRun> {
+  const command = [process.execPath, CLI, "compare", ...args, "--out", out, "--json", "--quiet"];
+  const timed = existsSync(TIME);
+  const { stdout, stderr, wallSeconds } = await runProcess(
+    `optimlab compare ${args.join(" ")}`,
+    timed ? TIME : command[0]!,
+    timed ? ["-v", ...command] : command.slice(1),
+  );
   const summary = JSON.parse(stdout) as {
     trainCount: number;
     timing: { readSeconds: number; trainSeconds: number; outputSeconds: number };
@@ -101,18 +114,11 @@ async function torchNotebook(csv: string): Promise<TorchNotebook | { missing: st
   const missing = torchMissing();
   if (missing) return { missing };
   const script = resolve(import.meta.dirname, "torch_notebook.py");
-  const started = performance.now();
-  const child = spawn(pythonCommand(), [script, csv], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
+  const { stdout, wallSeconds } = await runProcess("bench/torch_notebook.py", pythonCommand(), [script, csv], {
+    ...process.env,
+    OMP_NUM_THREADS: "1",
+    MKL_NUM_THREADS: "1",
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-  const wallSeconds = (performance.now() - started) / 1000;
-  if (code !== 0) throw new Error(`bench/torch_notebook.py exited with ${code}:\n${stderr}`);
   const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as {
     readSeconds: number;
     trainSeconds: number;

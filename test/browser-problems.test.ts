@@ -5,7 +5,7 @@
 // csv_regression as the CLI's --csv --target does.
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import * as node from "../dist/index.js";
 import type { ComparisonConfig, RunResult } from "../dist/index.js";
 import { launchChromium, startServer, STRICT_CSP, watchPage, type StaticServer } from "./helpers/chromium.js";
@@ -20,6 +20,19 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([browser?.close(), server?.close()]);
 });
+
+/** Clicks Run, waits for the comparison and its curves, and returns the page's "Download JSON" file. */
+async function runAndDownload(page: Page) {
+  await page.getByRole("button", { name: "Run" }).click();
+  await expect.poll(() => page.locator("#status").textContent(), { timeout: 100_000 }).toMatch(/^Done: \d+ runs in /);
+  expect(await page.locator("#curves svg").first().textContent()).toContain("Evolution of Optimizers");
+  const download = page.waitForEvent("download");
+  await page.getByRole("button", { name: "Download JSON" }).click();
+  return JSON.parse(await readFile((await (await download).path())!, "utf8")) as {
+    configuration: ComparisonConfig;
+    runs: (RunResult & { losses: (number | null)[] })[];
+  };
+}
 
 /** The numbers of the runs, without their timings. */
 function numbers(runs: { label: string; losses: (number | null)[]; epochs: { evalLoss?: number }[] }[]) {
@@ -55,16 +68,7 @@ describe("the demo's Problem choice", () => {
     expect(await page.locator("#problem-description").textContent()).toBe(info.description);
     const epochs = 4; // a few of its 100, to keep the test short
     await page.locator("#epochs").fill(String(epochs));
-    await page.getByRole("button", { name: "Run" }).click();
-    await expect.poll(() => page.locator("#status").textContent(), { timeout: 100_000 }).toMatch(/^Done: \d+ runs in /);
-    expect(await page.locator("#curves svg").first().textContent()).toContain("Evolution of Optimizers");
-
-    const download = page.waitForEvent("download");
-    await page.getByRole("button", { name: "Download JSON" }).click();
-    const results = JSON.parse(await readFile((await (await download).path())!, "utf8")) as {
-      configuration: ComparisonConfig;
-      runs: (RunResult & { losses: (number | null)[] })[];
-    };
+    const results = await runAndDownload(page);
     expect(results.configuration.problem).toBe(name);
     // One line per run in the figure.
     const lines = await page.locator('#curves svg g[aria-label="line"] path').count();
@@ -105,15 +109,7 @@ describe("the demo's Problem choice", () => {
     await page.locator("#csv-target").fill("y");
     await page.locator("#epochs").fill("2");
     await page.locator("#batch-size").fill("32");
-    await page.getByRole("button", { name: "Run" }).click();
-    await expect.poll(() => page.locator("#status").textContent(), { timeout: 100_000 }).toMatch(/^Done: \d+ runs in /);
-    expect(await page.locator("#curves svg").first().textContent()).toContain("Evolution of Optimizers");
-    const download = page.waitForEvent("download");
-    await page.getByRole("button", { name: "Download JSON" }).click();
-    const results = JSON.parse(await readFile((await (await download).path())!, "utf8")) as {
-      configuration: ComparisonConfig;
-      runs: (RunResult & { losses: (number | null)[] })[];
-    };
+    const results = await runAndDownload(page);
     const { configuration } = results;
     expect(results.runs.filter((run) => run.error !== undefined || run.losses.length === 0)).toEqual([]);
     expect(configuration.problem).toBe("csv_regression");
