@@ -345,11 +345,7 @@ fn pack_a(pack: &mut [f32], a: Strided, i0: usize, mc: usize, p0: usize, kc: usi
             // Rows of A are contiguous and the panel is full: interleave MR row slices, k by k, with
             // their bounds checked once here rather than per value.
             let row_slices: [&[f32]; MR] = std::array::from_fn(|r| &a.data[base + r * a.row_stride..][..kc]);
-            for (p, out) in dst.chunks_exact_mut(MR).enumerate() {
-                for (o, row) in out.iter_mut().zip(&row_slices) {
-                    *o = row[p];
-                }
-            }
+            interleave(&row_slices, dst);
         } else if a.row_stride == 1 {
             for (p, out) in dst.chunks_exact_mut(MR).enumerate() {
                 let src = base + p * a.col_stride;
@@ -392,6 +388,13 @@ fn pack_b(pack: &mut [f32], b: Strided, p0: usize, kc: usize, j0: usize, nc: usi
                 out[..cols].copy_from_slice(&b.data[src..src + cols]);
                 out[cols..].fill(0.0);
             }
+        } else if b.row_stride == 1 && cols == NR {
+            // Columns of B are contiguous (B is a transposed weight) and the panel is full: interleave them.
+            let (low, high): ([&[f32]; 4], [&[f32]; 4]) = (
+                std::array::from_fn(|c| &b.data[base + c * b.col_stride..][..kc]),
+                std::array::from_fn(|c| &b.data[base + (c + 4) * b.col_stride..][..kc]),
+            );
+            interleave_pairs(&low, &high, dst);
         } else {
             for c in 0..NR {
                 if c < cols {
@@ -407,6 +410,68 @@ fn pack_b(pack: &mut [f32], b: Strided, p0: usize, kc: usize, j0: usize, nc: usi
             }
         }
     }
+}
+
+/// `dst[p * 4 + r] = rows[r][p]`: four equally long rows written k-major, as 4×4 transposes in the simd128 build.
+fn interleave(rows: &[&[f32]; 4], dst: &mut [f32]) {
+    let len = rows[0].len();
+    assert!(rows.iter().all(|row| row.len() == len) && dst.len() >= 4 * len);
+    let done = transpose_blocks(rows, dst, 4, 0);
+    for p in done..len {
+        for (r, row) in rows.iter().enumerate() {
+            dst[p * 4 + r] = row[p];
+        }
+    }
+}
+
+/// `dst[p * 8 + c] = low[c][p]` and `dst[p * 8 + 4 + c] = high[c][p]`: eight columns written k-major.
+fn interleave_pairs(low: &[&[f32]; 4], high: &[&[f32]; 4], dst: &mut [f32]) {
+    let len = low[0].len();
+    assert!(low.iter().chain(high).all(|column| column.len() == len) && dst.len() >= 8 * len);
+    let done = transpose_blocks(low, dst, 8, 0);
+    assert_eq!(transpose_blocks(high, dst, 8, 4), done);
+    for p in done..len {
+        for c in 0..4 {
+            dst[p * 8 + c] = low[c][p];
+            dst[p * 8 + 4 + c] = high[c][p];
+        }
+    }
+}
+
+/// Writes `dst[p * stride + lane + r] = rows[r][p]` for p below the largest multiple of 4 (returned), four p at a
+/// time: four vector loads, a 4×4 transpose in shuffles, four vector stores.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn transpose_blocks(rows: &[&[f32]; 4], dst: &mut [f32], stride: usize, lane: usize) -> usize {
+    use std::arch::wasm32::*;
+    let blocks = rows[0].len() / 4;
+    assert!(rows.iter().all(|row| row.len() >= blocks * 4) && lane + 4 <= stride);
+    assert!(blocks == 0 || dst.len() >= (blocks * 4 - 1) * stride + lane + 4);
+    // SAFETY: the asserts bound every read (rows[r][4b..4b + 4], b < blocks) and write (the last block's last
+    // row ends at (4·blocks − 1)·stride + lane + 4).
+    unsafe {
+        for block in 0..blocks {
+            let p = block * 4;
+            let [r0, r1, r2, r3] = rows.map(|row| v128_load(row.as_ptr().add(p) as *const v128));
+            let (t0, t1) = (i32x4_shuffle::<0, 4, 1, 5>(r0, r1), i32x4_shuffle::<2, 6, 3, 7>(r0, r1));
+            let (t2, t3) = (i32x4_shuffle::<0, 4, 1, 5>(r2, r3), i32x4_shuffle::<2, 6, 3, 7>(r2, r3));
+            let columns = [
+                i32x4_shuffle::<0, 1, 4, 5>(t0, t2),
+                i32x4_shuffle::<2, 3, 6, 7>(t0, t2),
+                i32x4_shuffle::<0, 1, 4, 5>(t1, t3),
+                i32x4_shuffle::<2, 3, 6, 7>(t1, t3),
+            ];
+            for (q, column) in columns.into_iter().enumerate() {
+                v128_store(dst.as_mut_ptr().add((p + q) * stride + lane) as *mut v128, column);
+            }
+        }
+    }
+    blocks * 4
+}
+
+/// Without simd128 the callers' scalar loops do all of it.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn transpose_blocks(_rows: &[&[f32]; 4], _dst: &mut [f32], _stride: usize, _lane: usize) -> usize {
+    0
 }
 
 /// Packs the B block whose rows and columns have the offsets `k_offsets` and `n_offsets` into `data` as NR-column
@@ -451,6 +516,27 @@ fn write_tile(
     first: bool,
     last: bool,
 ) {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    if rows == MR && cols == NR {
+        return write_full_tile(tile, c, ldc, i, j, epilogue, first, last);
+    }
+    write_tile_scalar(tile, c, ldc, i, j, rows, cols, epilogue, first, last);
+}
+
+/// Scalar twin of `write_full_tile`, and the path of partial tiles.
+#[allow(clippy::too_many_arguments)]
+fn write_tile_scalar(
+    tile: &[f32; MR * NR],
+    c: &mut [f32],
+    ldc: usize,
+    i: usize,
+    j: usize,
+    rows: usize,
+    cols: usize,
+    epilogue: Epilogue,
+    first: bool,
+    last: bool,
+) {
     for r in 0..rows {
         let out = &mut c[(i + r) * ldc + j..(i + r) * ldc + j + cols];
         let sums = &tile[r * NR..r * NR + cols];
@@ -459,16 +545,54 @@ fn write_tile(
                 out.iter_mut().zip(sums).zip(&bias[j..j + cols]).for_each(|((o, &s), &b)| *o = s + b)
             }
             (true, None, Some(row_bias)) => out.iter_mut().zip(sums).for_each(|(o, &s)| *o = s + row_bias[i + r]),
-            (true, None, None) => match (<&mut [f32; NR]>::try_from(&mut *out), <&[f32; NR]>::try_from(sums)) {
-                // A whole tile row: a fixed-size copy is two vector moves, where a copy of `cols` values would be a
-                // `memory.copy` call in wasm (once per row of every tile).
-                (Ok(out), Ok(sums)) => *out = *sums,
-                _ => out.copy_from_slice(sums),
-            },
+            (true, None, None) => out.copy_from_slice(sums),
             (false, _, _) => out.iter_mut().zip(sums).for_each(|(o, &s)| *o += s),
         }
         if last && epilogue.relu {
             out.iter_mut().for_each(|o| *o = if *o < 0.0 { 0.0 } else { *o });
+        }
+    }
+}
+
+/// `write_tile` for a whole tile in vector operations: the same additions in the same order (sum + bias, C + sum), and
+/// ReLU as a select that keeps NaN and −0, like the scalar `if o < 0 { 0 } else { o }`.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn write_full_tile(
+    tile: &[f32; MR * NR],
+    c: &mut [f32],
+    ldc: usize,
+    i: usize,
+    j: usize,
+    epilogue: Epilogue,
+    first: bool,
+    last: bool,
+) {
+    use std::arch::wasm32::*;
+    assert!(c.len() >= (i + MR - 1) * ldc + j + NR);
+    let bias = epilogue.bias.map(|bias| &bias[j..j + NR]);
+    let row_bias = epilogue.row_bias.map(|row_bias| &row_bias[i..i + MR]);
+    let overwrite = first && !epilogue.accumulate;
+    // SAFETY: the assert bounds the last row's NR values, the slices above bound the bias reads, and
+    // `tile` holds MR rows of NR.
+    unsafe {
+        for r in 0..MR {
+            let out = c.as_mut_ptr().add((i + r) * ldc + j);
+            for half in 0..NR / 4 {
+                let (out, sums) =
+                    (out.add(4 * half) as *mut v128, v128_load(tile.as_ptr().add(r * NR + 4 * half) as *const v128));
+                let mut value = match (overwrite, bias, row_bias) {
+                    (true, Some(bias), _) => f32x4_add(sums, v128_load(bias.as_ptr().add(4 * half) as *const v128)),
+                    (true, None, Some(row_bias)) => f32x4_add(sums, f32x4_splat(row_bias[r])),
+                    (true, None, None) => sums,
+                    (false, _, _) => f32x4_add(v128_load(out), sums),
+                };
+                if last && epilogue.relu {
+                    value = v128_andnot(value, f32x4_lt(value, f32x4_splat(0.0)));
+                }
+                v128_store(out, value);
+            }
         }
     }
 }
@@ -654,6 +778,40 @@ mod tests {
             accumulate,
         );
         assert_eq!(dw_gathered, dw_written);
+    }
+
+    /// A whole tile's epilogue (vector operations under wasm) against its scalar twin, bit for bit, in every case the
+    /// products use: bias by column or by row, overwrite or add, ReLU after the last block, on sums that hold NaN,
+    /// −0 and negatives.
+    #[test]
+    fn full_tile_epilogue_equals_scalar_twin_bit_for_bit() {
+        let mut rng = Rng::new(4);
+        let mut tile: [f32; MR * NR] = std::array::from_fn(|_| rng.uniform(-1.0, 1.0));
+        (tile[1], tile[2], tile[NR + 3]) = (f32::NAN, -0.0, f32::NEG_INFINITY);
+        let (ldc, i, j) = (NR + 5, 1, 3);
+        let start = random((MR + 1) * ldc, &mut rng);
+        let (bias, row_bias) = (random(j + NR, &mut rng), random(i + MR, &mut rng));
+        for (bias, row_bias, accumulate) in [
+            (Some(&bias[..]), None, false),
+            (None, Some(&row_bias[..]), false),
+            (None, None, false),
+            (None, None, true),
+        ] {
+            for (first, last, relu) in
+                [(true, true, true), (true, false, true), (false, true, true), (true, true, false)]
+            {
+                let epilogue = Epilogue { bias, row_bias, relu, accumulate };
+                let (mut vector, mut scalar) = (start.clone(), start.clone());
+                write_tile(&tile, &mut vector, ldc, i, j, MR, NR, epilogue, first, last);
+                write_tile_scalar(&tile, &mut scalar, ldc, i, j, MR, NR, epilogue, first, last);
+                assert!(
+                    vector.iter().zip(&scalar).all(|(v, s)| v.to_bits() == s.to_bits()),
+                    "bias {:?} row_bias {:?} accumulate {accumulate} first {first} last {last} relu {relu}",
+                    bias.is_some(),
+                    row_bias.is_some()
+                );
+            }
+        }
     }
 
     /// The build's micro-kernel (simd128 under wasm) against the scalar twin, through the whole driver:
