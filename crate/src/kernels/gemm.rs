@@ -451,15 +451,7 @@ fn transpose_blocks(rows: &[&[f32]; 4], dst: &mut [f32], stride: usize, lane: us
     unsafe {
         for block in 0..blocks {
             let p = block * 4;
-            let [r0, r1, r2, r3] = rows.map(|row| v128_load(row.as_ptr().add(p) as *const v128));
-            let (t0, t1) = (i32x4_shuffle::<0, 4, 1, 5>(r0, r1), i32x4_shuffle::<2, 6, 3, 7>(r0, r1));
-            let (t2, t3) = (i32x4_shuffle::<0, 4, 1, 5>(r2, r3), i32x4_shuffle::<2, 6, 3, 7>(r2, r3));
-            let columns = [
-                i32x4_shuffle::<0, 1, 4, 5>(t0, t2),
-                i32x4_shuffle::<2, 3, 6, 7>(t0, t2),
-                i32x4_shuffle::<0, 1, 4, 5>(t1, t3),
-                i32x4_shuffle::<2, 3, 6, 7>(t1, t3),
-            ];
+            let columns = transpose4(rows.map(|row| v128_load(row.as_ptr().add(p) as *const v128)));
             for (q, column) in columns.into_iter().enumerate() {
                 v128_store(dst.as_mut_ptr().add((p + q) * stride + lane) as *mut v128, column);
             }
@@ -476,28 +468,82 @@ fn transpose_blocks(_rows: &[&[f32]; 4], _dst: &mut [f32], _stride: usize, _lane
 
 /// Packs the B block whose rows and columns have the offsets `k_offsets` and `n_offsets` into `data` as NR-column
 /// panels, like `pack_b`. A panel whose NR offsets are consecutive (output pixels along one row, stride 1) is a
-/// fixed-size copy per k; any other is gathered value by value.
+/// fixed-size copy per k. In any other full panel, four consecutive k offsets (the weight gradient's pixels along a
+/// row) are four values per column in one vector load, transposed into four k rows; the rest is gathered value by
+/// value.
 fn pack_b_gathered(pack: &mut [f32], data: &[f32], k_offsets: &[u32], n_offsets: &[u32]) {
     let kc = k_offsets.len();
+    let consecutive = |offsets: &[u32]| offsets.iter().enumerate().all(|(i, &offset)| offset == offsets[0] + i as u32);
     for (dst, columns) in pack.chunks_exact_mut(NR * kc).zip(n_offsets.chunks(NR)) {
         let first = columns[0] as usize;
-        if columns.len() == NR && columns.iter().enumerate().all(|(c, &offset)| offset as usize == first + c) {
+        if columns.len() == NR && consecutive(columns) {
             for (out, &row) in dst.chunks_exact_mut(NR).zip(k_offsets) {
                 let src = row as usize + first;
                 out.copy_from_slice(&data[src..src + NR]);
             }
-        } else {
-            for (out, &row) in dst.chunks_exact_mut(NR).zip(k_offsets) {
-                let line = &data[row as usize..];
-                for (o, &offset) in out.iter_mut().zip(columns) {
-                    *o = line[offset as usize];
-                }
-                if columns.len() < NR {
-                    out[columns.len()..].fill(0.0);
+            continue;
+        }
+        let mut p = 0;
+        while p < kc {
+            if columns.len() == NR && p + 4 <= kc && consecutive(&k_offsets[p..p + 4]) {
+                let columns: &[u32; NR] = columns.try_into().expect("a full panel");
+                if gather_four_rows(data, k_offsets[p] as usize, columns, &mut dst[p * NR..(p + 4) * NR]) {
+                    p += 4;
+                    continue;
                 }
             }
+            let (out, line) = (&mut dst[p * NR..(p + 1) * NR], &data[k_offsets[p] as usize..]);
+            for (o, &offset) in out.iter_mut().zip(columns) {
+                *o = line[offset as usize];
+            }
+            out[columns.len()..].fill(0.0);
+            p += 1;
         }
     }
+}
+
+/// `out[q * NR + c] = data[row + q + columns[c]]` for q < 4: per column one vector load of four consecutive
+/// values, then two 4×4 transposes. False (nothing written) without simd128, where the caller gathers.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn gather_four_rows(data: &[f32], row: usize, columns: &[u32; NR], out: &mut [f32]) -> bool {
+    use std::arch::wasm32::*;
+    assert!(out.len() == 4 * NR);
+    let load = |c: usize| {
+        let start = row + columns[c] as usize;
+        let values: &[f32; 4] = data[start..start + 4].try_into().expect("four values");
+        // SAFETY: `values` is four in-bounds f32.
+        unsafe { v128_load(values.as_ptr() as *const v128) }
+    };
+    for half in 0..NR / 4 {
+        let k_rows = transpose4([load(4 * half), load(4 * half + 1), load(4 * half + 2), load(4 * half + 3)]);
+        for (q, k_row) in k_rows.into_iter().enumerate() {
+            let lanes: &mut [f32; 4] = (&mut out[q * NR + 4 * half..][..4]).try_into().expect("four lanes");
+            // SAFETY: `lanes` is four in-bounds f32.
+            unsafe { v128_store(lanes.as_mut_ptr() as *mut v128, k_row) };
+        }
+    }
+    true
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn gather_four_rows(_data: &[f32], _row: usize, _columns: &[u32; NR], _out: &mut [f32]) -> bool {
+    false
+}
+
+/// The 4×4 transpose of four rows held in vectors: element q of result r is element r of row q.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn transpose4([r0, r1, r2, r3]: [std::arch::wasm32::v128; 4]) -> [std::arch::wasm32::v128; 4] {
+    use std::arch::wasm32::*;
+    let (t0, t1) = (i32x4_shuffle::<0, 4, 1, 5>(r0, r1), i32x4_shuffle::<2, 6, 3, 7>(r0, r1));
+    let (t2, t3) = (i32x4_shuffle::<0, 4, 1, 5>(r2, r3), i32x4_shuffle::<2, 6, 3, 7>(r2, r3));
+    [
+        i32x4_shuffle::<0, 1, 4, 5>(t0, t2),
+        i32x4_shuffle::<2, 3, 6, 7>(t0, t2),
+        i32x4_shuffle::<0, 1, 4, 5>(t1, t3),
+        i32x4_shuffle::<2, 3, 6, 7>(t1, t3),
+    ]
 }
 
 /// Moves a tile's `rows × cols` valid part into C at (i, j): the first K block overwrites (plus bias)
