@@ -1,0 +1,79 @@
+// The Chromium half of bench/startup.bench.ts: the same comparison, trials and floor in headless Chromium (Debian's,
+// through playwright-core, as the browser tests launch it). bench/startup-browser.html loads the script-tag build
+// (dist/optimlab.global.js) from the package root served on 127.0.0.1, with the CSP the library promises to work
+// under and `Cache-Control: max-age` as a static host sends it, so that each new Web Worker finds optimlab.worker.js
+// in the browser's cache as it would on a deployed page after its first comparison; bench/startup-browser.js runs
+// the trials with the page's clock.
+import { access, constants } from "node:fs/promises";
+import { CHROMIUM_PATH, launchChromium, startServer } from "../test/helpers/chromium.js";
+
+/** Instrumented comparisons for the timeline, after the timed trials. */
+const TIMELINE_TRIALS = 5;
+
+export interface BrowserStartupTrials {
+  browserVersion: string;
+  compileMs: number;
+  trainCount: number;
+  /** Per trial: a bare Web Worker's start, then compare() to its first step in a fresh pool. */
+  trials: { bareMs: number; firstStepMs: number }[];
+  keptPoolMs: number[];
+  /** Where a fresh worker's first step spends its time (medians of separate, instrumented comparisons; ms). */
+  timeline: BrowserStartupTimeline;
+}
+
+/** Medians, in ms, of bench/startup-browser.js's timeline(); see there. */
+export interface BrowserStartupTimeline {
+  /** From compare() to the pool creating its Web Worker (options checked, runs prepared on the page). */
+  spawn: number;
+  /** The page's postMessage calls that copy the data to the worker (structured clone; overlaps the worker's start). */
+  postData: number;
+  /** From the worker's creation to its answer to init: its thread, optimlab.worker.js, the module instantiated. */
+  workerUp: number;
+  /** From there to the data received and copied into wasm memory. */
+  dataIn: number;
+  /** Opening the run (model, optimizer state, batches). */
+  open: number;
+  /** The first step, from the call to its losses on the page. */
+  firstStep: number;
+}
+
+/** Why the Chromium rows cannot run (no Chromium at CHROMIUM_PATH), or undefined when they can. */
+export async function chromiumMissing(): Promise<string | undefined> {
+  try {
+    await access(CHROMIUM_PATH, constants.X_OK);
+    return undefined;
+  } catch {
+    return `no Chromium at ${CHROMIUM_PATH} (bash scripts/ensure.sh --browser installs Debian's; CHROMIUM_PATH points elsewhere)`;
+  }
+}
+
+/** Runs `trials` trials in a fresh headless Chromium with the Node bench's run options and sample seed. */
+export async function runInChromium(
+  runOptions: { optimizers: { name: string; lr: number }[]; epochs: number },
+  sampleSeed: number,
+  trials: number,
+): Promise<BrowserStartupTrials> {
+  const server = await startServer({ headers: { "Cache-Control": "max-age=3600" } });
+  const browser = await launchChromium().catch(async (error: Error) => {
+    await server.close();
+    throw error;
+  });
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await page.goto(server.url + "bench/startup-browser.html");
+    // String expressions, not functions: tsx's transform may wrap functions in helpers the page does not have.
+    const call = async <T>(method: string, ...args: unknown[]) =>
+      (await page.evaluate(`startupBench.${method}(${args.map((arg) => JSON.stringify(arg)).join(", ")})`)) as T;
+    const { compileMs, trainCount } = await call<{ compileMs: number; trainCount: number }>("prepare", sampleSeed);
+    const results: BrowserStartupTrials["trials"] = [];
+    for (let trial = 0; trial < trials; trial++) results.push(await call("trial", runOptions));
+    const keptPoolMs = await call<number[]>("keptPool", runOptions, trials);
+    const timeline = await call<BrowserStartupTimeline>("timeline", runOptions, TIMELINE_TRIALS);
+    if (errors.length > 0) throw new Error(`the startup page failed: ${errors.join("; ")}`);
+    return { browserVersion: browser.version(), compileMs, trainCount, trials: results, keptPoolMs, timeline };
+  } finally {
+    await Promise.all([browser.close(), server.close()]);
+  }
+}
