@@ -2,8 +2,8 @@
 // through playwright-core, as the browser tests launch it). bench/startup-browser.html loads the script-tag build
 // (dist/optimlab.global.js) from the package root served on 127.0.0.1, with the CSP the library promises to work
 // under and `Cache-Control: max-age` as a static host sends it, so that each new Web Worker finds optimlab.worker.js
-// in the browser's cache as it would on a deployed page after its first comparison; bench/startup-browser.js runs
-// the trials with the page's clock.
+// in the browser's cache as it would on a deployed page after its first comparison; once as a plain page, once
+// cross-origin isolated. bench/startup-browser.js runs the trials with the page's clock.
 import { access, constants } from "node:fs/promises";
 import { CHROMIUM_PATH, launchChromium, startServer } from "../test/helpers/chromium.js";
 
@@ -17,6 +17,7 @@ export interface BrowserStartupTrials {
   /** Per trial: a bare Web Worker's start, then compare() to its first step in a fresh pool. */
   trials: { bareMs: number; firstStepMs: number }[];
   keptPoolMs: number[];
+  timelineTrials: number;
   /** Where a fresh worker's first step spends its time (medians of separate, instrumented comparisons; ms). */
   timeline: BrowserStartupTimeline;
 }
@@ -47,13 +48,21 @@ export async function chromiumMissing(): Promise<string | undefined> {
   }
 }
 
-/** Runs `trials` trials in a fresh headless Chromium with the Node bench's run options and sample seed. */
+/**
+ * Runs `trials` trials in a fresh headless Chromium with the Node bench's run options and sample seed, on a page
+ * served with or without cross-origin isolation (COOP and COEP; the data is then shared with the worker through a
+ * SharedArrayBuffer instead of copied by postMessage).
+ */
 export async function runInChromium(
   runOptions: { optimizers: { name: string; lr: number }[]; epochs: number },
   sampleSeed: number,
   trials: number,
+  { crossOriginIsolated }: { crossOriginIsolated: boolean },
 ): Promise<BrowserStartupTrials> {
-  const server = await startServer({ headers: { "Cache-Control": "max-age=3600" } });
+  const isolation = { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" };
+  const server = await startServer({
+    headers: { "Cache-Control": "max-age=3600", ...(crossOriginIsolated ? isolation : {}) },
+  });
   const browser = await launchChromium().catch(async (error: Error) => {
     await server.close();
     throw error;
@@ -66,13 +75,24 @@ export async function runInChromium(
     // String expressions, not functions: tsx's transform may wrap functions in helpers the page does not have.
     const call = async <T>(method: string, ...args: unknown[]) =>
       (await page.evaluate(`startupBench.${method}(${args.map((arg) => JSON.stringify(arg)).join(", ")})`)) as T;
+    if ((await page.evaluate("crossOriginIsolated")) !== crossOriginIsolated) {
+      throw new Error(`the startup page is ${crossOriginIsolated ? "not " : ""}cross-origin isolated`);
+    }
     const { compileMs, trainCount } = await call<{ compileMs: number; trainCount: number }>("prepare", sampleSeed);
     const results: BrowserStartupTrials["trials"] = [];
     for (let trial = 0; trial < trials; trial++) results.push(await call("trial", runOptions));
     const keptPoolMs = await call<number[]>("keptPool", runOptions, trials);
     const timeline = await call<BrowserStartupTimeline>("timeline", runOptions, TIMELINE_TRIALS);
     if (errors.length > 0) throw new Error(`the startup page failed: ${errors.join("; ")}`);
-    return { browserVersion: browser.version(), compileMs, trainCount, trials: results, keptPoolMs, timeline };
+    return {
+      browserVersion: browser.version(),
+      compileMs,
+      trainCount,
+      trials: results,
+      keptPoolMs,
+      timelineTrials: TIMELINE_TRIALS,
+      timeline,
+    };
   } finally {
     await Promise.all([browser.close(), server.close()]);
   }

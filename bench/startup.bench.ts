@@ -37,17 +37,19 @@ export interface StartupBenchResult {
   beyondBareMedianMs: number;
   warmPoolMedianMs: number;
   /** The same in headless Chromium, or why its rows were skipped. */
-  chromium: ChromiumStartupResult | { skipped: string };
+  chromium: ChromiumStartupResult[] | { skipped: string };
 }
 
 export interface ChromiumStartupResult {
   browserVersion: string;
+  crossOriginIsolated: boolean;
   compileMs: number;
   firstStepMs: number[];
   medianMs: number;
   bareWorkerMedianMs: number;
   beyondBareMedianMs: number;
   keptPoolMedianMs: number;
+  timelineTrials: number;
   timeline: BrowserStartupTimeline;
 }
 
@@ -136,30 +138,41 @@ export async function run(): Promise<StartupBenchResult> {
     printTable([
       ["", "compare() → first step (min–max)", "a bare worker", "beyond a bare worker", "kept pool", "target < 50 ms"],
       row("Node worker thread", firstStepMs, medianMs, bareWorkerMedianMs, beyondBareMedianMs, warmPoolMedianMs),
-      row(
-        `Chromium ${chromium.browserVersion} Web Worker`,
-        chromium.firstStepMs,
-        chromium.medianMs,
-        chromium.bareWorkerMedianMs,
-        chromium.beyondBareMedianMs,
-        chromium.keptPoolMedianMs,
+      ...chromium.map((page) =>
+        row(
+          `Chromium Web Worker, ${pageName(page)}`,
+          page.firstStepMs,
+          page.medianMs,
+          page.bareWorkerMedianMs,
+          page.beyondBareMedianMs,
+          page.keptPoolMedianMs,
+        ),
       ),
     ]);
-  }
-  if (!("skipped" in chromium)) {
-    const t = chromium.timeline;
     const f = (ms: number) => `${ms.toFixed(1)} ms`;
     console.log(
-      `  where Chromium's time goes (medians of 5 more comparisons, instrumented): the pool creates the Web Worker ` +
-        `${f(t.spawn)} after compare(); the page's postMessage copies the data in ${f(t.postData)} (structured ` +
-        `clone, no cross-origin isolation; overlaps the worker's start); the worker is up (thread, ` +
-        `optimlab.worker.js, module instantiated) ${f(t.workerUp)} after its creation; the data is in its wasm ` +
-        `memory ${f(t.dataIn)} later; opening the run ${f(t.open)}; the first step ${f(t.firstStep)}`,
+      `  where Chromium's time goes (medians of ${chromium[0]!.timelineTrials} more comparisons, instrumented):`,
     );
+    for (const page of chromium) {
+      const t = page.timeline;
+      console.log(
+        `    ${pageName(page)}: the pool creates the Web Worker ${f(t.spawn)} after compare(); the page's postMessage ` +
+          `calls for the data take ${f(t.postData)} (overlapping the worker's start, which waits for the page's main ` +
+          `thread); the worker is up (thread, optimlab.worker.js, module instantiated) ${f(t.workerUp)} after its ` +
+          `creation; the data is in its wasm memory ${f(t.dataIn)} later; opening the run ${f(t.open)}; the first ` +
+          `step ${f(t.firstStep)}`,
+      );
+    }
   }
   console.log("  Chromium as JSON Lines:");
-  console.log(JSON.stringify({ bench: "startup-chromium", targetMs: TARGET_MS, ...withVerdict(chromium) }));
+  for (const line of "skipped" in chromium ? [chromium] : chromium.map(withVerdict)) {
+    console.log(JSON.stringify({ bench: "startup-chromium", targetMs: TARGET_MS, ...line }));
+  }
   return { compileMs, firstStepMs, medianMs, bareWorkerMedianMs, beyondBareMedianMs, warmPoolMedianMs, chromium };
+}
+
+function pageName(page: ChromiumStartupResult): string {
+  return page.crossOriginIsolated ? "cross-origin isolated page" : "plain page";
 }
 
 /**
@@ -172,13 +185,9 @@ function verdict(medianMs: number, bareWorkerMedianMs: number, beyondBareMedianM
   return judged < TARGET_MS ? `met${what}` : `MISSED by ${(judged - TARGET_MS).toFixed(1)} ms${what}`;
 }
 
-function withVerdict(chromium: ChromiumStartupResult | { skipped: string }) {
-  if ("skipped" in chromium) return chromium;
-  const { firstStepMs: _trials, ...medians } = chromium;
-  return {
-    ...medians,
-    verdict: verdict(chromium.medianMs, chromium.bareWorkerMedianMs, chromium.beyondBareMedianMs),
-  };
+function withVerdict(page: ChromiumStartupResult) {
+  const { firstStepMs: _trials, ...medians } = page;
+  return { ...medians, verdict: verdict(page.medianMs, page.bareWorkerMedianMs, page.beyondBareMedianMs) };
 }
 
 function row(
@@ -199,40 +208,51 @@ function printTable(rows: string[][]): void {
   for (const cells of rows) console.log(`  ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join("  ")}`);
 }
 
-/** The Chromium trials, or why they were skipped: no Chromium installed, or (said loudly) a failure. */
-async function chromiumRows(nodeTrainCount: number): Promise<ChromiumStartupResult | { skipped: string }> {
+/**
+ * The Chromium trials on a plain page (the data copied to each worker by structured clone) and on a cross-origin
+ * isolated one (shared through a SharedArrayBuffer), or why they were skipped: no Chromium, or (said loudly, the
+ * bench's exit code 1) a failure.
+ */
+async function chromiumRows(nodeTrainCount: number): Promise<ChromiumStartupResult[] | { skipped: string }> {
   const missing = await chromiumMissing();
   if (missing) {
     console.log(`  Chromium rows skipped: ${missing}`);
     return { skipped: missing };
   }
-  let measured;
-  try {
-    measured = await runInChromium(FIRST_STEP_RUN, SAMPLE_SEED, TRIALS);
-  } catch (error) {
-    process.exitCode = 1;
-    const reason = `the Chromium trials failed: ${(error as Error).message}`;
-    console.error(`  ${reason}`);
-    return { skipped: reason };
+  const pages: ChromiumStartupResult[] = [];
+  for (const crossOriginIsolated of [false, true]) {
+    let measured;
+    try {
+      measured = await runInChromium(FIRST_STEP_RUN, SAMPLE_SEED, TRIALS, { crossOriginIsolated });
+    } catch (error) {
+      process.exitCode = 1;
+      const reason = `the Chromium trials failed: ${(error as Error).message}`;
+      console.error(`  ${reason}`);
+      return { skipped: reason };
+    }
+    if (measured.trainCount !== nodeTrainCount) throw new Error("the page's sample differs from Node's");
+    const firstStepMs = measured.trials.map((trial) => trial.firstStepMs);
+    const bareMs = measured.trials.map((trial) => trial.bareMs);
+    pages.push({
+      browserVersion: measured.browserVersion,
+      crossOriginIsolated,
+      compileMs: measured.compileMs,
+      firstStepMs,
+      medianMs: median(firstStepMs),
+      bareWorkerMedianMs: median(bareMs),
+      beyondBareMedianMs: median(firstStepMs.map((ms, trial) => ms - bareMs[trial]!)),
+      keptPoolMedianMs: median(measured.keptPoolMs),
+      timelineTrials: measured.timelineTrials,
+      timeline: measured.timeline,
+    });
   }
-  if (measured.trainCount !== nodeTrainCount) throw new Error("the page's sample differs from Node's");
-  const firstStepMs = measured.trials.map((trial) => trial.firstStepMs);
-  const bareMs = measured.trials.map((trial) => trial.bareMs);
-  const result: ChromiumStartupResult = {
-    browserVersion: measured.browserVersion,
-    compileMs: measured.compileMs,
-    firstStepMs,
-    medianMs: median(firstStepMs),
-    bareWorkerMedianMs: median(bareMs),
-    beyondBareMedianMs: median(firstStepMs.map((ms, trial) => ms - bareMs[trial]!)),
-    keptPoolMedianMs: median(measured.keptPoolMs),
-    timeline: measured.timeline,
-  };
   console.log(
-    `  in headless Chromium ${result.browserVersion}: the script-tag build on a page, module compiled once on the page ` +
-      `(${result.compileMs.toFixed(1)} ms, not counted), the same comparison and digits, a new Web Worker each time`,
+    `  in headless Chromium ${pages[0]!.browserVersion}: the script-tag build on a page, module compiled once on the ` +
+      `page (${pages.map((page) => page.compileMs.toFixed(1)).join(" and ")} ms, not counted), the same comparison ` +
+      `and digits, a new Web Worker each time; a plain page, and one served cross-origin isolated (COOP and COEP ` +
+      `headers), where the data is shared with the worker instead of copied`,
   );
-  return result;
+  return pages;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await run();
