@@ -67,24 +67,42 @@ window.startupBench = (() => {
   }
 
   /**
-   * Where a fresh worker's first step spends its time, from `trials` more comparisons whose Web Worker is wrapped to
-   * record when the pool creates it, how long the page's postMessage calls take (the data is copied by structured
-   * clone without cross-origin isolation), and when each call to the worker (comlink's messages, by id) is answered.
-   * Separate from the timed trials, so that the wrapping costs them nothing. Medians over the trials, in ms.
+   * Where a fresh worker's first step spends its time, from `trials` more comparisons whose Web Worker is wrapped: the
+   * page's side records when the pool creates it, how long the page's postMessage calls for the data take (copied by
+   * structured clone without cross-origin isolation) and when each call (comlink's messages, by id) is answered; the
+   * worker runs startup-timeline-worker.js, which loads the library's worker script and reports when it started, when
+   * that script was loaded and when each call arrived and was handled. Separate from the timed trials, so that the
+   * wrapping costs them nothing. Medians over the trials, in ms.
    */
   async function timeline(runOptions, trials) {
     const PageWorker = window.Worker;
-    const phases = { spawn: [], postData: [], workerUp: [], dataIn: [], open: [], firstStep: [] };
+    const timelineWorker = new URL("startup-timeline-worker.js", document.baseURI);
+    const phases = {
+      spawn: [],
+      postData: [],
+      workerStart: [],
+      workerScript: [],
+      instantiate: [],
+      dataIn: [],
+      dataCopy: [],
+      open: [],
+      firstStep: [],
+    };
+    const pageTime = (absolute) => absolute - performance.timeOrigin;
     try {
       for (let trial = 0; trial < trials; trial++) {
         const calls = new Map(); // comlink id → { name, posted, answered }
+        const marks = []; // the worker's reports
         let spawned;
         let postDataMs = 0;
         window.Worker = class extends PageWorker {
-          constructor(...args) {
+          constructor(url, options) {
             spawned = performance.now();
-            super(...args);
+            const instrumented = new URL(timelineWorker);
+            instrumented.searchParams.set("bundle", new URL(url, document.baseURI).href);
+            super(instrumented, options);
             this.addEventListener("message", (event) => {
+              if (event.data?.startupMark) marks.push(event.data);
               const call = calls.get(event.data?.id);
               if (call) call.answered ??= performance.now();
             });
@@ -101,14 +119,19 @@ window.startupBench = (() => {
         await toFirstStep((options) => optimlab.compare({ ...options, workers: 1 }), runOptions);
         window.Worker = PageWorker;
         const byName = (name) => [...calls.values()].filter((call) => call.name === name);
-        const init = byName("init")[0];
-        const dataIn = Math.max(...byName("addData").map((call) => call.answered));
-        const open = byName("open")[0];
-        const run = byName("run")[0];
+        const marked = (name) => marks.filter((mark) => mark.startupMark === name);
+        const [script] = marked("script");
+        const [init] = marked("init");
+        const addData = marked("addData");
         phases.spawn.push(spawned - started);
         phases.postData.push(postDataMs);
-        phases.workerUp.push(init.answered - spawned);
-        phases.dataIn.push(dataIn - init.answered);
+        phases.workerStart.push(pageTime(script.arrived) - spawned);
+        phases.workerScript.push(script.handled - script.arrived);
+        phases.instantiate.push(init.handled - init.arrived);
+        phases.dataIn.push(Math.max(...addData.map((mark) => mark.handled)) - init.handled);
+        phases.dataCopy.push(addData.reduce((sum, mark) => sum + mark.handled - mark.arrived, 0));
+        const [open] = byName("open");
+        const [run] = byName("run");
         phases.open.push(open.answered - open.posted);
         phases.firstStep.push(run.answered - run.posted);
       }

@@ -28,11 +28,17 @@ export interface BrowserStartupTimeline {
   spawn: number;
   /** The page's postMessage calls that copy the data to the worker (structured clone; overlaps the worker's start). */
   postData: number;
-  /** From the worker's creation to its answer to init: its thread, optimlab.worker.js, the module instantiated. */
-  workerUp: number;
-  /** From there to the data received and copied into wasm memory. */
+  /** From the worker's creation to its first script running (the thread, the script fetched: about a bare worker). */
+  workerStart: number;
+  /** Loading optimlab.worker.js (from the browser's cache) and running its top level. */
+  workerScript: number;
+  /** The worker's init: the shared module instantiated. */
+  instantiate: number;
+  /** From init handled to the last of the data handled: received (deserialized), then copied into wasm memory. */
   dataIn: number;
-  /** Opening the run (model, optimizer state, batches). */
+  /** Of that, the copies into wasm memory (the addData calls' handling). */
+  dataCopy: number;
+  /** Opening the run (model, optimizer state, batches), from the call to its answer on the page. */
   open: number;
   /** The first step, from the call to its losses on the page. */
   firstStep: number;

@@ -156,11 +156,11 @@ export async function run(): Promise<StartupBenchResult> {
     for (const page of chromium) {
       const t = page.timeline;
       console.log(
-        `    ${pageName(page)}: the pool creates the Web Worker ${f(t.spawn)} after compare(); the page's postMessage ` +
-          `calls for the data take ${f(t.postData)} (overlapping the worker's start, which waits for the page's main ` +
-          `thread); the worker is up (thread, optimlab.worker.js, module instantiated) ${f(t.workerUp)} after its ` +
-          `creation; the data is in its wasm memory ${f(t.dataIn)} later; opening the run ${f(t.open)}; the first ` +
-          `step ${f(t.firstStep)}`,
+        `    ${pageName(page)}: the pool creates the Web Worker ${f(t.spawn)} after compare(); the page's ` +
+          `postMessage calls for the data take ${f(t.postData)} (overlapping the worker's start); the worker's ` +
+          `script runs ${f(t.workerStart)} after its creation, loads optimlab.worker.js in ${f(t.workerScript)}, ` +
+          `instantiates the module in ${f(t.instantiate)}; the data is in its wasm memory ${f(t.dataIn)} later (of ` +
+          `which copying it there ${f(t.dataCopy)}); opening the run ${f(t.open)}; the first step ${f(t.firstStep)}`,
       );
     }
   }
