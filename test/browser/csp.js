@@ -2,7 +2,9 @@
 // and write what happened, or the error, into #result for the test to read.
 /* global optimlab -- the IIFE bundle's global, from the page's <script src> */
 const violations = [];
-document.addEventListener("securitypolicyviolation", (event) => violations.push(`${event.violatedDirective} ${event.blockedURI}`));
+document.addEventListener("securitypolicyviolation", (event) =>
+  violations.push(`${event.violatedDirective} ${event.blockedURI}`),
+);
 
 async function main() {
   const smoke = await optimlab.smoke();
@@ -20,6 +22,14 @@ async function main() {
 }
 
 main().then(
-  (value) => { document.getElementById("result").textContent = JSON.stringify({ ok: true, ...value }); },
-  (error) => { document.getElementById("result").textContent = JSON.stringify({ ok: false, error: `${error.name}: ${error.message}`, violations }); },
+  (value) => {
+    document.getElementById("result").textContent = JSON.stringify({ ok: true, ...value });
+  },
+  (error) => {
+    document.getElementById("result").textContent = JSON.stringify({
+      ok: false,
+      error: `${error.name}: ${error.message}`,
+      violations,
+    });
+  },
 );
