@@ -1,6 +1,6 @@
 // What a process loads before it needs it: the worker thread every Node pool starts is one self-contained file, and
-// the CLI loads the plotting stack (Observable Plot, linkedom, resvg) only when it draws a figure, the Redis queue
-// packages (bullmq, ioredis) only for --queue, and reads a data file in a worker thread of its own.
+// the CLI loads the plotting stack (Observable Plot, linkedom, resvg) only when it draws a figure (a sweep's runs never
+// do), the Redis queue packages (bullmq, ioredis) only for --queue, and reads a data file in a worker thread of its own.
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { builtinModules } from "node:module";
@@ -71,6 +71,19 @@ describe("the CLI", () => {
     expect(packagesOf(lines.slice(0, firstWorker)).filter((name) => HEAVY.includes(name))).toEqual([]);
     expect(packagesOf(lines).filter((name) => name === "bullmq" || name === "ioredis")).toEqual([]);
     expect((await readFile(join(out, "loss.svg"), "utf8")).startsWith("<svg")).toBe(true);
+  });
+
+  it("sweep runs a spec on the local pool without loading the plotting stack or the queue packages", async () => {
+    const spec = join(dir, "sweep.json");
+    await writeFile(
+      spec,
+      JSON.stringify({ problem: "quadratic_deep", epochs: 1, optimizer: { name: "sgd" }, grid: { lr: [0.01] } }),
+    );
+    const results = join(dir, "sweep.results.jsonl");
+    const lines = await tracedCli("sweep", "sweep", spec, "--results", results, "--quiet");
+    expect(lines).toContain("worker started");
+    expect(packagesOf(lines).filter((name) => HEAVY.includes(name))).toEqual([]);
+    expect((await readFile(results, "utf8")).trim().split("\n").length).toBe(1);
   });
 
   it("compare --csv reads and splits the file in a worker thread: this thread never loads the CSV parser", async () => {

@@ -1,7 +1,7 @@
 // What a sweep's results say: labels made of what varies between its runs, the records as RunResults for the usual
 // report and figures, and the best lr of each optimizer (the lr with the lowest final loss, averaged over seeds).
 import { basename } from "node:path";
-import { describeOptimizer, formatNumber } from "../plot/report.js";
+import { describeOptimizer, formatNumber } from "../plot/text.js";
 import { isLayerList } from "../model.js";
 import type { ModelSpec, OptimizerSpec, RunResult } from "../types.js";
 import type { ResultRecord } from "./run.js";

@@ -1,7 +1,7 @@
 // Running a sweep: the runs not yet in the results file go to an executor — the local worker pool, or BullMQ through
 // Redis (queue.ts) — and every record that comes back is appended to the results file, once per run id. The same
 // path for both executors: only where the runs execute differs.
-import { createPool } from "../index.js";
+import { createPool } from "../node-api.js";
 import { reviveError } from "../errors.js";
 import { DataCache } from "./data.js";
 import type { ResultsFile } from "./results.js";
