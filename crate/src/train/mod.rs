@@ -1,6 +1,6 @@
 //! The Trainer: builds a model from its config (the notebook's MLP by its widths, or any JSON layer list, see
 //! `nn::model`), holds the dataset once, draws batches like torch's DataLoader(shuffle=True) (a fresh seeded
-//! permutation each epoch, last partial batch kept), normalizes byte inputs through a 256-entry table, runs many
+//! permutation each epoch, last partial batch kept), divides byte inputs by `normalize` (vectorized), runs many
 //! steps per call (forward, backward, the non-finite policy, gradient clipping, the optimizer step: `nn::step`),
 //! records every step's loss in a history reserved up front, evaluates, and saves/loads checkpoints.
 //!
