@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import { instantiate, wasm } from "../dist/wasm.js";
 import { compileModule } from "../dist/wasm-node.js";
 import { ADAM_BYTES_PER_PARAM, inPlaceBandwidth } from "./bandwidth.js";
+import { bestSeconds } from "./best-of.js";
 
 export interface AdamBenchRow {
   params: number;
@@ -24,13 +25,7 @@ function adamNsPerParam(params: number): number {
     optimizer.setGrads(Float32Array.from({ length: params }, (_, i) => Math.cos(i) * 1e-2));
     optimizer.step(); // first touch of the moment buffers
     const steps = params > 4e6 ? 5 : 20;
-    let best = Infinity;
-    for (let repeat = 0; repeat < steps; repeat++) {
-      const start = performance.now();
-      optimizer.step();
-      best = Math.min(best, performance.now() - start);
-    }
-    return (best / params) * 1e6;
+    return (bestSeconds(steps, () => optimizer.step()) / params) * 1e9;
   } finally {
     optimizer.free();
   }

@@ -1,6 +1,7 @@
 // In-place memory bandwidth of this machine's wasm, measured in this process with the same traffic as a
 // fused Adam step: four f32 arrays (param, grad, m, v) read, three of them written back, f32x4 at a time.
 import binaryen from "binaryen";
+import { bestSeconds } from "./best-of.js";
 
 const WAT = `(module
   (memory (export "memory") 1)
@@ -35,12 +36,7 @@ export async function inPlaceBandwidth(n: number): Promise<{ nsPerParam: number;
   new Float32Array(memory.buffer).fill(0.5); // touch every page before timing
   const offsets = [0, 1, 2, 3].map((k) => k * arrayBytes) as [number, number, number, number];
   run(...offsets, n);
-  let best = Infinity;
-  for (let repeat = 0; repeat < 5; repeat++) {
-    const start = performance.now();
-    run(...offsets, n);
-    best = Math.min(best, (performance.now() - start) / 1000);
-  }
+  const best = bestSeconds(5, () => run(...offsets, n));
   return { nsPerParam: (best / n) * 1e9, gbPerSecond: (n * ADAM_BYTES_PER_PARAM) / best / 1e9 };
 }
 

@@ -12,6 +12,7 @@ import { instantiate, wasm } from "../dist/wasm.js";
 import { compileModule } from "../dist/wasm-node.js";
 import { simdPeakGflops } from "./peak.js";
 import { useTfjsWasm } from "./tfjs-mlp.js";
+import { bestSeconds } from "./best-of.js";
 
 const BATCH = 128;
 const EPOCH_ROWS = 60_000;
@@ -55,13 +56,7 @@ async function optimlabStepSeconds(
   try {
     trainer.setTrainData(pixels, labels);
     trainer.run(2);
-    let best = Infinity;
-    for (let repeat = 0; repeat < repeats; repeat++) {
-      const start = performance.now();
-      trainer.run(steps);
-      best = Math.min(best, (performance.now() - start) / 1000 / steps);
-    }
-    return best;
+    return bestSeconds(repeats, () => trainer.run(steps)) / steps;
   } finally {
     trainer.free();
   }

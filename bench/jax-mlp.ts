@@ -2,6 +2,7 @@
 // (valueAndGrad) and the SGD update — under one jit, as a JAX user writes it. jax-js starts its wasm worker pool only
 // where a global `Worker` exists (browsers); Node has none, so here it runs on one thread, like the other peers.
 import { defaultDevice, init, jit, nn, numpy as np, random, tree, valueAndGrad } from "@jax-js/jax";
+import { bestSecondsAsync } from "./best-of.js";
 
 let ready: Promise<void> | undefined;
 
@@ -79,13 +80,10 @@ export async function jaxSeconds(
     return (await value!.jsAsync()) as number; // waits for the last step
   };
   await run(2, 0); // warm-up: tracing and compiling the jitted step, first allocations
-  let best = Infinity;
-  for (let repeat = 0; repeat < repeats; repeat++) {
-    const start = performance.now();
+  const best = await bestSecondsAsync(repeats, async (repeat) => {
     const last = await run(steps, repeat * steps);
     if (!Number.isFinite(last)) throw new Error(`jax-js: the loss became ${last}`);
-    best = Math.min(best, (performance.now() - start) / 1000);
-  }
+  });
   tree.dispose(params);
   step.dispose();
   return best;

@@ -13,6 +13,7 @@ import { jaxSeconds, jaxThreads } from "./jax-mlp.js";
 import { simdPeakGflops } from "./peak.js";
 import { tfjsSeconds } from "./tfjs-mlp.js";
 import { torchEpochSeconds } from "./torch-mlp.js";
+import { bestSeconds } from "./best-of.js";
 
 const LAYERS = [784, 100, 100, 10];
 const BATCH = 256;
@@ -75,14 +76,10 @@ function optimlabEpochSeconds(pixels: Uint8Array, labels: Uint8Array, repeats = 
   try {
     trainer.setTrainData(pixels, labels);
     trainer.run(8);
-    let best = Infinity;
-    for (let repeat = 0; repeat < repeats; repeat++) {
-      const start = performance.now();
+    return bestSeconds(repeats, () => {
       trainer.run(STEPS - 8);
       trainer.run(8);
-      best = Math.min(best, (performance.now() - start) / 1000);
-    }
-    return best;
+    });
   } finally {
     trainer.free();
   }

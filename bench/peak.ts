@@ -2,6 +2,7 @@
 // independent f32x4 mul+add chains (enough of them to hide latency), assembled with binaryen. With `fused`, the
 // same loop with relaxed SIMD's f32x4.relaxed_madd (the fast build's multiply-add; needs relaxed SIMD enabled).
 import binaryen from "binaryen";
+import { bestSeconds } from "./best-of.js";
 
 const CHAINS = 12;
 
@@ -45,12 +46,7 @@ export async function simdPeakGflops(fused = false): Promise<number> {
   const run = instance.exports.run as (n: number) => number;
   run(1_000_000); // warm up the tier-up compiler
   const iterations = 20_000_000;
-  let best = Infinity;
-  for (let repeat = 0; repeat < 3; repeat++) {
-    const start = performance.now();
-    run(iterations);
-    best = Math.min(best, (performance.now() - start) / 1000);
-  }
+  const best = bestSeconds(3, () => run(iterations));
   return (iterations * CHAINS * 4 * 2) / best / 1e9;
 }
 
