@@ -34,7 +34,16 @@ impl Layer for AvgPool2d {
         self.pool.output_shape()
     }
 
-    fn forward(&self, _work: &mut Workspace, x: &[f32], _params: &[f32], y: &mut [f32], batch: usize, _relu: bool) {
+    fn forward(
+        &self,
+        _work: &mut Workspace,
+        _saved: &mut [u32],
+        x: &[f32],
+        _params: &[f32],
+        y: &mut [f32],
+        batch: usize,
+        _relu: bool,
+    ) {
         let width = self.pool.input[2];
         let [oh, ow] = self.pool.out;
         for (input, output) in self.pool.planes(batch) {
@@ -51,6 +60,7 @@ impl Layer for AvgPool2d {
     fn backward(
         &self,
         _work: &mut Workspace,
+        _saved: &[u32],
         _x: &[f32],
         _y: &[f32],
         _params: &[f32],

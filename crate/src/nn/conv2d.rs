@@ -181,14 +181,27 @@ impl Layer for Conv2d {
     fn needs(&self, _batch: usize) -> Needs {
         let dims = self.dims();
         // The shared column buffer holds the padded sample, then the patch gradients.
-        Needs { products: dims.products().to_vec(), columns: self.padded_len() + dims.patch * dims.pixels }
+        Needs {
+            products: dims.products().to_vec(),
+            columns: self.padded_len() + dims.patch * dims.pixels,
+            saved_per_sample: 0,
+        }
     }
 
     fn fuses_relu(&self) -> bool {
         true
     }
 
-    fn forward(&self, work: &mut Workspace, x: &[f32], params: &[f32], y: &mut [f32], batch: usize, relu: bool) {
+    fn forward(
+        &self,
+        work: &mut Workspace,
+        _saved: &mut [u32],
+        x: &[f32],
+        params: &[f32],
+        y: &mut [f32],
+        batch: usize,
+        relu: bool,
+    ) {
         let dims = self.dims();
         let (weight, bias) = params.split_at(self.weight_len());
         let bias = self.bias.then_some(bias);
@@ -203,6 +216,7 @@ impl Layer for Conv2d {
     fn backward(
         &self,
         work: &mut Workspace,
+        _saved: &[u32],
         x: &[f32],
         _y: &[f32],
         params: &[f32],

@@ -25,7 +25,16 @@ impl Layer for LeakyRelu {
         self.shape.clone()
     }
 
-    fn forward(&self, _work: &mut Workspace, x: &[f32], _params: &[f32], y: &mut [f32], _batch: usize, _relu: bool) {
+    fn forward(
+        &self,
+        _work: &mut Workspace,
+        _saved: &mut [u32],
+        x: &[f32],
+        _params: &[f32],
+        y: &mut [f32],
+        _batch: usize,
+        _relu: bool,
+    ) {
         let slope = self.negative_slope;
         y.iter_mut().zip(x).for_each(|(y, &x)| *y = if x > 0.0 { x } else { x * slope });
     }
@@ -33,6 +42,7 @@ impl Layer for LeakyRelu {
     fn backward(
         &self,
         _work: &mut Workspace,
+        _saved: &[u32],
         x: &[f32],
         _y: &[f32],
         _params: &[f32],

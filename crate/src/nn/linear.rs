@@ -106,14 +106,27 @@ impl Layer for Linear {
     }
 
     fn needs(&self, batch: usize) -> Needs {
-        Needs { products: LinearDims::products(self.fan_in, self.fan_out, batch).to_vec(), columns: 0 }
+        Needs {
+            products: LinearDims::products(self.fan_in, self.fan_out, batch).to_vec(),
+            columns: 0,
+            saved_per_sample: 0,
+        }
     }
 
     fn fuses_relu(&self) -> bool {
         true
     }
 
-    fn forward(&self, work: &mut Workspace, x: &[f32], params: &[f32], y: &mut [f32], batch: usize, relu: bool) {
+    fn forward(
+        &self,
+        work: &mut Workspace,
+        _saved: &mut [u32],
+        x: &[f32],
+        params: &[f32],
+        y: &mut [f32],
+        batch: usize,
+        relu: bool,
+    ) {
         let (weight, bias) = params.split_at(self.fan_out * self.fan_in);
         if self.bias {
             work.gemm.linear_forward(x, weight, bias, y, self.dims(batch), relu);
@@ -125,6 +138,7 @@ impl Layer for Linear {
     fn backward(
         &self,
         work: &mut Workspace,
+        _saved: &[u32],
         x: &[f32],
         _y: &[f32],
         params: &[f32],

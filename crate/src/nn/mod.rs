@@ -31,12 +31,13 @@ pub struct Workspace {
     pub columns: Vec<f32>,
 }
 
-/// What a layer needs from the shared workspace for a batch: its GEMM products (m, n, k) and the
-/// length of its column buffer.
+/// What a layer needs for a batch: from the shared workspace, its GEMM products (m, n, k) and the length
+/// of its column buffer; of its own, the length per sample of what its forward saves for its backward.
 #[derive(Default)]
 pub struct Needs {
     pub products: Vec<(usize, usize, usize)>,
     pub columns: usize,
+    pub saved_per_sample: usize,
 }
 
 /// One layer of a model. Inputs and outputs are whole batches, row-major per sample (NCHW for images);
@@ -59,13 +60,26 @@ pub trait Layer {
     fn fuses_relu(&self) -> bool {
         false
     }
-    /// `y = layer(x)`, then max(y, 0) when `relu` (only asked of layers that fuse it).
-    fn forward(&self, work: &mut Workspace, x: &[f32], params: &[f32], y: &mut [f32], batch: usize, relu: bool);
-    /// From `dy` (∂loss/∂y), overwrites `grads` with ∂loss/∂params and writes `dx` when given.
+    /// `y = layer(x)`, then max(y, 0) when `relu` (only asked of layers that fuse it). `saved` is this
+    /// layer's own buffer (`Needs::saved` long), written here for the backward of the same batch.
+    #[allow(clippy::too_many_arguments)]
+    fn forward(
+        &self,
+        work: &mut Workspace,
+        saved: &mut [u32],
+        x: &[f32],
+        params: &[f32],
+        y: &mut [f32],
+        batch: usize,
+        relu: bool,
+    );
+    /// From `dy` (∂loss/∂y), overwrites `grads` with ∂loss/∂params and writes `dx` when given; `saved` is
+    /// what the forward of this batch left.
     #[allow(clippy::too_many_arguments)]
     fn backward(
         &self,
         work: &mut Workspace,
+        saved: &[u32],
         x: &[f32],
         y: &[f32],
         params: &[f32],

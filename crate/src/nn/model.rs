@@ -287,13 +287,19 @@ impl Plan {
         (needs.into_iter().flat_map(|n| n.products).collect(), columns)
     }
 
+    /// Length per sample of what each stage's forward saves for its backward.
+    fn saved_per_sample(&self) -> Vec<usize> {
+        self.stages.iter().map(|s| s.layer.needs(1).saved_per_sample).collect()
+    }
+
     /// Bytes a model with batches up to `batch` reserves: parameters and gradients with up to three
-    /// optimizer buffers each, every layer's output, two gradient buffers, the im2col columns and the
-    /// GEMM panels.
+    /// optimizer buffers each, every layer's output and what it saves for its backward, two gradient buffers, the im2col
+    /// columns and the GEMM panels.
     pub fn memory_bytes(&self, batch: usize) -> u64 {
         let values = |n: usize| n as u64;
         let widest = self.stages.iter().map(|s| s.in_len.max(s.out_len)).max().unwrap_or(0);
-        let activations: u64 = self.stages.iter().map(|s| values(s.out_len)).sum::<u64>() + 2 * values(widest);
+        let saved: u64 = self.saved_per_sample().into_iter().map(values).sum();
+        let activations: u64 = self.stages.iter().map(|s| values(s.out_len)).sum::<u64>() + 2 * values(widest) + saved;
         let (products, columns) = self.workspace_needs(batch.min(4096));
         let panels: u64 = products
             .iter()
@@ -324,6 +330,8 @@ pub struct Model {
     arena: Arena,
     /// Output of each stage for the current batch.
     outputs: Vec<Vec<f32>>,
+    /// What each stage's forward saved for its backward (maxpool2d: each output's argmax).
+    saved: Vec<Vec<u32>>,
     /// Gradient flowing down, and the next one being computed: swapped after each stage.
     grad_out: Vec<f32>,
     grad_in: Vec<f32>,
@@ -340,6 +348,7 @@ impl Model {
         Ok(Model {
             arena: Arena::new(&plan.param_shapes),
             outputs: plan.stages.iter().map(|s| vec![0.0; max_batch * s.out_len]).collect(),
+            saved: plan.saved_per_sample().into_iter().map(|len| vec![0; max_batch * len]).collect(),
             grad_out: vec![0.0; max_batch * widest],
             grad_in: vec![0.0; max_batch * widest],
             work: Workspace { gemm: Gemm::for_products(&products), columns: vec![0.0; columns] },
@@ -405,7 +414,8 @@ impl Model {
             let (done, rest) = self.outputs.split_at_mut(s);
             let input = if s == 0 { &x[..batch * stage.in_len] } else { &done[s - 1][..batch * stage.in_len] };
             let output = &mut rest[0][..batch * stage.out_len];
-            stage.layer.forward(&mut self.work, input, &params[stage.params.clone()], output, batch, stage.relu);
+            let saved = &mut self.saved[s];
+            stage.layer.forward(&mut self.work, saved, input, &params[stage.params.clone()], output, batch, stage.relu);
         }
     }
 
@@ -445,7 +455,7 @@ impl Model {
 
     /// Backpropagates `grad_out` (∂loss/∂output) through every stage into the arena's gradients.
     fn backward(&mut self, x: &[f32], batch: usize) {
-        let Model { plan, arena, outputs, grad_out, grad_in, work, .. } = self;
+        let Model { plan, arena, outputs, saved, grad_out, grad_in, work, .. } = self;
         let (params, grads) = arena.params_and_grads_mut();
         for (s, stage) in plan.stages.iter().enumerate().rev() {
             let output = &outputs[s][..batch * stage.out_len];
@@ -459,7 +469,8 @@ impl Model {
             let input = if s == 0 { &x[..batch * stage.in_len] } else { &outputs[s - 1][..batch * stage.in_len] };
             let dx = (s > 0).then(|| &mut grad_in[..batch * stage.in_len]);
             let range = stage.params.clone();
-            stage.layer.backward(work, input, output, &params[range.clone()], dy, &mut grads[range], dx, batch);
+            let (params, grads) = (&params[range.clone()], &mut grads[range]);
+            stage.layer.backward(work, &saved[s], input, output, params, dy, grads, dx, batch);
             std::mem::swap(grad_out, grad_in);
         }
     }

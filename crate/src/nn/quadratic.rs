@@ -80,10 +80,19 @@ impl Layer for Quadratic {
     }
 
     fn needs(&self, _batch: usize) -> Needs {
-        Needs { products: Vec::new(), columns: 3 * self.dim }
+        Needs { products: Vec::new(), columns: 3 * self.dim, saved_per_sample: 0 }
     }
 
-    fn forward(&self, work: &mut Workspace, x: &[f32], params: &[f32], y: &mut [f32], batch: usize, _relu: bool) {
+    fn forward(
+        &self,
+        work: &mut Workspace,
+        _saved: &mut [u32],
+        x: &[f32],
+        params: &[f32],
+        y: &mut [f32],
+        batch: usize,
+        _relu: bool,
+    ) {
         let (diff, rest) = work.columns[..3 * self.dim].split_at_mut(self.dim);
         let (qv, _) = rest.split_at_mut(self.dim);
         for (sample, out) in x.chunks_exact(self.dim).zip(y.iter_mut()).take(batch) {
@@ -98,6 +107,7 @@ impl Layer for Quadratic {
     fn backward(
         &self,
         work: &mut Workspace,
+        _saved: &[u32],
         x: &[f32],
         _y: &[f32],
         params: &[f32],

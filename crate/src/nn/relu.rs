@@ -17,7 +17,16 @@ impl Layer for Relu {
         self.shape.clone()
     }
 
-    fn forward(&self, _work: &mut Workspace, x: &[f32], _params: &[f32], y: &mut [f32], _batch: usize, _relu: bool) {
+    fn forward(
+        &self,
+        _work: &mut Workspace,
+        _saved: &mut [u32],
+        x: &[f32],
+        _params: &[f32],
+        y: &mut [f32],
+        _batch: usize,
+        _relu: bool,
+    ) {
         // `if x < 0` rather than `max`: NaN stays NaN, like torch.relu.
         y.iter_mut().zip(x).for_each(|(y, &x)| *y = if x < 0.0 { 0.0 } else { x });
     }
@@ -25,6 +34,7 @@ impl Layer for Relu {
     fn backward(
         &self,
         _work: &mut Workspace,
+        _saved: &[u32],
         _x: &[f32],
         y: &[f32],
         _params: &[f32],

@@ -14,13 +14,23 @@ impl Layer for Tanh {
         self.shape.clone()
     }
 
-    fn forward(&self, _work: &mut Workspace, x: &[f32], _params: &[f32], y: &mut [f32], _batch: usize, _relu: bool) {
+    fn forward(
+        &self,
+        _work: &mut Workspace,
+        _saved: &mut [u32],
+        x: &[f32],
+        _params: &[f32],
+        y: &mut [f32],
+        _batch: usize,
+        _relu: bool,
+    ) {
         y.iter_mut().zip(x).for_each(|(y, &x)| *y = x.tanh());
     }
 
     fn backward(
         &self,
         _work: &mut Workspace,
+        _saved: &[u32],
         _x: &[f32],
         y: &[f32],
         _params: &[f32],
