@@ -26,7 +26,8 @@ export const ADAM_BYTES_PER_PARAM = 7 * 4;
 export async function inPlaceBandwidth(n: number): Promise<{ nsPerParam: number; gbPerSecond: number }> {
   const module = binaryen.parseText(WAT);
   module.setFeatures(binaryen.Features.SIMD128);
-  const bytes = module.emitBinary();
+  // Bytes in a fresh ArrayBuffer; binaryen's types, older than typed arrays naming their buffer, say ArrayBufferLike.
+  const bytes = module.emitBinary() as Uint8Array<ArrayBuffer>;
   module.dispose();
   const { instance } = await WebAssembly.instantiate(bytes);
   const memory = instance.exports.memory as WebAssembly.Memory;

@@ -65,16 +65,16 @@ async function optimlabStepSeconds(
 /** Seconds per step of the same network and SGD in TensorFlow.js's wasm backend (NHWC, its native layout). */
 async function tfjsStepSeconds(pixels: Uint8Array, labels: Uint8Array, steps: number): Promise<number> {
   await useTfjsWasm();
-  const uniform = (shape: number[], fanIn: number) =>
-    tf.variable(tf.randomUniform(shape, -1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn)));
+  const uniform = <R extends tf.Rank>(shape: tf.ShapeMap[R], fanIn: number) =>
+    tf.variable(tf.randomUniform<R>(shape, -1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn)));
   const params = {
-    conv1: uniform([5, 5, 1, 32], 25),
+    conv1: uniform<tf.Rank.R4>([5, 5, 1, 32], 25),
     b1: tf.variable(tf.zeros([32])),
-    conv2: uniform([5, 5, 32, 64], 800),
+    conv2: uniform<tf.Rank.R4>([5, 5, 32, 64], 800),
     b2: tf.variable(tf.zeros([64])),
-    fc1: uniform([3136, 1024], 3136),
+    fc1: uniform<tf.Rank.R2>([3136, 1024], 3136),
     b3: tf.variable(tf.zeros([1024])),
-    fc2: uniform([1024, 10], 1024),
+    fc2: uniform<tf.Rank.R2>([1024, 10], 1024),
     b4: tf.variable(tf.zeros([10])),
   };
   const optimizer = tf.train.sgd(0.01);
@@ -91,14 +91,15 @@ async function tfjsStepSeconds(pixels: Uint8Array, labels: Uint8Array, steps: nu
       const x = tf.tensor4d(batchX, [BATCH, 28, 28, 1]);
       const y = tf.oneHot(tf.tensor1d(batchY, "int32"), 10);
       optimizer.minimize(() => {
-        let h: tf.Tensor4D = tf.relu(tf.add(tf.conv2d(x, params.conv1, 1, "same"), params.b1));
+        // tf.add, tf.mean and tf.reshape return the rank their caller names.
+        let h = tf.relu(tf.add<tf.Tensor4D>(tf.conv2d(x, params.conv1, 1, "same"), params.b1));
         h = tf.maxPool(h, 2, 2, "valid");
-        h = tf.relu(tf.add(tf.conv2d(h, params.conv2, 1, "same"), params.b2));
+        h = tf.relu(tf.add<tf.Tensor4D>(tf.conv2d(h, params.conv2, 1, "same"), params.b2));
         h = tf.maxPool(h, 2, 2, "valid");
-        const flat = tf.reshape(h, [BATCH, 3136]) as tf.Tensor2D;
-        const hidden = tf.relu(tf.add(tf.matMul(flat, params.fc1), params.b3)) as tf.Tensor2D;
-        const logits = tf.add(tf.matMul(hidden, params.fc2), params.b4);
-        return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), y), 1))) as tf.Scalar;
+        const flat = tf.reshape<tf.Rank.R2>(h, [BATCH, 3136]);
+        const hidden = tf.relu(tf.add<tf.Tensor2D>(tf.matMul(flat, params.fc1), params.b3));
+        const logits = tf.add<tf.Tensor2D>(tf.matMul(hidden, params.fc2), params.b4);
+        return tf.neg(tf.mean<tf.Scalar>(tf.sum(tf.mul(tf.logSoftmax(logits), y), 1)));
       });
     });
   };

@@ -40,7 +40,8 @@ function peakKernelWat(fused: boolean): string {
 export async function simdPeakGflops(fused = false): Promise<number> {
   const module = binaryen.parseText(peakKernelWat(fused));
   module.setFeatures(fused ? binaryen.Features.SIMD128 | binaryen.Features.RelaxedSIMD : binaryen.Features.SIMD128);
-  const bytes = module.emitBinary();
+  // Bytes in a fresh ArrayBuffer; binaryen's types, older than typed arrays naming their buffer, say ArrayBufferLike.
+  const bytes = module.emitBinary() as Uint8Array<ArrayBuffer>;
   module.dispose();
   const { instance } = await WebAssembly.instantiate(bytes);
   const run = instance.exports.run as (n: number) => number;

@@ -31,6 +31,7 @@ const CONTENT_TYPES = {
 /**
  * Starts the server. `csp` is sent with every response (pass null for none); `headers` adds more, for
  * tests. Resolves to the server's base URL and a close() function.
+ * @param {{ root?: string, port?: number, csp?: string | null, headers?: Record<string, string> }} [options]
  */
 export function startServer({ root = PACKAGE_ROOT, port = 0, csp = STRICT_CSP, headers = {} } = {}) {
   const server = createServer(async (request, response) => {

@@ -1,7 +1,6 @@
 // Launches Debian's Chromium (/usr/bin/chromium; browser downloads do not work here) through playwright-core,
 // and serves the package root with scripts/serve-demo.js, as `npm run demo` does.
 import { chromium, type Browser, type Page } from "playwright-core";
-// @ts-expect-error scripts/serve-demo.js is plain JavaScript without declarations
 import { startServer as startStaticServer, STRICT_CSP } from "../../scripts/serve-demo.js";
 
 export { STRICT_CSP };
