@@ -113,6 +113,63 @@ describe("the script-tag bundle (dist/optimlab.global.js)", () => {
     expect(problems).toEqual({ errors: [], foreignRequests: [] });
   });
 
+  it("transfers each dataset to a fresh worker once, without cloning it, and leaves the page's arrays whole", async () => {
+    const { page, problems } = await openPage(plainServer, "test/browser/global.html");
+    const seen = await page.evaluate(async () => {
+      const { optimlab } = window as unknown as { optimlab: Optimlab };
+      // What the pools post for addData: comlink's message and its transfer list.
+      const posts: { transferred: number[]; shared: boolean }[] = [];
+      const post = Worker.prototype.postMessage;
+      Worker.prototype.postMessage = function (this: Worker, message: unknown, transfer?: unknown) {
+        const call = message as { path?: string[]; argumentList?: { value?: Record<string, Uint8Array> }[] };
+        if (call?.path?.at(-1) === "addData") {
+          const arrays = Object.values(call.argumentList?.[1]?.value ?? {});
+          const list = (transfer ?? []) as ArrayBuffer[];
+          posts.push({
+            transferred: arrays.map((array) => (list.includes(array.buffer as ArrayBuffer) ? array.byteLength : -1)),
+            shared: typeof SharedArrayBuffer === "function",
+          });
+        }
+        return post.call(this, message, transfer as Transferable[]);
+      } as typeof post;
+      const all = await optimlab.loadMnistSampleDataset();
+      const order = optimlab.seededPermutation(all.count, 5);
+      const train = optimlab.selectRows(all, order, 0, 300);
+      const test = optimlab.selectRows(all, order, 300, 400);
+      const run = async () => {
+        const [result] = await optimlab.compare({
+          data: { train, test },
+          model: { layers: [784, 16, 10] },
+          optimizers: [{ name: "adam", lr: 1e-3 }],
+          epochs: 1,
+          batchSize: 50,
+          workers: 1,
+        });
+        return Array.from(result!.losses);
+      };
+      const first = await run();
+      const second = await run(); // a new pool, a new worker: the copies the first one handed back, refreshed
+      Worker.prototype.postMessage = post;
+      const sizes = [train.pixels.length, train.labels.length, test.pixels.length, test.labels.length];
+      return { posts, first, second, sizes, crossOriginIsolated };
+    });
+    await page.close();
+    expect(seen.crossOriginIsolated).toBe(false);
+    const [trainPixels, trainLabels, testPixels, testLabels] = seen.sizes;
+    expect([trainPixels, trainLabels, testPixels, testLabels]).toEqual([300 * 784, 300, 100 * 784, 100]);
+    // Each comparison's worker got train and test once, every array in the transfer list (not cloned).
+    expect(seen.posts.map((post) => post.transferred)).toEqual([
+      [trainPixels, trainLabels],
+      [testPixels, testLabels],
+      [trainPixels, trainLabels],
+      [testPixels, testLabels],
+    ]);
+    expect(seen.posts.every((post) => !post.shared)).toBe(true);
+    expect(seen.first).toHaveLength(6);
+    expect(seen.second).toEqual(seen.first);
+    expect(problems).toEqual({ errors: [], foreignRequests: [] });
+  });
+
   it('runs precision "fast" on the relaxed-SIMD build, fetched only then, to the default build\'s accuracy', async () => {
     const { page, problems } = await openPage(plainServer, "test/browser/global.html");
     const wasmRequests: string[] = [];

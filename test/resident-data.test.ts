@@ -4,6 +4,7 @@
 // worker side on this thread: datasets held by id, runs opened on them, dropped ones gone.
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createPool, splitDataset } from "../dist/index.js";
+import { outbound } from "../dist/pool-data.js";
 import { OptimlabPool } from "../dist/client.js";
 import { nodePlatform } from "../dist/platform-node.js";
 import { compileModule } from "../dist/wasm-node.js";
@@ -113,6 +114,50 @@ describe("a pool keeps the data resident in its workers", () => {
   });
 });
 
+describe("the copy of a dataset that workers receive", () => {
+  it("is made once per array for every pool and send, refreshed from the array at each send", () => {
+    const pixels = Uint8Array.from([1, 2, 3, 4]);
+    const labels = Uint8Array.from([0, 1]);
+    const first = outbound({ pixels, labels });
+    // Node shares memory with its workers: one SharedArrayBuffer copy, nothing to transfer.
+    expect(first.bytes.pixels!.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(first.transfer).toEqual([]);
+    expect([...first.bytes.pixels!]).toEqual([1, 2, 3, 4]);
+    // While a worker may still be reading it, another send gets a copy of its own.
+    const meanwhile = outbound({ pixels, labels });
+    expect(meanwhile.bytes.pixels).not.toBe(first.bytes.pixels);
+    first.settle(undefined);
+    meanwhile.settle(undefined);
+    pixels[0] = 9;
+    const later = outbound({ pixels, labels });
+    expect(later.bytes.pixels).toBe(first.bytes.pixels);
+    expect(later.bytes.labels).toBe(first.bytes.labels);
+    expect([...later.bytes.pixels!]).toEqual([9, 2, 3, 4]);
+    later.settle(undefined);
+  });
+
+  it("sends an array whose memory is shared already as it is", () => {
+    const labels = new Uint8Array(new SharedArrayBuffer(3));
+    const parcel = outbound({ labels });
+    expect(parcel.bytes.labels).toBe(labels);
+    parcel.settle(undefined);
+  });
+
+  it("gives a new pool the arrays' contents at the time it sends them", async () => {
+    const train = { ...data.train, pixels: data.train.pixels.slice() };
+    const split = { train, test: data.test };
+    const runOn = async (dataSplit: typeof split) => {
+      await using pool = createPool({ workers: 1 });
+      return (await pool.train({ ...base, data: dataSplit, optimizer: optimizers[0]! })).losses;
+    };
+    const before = await runOn(split);
+    train.pixels.reverse(); // in place: the same array, other contents
+    const after = await runOn(split);
+    expect(after).not.toEqual(before);
+    expect(after).toEqual(await runOn({ train: { ...train, pixels: train.pixels.slice() }, test: data.test }));
+  });
+});
+
 describe("the worker side: datasets held in wasm memory by id", () => {
   const config = {
     layers: [features, 16, 4],
@@ -131,7 +176,7 @@ describe("the worker side: datasets held in wasm memory by id", () => {
   });
 
   it("copies a dataset in once; runs opened on it leave wasm memory as it was", () => {
-    const held = workerApi.addData(1, bytes);
+    const { held } = workerApi.addData(1, bytes);
     expect(held).toBe(data.train.pixels.length + data.train.labels.length);
     workerApi.open(config, 1, undefined);
     workerApi.run(200);

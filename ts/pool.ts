@@ -5,9 +5,9 @@
 // Platform-neutral: Node and browsers differ only in the `Platform` adapter that spawns workers.
 import * as Comlink from "comlink";
 import { abortError, isCleanRefusal, PoolDisposedError, reviveError, WorkerCrashError } from "./errors.js";
-import { ResidentDatasets, type ResidentData } from "./pool-data.js";
+import { outbound, ResidentDatasets, type ResidentData } from "./pool-data.js";
 import { precisionOf, type Precision } from "./precision.js";
-import type { DataBytes, PoolWorkerApi } from "./protocol.js";
+import type { AddDataAnswer, DataBytes, PoolWorkerApi } from "./protocol.js";
 import type { Dataset } from "./types.js";
 
 /** One spawned worker, as the platform gives it to the pool. */
@@ -139,7 +139,7 @@ export class WorkerPool<Api extends PoolWorkerApi> {
         .filter((dataset) => !worker.datasets.has(dataset.id))
         .map((dataset) => ({
           id: dataset.id,
-          sent: worker.initPosted.then(() => worker.remote.addData(dataset.id, dataset.bytes)),
+          sent: worker.initPosted.then(() => this.send(worker, dataset)),
         }));
       for (const { sent } of sends) sent.catch(() => {}); // surfaces below, unless init failed first
       await worker.untilDeath(worker.ready);
@@ -163,6 +163,20 @@ export class WorkerPool<Api extends PoolWorkerApi> {
     }
   }
 
+  /** Posts a dataset to `worker` (see `outbound`): shared or transferred, never cloned; settles once it is in wasm memory. */
+  private async send(worker: PooledWorker<Api>, dataset: ResidentData): Promise<void> {
+    const parcel = outbound(dataset.bytes);
+    try {
+      const answer = await worker.untilDeath(
+        worker.remote.addData(dataset.id, Comlink.transfer(parcel.bytes, parcel.transfer)) as Promise<AddDataAnswer>,
+      );
+      parcel.settle(answer.returned);
+    } catch (error) {
+      parcel.settle(undefined);
+      throw error;
+    }
+  }
+
   /**
    * Starts workers now, up to `count` (at most the pool's size, counting those alive), so that their start overlaps
    * what the caller prepares before its jobs: a fresh worker takes tens of milliseconds to boot. Idle, they let the
@@ -176,8 +190,9 @@ export class WorkerPool<Api extends PoolWorkerApi> {
 
   /**
    * The resident form of `bytes`, the arrays of `dataset` a job takes (`dataBytes`): the same id for the same
-   * dataset object and arrays in every call, so each worker receives them once. Changing the arrays' contents in
-   * place is not seen by workers that hold them: give new arrays, or `drop` the dataset first.
+   * dataset object and arrays in every call, so each worker receives them once (their contents at the time it does).
+   * Changing the arrays' contents in place is not seen by workers that hold them: give new arrays, or `drop` the
+   * dataset first.
    */
   resident(dataset: Dataset, bytes: DataBytes): ResidentData {
     return this.data.resident(dataset, bytes);

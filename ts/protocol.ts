@@ -12,11 +12,19 @@ export interface PoolWorkerApi {
   memoryBytes(): number;
   /**
    * Copies a dataset into the worker's wasm memory once and keeps it under `id` for every run that names it, until
-   * `dropData(id)`; returns the bytes it holds there. The arrays may be views of a SharedArrayBuffer.
+   * `dropData(id)`. The arrays are views of a SharedArrayBuffer, or were transferred: those the worker hands back.
    */
-  addData(id: number, data: DataBytes): number;
+  addData(id: number, data: DataBytes): AddDataAnswer;
   /** Frees dataset `id` (a run still using it keeps it until that run closes). */
   dropData(id: number): void;
+}
+
+/** What `addData` answers. */
+export interface AddDataAnswer {
+  /** Bytes of wasm memory the dataset holds. */
+  held: number;
+  /** The arrays that were transferred to the worker, transferred back (their buffers are free for the next send). */
+  returned?: DataBytes;
 }
 
 /** The Trainer's configuration as the worker passes it to Rust: the MLP's `layers` or a `model` layer list. */

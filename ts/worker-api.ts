@@ -2,7 +2,8 @@
 // a time on this thread's wasm instance, opened with its data, driven chunk by chunk by the client, then closed.
 import * as Comlink from "comlink";
 import { ConfigError, OptimizerOptionError } from "./errors.js";
-import type { ChunkResult, DataBytes, SmokeResult, TrainerConfig, WorkerApi } from "./protocol.js";
+import type { AddDataAnswer, ChunkResult, DataBytes, SmokeResult, TrainerConfig, WorkerApi } from "./protocol.js";
+import { isShared } from "./pool-data.js";
 import { instantiate, memoryBytes, wasm } from "./wasm.js";
 
 let trainer: wasm.Trainer | undefined;
@@ -44,7 +45,7 @@ export const workerApi = {
 
   memoryBytes,
 
-  addData(id: number, data: DataBytes): number {
+  addData(id: number, data: DataBytes): AddDataAnswer {
     let created: wasm.Dataset;
     try {
       created = new wasm.Dataset(data.pixels, data.inputs, data.labels, data.targets);
@@ -53,7 +54,14 @@ export const workerApi = {
     }
     datasets.get(id)?.free();
     datasets.set(id, created);
-    return created.byteLength();
+    const held = created.byteLength();
+    // Transferred arrays go back to the pool, which refreshes them for its next send instead of copying anew.
+    const transferred = Object.values(data).filter((array) => !isShared(array));
+    if (transferred.length === 0) return { held };
+    return Comlink.transfer(
+      { held, returned: data },
+      transferred.map((array) => array.buffer as ArrayBuffer),
+    );
   },
 
   dropData(id: number): void {
