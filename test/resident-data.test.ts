@@ -49,6 +49,24 @@ describe("a pool keeps the data resident in its workers", () => {
     expect(single.losses).toEqual(first[1]!.losses);
   });
 
+  it("sends the held-out data when a run first evaluates, not before its first step", async () => {
+    await using pool = createPool({ workers: 1 });
+    const abort = new AbortController();
+    const stopped = pool.train({
+      ...base,
+      optimizer: optimizers[0]!,
+      chunkSteps: 1,
+      signal: abort.signal,
+      onProgress: () => abort.abort(),
+    });
+    await expect(stopped).rejects.toMatchObject({ name: "AbortError" });
+    // Both datasets are the pool's, only the training data went to the worker.
+    expect(await pool.stats()).toMatchObject({ datasets: 2, datasetsSent: 1 });
+    const run = await pool.train({ ...base, optimizer: optimizers[0]! });
+    expect(run.epochs[0]!.evalLoss).toBeGreaterThan(0);
+    expect(await pool.stats()).toMatchObject({ datasets: 2, datasetsSent: 2 });
+  });
+
   it("sends a dataset once to each worker that runs with it, and the runs agree with a one-worker pool", async () => {
     await using pool = createPool({ workers: 2 });
     const runs = await pool.compare({ ...base, optimizers: [...optimizers, { name: "adagrad" }] });
@@ -178,26 +196,38 @@ describe("the worker side: datasets held in wasm memory by id", () => {
   it("copies a dataset in once; runs opened on it leave wasm memory as it was", () => {
     const { held } = workerApi.addData(1, bytes);
     expect(held).toBe(data.train.pixels.length + data.train.labels.length);
-    workerApi.open(config, 1, undefined);
+    workerApi.open(config, 1);
     workerApi.run(200);
     const afterOneRun = memoryBytes();
     for (let run = 0; run < 5; run++) {
-      workerApi.open(config, 1, undefined);
+      workerApi.open(config, 1);
       workerApi.run(200);
     }
     expect(memoryBytes()).toBe(afterOneRun);
   });
 
+  it("evaluates an open run on the held-out dataset it names, attached on first use", () => {
+    workerApi.addData(1, bytes);
+    workerApi.addData(2, { pixels: data.test.pixels, labels: data.test.labels });
+    workerApi.open(config, 1);
+    workerApi.run(20);
+    const first = workerApi.evaluate(2);
+    expect(first.loss).toBeGreaterThan(0);
+    expect(workerApi.evaluate(2)).toEqual(first);
+    expect(() => workerApi.evaluate(7)).toThrow("optimlab worker: dataset 7 was never sent here");
+    workerApi.dropData(2);
+  });
+
   it("refuses to open a run on a dataset it does not hold, and on one it dropped", () => {
-    expect(() => workerApi.open(config, 7, undefined)).toThrow("optimlab worker: dataset 7 was never sent here");
+    expect(() => workerApi.open(config, 7)).toThrow("optimlab worker: dataset 7 was never sent here");
     workerApi.addData(1, bytes);
     workerApi.dropData(1);
-    expect(() => workerApi.open(config, 1, undefined)).toThrow("optimlab worker: dataset 1 was never sent here");
+    expect(() => workerApi.open(config, 1)).toThrow("optimlab worker: dataset 1 was never sent here");
   });
 
   it("keeps a dropped dataset for the run still using it", () => {
     workerApi.addData(1, bytes);
-    workerApi.open(config, 1, undefined);
+    workerApi.open(config, 1);
     workerApi.dropData(1);
     expect(workerApi.run(10).losses).toHaveLength(10);
   });

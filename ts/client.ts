@@ -393,12 +393,16 @@ export class OptimlabPool {
       const { data, model } = options;
       const train = this.pool.resident(data.train, dataBytes(data.train, model));
       const test = data.test && this.pool.resident(data.test, dataBytes(data.test, model));
-      const ids = { train: train.id, test: test?.id };
       await this.pool.run(
         label,
-        (worker) => drive(worker, options, optimizer, runSchedule(spec, options), ids, run, label, result, progress),
+        (worker, hold) => {
+          // The held-out data goes to the worker when the run first evaluates, not before its first step.
+          const heldOut = test && (() => hold([test]).then(() => test.id));
+          const datasets = { train: train.id, heldOut };
+          return drive(worker, options, optimizer, runSchedule(spec, options), datasets, run, label, result, progress);
+        },
         options.signal,
-        test ? [train, test] : [train],
+        [train],
       );
       return { result };
     } catch (error) {
@@ -432,8 +436,8 @@ async function drive(
   options: ResolvedRunOptions,
   optimizer: TrainerConfig["optimizer"],
   schedule: ScheduleSpec | undefined,
-  /** The run's resident datasets in the worker. */
-  ids: { train: number; test: number | undefined },
+  /** The run's resident datasets in the worker: the training data's id, and its held-out data's once sent there. */
+  datasets: { train: number; heldOut: (() => Promise<number>) | undefined },
   run: number,
   label: string,
   result: RunResult,
@@ -445,7 +449,7 @@ async function drive(
   const config = trainerConfig(options, optimizer, totalSteps);
   if (schedule !== undefined) config.schedule = resolveSchedule(schedule, { epochs, stepsPerEpoch: epochSteps });
   const started = performance.now();
-  await worker.open(config, ids.train, ids.test);
+  await worker.open(config, datasets.train);
   try {
     const losses = new Float32Array(totalSteps);
     const lrs = schedule === undefined ? undefined : new Float32Array(totalSteps);
@@ -491,7 +495,7 @@ async function drive(
         });
       }
       if (result.diverged) break;
-      const evaluation = data.test ? await worker.evaluate() : undefined;
+      const evaluation = datasets.heldOut ? await worker.evaluate(await datasets.heldOut()) : undefined;
       const epochResult: EpochResult = {
         epoch,
         trainLoss: mean(losses.subarray(epochEnd - epochSteps, epochEnd)),

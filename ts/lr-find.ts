@@ -188,7 +188,7 @@ export async function testOn(
   // An out-of-range numIter is left for lrFind to refuse with its own message.
   const maxSteps = Number.isInteger(numIter) && numIter >= 0 && numIter <= 10_000 ? numIter : 0;
   const config = trainerConfig(options, optimizer as TrainerConfig["optimizer"], maxSteps);
-  await worker.open(config, train, undefined);
+  await worker.open(config, train);
   try {
     return await worker.lrFind(settingsJson(options));
   } finally {

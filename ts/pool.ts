@@ -120,39 +120,21 @@ export class WorkerPool<Api extends PoolWorkerApi> {
 
   /**
    * Runs `job` on a free worker (waiting in line when all are busy), once the worker holds `datasets` (see
-   * `resident`). If the worker dies or its wasm traps, the job rejects with a WorkerCrashError naming `label`, and
+   * `resident`); the job's `hold` makes the worker hold more when it first needs them (a run's held-out data, after
+   * its first steps). If the worker dies or its wasm traps, the job rejects with a WorkerCrashError naming `label`, and
    * the worker is replaced; errors that leave the worker sound (ConfigError, OptimizerOptionError, AbortError) come
    * back as they are.
    */
   async run<T>(
     label: string,
-    job: (remote: Comlink.Remote<Api>) => Promise<T>,
+    job: (remote: Comlink.Remote<Api>, hold: (datasets: readonly ResidentData[]) => Promise<void>) => Promise<T>,
     signal?: AbortSignal,
     datasets: readonly ResidentData[] = [],
   ): Promise<T> {
     const worker = await this.acquire(signal);
     try {
-      // The datasets are posted at once, behind init: a worker still starting finds them queued and copies them as
-      // soon as its instance is up, rather than after a round trip per message. Messages run in order, so init's
-      // failure is the one reported (the sends it leaves failing are awaited only after it).
-      const sends = datasets
-        .filter((dataset) => !worker.datasets.has(dataset.id))
-        .map((dataset) => ({
-          id: dataset.id,
-          sent: worker.initPosted.then(() => this.send(worker, dataset)),
-        }));
-      for (const { sent } of sends) sent.catch(() => {}); // surfaces below, unless init failed first
-      await worker.untilDeath(worker.ready);
-      const received = await Promise.allSettled(sends.map(({ sent }) => worker.untilDeath(sent)));
-      // Each dataset the worker took is counted, even when another was refused (the worker holds it either way).
-      received.forEach((outcome, i) => {
-        if (outcome.status === "rejected") return;
-        worker.datasets.add(sends[i]!.id);
-        this.datasetsSent++;
-      });
-      const refused = received.find((outcome) => outcome.status === "rejected");
-      if (refused) throw refused.reason;
-      return await worker.untilDeath(job(worker.remote));
+      await this.hold(worker, datasets);
+      return await worker.untilDeath(job(worker.remote, (more) => this.hold(worker, more)));
     } catch (thrown) {
       const error = reviveError(thrown);
       if (error instanceof PoolDisposedError || isCleanRefusal(error)) throw error;
@@ -161,6 +143,30 @@ export class WorkerPool<Api extends PoolWorkerApi> {
     } finally {
       this.release(worker);
     }
+  }
+
+  /** Sends `worker` those of `datasets` it does not hold yet; settles once its instance is up and holds them all. */
+  private async hold(worker: PooledWorker<Api>, datasets: readonly ResidentData[]): Promise<void> {
+    // The datasets are posted at once, behind init: a worker still starting finds them queued and copies them as
+    // soon as its instance is up, rather than after a round trip per message. Messages run in order, so init's
+    // failure is the one reported (the sends it leaves failing are awaited only after it).
+    const sends = datasets
+      .filter((dataset) => !worker.datasets.has(dataset.id))
+      .map((dataset) => ({
+        id: dataset.id,
+        sent: worker.initPosted.then(() => this.send(worker, dataset)),
+      }));
+    for (const { sent } of sends) sent.catch(() => {}); // surfaces below, unless init failed first
+    await worker.untilDeath(worker.ready);
+    const received = await Promise.allSettled(sends.map(({ sent }) => worker.untilDeath(sent)));
+    // Each dataset the worker took is counted, even when another was refused (the worker holds it either way).
+    received.forEach((outcome, i) => {
+      if (outcome.status === "rejected") return;
+      worker.datasets.add(sends[i]!.id);
+      this.datasetsSent++;
+    });
+    const refused = received.find((outcome) => outcome.status === "rejected");
+    if (refused) throw refused.reason;
   }
 
   /** Posts a dataset to `worker` (see `outbound`): shared or transferred, never cloned; settles once it is in wasm memory. */

@@ -66,10 +66,11 @@ export interface ChunkResult {
 
 /** What the client calls on a worker: one run at a time, opened, driven chunk by chunk, then closed (Trainer freed). */
 export interface RunWorkerApi extends PoolWorkerApi {
-  /** Builds the run's Trainer on resident datasets (ids given to `addData`). */
-  open(config: TrainerConfig, train: number, test: number | undefined): { stepsPerEpoch: number };
+  /** Builds the run's Trainer on a resident dataset (an id given to `addData`). */
+  open(config: TrainerConfig, train: number): { stepsPerEpoch: number };
   run(steps: number): ChunkResult;
-  evaluate(): { loss: number; accuracy: number };
+  /** Loss and accuracy on resident dataset `test` (the held-out data, attached to the Trainer on first use). */
+  evaluate(test: number): { loss: number; accuracy: number };
   weights(): Float32Array;
   close(): void;
 }

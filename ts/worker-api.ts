@@ -7,6 +7,8 @@ import { isShared } from "./pool-data.js";
 import { instantiate, memoryBytes, wasm } from "./wasm.js";
 
 let trainer: wasm.Trainer | undefined;
+/** The dataset the open Trainer evaluates on. */
+let evaluatedOn: number | undefined;
 /** The datasets this worker holds in wasm memory, by the pool's ids. */
 const datasets = new Map<number, wasm.Dataset>();
 
@@ -24,6 +26,7 @@ function current(): wasm.Trainer {
 function closeTrainer(): void {
   trainer?.free();
   trainer = undefined;
+  evaluatedOn = undefined;
 }
 
 /**
@@ -77,10 +80,10 @@ export const workerApi = {
     return { simd: wasm.simdEnabled(), dot: wasm.dot(a, b), dotScalar: wasm.dotScalar(a, b) };
   },
 
-  /** Starts a run: builds the Trainer (Rust validates the config and optimizer options) on resident datasets (not copied). */
-  open(config: TrainerConfig, train: number, test: number | undefined): { stepsPerEpoch: number } {
+  /** Starts a run: builds the Trainer (Rust validates the config and optimizer options) on a resident dataset (not copied). */
+  open(config: TrainerConfig, train: number): { stepsPerEpoch: number } {
     closeTrainer();
-    const [trainData, testData] = [dataset(train), test === undefined ? undefined : dataset(test)];
+    const trainData = dataset(train);
     let created: wasm.Trainer;
     try {
       created = new wasm.Trainer(JSON.stringify(config));
@@ -89,7 +92,6 @@ export const workerApi = {
     }
     try {
       created.setDataset(false, trainData);
-      if (testData) created.setDataset(true, testData);
     } catch (error) {
       created.free();
       throw classify(error, "data");
@@ -110,8 +112,17 @@ export const workerApi = {
     return Comlink.transfer({ losses, divergedAt: open.divergedAt(), lrs, nonFinite }, [losses.buffer, lrs.buffer]);
   },
 
-  evaluate(): { loss: number; accuracy: number } {
-    const [loss, accuracy] = current().evaluate();
+  evaluate(test: number): { loss: number; accuracy: number } {
+    const open = current();
+    if (evaluatedOn !== test) {
+      try {
+        open.setDataset(true, dataset(test));
+      } catch (error) {
+        throw classify(error, "data");
+      }
+      evaluatedOn = test;
+    }
+    const [loss, accuracy] = open.evaluate();
     return { loss: loss!, accuracy: accuracy! };
   },
 

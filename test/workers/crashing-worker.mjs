@@ -18,10 +18,10 @@ let chunksBeforeTrap = -1;
 Comlink.expose(
   {
     ...workerApi,
-    open(config, train, test) {
+    open(config, train) {
       const { trapAfterChunks, ...optimizer } = config.optimizer;
       chunksBeforeTrap = trapAfterChunks ?? -1;
-      return workerApi.open({ ...config, optimizer }, train, test);
+      return workerApi.open({ ...config, optimizer }, train);
     },
     run(steps) {
       if (chunksBeforeTrap-- === 0) new WebAssembly.Instance(trapModule).exports.trap();

@@ -297,7 +297,7 @@ impl Plan {
     /// columns and the GEMM panels.
     pub fn memory_bytes(&self, batch: usize) -> u64 {
         let values = |n: usize| n as u64;
-        let widest = self.stages.iter().map(|s| s.in_len.max(s.out_len)).max().unwrap_or(0);
+        let widest = self.gradient_width();
         let saved: u64 = self.saved_per_sample().into_iter().map(values).sum();
         let activations: u64 = self.stages.iter().map(|s| values(s.out_len)).sum::<u64>() + 2 * values(widest) + saved;
         let (products, columns) = self.workspace_needs(batch.min(4096));
@@ -307,6 +307,16 @@ impl Plan {
             .max()
             .unwrap_or(0);
         4 * (5 * values(self.param_count()) + values(batch) * activations + values(columns) + panels)
+    }
+
+    /// Values per sample of the widest gradient backward computes: every stage's output gradient, and the input
+    /// gradient of every stage but the first (the data needs none). A fresh worker touches every page of these buffers
+    /// when it opens a run, so sizing them by the input too (784 wide for MNIST, against 100 for the hidden layers)
+    /// cost page faults for nothing.
+    fn gradient_width(&self) -> usize {
+        let outputs = self.stages.iter().map(|s| s.out_len);
+        let inputs = self.stages.iter().skip(1).map(|s| s.in_len);
+        outputs.chain(inputs).max().unwrap_or(0)
     }
 
     /// The error a model too large for wasm memory gets, before anything is allocated.
@@ -343,7 +353,7 @@ impl Model {
     /// for wasm memory first.
     pub fn new(plan: Plan, max_batch: usize) -> Result<Model, ModelError> {
         plan.check_memory(max_batch)?;
-        let widest = plan.stages.iter().map(|s| s.in_len.max(s.out_len)).max().unwrap_or(0);
+        let widest = plan.gradient_width();
         let (products, columns) = plan.workspace_needs(max_batch);
         Ok(Model {
             arena: Arena::new(&plan.param_shapes),
