@@ -6,6 +6,7 @@
 // esbuild's meta-url plugins) copy the files named in `new URL("…", import.meta.url)` to their output as assets.
 import type { Platform, WorkerHandle } from "./pool.js";
 import { markFast, relaxedSimdSupported, type Precision } from "./precision.js";
+import { warmUp } from "./wasm.js";
 import { compileModule as compileModuleFrom } from "./wasm-browser.js";
 
 // In the IIFE bundle import.meta.url is document.currentScript.src, captured by scripts/bundle-script-url.js while
@@ -58,7 +59,9 @@ export function assetLocation(): AssetLocation {
 export async function compileModule(precision: Precision = "default"): Promise<WebAssembly.Module> {
   if (precision === "fast" && relaxedSimdSupported())
     return markFast(await compileModuleFrom(assetLocation().fastWasmUrl));
-  return compileModuleFrom(assetLocation().wasmUrl);
+  const module = await compileModuleFrom(assetLocation().wasmUrl);
+  warmUp(module);
+  return module;
 }
 
 const bootstraps = new Map<string, string>();

@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { markFast, relaxedSimdSupported, type Precision } from "./precision.js";
+import { warmUp } from "./wasm.js";
 
 const WASM_URLS: Record<Precision, URL> = {
   default: new URL("./pkg/optimlab_bg.wasm", import.meta.url),
@@ -35,9 +36,11 @@ export function compileModule(precision: Precision = "default"): Promise<WebAsse
     const url = WASM_URLS[build];
     module = readFile(url).then(
       (bytes) =>
-        WebAssembly.compile(bytes).then((compiledModule) =>
-          build === "fast" ? markFast(compiledModule) : compiledModule,
-        ),
+        WebAssembly.compile(bytes).then((compiledModule) => {
+          if (build === "fast") return markFast(compiledModule);
+          warmUp(compiledModule);
+          return compiledModule;
+        }),
       (error: NodeJS.ErrnoException) => {
         if (error.code !== "ENOENT") throw error;
         throw new Error(
