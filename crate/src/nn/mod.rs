@@ -6,6 +6,7 @@ pub mod bce_with_logits;
 pub mod clip;
 pub mod conv2d;
 pub mod cross_entropy;
+pub mod elementwise;
 pub mod flatten;
 pub mod gelu;
 pub mod leaky_relu;

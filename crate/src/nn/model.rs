@@ -7,17 +7,19 @@
 use super::avgpool2d::AvgPool2d;
 use super::conv2d::Conv2d;
 use super::cross_entropy::{correct_count, log_softmax_nll};
+use super::elementwise::Elementwise;
 use super::gelu::Gelu;
 use super::leaky_relu::LeakyRelu;
 use super::linear::Linear;
 use super::maxpool2d::MaxPool2d;
 use super::quadratic::Quadratic;
-use super::relu::{relu_backward, Relu};
+use super::relu::Relu;
 use super::sigmoid::Sigmoid;
 use super::spec::{self, Options};
 use super::tanh::Tanh;
 use super::{bce_with_logits, flatten, mse, Layer, Workspace};
 use crate::arena::Arena;
+use crate::kernels::elementwise::relu_backward;
 use crate::kernels::gemm::Gemm;
 use crate::rng::Rng;
 use serde_json::Value;
@@ -134,11 +136,11 @@ fn build_layer(options: &Options, kind: &str, input: &[usize]) -> Result<Option<
         "conv2d" => Box::new(Conv2d::from_options(options, input)?),
         "maxpool2d" => Box::new(MaxPool2d::from_options(options, input)?),
         "avgpool2d" => Box::new(AvgPool2d::from_options(options, input)?),
-        "relu" => Box::new(Relu { shape: same_shape(options)? }),
-        "leaky_relu" => Box::new(LeakyRelu::from_options(options, input)?),
-        "tanh" => Box::new(Tanh { shape: same_shape(options)? }),
-        "sigmoid" => Box::new(Sigmoid { shape: same_shape(options)? }),
-        "gelu" => Box::new(Gelu::from_options(options, input)?),
+        "relu" => Box::new(Elementwise { activation: Relu, shape: same_shape(options)? }),
+        "leaky_relu" => Box::new(Elementwise { activation: LeakyRelu::from_options(options)?, shape: input.to_vec() }),
+        "tanh" => Box::new(Elementwise { activation: Tanh, shape: same_shape(options)? }),
+        "sigmoid" => Box::new(Elementwise { activation: Sigmoid, shape: same_shape(options)? }),
+        "gelu" => Box::new(Elementwise { activation: Gelu::from_options(options)?, shape: input.to_vec() }),
         "quadratic" => Box::new(Quadratic::from_options(options, input)?),
         "flatten" => {
             flatten::output_shape(options, input)?;
