@@ -5,7 +5,7 @@
 //! the backward adds `dy · patchesᵀ` into the weight gradient and scatters `weightᵀ · dy` back onto the
 //! input (col2im).
 use super::spec::{self, Options};
-use super::{Layer, Needs, Workspace};
+use super::{weighted, Layer, Needs, Workspace};
 use crate::kernels::gemm::{ConvDims, Patches};
 use crate::rng::Rng;
 
@@ -166,16 +166,12 @@ impl Layer for Conv2d {
     }
 
     fn param_shapes(&self) -> Vec<Vec<usize>> {
-        let mut shapes = vec![vec![self.out_channels, self.input[0], self.kernel[0], self.kernel[1]]];
-        shapes.extend(self.bias.then(|| vec![self.out_channels]));
-        shapes
+        weighted::param_shapes(vec![self.out_channels, self.input[0], self.kernel[0], self.kernel[1]], self.bias)
     }
 
-    /// torch's `reset_parameters`, as for Linear with fan_in = in_channels·kh·kw: U(±1/√fan_in) for the
-    /// weight (kaiming_uniform_ with a = √5) and the bias.
+    /// fan_in = in_channels·kh·kw.
     fn init(&self, params: &mut [f32], rng: &mut Rng) {
-        let bound = 1.0 / (self.dims().patch as f32).sqrt();
-        params.iter_mut().for_each(|v| *v = rng.uniform(-bound, bound));
+        weighted::init(params, self.dims().patch, rng);
     }
 
     fn needs(&self, _batch: usize) -> Needs {

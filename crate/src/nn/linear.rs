@@ -1,8 +1,8 @@
 //! torch.nn.Linear: weight [out, in] (torch layout), bias [out], y = x·Wᵀ + b.
 use super::spec::{self, Options};
-use super::{Layer, Needs, Workspace};
+use super::{weighted, Layer, Needs, Workspace};
 use crate::kernels::elementwise::column_sums;
-use crate::kernels::gemm::{Gemm, LinearDims};
+use crate::kernels::gemm::LinearDims;
 use crate::rng::Rng;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,55 +33,12 @@ impl Linear {
         }
     }
 
-    pub fn weight_shape(&self) -> Vec<usize> {
-        vec![self.fan_out, self.fan_in]
-    }
-
-    pub fn dims(&self, batch: usize) -> LinearDims {
+    fn dims(&self, batch: usize) -> LinearDims {
         LinearDims { batch, fan_in: self.fan_in, fan_out: self.fan_out }
     }
 
-    /// torch's `reset_parameters`: kaiming_uniform_(a=√5) on the weight, whose bound
-    /// gain·√(3/fan_in) with gain = √(2/(1+a²)) is 1/√fan_in, and U(±1/√fan_in) on the bias;
-    /// drawn from our generator, weight first (row-major), then bias.
-    pub fn init(&self, weight: &mut [f32], bias: &mut [f32], rng: &mut Rng) {
-        let bound = if self.fan_in > 0 { 1.0 / (self.fan_in as f32).sqrt() } else { 0.0 };
-        weight.iter_mut().chain(bias.iter_mut()).for_each(|v| *v = rng.uniform(-bound, bound));
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    pub fn forward(
-        &self,
-        gemm: &mut Gemm,
-        x: &[f32],
-        weight: &[f32],
-        bias: &[f32],
-        y: &mut [f32],
-        batch: usize,
-        relu: bool,
-    ) {
-        gemm.linear_forward(x, weight, bias, y, self.dims(batch), relu);
-    }
-
-    /// Writes the weight and bias gradients and, when asked, the gradient with respect to the input.
-    #[allow(clippy::too_many_arguments)]
-    pub fn backward(
-        &self,
-        gemm: &mut Gemm,
-        x: &[f32],
-        weight: &[f32],
-        dy: &[f32],
-        d_weight: &mut [f32],
-        d_bias: &mut [f32],
-        dx: Option<&mut [f32]>,
-        batch: usize,
-    ) {
-        let dims = self.dims(batch);
-        gemm.linear_backward_weight(dy, x, d_weight, dims);
-        column_sums(dy, batch, d_bias);
-        if let Some(dx) = dx {
-            gemm.linear_backward_input(dy, weight, dx, dims);
-        }
+    fn weight_len(&self) -> usize {
+        self.fan_out * self.fan_in
     }
 }
 
@@ -95,14 +52,11 @@ impl Layer for Linear {
     }
 
     fn param_shapes(&self) -> Vec<Vec<usize>> {
-        let mut shapes = vec![self.weight_shape()];
-        shapes.extend(self.bias.then(|| vec![self.fan_out]));
-        shapes
+        weighted::param_shapes(vec![self.fan_out, self.fan_in], self.bias)
     }
 
     fn init(&self, params: &mut [f32], rng: &mut Rng) {
-        let (weight, bias) = params.split_at_mut(self.fan_out * self.fan_in);
-        Linear::init(self, weight, bias, rng);
+        weighted::init(params, self.fan_in, rng);
     }
 
     fn needs(&self, batch: usize) -> Needs {
@@ -127,7 +81,7 @@ impl Layer for Linear {
         batch: usize,
         relu: bool,
     ) {
-        let (weight, bias) = params.split_at(self.fan_out * self.fan_in);
+        let (weight, bias) = params.split_at(self.weight_len());
         if self.bias {
             work.gemm.linear_forward(x, weight, bias, y, self.dims(batch), relu);
         } else {
@@ -135,6 +89,7 @@ impl Layer for Linear {
         }
     }
 
+    /// Writes the weight and bias gradients and, when asked, the gradient with respect to the input.
     fn backward(
         &self,
         work: &mut Workspace,
@@ -147,8 +102,12 @@ impl Layer for Linear {
         dx: Option<&mut [f32]>,
         batch: usize,
     ) {
-        let weight = &params[..self.fan_out * self.fan_in];
-        let (d_weight, d_bias) = grads.split_at_mut(self.fan_out * self.fan_in);
-        Linear::backward(self, &mut work.gemm, x, weight, dy, d_weight, d_bias, dx, batch);
+        let (dims, weight) = (self.dims(batch), &params[..self.weight_len()]);
+        let (d_weight, d_bias) = grads.split_at_mut(self.weight_len());
+        work.gemm.linear_backward_weight(dy, x, d_weight, dims);
+        column_sums(dy, batch, d_bias);
+        if let Some(dx) = dx {
+            work.gemm.linear_backward_input(dy, weight, dx, dims);
+        }
     }
 }

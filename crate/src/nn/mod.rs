@@ -21,6 +21,7 @@ pub mod sigmoid;
 pub mod spec;
 pub mod step;
 pub mod tanh;
+pub mod weighted;
 
 use crate::kernels::gemm::Gemm;
 use crate::rng::Rng;
