@@ -233,7 +233,7 @@ impl Gemm {
         b: Source,
         c: &mut [f32],
         epilogue: Epilogue,
-        kernel: fn(usize, &[f32], &[f32], usize, &mut [f32; MR * NR]),
+        kernel: fn(usize, &[f32], &[f32], &mut [f32; MR * NR]),
     ) {
         assert!(c.len() >= m * n);
         let kc_max = k_block(k);
@@ -259,20 +259,9 @@ impl Gemm {
             while pc < k {
                 let kc = (k - pc).min(kc_max);
                 let (first, last) = (pc == 0, pc + kc == k);
-                // Full panels of B read in place when its rows are contiguous: only a partial last panel is packed.
-                // Full panels of B read in place when its rows are contiguous: only a partial last panel is packed.
-                let in_place = match b {
-                    Source::Strided(b) if reads_in_place(b, kc) => Some(b),
-                    _ => None,
-                };
-                let full_cols = nc / NR * NR;
-                match (b, in_place) {
-                    (_, Some(b)) if full_cols < nc => {
-                        pack_b(&mut self.pack_b, b, pc, kc, jc + full_cols, nc - full_cols)
-                    }
-                    (_, Some(_)) => {}
-                    (Source::Strided(b), None) => pack_b(&mut self.pack_b, b, pc, kc, jc, nc),
-                    (Source::Gathered { data, k_offsets, n_offsets }, None) => {
+                match b {
+                    Source::Strided(b) => pack_b(&mut self.pack_b, b, pc, kc, jc, nc),
+                    Source::Gathered { data, k_offsets, n_offsets } => {
                         pack_b_gathered(&mut self.pack_b, data, &k_offsets[pc..pc + kc], &n_offsets[jc..jc + nc])
                     }
                 }
@@ -280,14 +269,10 @@ impl Gemm {
                     let mc = (m - ic).min(MC_MAX);
                     pack_a(&mut self.pack_a, a, ic, mc, pc, kc);
                     for jr in (0..nc).step_by(NR) {
-                        let (b_panel, b_stride) = match in_place {
-                            Some(b) if jr < full_cols => (&b.data[pc * b.row_stride + jc + jr..], b.row_stride),
-                            Some(_) => (&self.pack_b[..NR * kc], NR),
-                            None => (&self.pack_b[jr * kc..(jr + NR) * kc], NR),
-                        };
+                        let b_panel = &self.pack_b[jr * kc..(jr + NR) * kc];
                         for ir in (0..mc).step_by(MR) {
                             let a_panel = &self.pack_a[ir * kc..(ir + MR) * kc];
-                            kernel(kc, a_panel, b_panel, b_stride, &mut tile);
+                            kernel(kc, a_panel, b_panel, &mut tile);
                             let (rows, cols) = ((mc - ir).min(MR), (nc - jr).min(NR));
                             write_tile(&tile, c, n, ic + ir, jc + jr, rows, cols, epilogue, first, last);
                         }
@@ -297,15 +282,6 @@ impl Gemm {
             }
         }
     }
-}
-
-/// Whether the micro-kernel reads B's panels where they lie (row k of a panel at `k * row_stride`) instead of from
-/// a packed copy: when B's rows are contiguous, a panel's `kc` rows stay in L1 across the A panels that reuse it
-/// (at most 256 rows, and a row stride that is not a multiple of 256 bytes, which would crowd them into a few L1
-/// sets). Packing would read B and write it again, as much memory traffic as the products it feeds in the MLP's
-/// weight gradient (`dyᵀ · x`).
-fn reads_in_place(b: Strided, kc: usize) -> bool {
-    b.col_stride == 1 && kc <= 256 && !b.row_stride.is_multiple_of(64)
 }
 
 /// Sizes of a linear layer's product.
@@ -669,12 +645,10 @@ fn write_full_tile(
 
 // In the wasm build only the tests call the scalar twin; on other targets it is the kernel.
 #[cfg_attr(all(target_arch = "wasm32", target_feature = "simd128", not(test)), allow(dead_code))]
-/// Scalar twin of the micro-kernel: `tile[r][c] = Σ_p a[p][r] · b[p][c]` over a packed A panel and a B panel whose
-/// row p starts at `b[p * b_stride]` (NR when packed).
-fn micro_kernel_scalar(kc: usize, a: &[f32], b: &[f32], b_stride: usize, tile: &mut [f32; MR * NR]) {
+/// Scalar twin of the micro-kernel: `tile[r][c] = Σ_p a[p][r] · b[p][c]` over packed panels.
+fn micro_kernel_scalar(kc: usize, a: &[f32], b: &[f32], tile: &mut [f32; MR * NR]) {
     let mut acc = [0.0f32; MR * NR];
-    for (p, ap) in a.chunks_exact(MR).take(kc).enumerate() {
-        let bp = &b[p * b_stride..p * b_stride + NR];
+    for (ap, bp) in a.chunks_exact(MR).zip(b.chunks_exact(NR)).take(kc) {
         for r in 0..MR {
             for c in 0..NR {
                 acc[r * NR + c] += ap[r] * bp[c];
@@ -685,19 +659,18 @@ fn micro_kernel_scalar(kc: usize, a: &[f32], b: &[f32], b_stride: usize, tile: &
 }
 
 /// The simd128 micro-kernel: MR × 2 f32x4 accumulators live in registers across the whole K block;
-/// per k, two vector loads of B (row p at `b[p * b_stride]`), MR broadcast loads of A, 2·MR multiplies and adds
-/// (fused in the fast build).
+/// per k, two vector loads of B, MR broadcast loads of A, 2·MR multiplies and adds (fused in the fast build).
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn micro_kernel(kc: usize, a: &[f32], b: &[f32], b_stride: usize, tile: &mut [f32; MR * NR]) {
+fn micro_kernel(kc: usize, a: &[f32], b: &[f32], tile: &mut [f32; MR * NR]) {
     use std::arch::wasm32::*;
-    assert!(kc > 0 && a.len() >= kc * MR && b_stride >= NR && b.len() >= (kc - 1) * b_stride + NR);
+    assert!(a.len() >= kc * MR && b.len() >= kc * NR);
     let mut acc = [[f32x4_splat(0.0); 2]; MR];
-    // SAFETY: the asserts above bound every read: a[p*MR + r] with r < MR and b[p*b_stride .. p*b_stride + 8], p < kc.
+    // SAFETY: the asserts above bound every read: a[p*MR + r] with r < MR and b[p*NR .. p*NR + 8], p < kc.
     unsafe {
         let (pa, pb) = (a.as_ptr(), b.as_ptr());
         for p in 0..kc {
-            let b0 = v128_load(pb.add(p * b_stride) as *const v128);
-            let b1 = v128_load(pb.add(p * b_stride + 4) as *const v128);
+            let b0 = v128_load(pb.add(p * NR) as *const v128);
+            let b1 = v128_load(pb.add(p * NR + 4) as *const v128);
             for (r, acc_r) in acc.iter_mut().enumerate() {
                 let ar = v128_load32_splat(pa.add(p * MR + r) as *const u32);
                 acc_r[0] = super::mul_add(ar, b0, acc_r[0]);
@@ -750,9 +723,8 @@ mod tests {
         }
     }
 
-    // Shapes around the tile and block sizes (MR = 4, NR = 8, KC_MAX = 512, MC_MAX = 256, NC_MAX = 1024: B read in place
-    // in both column blocks, with a packed partial panel) and the MLP's own.
-    const SHAPES: [(usize, usize, usize); 10] = [
+    // Shapes around the tile and block sizes (MR = 4, NR = 8, KC_MAX = 512, MC_MAX = 256) and the MLP's own.
+    const SHAPES: [(usize, usize, usize); 9] = [
         (1, 1, 1),
         (3, 5, 7),
         (4, 8, 16),
@@ -761,7 +733,6 @@ mod tests {
         (257, 10, 100),
         (256, 100, 784),
         (6, 1025, 13),
-        (5, 1043, 9),
         (37, 23, 1100),
     ];
 
@@ -853,24 +824,6 @@ mod tests {
             accumulate,
         );
         assert_eq!(dw_gathered, dw_written);
-    }
-
-    /// B read where it lies (row-major, full panels) gives the same bits as the same B packed from its transpose: the
-    /// kernel sees the same values in the same order. Shapes with a second column block (n > NC_MAX), a partial last
-    /// panel, the MLP's weight gradient, and a K block too tall to be read in place.
-    #[test]
-    fn b_read_in_place_equals_b_packed() {
-        let mut rng = Rng::new(5);
-        for (m, n, k) in [(5, 1043, 9), (100, 784, 256), (7, 100, 300)] {
-            let (a, b) = (random(m * k, &mut rng), random(k * n, &mut rng));
-            let b_transposed: Vec<f32> = (0..n * k).map(|idx| b[idx % k * n + idx / k]).collect();
-            let mut gemm = Gemm::new(m, n, k);
-            let (mut in_place, mut packed) = (vec![0.0; m * n], vec![0.0; m * n]);
-            let a_view = Strided::row_major(&a, k);
-            gemm.product(m, n, k, a_view, Strided::row_major(&b, n), &mut in_place, Epilogue::PLAIN);
-            gemm.product(m, n, k, a_view, Strided::transposed(&b_transposed, k), &mut packed, Epilogue::PLAIN);
-            assert!(in_place.iter().zip(&packed).all(|(x, y)| x.to_bits() == y.to_bits()), "m={m} n={n} k={k}");
-        }
     }
 
     /// A whole tile's epilogue (vector operations under wasm) against its scalar twin, bit for bit, in every case the
