@@ -10,14 +10,3 @@ export function bestSeconds(repeats: number, work: (repeat: number) => void): nu
   }
   return best;
 }
-
-/** `bestSeconds` for work that completes asynchronously. */
-export async function bestSecondsAsync(repeats: number, work: (repeat: number) => Promise<void>): Promise<number> {
-  let best = Infinity;
-  for (let repeat = 0; repeat < repeats; repeat++) {
-    const start = performance.now();
-    await work(repeat);
-    best = Math.min(best, (performance.now() - start) / 1000);
-  }
-  return best;
-}

@@ -2,7 +2,7 @@
 // (valueAndGrad) and the SGD update — under one jit, as a JAX user writes it. jax-js starts its wasm worker pool only
 // where a global `Worker` exists (browsers); Node has none, so here it runs on one thread, like the other peers.
 import { defaultDevice, init, jit, nn, numpy as np, random, tree, valueAndGrad } from "@jax-js/jax";
-import { bestSecondsAsync } from "./best-of.js";
+import type { MlpStepper } from "./tfjs-mlp.js";
 
 let ready: Promise<void> | undefined;
 
@@ -22,19 +22,16 @@ export function jaxThreads(): number {
 type Layer = { w: np.Array; b: np.Array };
 
 /**
- * Seconds for `steps` SGD steps of a [784, …, 10] ReLU MLP with log_softmax + NLL on batches of `batchSize` rows
- * taken in order from `pixels` (u8, normalized /255 as optimlab does), the best of `repeats` timings after a
- * warm-up that compiles the jitted step.
+ * SGD steps of a [784, …, 10] ReLU MLP with log_softmax + NLL on batches of `batchSize` rows taken in order from
+ * `pixels` (u8, normalized /255 as optimlab does), after a warm-up that compiles the jitted step.
  */
-export async function jaxSeconds(
+export async function jaxMlp(
   layers: number[],
   pixels: Uint8Array,
   labels: Uint8Array,
   batchSize: number,
-  steps: number,
-  repeats = 3,
   lr = 0.01,
-): Promise<number> {
+): Promise<MlpStepper> {
   ready ??= useWasmDevice();
   await ready;
   const features = layers[0];
@@ -80,11 +77,18 @@ export async function jaxSeconds(
     return (await value!.jsAsync()) as number; // waits for the last step
   };
   await run(2, 0); // warm-up: tracing and compiling the jitted step, first allocations
-  const best = await bestSecondsAsync(repeats, async (repeat) => {
-    const last = await run(steps, repeat * steps);
-    if (!Number.isFinite(last)) throw new Error(`jax-js: the loss became ${last}`);
-  });
-  tree.dispose(params);
-  step.dispose();
-  return best;
+  let next = 2;
+  return {
+    seconds: async (steps) => {
+      const start = performance.now();
+      const last = await run(steps, next);
+      next += steps;
+      if (!Number.isFinite(last)) throw new Error(`jax-js: the loss became ${last}`);
+      return (performance.now() - start) / 1000;
+    },
+    dispose: () => {
+      tree.dispose(params);
+      step.dispose();
+    },
+  };
 }

@@ -2,18 +2,20 @@
 // 10,000 repeated six times — SGD lr 0.01) in optimlab's wasm, beside the machine's own simd128 mul+add peak and
 // the peers on the same workload, all in this process run: TensorFlow.js's wasm backend, jax-js's jitted step on
 // its wasm backend, and PyTorch on one CPU thread when python3 can import torch (else a line saying how to add it).
-// Prints one table of seconds per epoch and ratios, then the same rows as JSON Lines.
+// Every system is timed in turns (ROUNDS rounds of a quarter-second segment each, extrapolated to the epoch) and
+// judged by its best turn, the peak loop too. Prints one table of seconds per epoch and ratios, then the same rows
+// as JSON Lines.
 // Run after `bash scripts/build.sh`: npx tsx bench/mlp.bench.ts
 import { availableParallelism, loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
 import { loadMnistSampleDataset } from "../dist/data/index.js";
 import { instantiate, wasm } from "../dist/wasm.js";
 import { compileModule } from "../dist/wasm-node.js";
-import { jaxSeconds, jaxThreads } from "./jax-mlp.js";
-import { simdPeakGflops } from "./peak.js";
-import { tfjsSeconds } from "./tfjs-mlp.js";
+import { jaxMlp, jaxThreads } from "./jax-mlp.js";
+import { simdPeakLoop } from "./peak.js";
+import { tfjsMlp } from "./tfjs-mlp.js";
+import type { MlpStepper } from "./tfjs-mlp.js";
 import { torchEpochSeconds } from "./torch-mlp.js";
-import { bestSeconds } from "./best-of.js";
 
 const LAYERS = [784, 100, 100, 10];
 const BATCH = 256;
@@ -62,60 +64,110 @@ async function sixtyThousandDigits(): Promise<{ pixels: Uint8Array; labels: Uint
   return { pixels, labels };
 }
 
-/** Best of `repeats` whole epochs, after a warm-up of 8 steps (tier-up compilation, first touch of every buffer). */
-function optimlabEpochSeconds(pixels: Uint8Array, labels: Uint8Array, repeats = 2): number {
+/** Rounds in which every system takes one turn (a segment of about a quarter second each), so that the load of the
+ * machine's other users, which comes and goes within seconds, falls on all of them alike. */
+const ROUNDS = 8;
+/** Steps per turn. */
+const SEGMENT = { optimlab: 48, "tfjs-wasm": 4, "jax-js": 20 } as const;
+
+/** optimlab's Trainer on the 60,000 digits (batches drawn in its shuffled order), after a warm-up of 8 steps
+ * (tier-up compilation, first touch of every buffer). */
+function optimlabMlp(pixels: Uint8Array, labels: Uint8Array): MlpStepper {
   const trainer = new wasm.Trainer(
     JSON.stringify({
       layers: LAYERS,
       seed: 0,
       batchSize: BATCH,
-      maxSteps: (repeats + 1) * STEPS,
+      maxSteps: 8 + ROUNDS * SEGMENT.optimlab,
       optimizer: { name: "sgd", lr: 0.01 },
     }),
   );
-  try {
-    trainer.setTrainData(pixels, labels);
-    trainer.run(8);
-    return bestSeconds(repeats, () => {
-      trainer.run(STEPS - 8);
-      trainer.run(8);
-    });
-  } finally {
-    trainer.free();
-  }
+  trainer.setTrainData(pixels, labels);
+  trainer.run(8);
+  return {
+    seconds: async (steps) => {
+      const start = performance.now();
+      trainer.run(steps);
+      return (performance.now() - start) / 1000;
+    },
+    dispose: () => trainer.free(),
+  };
 }
+
+type Turns = { system: string; perStep: number[] };
+const best = (values: number[]) => Math.min(...values);
+const median = (values: number[]) => [...values].sort((x, y) => x - y)[values.length >> 1];
 
 export async function run(): Promise<MlpBenchResult> {
   instantiate(await compileModule());
   const { pixels, labels } = await sixtyThousandDigits();
   const flops = flopsPerSample(LAYERS) * ROWS;
-  const peakGflops = await simdPeakGflops();
-  // optimlab before and after the peers (best of both), so that a burst of load from the machine's other users
-  // during one measurement does not decide the ratios alone.
-  let optimlabSeconds = optimlabEpochSeconds(pixels, labels);
+  const peakLoop = await simdPeakLoop();
+  const steppers = new Map<string, MlpStepper>([["optimlab", optimlabMlp(pixels, labels)]]);
+  steppers.set("tfjs-wasm", await tfjsMlp(LAYERS, pixels, labels, BATCH));
+  let jaxError: string | undefined;
+  try {
+    steppers.set("jax-js", await jaxMlp(LAYERS, pixels, labels, BATCH));
+  } catch (error) {
+    jaxError = (error as Error).message;
+  }
+  const peakEpochs: number[] = [];
+  const turns: Turns[] = [...steppers.keys()].map((system) => ({ system, perStep: [] }));
+  for (let round = 0; round < ROUNDS; round++) {
+    peakEpochs.push(flops / peakLoop.gflops() / 1e9);
+    // Each round in another order, so that no system always follows the same one.
+    const order = turns.map((_, i) => turns[(i + round) % turns.length]);
+    for (const turn of order) {
+      const steps = SEGMENT[turn.system as keyof typeof SEGMENT];
+      try {
+        turn.perStep.push((await steppers.get(turn.system)!.seconds(steps)) / steps);
+      } catch (error) {
+        jaxError = (error as Error).message;
+        steppers.get(turn.system)!.dispose();
+        steppers.delete(turn.system);
+        turns.splice(turns.indexOf(turn), 1);
+      }
+    }
+  }
+  for (const stepper of steppers.values()) stepper.dispose();
+  const epoch = (system: string) => {
+    const perStep = turns.find((turn) => turn.system === system)?.perStep;
+    return perStep === undefined || perStep.length === 0
+      ? null
+      : { best: best(perStep) * STEPS, median: median(perStep) * STEPS };
+  };
+  const spread = (times: { best: number; median: number }) =>
+    `best of ${ROUNDS} turns; the median turn ${times.median.toFixed(3)} s/epoch`;
+  const optimlab = epoch("optimlab")!;
+  const optimlabSeconds = optimlab.best;
+  const peakSeconds = best(peakEpochs);
+  const peakGflops = flops / peakSeconds / 1e9;
 
   const peers: { system: string; seconds: number | null; note: string }[] = [];
-  const tfjsSteps = 40;
-  const tfjsEpoch = ((await tfjsSeconds(LAYERS, pixels, labels, BATCH, tfjsSteps)) / tfjsSteps) * STEPS;
-  peers.push({ system: "tfjs-wasm", seconds: tfjsEpoch, note: `simd, 1 thread; from ${tfjsSteps} steps` });
-  const jaxSteps = 20;
-  try {
-    const jaxEpoch = ((await jaxSeconds(LAYERS, pixels, labels, BATCH, jaxSteps)) / jaxSteps) * STEPS;
-    peers.push({
-      system: "jax-js",
-      seconds: jaxEpoch,
-      note: `jit(valueAndGrad + SGD) on its wasm backend, ${jaxThreads()} thread; best of 3 × ${jaxSteps} steps`,
-    });
-  } catch (error) {
-    peers.push({ system: "jax-js", seconds: null, note: `could not run: ${(error as Error).message}` });
-  }
+  const tfjs = epoch("tfjs-wasm")!;
+  peers.push({
+    system: "tfjs-wasm",
+    seconds: tfjs.best,
+    note: `simd, 1 thread; ${SEGMENT["tfjs-wasm"]} steps a turn, ${spread(tfjs)}`,
+  });
+  const jax = epoch("jax-js");
+  peers.push(
+    jax === null
+      ? { system: "jax-js", seconds: null, note: `could not run: ${jaxError}` }
+      : {
+          system: "jax-js",
+          seconds: jax.best,
+          note:
+            `jit(valueAndGrad + SGD) on its wasm backend, ${jaxThreads()} thread; ` +
+            `${SEGMENT["jax-js"]} steps a turn, ${spread(jax)}`,
+        },
+  );
   const torch = await torchEpochSeconds(LAYERS, pixels, labels, BATCH);
   peers.push(
     "missing" in torch
       ? { system: "PyTorch", seconds: null, note: torch.missing }
       : { system: "PyTorch", seconds: torch.seconds, note: `torch ${torch.version}, 1 thread; best of 2 epochs` },
   );
-  optimlabSeconds = Math.min(optimlabSeconds, optimlabEpochSeconds(pixels, labels));
 
   const gflops = (seconds: number | null) => (seconds === null ? null : flops / seconds / 1e9);
   const peakFraction = gflops(optimlabSeconds)! / peakGflops;
@@ -125,7 +177,7 @@ export async function run(): Promise<MlpBenchResult> {
       seconds: flops / peakGflops / 1e9,
       gflops: peakGflops,
       optimlabSpeedup: null,
-      note: "the epoch's flops at this machine's measured peak (a floor)",
+      note: `the epoch's flops at this machine's measured peak (a floor); the median turn ${median(peakEpochs).toFixed(3)} s`,
     },
     {
       system: "optimlab",
@@ -133,7 +185,8 @@ export async function run(): Promise<MlpBenchResult> {
       gflops: gflops(optimlabSeconds),
       optimlabSpeedup: 1,
       note:
-        `wasm simd128, 1 thread; ${(100 * peakFraction).toFixed(0)}% of the peak ` +
+        `wasm simd128, 1 thread; ${SEGMENT.optimlab} steps a turn, ${spread(optimlab)}; ` +
+        `${(100 * peakFraction).toFixed(0)}% of the peak ` +
         `(target ≥ ${100 * TARGETS.peakFraction}%: ${peakFraction >= TARGETS.peakFraction ? "met" : "MISSED"})`,
     },
     ...peers.map(({ system, seconds, note }) => ({

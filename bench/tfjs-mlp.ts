@@ -21,18 +21,24 @@ export function useTfjsWasm(): Promise<void> {
   return ready;
 }
 
+/** A system of the MLP bench, set up and warmed up: each call times `steps` more steps, one after another. */
+export interface MlpStepper {
+  /** Seconds for the next `steps` steps. */
+  seconds(steps: number): Promise<number>;
+  dispose(): void;
+}
+
 /**
- * Seconds for `steps` SGD steps of a [784, …, 10] ReLU MLP with log_softmax + NLL on batches of
- * `batchSize` rows taken in order from `pixels` (u8, normalized /255 inside the step, as optimlab does).
+ * SGD steps of a [784, …, 10] ReLU MLP with log_softmax + NLL on batches of `batchSize` rows taken in order from
+ * `pixels` (u8, normalized /255 inside the step, as optimlab does).
  */
-export async function tfjsSeconds(
+export async function tfjsMlp(
   layers: number[],
   pixels: Uint8Array,
   labels: Uint8Array,
   batchSize: number,
-  steps: number,
   lr = 0.01,
-): Promise<number> {
+): Promise<MlpStepper> {
   await useTfjsWasm();
   const features = layers[0];
   const rows = labels.length;
@@ -62,10 +68,16 @@ export async function tfjsSeconds(
     });
   };
   step(0); // warm-up (kernel compilation, first allocations)
-  const start = performance.now();
-  for (let s = 0; s < steps; s++) step((s * batchSize) % rows);
-  const seconds = (performance.now() - start) / 1000;
-  weights.forEach(({ w, b }) => (w.dispose(), b.dispose()));
-  optimizer.dispose();
-  return seconds;
+  let next = 1;
+  return {
+    seconds: async (steps) => {
+      const start = performance.now();
+      for (let s = 0; s < steps; s++, next++) step((next * batchSize) % rows);
+      return (performance.now() - start) / 1000;
+    },
+    dispose: () => {
+      weights.forEach(({ w, b }) => (w.dispose(), b.dispose()));
+      optimizer.dispose();
+    },
+  };
 }
