@@ -247,7 +247,8 @@ impl Gemm {
             let tile = [0.0; MR * NR];
             for i in (0..m).step_by(MR) {
                 for j in (0..n).step_by(NR) {
-                    write_tile(&tile, c, n, i, j, (m - i).min(MR), (n - j).min(NR), epilogue, true, true);
+                    let at = TileAt { ldc: n, i, j, rows: (m - i).min(MR), cols: (n - j).min(NR) };
+                    write_tile(&tile, c, at, epilogue, KBlock { first: true, last: true });
                 }
             }
             return;
@@ -258,7 +259,7 @@ impl Gemm {
             let mut pc = 0;
             while pc < k {
                 let kc = (k - pc).min(kc_max);
-                let (first, last) = (pc == 0, pc + kc == k);
+                let block = KBlock { first: pc == 0, last: pc + kc == k };
                 match b {
                     Source::Strided(b) => pack_b(&mut self.pack_b, b, pc, kc, jc, nc),
                     Source::Gathered { data, k_offsets, n_offsets } => {
@@ -274,7 +275,8 @@ impl Gemm {
                             let a_panel = &self.pack_a[ir * kc..(ir + MR) * kc];
                             kernel(kc, a_panel, b_panel, &mut tile);
                             let (rows, cols) = ((mc - ir).min(MR), (nc - jr).min(NR));
-                            write_tile(&tile, c, n, ic + ir, jc + jr, rows, cols, epilogue, first, last);
+                            let at = TileAt { ldc: n, i: ic + ir, j: jc + jr, rows, cols };
+                            write_tile(&tile, c, at, epilogue, block);
                         }
                     }
                 }
@@ -546,43 +548,38 @@ fn transpose4([r0, r1, r2, r3]: [std::arch::wasm32::v128; 4]) -> [std::arch::was
     ]
 }
 
-/// Moves a tile's `rows × cols` valid part into C at (i, j): the first K block overwrites (plus bias)
-/// unless accumulating, later blocks add, the last applies ReLU.
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn write_tile(
-    tile: &[f32; MR * NR],
-    c: &mut [f32],
+/// Where a tile lands: C (row-major, `ldc` floats a row) at row `i`, column `j`; its `rows × cols` part is valid.
+#[derive(Clone, Copy)]
+struct TileAt {
     ldc: usize,
     i: usize,
     j: usize,
     rows: usize,
     cols: usize,
-    epilogue: Epilogue,
+}
+
+/// Which K block a tile holds the sums of: the first overwrites C (plus bias) unless accumulating, later ones add,
+/// the last applies ReLU.
+#[derive(Clone, Copy)]
+struct KBlock {
     first: bool,
     last: bool,
-) {
+}
+
+/// Moves a tile's valid part into C.
+#[inline(always)]
+fn write_tile(tile: &[f32; MR * NR], c: &mut [f32], at: TileAt, epilogue: Epilogue, block: KBlock) {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    if rows == MR && cols == NR {
-        return write_full_tile(tile, c, ldc, i, j, epilogue, first, last);
+    if at.rows == MR && at.cols == NR {
+        return write_full_tile(tile, c, at, epilogue, block);
     }
-    write_tile_scalar(tile, c, ldc, i, j, rows, cols, epilogue, first, last);
+    write_tile_scalar(tile, c, at, epilogue, block);
 }
 
 /// Scalar twin of `write_full_tile`, and the path of partial tiles.
-#[allow(clippy::too_many_arguments)]
-fn write_tile_scalar(
-    tile: &[f32; MR * NR],
-    c: &mut [f32],
-    ldc: usize,
-    i: usize,
-    j: usize,
-    rows: usize,
-    cols: usize,
-    epilogue: Epilogue,
-    first: bool,
-    last: bool,
-) {
+fn write_tile_scalar(tile: &[f32; MR * NR], c: &mut [f32], at: TileAt, epilogue: Epilogue, block: KBlock) {
+    let TileAt { ldc, i, j, rows, cols } = at;
+    let KBlock { first, last } = block;
     for r in 0..rows {
         let out = &mut c[(i + r) * ldc + j..(i + r) * ldc + j + cols];
         let sums = &tile[r * NR..r * NR + cols];
@@ -603,19 +600,11 @@ fn write_tile_scalar(
 /// `write_tile` for a whole tile in vector operations: the same additions in the same order (sum + bias, C + sum), and
 /// ReLU as a select that keeps NaN and −0, like the scalar `if o < 0 { 0 } else { o }`.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn write_full_tile(
-    tile: &[f32; MR * NR],
-    c: &mut [f32],
-    ldc: usize,
-    i: usize,
-    j: usize,
-    epilogue: Epilogue,
-    first: bool,
-    last: bool,
-) {
+fn write_full_tile(tile: &[f32; MR * NR], c: &mut [f32], at: TileAt, epilogue: Epilogue, block: KBlock) {
     use std::arch::wasm32::*;
+    let TileAt { ldc, i, j, .. } = at;
+    let KBlock { first, last } = block;
     assert!(c.len() >= (i + MR - 1) * ldc + j + NR);
     let bias = epilogue.bias.map(|bias| &bias[j..j + NR]);
     let row_bias = epilogue.row_bias.map(|row_bias| &row_bias[i..i + MR]);
@@ -848,8 +837,9 @@ mod tests {
             {
                 let epilogue = Epilogue { bias, row_bias, relu, accumulate };
                 let (mut vector, mut scalar) = (start.clone(), start.clone());
-                write_tile(&tile, &mut vector, ldc, i, j, MR, NR, epilogue, first, last);
-                write_tile_scalar(&tile, &mut scalar, ldc, i, j, MR, NR, epilogue, first, last);
+                let (at, block) = (TileAt { ldc, i, j, rows: MR, cols: NR }, KBlock { first, last });
+                write_tile(&tile, &mut vector, at, epilogue, block);
+                write_tile_scalar(&tile, &mut scalar, at, epilogue, block);
                 assert!(
                     vector.iter().zip(&scalar).all(|(v, s)| v.to_bits() == s.to_bits()),
                     "bias {:?} row_bias {:?} accumulate {accumulate} first {first} last {last} relu {relu}",
