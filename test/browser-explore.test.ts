@@ -221,7 +221,7 @@ describe("the Landscape view", () => {
         return [cells[0]!.textContent, cells[1]!.textContent, ...cells.slice(2).map((cell) => cell.dataset.value)];
       }),
     );
-    const optimizers = [...node.landscapeLineup("beale")!, { name: "sgd", lr: 1, label: "sgd" }];
+    const optimizers: node.OptimizerSpec[] = [...node.landscapeLineup("beale")!, { name: "sgd", lr: 1, label: "sgd" }];
     const result = await node.landscape({ fn: "beale", steps: 200, optimizers });
     const expected = result.runs.map((run) => {
       const last = run.x.length - 1;

@@ -38,7 +38,7 @@ const PARITY = {
   optimizers: [
     { name: "sgd", lr: 0.05, momentum: 0.9 },
     { name: "adam", lr: 1e-3 },
-  ],
+  ] satisfies node.OptimizerSpec[],
   epochs: 2,
   batchSize: 64,
   seed: 3,
@@ -120,17 +120,18 @@ describe("the script-tag bundle (dist/optimlab.global.js)", () => {
       // What the pools post for addData: comlink's message and its transfer list.
       const posts: { transferred: number[]; shared: boolean }[] = [];
       const post = Worker.prototype.postMessage;
-      Worker.prototype.postMessage = function (this: Worker, message: unknown, transfer?: unknown) {
+      Worker.prototype.postMessage = function (this: Worker, message: unknown, transfer: Transferable[] = []) {
         const call = message as { path?: string[]; argumentList?: { value?: Record<string, Uint8Array> }[] };
         if (call?.path?.at(-1) === "addData") {
           const arrays = Object.values(call.argumentList?.[1]?.value ?? {});
-          const list = (transfer ?? []) as ArrayBuffer[];
           posts.push({
-            transferred: arrays.map((array) => (list.includes(array.buffer as ArrayBuffer) ? array.byteLength : -1)),
+            transferred: arrays.map((array) =>
+              transfer.includes(array.buffer as ArrayBuffer) ? array.byteLength : -1,
+            ),
             shared: typeof SharedArrayBuffer === "function",
           });
         }
-        return post.call(this, message, transfer as Transferable[]);
+        return post.call(this, message, { transfer });
       } as typeof post;
       const all = await optimlab.loadMnistSampleDataset();
       const order = optimlab.seededPermutation(all.count, 5);

@@ -1,7 +1,14 @@
 // A comparison's configuration: the URL hash round-trips it exactly, a broken hash says what is wrong, and the CLI
 // line it gives is one `optimlab compare` parses back into the same line-up.
 import { describe, expect, it } from "vitest";
-import { compareCommand, configFromHash, configToHash, specText, type ComparisonConfig } from "../dist/index.js";
+import {
+  compareCommand,
+  configFromHash,
+  configToHash,
+  specText,
+  type ComparisonConfig,
+  type ScheduleSpec,
+} from "../dist/index.js";
 import { parseOptimizer, parseSchedule } from "../dist/cli/args.js";
 
 const config: ComparisonConfig = {
@@ -49,14 +56,14 @@ describe("comparison configuration", () => {
     );
     for (const spec of config.optimizers) expect(parseOptimizer(specText(spec))).toEqual(spec);
     // Runs with their own schedule (warm-up + cosine, a composite) or none, and a composite for all.
-    const warmupCosine = {
+    const warmupCosine: ScheduleSpec = {
       name: "SequentialLR",
       schedulers: [
         { name: "LinearLR", start_factor: 0.01, total_iters: 20 },
         { name: "cosine", eta_min: 0 },
       ],
       milestones: [20],
-    } as const;
+    };
     const scheduled: ComparisonConfig = {
       ...config,
       optimizers: [

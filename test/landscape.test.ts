@@ -19,7 +19,7 @@ import {
   svgText,
   svgToPng,
 } from "../dist/index.js";
-import type { LandscapeFunction } from "../dist/index.js";
+import type { LandscapeFunction, OptimizerSpec } from "../dist/index.js";
 import { cli } from "./helpers/cli.js";
 
 interface LandscapeCase {
@@ -54,7 +54,8 @@ describe("trajectories match torch", () => {
       const result = await landscape({
         fn: c.function,
         start: c.start,
-        optimizers: [{ name: c.optimizer.toLowerCase(), ...c.options }],
+        // The fixture's torch class name, lower-cased, is optimlab's name; its options are torch's.
+        optimizers: [{ name: c.optimizer.toLowerCase(), ...c.options } as OptimizerSpec],
         steps: c.steps,
       });
       const [run] = result.runs;
@@ -209,7 +210,10 @@ describe("figure", () => {
   const document = nodeDocument();
 
   async function figure() {
-    const optimizers = [...landscapeLineup("quadratic")!, { name: "sgd", label: "SGD lr 0.05", lr: 0.05 }];
+    const optimizers: OptimizerSpec[] = [
+      ...landscapeLineup("quadratic")!,
+      { name: "sgd", label: "SGD lr 0.05", lr: 0.05 },
+    ];
     const result = await landscape({ fn: "quadratic", optimizers, steps: 60 });
     const grid = await landscapeGrid("quadratic", { nx: 48, ny: 48 });
     return { result, grid, svg: svgText(landscapePlot(result, grid, { document })) };

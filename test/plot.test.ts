@@ -10,7 +10,7 @@ const STEPS_PER_EPOCH = 20;
 
 /** Eight runs with smooth, fully determined losses; "rmsprop" diverges at step 37, "nadam" failed after 10 steps. */
 function syntheticRuns(): RunResult[] {
-  const names = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamax", "nadam"];
+  const names = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamax", "nadam"] as const;
   return names.map((name, k) => {
     const length = name === "rmsprop" ? 38 : name === "nadam" ? 10 : STEPS_PER_EPOCH * 3;
     const losses = Float32Array.from(
@@ -34,6 +34,7 @@ function syntheticRuns(): RunResult[] {
         lr: 0.001,
         ...(name === "nesterov" ? { momentum: 0.9, nesterov: true } : {}),
       },
+      seed: 0,
       losses,
       stepsPerEpoch: STEPS_PER_EPOCH,
       epochs,

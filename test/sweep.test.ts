@@ -7,7 +7,7 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadProblem, train } from "../dist/index.js";
+import { loadProblem, train, type ModelSpec } from "../dist/index.js";
 import { MODEL_PROBLEMS, problemInfo } from "../dist/problems.js";
 import { readResults } from "../dist/sweep/results.js";
 import { expandSweep, runId } from "../dist/sweep/spec.js";
@@ -186,7 +186,7 @@ describe("optimlab sweep over a problem of the registry and a user's own model",
     const csv = rows.join("\n") + "\n";
     await writeFile(join(dir, "regression.csv"), csv);
     const sha256 = createHash("sha256").update(csv).digest("hex");
-    const model = { input: [2], layers: [{ type: "linear", in: 2, out: 1 }], loss: "mse" };
+    const model: ModelSpec = { input: [2], layers: [{ type: "linear", in: 2, out: 1 }], loss: "mse" };
     const spec = { problem: "csv_regression", model, data: { path: "regression.csv", sha256, target: "y" } };
     await writeFile(
       join(dir, "regression.json"),

@@ -201,7 +201,8 @@ describe("the report", () => {
   it("shows labels, options and errors that look like markup as text", () => {
     const run = (label: string, error?: RunResult["error"]): RunResult => ({
       label,
-      optimizer: { name: "sgd", label, lr: 0.1 } as OptimizerSpec,
+      optimizer: { name: "sgd", label, lr: 0.1 },
+      seed: 0,
       losses: new Float32Array([2, 1.5, 1]),
       stepsPerEpoch: 3,
       epochs: [{ epoch: 1, trainLoss: 1.5, evalLoss: 1.4, evalAccuracy: 0.5, seconds: 0.1 }],

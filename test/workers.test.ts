@@ -4,6 +4,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import type * as Comlink from "comlink";
+import type { AddDataAnswer, DataBytes } from "../dist/protocol.js";
 import { WorkerPool } from "../dist/pool.js";
 import { nodePlatform } from "../dist/platform-node.js";
 import { OptimizerOptionError, PoolDisposedError, WorkerCrashError } from "../dist/errors.js";
@@ -11,7 +12,7 @@ import { OptimizerOptionError, PoolDisposedError, WorkerCrashError } from "../di
 interface FakeApi {
   init(module: WebAssembly.Module): void;
   memoryBytes(): number;
-  addData(id: number, data: object): number;
+  addData(id: number, data: DataBytes): AddDataAnswer;
   dropData(id: number): void;
   datasets(): number[];
   threadId(): number;

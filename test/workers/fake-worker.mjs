@@ -16,7 +16,7 @@ const api = {
   addData(id) {
     if (!initialized) throw new Error(`addData(${id}) before init`);
     datasets.push(id);
-    return 0;
+    return { held: 0 };
   },
   dropData() {},
   datasets: () => datasets,
