@@ -3,7 +3,7 @@
 //! false); the backward spreads each output's gradient evenly over its window.
 use super::pool::Pool;
 use super::spec::{self, Options};
-use super::{Layer, Workspace};
+use super::{Backward, Forward, Layer};
 
 pub struct AvgPool2d {
     pub pool: Pool,
@@ -34,16 +34,8 @@ impl Layer for AvgPool2d {
         self.pool.output_shape()
     }
 
-    fn forward(
-        &self,
-        _work: &mut Workspace,
-        _saved: &mut [u32],
-        x: &[f32],
-        _params: &[f32],
-        y: &mut [f32],
-        batch: usize,
-        _relu: bool,
-    ) {
+    fn forward(&self, pass: Forward<'_>) {
+        let Forward { x, y, batch, .. } = pass;
         let width = self.pool.input[2];
         let [oh, ow] = self.pool.out;
         for (input, output) in self.pool.planes(batch) {
@@ -57,18 +49,8 @@ impl Layer for AvgPool2d {
         }
     }
 
-    fn backward(
-        &self,
-        _work: &mut Workspace,
-        _saved: &[u32],
-        _x: &[f32],
-        _y: &[f32],
-        _params: &[f32],
-        dy: &[f32],
-        _grads: &mut [f32],
-        dx: Option<&mut [f32]>,
-        batch: usize,
-    ) {
+    fn backward(&self, pass: Backward<'_>) {
+        let Backward { dy, dx, batch, .. } = pass;
         let Some(dx) = dx else {
             return;
         };

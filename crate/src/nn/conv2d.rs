@@ -5,7 +5,7 @@
 //! the backward adds `dy · patchesᵀ` into the weight gradient and scatters `weightᵀ · dy` back onto the
 //! input (col2im).
 use super::spec::{self, Options};
-use super::{weighted, Layer, Needs, Workspace};
+use super::{weighted, Backward, Forward, Layer, Needs, Workspace};
 use crate::kernels::gemm::{ConvDims, Patches};
 use crate::rng::Rng;
 
@@ -188,16 +188,8 @@ impl Layer for Conv2d {
         true
     }
 
-    fn forward(
-        &self,
-        work: &mut Workspace,
-        _saved: &mut [u32],
-        x: &[f32],
-        params: &[f32],
-        y: &mut [f32],
-        batch: usize,
-        relu: bool,
-    ) {
+    fn forward(&self, pass: Forward<'_>) {
+        let Forward { work, x, params, y, batch, relu, .. } = pass;
         let dims = self.dims();
         let (weight, bias) = params.split_at(self.weight_len());
         let bias = self.bias.then_some(bias);
@@ -209,18 +201,8 @@ impl Layer for Conv2d {
         }
     }
 
-    fn backward(
-        &self,
-        work: &mut Workspace,
-        _saved: &[u32],
-        x: &[f32],
-        _y: &[f32],
-        params: &[f32],
-        dy: &[f32],
-        grads: &mut [f32],
-        mut dx: Option<&mut [f32]>,
-        batch: usize,
-    ) {
+    fn backward(&self, pass: Backward<'_>) {
+        let Backward { work, x, params, dy, grads, mut dx, batch, .. } = pass;
         let dims = self.dims();
         let weight = &params[..self.weight_len()];
         let (d_weight, d_bias) = grads.split_at_mut(self.weight_len());

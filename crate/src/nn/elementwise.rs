@@ -1,6 +1,6 @@
 //! The layers that map each value on its own (relu, leaky_relu, gelu, sigmoid, tanh): each one's file gives its
 //! rule for one value as an `Activation`, and `Elementwise` runs that rule over whole batches as a `Layer`.
-use super::{Layer, Workspace};
+use super::{Backward, Forward, Layer};
 
 /// One value's forward and backward of an element-wise layer, as torch computes them.
 pub trait Activation {
@@ -27,31 +27,13 @@ impl<A: Activation> Layer for Elementwise<A> {
         self.shape.clone()
     }
 
-    fn forward(
-        &self,
-        _work: &mut Workspace,
-        _saved: &mut [u32],
-        x: &[f32],
-        _params: &[f32],
-        y: &mut [f32],
-        _batch: usize,
-        _relu: bool,
-    ) {
+    fn forward(&self, pass: Forward<'_>) {
+        let Forward { x, y, .. } = pass;
         y.iter_mut().zip(x).for_each(|(y, &x)| *y = self.activation.value(x));
     }
 
-    fn backward(
-        &self,
-        _work: &mut Workspace,
-        _saved: &[u32],
-        x: &[f32],
-        y: &[f32],
-        _params: &[f32],
-        dy: &[f32],
-        _grads: &mut [f32],
-        dx: Option<&mut [f32]>,
-        _batch: usize,
-    ) {
+    fn backward(&self, pass: Backward<'_>) {
+        let Backward { x, y, dy, dx, .. } = pass;
         if let Some(dx) = dx {
             dx.iter_mut()
                 .zip(dy)

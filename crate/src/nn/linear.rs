@@ -1,6 +1,6 @@
 //! torch.nn.Linear: weight [out, in] (torch layout), bias [out], y = x·Wᵀ + b.
 use super::spec::{self, Options};
-use super::{weighted, Layer, Needs, Workspace};
+use super::{weighted, Backward, Forward, Layer, Needs};
 use crate::kernels::elementwise::column_sums;
 use crate::kernels::gemm::LinearDims;
 use crate::rng::Rng;
@@ -71,16 +71,8 @@ impl Layer for Linear {
         true
     }
 
-    fn forward(
-        &self,
-        work: &mut Workspace,
-        _saved: &mut [u32],
-        x: &[f32],
-        params: &[f32],
-        y: &mut [f32],
-        batch: usize,
-        relu: bool,
-    ) {
+    fn forward(&self, pass: Forward<'_>) {
+        let Forward { work, x, params, y, batch, relu, .. } = pass;
         let (weight, bias) = params.split_at(self.weight_len());
         if self.bias {
             work.gemm.linear_forward(x, weight, bias, y, self.dims(batch), relu);
@@ -90,18 +82,8 @@ impl Layer for Linear {
     }
 
     /// Writes the weight and bias gradients and, when asked, the gradient with respect to the input.
-    fn backward(
-        &self,
-        work: &mut Workspace,
-        _saved: &[u32],
-        x: &[f32],
-        _y: &[f32],
-        params: &[f32],
-        dy: &[f32],
-        grads: &mut [f32],
-        dx: Option<&mut [f32]>,
-        batch: usize,
-    ) {
+    fn backward(&self, pass: Backward<'_>) {
+        let Backward { work, x, params, dy, grads, dx, batch, .. } = pass;
         let (dims, weight) = (self.dims(batch), &params[..self.weight_len()]);
         let (d_weight, d_bias) = grads.split_at_mut(self.weight_len());
         work.gemm.linear_backward_weight(dy, x, d_weight, dims);

@@ -3,7 +3,7 @@
 //! window's first largest input; the backward sends each output's gradient there.
 use super::pool::Pool;
 use super::spec::Options;
-use super::{Layer, Needs, Workspace};
+use super::{Backward, Forward, Layer, Needs};
 use std::ops::Range;
 
 pub struct MaxPool2d {
@@ -107,16 +107,8 @@ impl Layer for MaxPool2d {
         Needs { saved_per_sample: self.pool.output_shape().iter().product(), ..Needs::default() }
     }
 
-    fn forward(
-        &self,
-        _work: &mut Workspace,
-        saved: &mut [u32],
-        x: &[f32],
-        _params: &[f32],
-        y: &mut [f32],
-        batch: usize,
-        _relu: bool,
-    ) {
+    fn forward(&self, pass: Forward<'_>) {
+        let Forward { saved, x, y, batch, .. } = pass;
         let [_, height, width] = self.pool.input;
         let [oh, ow] = self.pool.out;
         for (input, output) in self.pool.planes(batch) {
@@ -125,18 +117,8 @@ impl Layer for MaxPool2d {
         }
     }
 
-    fn backward(
-        &self,
-        _work: &mut Workspace,
-        saved: &[u32],
-        _x: &[f32],
-        _y: &[f32],
-        _params: &[f32],
-        dy: &[f32],
-        _grads: &mut [f32],
-        dx: Option<&mut [f32]>,
-        batch: usize,
-    ) {
+    fn backward(&self, pass: Backward<'_>) {
+        let Backward { saved, dy, dx, batch, .. } = pass;
         let Some(dx) = dx else {
             return;
         };
@@ -156,6 +138,7 @@ impl Layer for MaxPool2d {
 mod tests {
     use super::*;
     use crate::kernels::gemm::Gemm;
+    use crate::nn::Workspace;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -170,8 +153,19 @@ mod tests {
     /// The layer's output and input gradient for one sample `x` and output gradient `dy`.
     fn run(layer: &MaxPool2d, x: &[f32], dy: &[f32]) -> (Vec<f32>, Vec<f32>) {
         let (mut y, mut saved, mut dx) = (vec![0.0; dy.len()], vec![0; dy.len()], vec![9.0; x.len()]);
-        layer.forward(&mut workspace(), &mut saved, x, &[], &mut y, 1, false);
-        layer.backward(&mut workspace(), &saved, x, &y, &[], dy, &mut [], Some(&mut dx), 1);
+        let work = &mut workspace();
+        layer.forward(Forward { work, saved: &mut saved, x, params: &[], y: &mut y, batch: 1, relu: false });
+        layer.backward(Backward {
+            work,
+            saved: &saved,
+            x,
+            y: &y,
+            params: &[],
+            dy,
+            grads: &mut [],
+            dx: Some(&mut dx),
+            batch: 1,
+        });
         (y, dx)
     }
 

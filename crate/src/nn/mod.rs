@@ -62,32 +62,43 @@ pub trait Layer {
     fn fuses_relu(&self) -> bool {
         false
     }
-    /// `y = layer(x)`, then max(y, 0) when `relu` (only asked of layers that fuse it). `saved` is this
-    /// layer's own buffer (`Needs::saved` long), written here for the backward of the same batch.
-    #[allow(clippy::too_many_arguments)]
-    fn forward(
-        &self,
-        work: &mut Workspace,
-        saved: &mut [u32],
-        x: &[f32],
-        params: &[f32],
-        y: &mut [f32],
-        batch: usize,
-        relu: bool,
-    );
-    /// From `dy` (∂loss/∂y), overwrites `grads` with ∂loss/∂params and writes `dx` when given; `saved` is
-    /// what the forward of this batch left.
-    #[allow(clippy::too_many_arguments)]
-    fn backward(
-        &self,
-        work: &mut Workspace,
-        saved: &[u32],
-        x: &[f32],
-        y: &[f32],
-        params: &[f32],
-        dy: &[f32],
-        grads: &mut [f32],
-        dx: Option<&mut [f32]>,
-        batch: usize,
-    );
+    /// `y = layer(x)`, then max(y, 0) when `relu` (see `Forward`).
+    fn forward(&self, pass: Forward<'_>);
+    /// From `dy` (∂loss/∂y), overwrites `grads` with ∂loss/∂params and writes `dx` when given (see `Backward`).
+    fn backward(&self, pass: Backward<'_>);
+}
+
+/// What a layer's forward reads and writes for one batch, borrowed from the model.
+pub struct Forward<'a> {
+    pub work: &'a mut Workspace,
+    /// This layer's own buffer (`Needs::saved_per_sample` per sample), written here for the backward of the same
+    /// batch.
+    pub saved: &'a mut [u32],
+    /// The input, `batch` samples.
+    pub x: &'a [f32],
+    /// This layer's parameters.
+    pub params: &'a [f32],
+    /// The output, `batch` samples, overwritten.
+    pub y: &'a mut [f32],
+    pub batch: usize,
+    /// Apply a following ReLU as the output is written (only asked of layers that `fuses_relu`).
+    pub relu: bool,
+}
+
+/// What a layer's backward reads and writes for the batch of the latest forward, borrowed from the model.
+pub struct Backward<'a> {
+    pub work: &'a mut Workspace,
+    /// What the forward of this batch left in the layer's own buffer.
+    pub saved: &'a [u32],
+    /// The forward's input and output.
+    pub x: &'a [f32],
+    pub y: &'a [f32],
+    pub params: &'a [f32],
+    /// ∂loss/∂y.
+    pub dy: &'a [f32],
+    /// ∂loss/∂params, overwritten.
+    pub grads: &'a mut [f32],
+    /// ∂loss/∂x, overwritten; None for the first layer (the data needs no gradient).
+    pub dx: Option<&'a mut [f32]>,
+    pub batch: usize,
 }

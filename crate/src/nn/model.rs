@@ -17,7 +17,7 @@ use super::relu::Relu;
 use super::sigmoid::Sigmoid;
 use super::spec::{self, Options};
 use super::tanh::Tanh;
-use super::{bce_with_logits, flatten, mse, Layer, Workspace};
+use super::{bce_with_logits, flatten, mse, Backward, Forward, Layer, Workspace};
 use crate::arena::Arena;
 use crate::kernels::elementwise::relu_backward;
 use crate::kernels::gemm::Gemm;
@@ -424,10 +424,15 @@ impl Model {
         let params = self.arena.params();
         for (s, stage) in self.plan.stages.iter().enumerate() {
             let (done, rest) = self.outputs.split_at_mut(s);
-            let input = if s == 0 { &x[..batch * stage.in_len] } else { &done[s - 1][..batch * stage.in_len] };
-            let output = &mut rest[0][..batch * stage.out_len];
-            let saved = &mut self.saved[s];
-            stage.layer.forward(&mut self.work, saved, input, &params[stage.params.clone()], output, batch, stage.relu);
+            stage.layer.forward(Forward {
+                work: &mut self.work,
+                saved: &mut self.saved[s],
+                x: if s == 0 { &x[..batch * stage.in_len] } else { &done[s - 1][..batch * stage.in_len] },
+                params: &params[stage.params.clone()],
+                y: &mut rest[0][..batch * stage.out_len],
+                batch,
+                relu: stage.relu,
+            });
         }
     }
 
@@ -478,11 +483,17 @@ impl Model {
             if s == 0 && stage.params.is_empty() {
                 break;
             }
-            let input = if s == 0 { &x[..batch * stage.in_len] } else { &outputs[s - 1][..batch * stage.in_len] };
-            let dx = (s > 0).then(|| &mut grad_in[..batch * stage.in_len]);
-            let range = stage.params.clone();
-            let (params, grads) = (&params[range.clone()], &mut grads[range]);
-            stage.layer.backward(work, &saved[s], input, output, params, dy, grads, dx, batch);
+            stage.layer.backward(Backward {
+                work,
+                saved: &saved[s],
+                x: if s == 0 { &x[..batch * stage.in_len] } else { &outputs[s - 1][..batch * stage.in_len] },
+                y: output,
+                params: &params[stage.params.clone()],
+                dy,
+                grads: &mut grads[stage.params.clone()],
+                dx: (s > 0).then(|| &mut grad_in[..batch * stage.in_len]),
+                batch,
+            });
             std::mem::swap(grad_out, grad_in);
         }
     }

@@ -2,7 +2,7 @@
 //! fixed matrix Q; a sample x gives 0.5·(θ − x)ᵀQ(θ − x), which is its loss (the model's loss is "mean").
 //! ∂/∂θ = ½(Q + Qᵀ)(θ − x), as torch's autograd differentiates the form (Q is symmetric up to rounding).
 use super::spec::{self, Options};
-use super::{Layer, Needs, Workspace};
+use super::{Backward, Forward, Layer, Needs};
 use crate::deepobs;
 use crate::rng::Rng;
 use serde_json::Value;
@@ -83,16 +83,8 @@ impl Layer for Quadratic {
         Needs { products: Vec::new(), columns: 3 * self.dim, saved_per_sample: 0 }
     }
 
-    fn forward(
-        &self,
-        work: &mut Workspace,
-        _saved: &mut [u32],
-        x: &[f32],
-        params: &[f32],
-        y: &mut [f32],
-        batch: usize,
-        _relu: bool,
-    ) {
+    fn forward(&self, pass: Forward<'_>) {
+        let Forward { work, x, params, y, batch, .. } = pass;
         let (diff, rest) = work.columns[..3 * self.dim].split_at_mut(self.dim);
         let (qv, _) = rest.split_at_mut(self.dim);
         for (sample, out) in x.chunks_exact(self.dim).zip(y.iter_mut()).take(batch) {
@@ -104,18 +96,8 @@ impl Layer for Quadratic {
         }
     }
 
-    fn backward(
-        &self,
-        work: &mut Workspace,
-        _saved: &[u32],
-        x: &[f32],
-        _y: &[f32],
-        params: &[f32],
-        dy: &[f32],
-        grads: &mut [f32],
-        mut dx: Option<&mut [f32]>,
-        batch: usize,
-    ) {
+    fn backward(&self, pass: Backward<'_>) {
+        let Backward { work, x, params, dy, grads, mut dx, batch, .. } = pass;
         let (diff, rest) = work.columns[..3 * self.dim].split_at_mut(self.dim);
         let (qv, qtv) = rest.split_at_mut(self.dim);
         grads.fill(0.0);
