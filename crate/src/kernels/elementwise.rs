@@ -1,15 +1,6 @@
 //! Element-wise passes over activations and gradients. They are a few percent of a step, written as
 //! plain loops that LLVM vectorizes to simd128 in the wasm build.
 
-/// ReLU backward through its output: the gradient survives where the output is positive
-/// (torch's threshold_backward: zero where output ≤ 0).
-pub fn relu_backward(grad: &mut [f32], output: &[f32]) {
-    assert_eq!(grad.len(), output.len());
-    // A select rather than a conditional store: vectorized and free of mispredicted branches
-    // (about half the hidden units are off).
-    grad.iter_mut().zip(output).for_each(|(g, &y)| *g = if y <= 0.0 { 0.0 } else { *g });
-}
-
 /// Pixel bytes to network inputs, `byte as f32 / divisor` (a division, so the value is exact to the
 /// last bit whatever the divisor); vectorized, unlike a 256-entry table lookup.
 pub fn normalize_pixels(inputs: &mut [f32], pixels: &[u8], divisor: f32) {
@@ -32,13 +23,6 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
-
-    #[test]
-    fn relu_backward_masks_where_output_is_not_positive() {
-        let mut grad = [1.0, 2.0, 3.0, 4.0];
-        relu_backward(&mut grad, &[0.5, 0.0, -1.0, 2.0]);
-        assert_eq!(grad, [1.0, 0.0, 0.0, 4.0]);
-    }
 
     #[test]
     fn normalize_pixels_divides_each_byte() {

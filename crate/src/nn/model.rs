@@ -13,13 +13,12 @@ use super::leaky_relu::LeakyRelu;
 use super::linear::Linear;
 use super::maxpool2d::MaxPool2d;
 use super::quadratic::Quadratic;
-use super::relu::Relu;
+use super::relu::{self, Relu};
 use super::sigmoid::Sigmoid;
 use super::spec::{self, Options};
 use super::tanh::Tanh;
 use super::{bce_with_logits, flatten, mse, Backward, Forward, Layer, Workspace};
 use crate::arena::Arena;
-use crate::kernels::elementwise::relu_backward;
 use crate::kernels::gemm::Gemm;
 use crate::rng::Rng;
 use serde_json::Value;
@@ -478,7 +477,7 @@ impl Model {
             let output = &outputs[s][..batch * stage.out_len];
             let dy = &mut grad_out[..batch * stage.out_len];
             if stage.relu {
-                relu_backward(dy, output);
+                relu::backward_in_place(dy, output);
             }
             if s == 0 && stage.params.is_empty() {
                 break;
