@@ -4,6 +4,8 @@
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compare, ConfigError, createOptimizer, createPool, OptimizerOptionError, train } from "../dist/index.js";
+import * as nodeEntry from "../dist/index.js";
+import { bindApi } from "../dist/api.js";
 import { OptimlabPool } from "../dist/client.js";
 import { nodePlatform } from "../dist/platform-node.js";
 import { compileModule } from "../dist/wasm-node.js";
@@ -204,6 +206,15 @@ describe("compare on a pool of worker threads", () => {
     expect(stats).toMatchObject({ workers: 1, busy: 0, replaced: 0 });
     const next = await pool.train({ ...base, optimizer: { name: "sgd", lr: 0.1 } });
     expect(next.losses).toEqual(sequentialRun({ name: "sgd", lr: 0.1 }).losses);
+  });
+});
+
+describe("the Node entry", () => {
+  // Each entry lists the functions it binds (an ES module's exports are static); the browser's are checked in
+  // browser.test.ts.
+  it("exports every function bindApi binds", () => {
+    const exported = nodeEntry as unknown as Record<string, unknown>;
+    for (const name of Object.keys(bindApi(nodePlatform()))) expect(typeof exported[name], name).toBe("function");
   });
 });
 

@@ -5,6 +5,8 @@ import { mkdir } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import * as node from "../dist/index.js";
+import { bindApi } from "../dist/api.js";
+import { nodePlatform } from "../dist/platform-node.js";
 import { launchChromium, startServer, STRICT_CSP, watchPage, type StaticServer } from "./helpers/chromium.js";
 
 type Optimlab = typeof import("../dist/browser.js");
@@ -86,7 +88,13 @@ describe("the script-tag bundle (dist/optimlab.global.js)", () => {
   it("loads the SIMD wasm in a Web Worker, without cross-origin isolation", async () => {
     const { page, problems, workers } = await openPage(plainServer, "test/browser/global.html");
     const result = await page.evaluate(() => (window as unknown as { optimlab: Optimlab }).optimlab.smoke());
+    const globalFunctions = await page.evaluate(() =>
+      Object.entries((window as unknown as { optimlab: Record<string, unknown> }).optimlab)
+        .filter(([, value]) => typeof value === "function")
+        .map(([name]) => name),
+    );
     await page.close();
+    expect(globalFunctions).toEqual(expect.arrayContaining(Object.keys(bindApi(nodePlatform()))));
     expect(result.simd).toBe(true);
     expect(result.crossOriginIsolated).toBe(false);
     expect(result.dot).toBeCloseTo(result.dotScalar, 4);

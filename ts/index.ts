@@ -3,19 +3,4 @@ export * from "./shared.js";
 export * from "./data/node.js";
 export { nodeDocument, svgText, svgToPng } from "./plot/render-node.js";
 export { loadProblem } from "./problems-node.js";
-export {
-  compare,
-  train,
-  createPool,
-  createOptimizer,
-  landscape,
-  landscapeGrid,
-  landscapeFunctions,
-  scheduleLrs,
-  lrFind,
-  lrFindAll,
-  optimizers,
-  optimizerDefaults,
-  smoke,
-  problems,
-} from "./node-api.js";
+export * from "./node-api.js";
